@@ -1,0 +1,59 @@
+// The CLIP text tower as an ONNX graph: token ids [batch, seq] -> L2-normalised text embeddings [batch, embed].
+import type { ClipCheckpoint } from "../checkpoint/clip-checkpoint";
+import { DataType, GraphBuilder, bytesOf } from "./graph-builder";
+import { quantizePerColumn, type QuantScheme } from "./linear";
+import { int64Constant, l2Normalize, layerNorm, residualBlock } from "./transformer-blocks";
+
+export const textOutputName = "text_features";
+
+/**
+ * The sequence axis is dynamic: with a causal mask the row at the EOT position depends only on the rows before
+ * it, so callers may trim every sentence to the longest EOT position + 1 and get the same result for less work.
+ */
+export function buildTextTowerGraph(ckpt: ClipCheckpoint, quant: QuantScheme): Uint8Array {
+  const t = ckpt.text;
+  const g = new GraphBuilder("clip_text_tower");
+  const tokens = g.input("tokens", DataType.INT64, ["batch", "seq"]);
+  const seq = g.op("Slice", [g.op("Shape", [tokens]), int64Constant(g, "one", [1]), int64Constant(g, "two", [2])]);
+
+  let x: string;
+  if (quant === "fp32") {
+    x = g.op("Gather", [g.floats("token_embedding.weight", t.tokenEmbedding.shape, t.tokenEmbedding.data), tokens], { axis: 0 });
+  } else {
+    // Per-row int8: the vocabulary table is the largest text tensor and is only ever gathered from.
+    const { q, scales } = quantizeRows(t.tokenEmbedding.data, t.vocabSize, t.width);
+    const rows = g.op("Gather", [g.initializer("token_embedding.weight_q", DataType.INT8, [t.vocabSize, t.width], bytesOf(q)), tokens], { axis: 0 });
+    const rowScales = g.op("Gather", [g.floats("token_embedding.row_scale", [t.vocabSize, 1], scales), tokens], { axis: 0 });
+    x = g.op("Mul", [g.op("Cast", [rows], { to: DataType.FLOAT }), rowScales]);
+  }
+  const pos = g.floats("positional_embedding", t.positionalEmbedding.shape, t.positionalEmbedding.data);
+  x = g.op("Add", [x, g.op("Slice", [pos, int64Constant(g, "zero", [0]), seq, int64Constant(g, "zero", [0])])]);
+
+  const n = t.contextLength;
+  const causal = new Float32Array(n * n);
+  for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) causal[i * n + j] = -Infinity;
+  const seqSeq = g.op("Concat", [seq, seq], { axis: 0 });
+  const mask = g.op("Slice", [g.floats("causal_mask", [n, n], causal), int64Constant(g, "zeros2", [0, 0]), seqSeq, int64Constant(g, "axes01", [0, 1])]);
+
+  const block = { width: t.width, heads: t.heads, eps: ckpt.layerNormEps, activation: ckpt.activation, quant, attentionMask: mask };
+  for (let i = 0; i < t.layers; i++) x = residualBlock(g, x, t.blocks[i]!, `transformer.resblocks.${i}`, block);
+  x = layerNorm(g, x, t.lnFinal, "ln_final", ckpt.layerNormEps);
+
+  // The EOT token has the largest id, so its position is the argmax of the ids (as open_clip does).
+  const eot = g.op("ArgMax", [g.op("Cast", [tokens], { to: DataType.INT32 })], { axis: 1, keepdims: 1 });
+  const pooled = g.op("GatherND", [x, eot], { batch_dims: 1 });
+  const projected = g.op("MatMul", [pooled, g.floats("text_projection", t.textProjection.shape, t.textProjection.data)]);
+  g.node("Identity", [l2Normalize(g, projected)], {}, [textOutputName]);
+  g.output(textOutputName, DataType.FLOAT, ["batch", ckpt.embedDim]);
+  return g.build();
+}
+
+function quantizeRows(data: Float32Array, rows: number, cols: number): { q: Int8Array; scales: Float32Array } {
+  // Per-row scales are per-column scales of the transpose; transposing twice keeps one quantizer.
+  const transposed = new Float32Array(rows * cols);
+  for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) transposed[c * rows + r] = data[r * cols + c]!;
+  const { q: qt, scales } = quantizePerColumn(transposed, cols, rows);
+  const q = new Int8Array(rows * cols);
+  for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) q[r * cols + c] = qt[c * rows + r]!;
+  return { q, scales };
+}

@@ -1,0 +1,85 @@
+// CLIP's pre-LN residual blocks as ONNX nodes, shared by the image and text towers.
+import type { Activation, LayerNormWeights, ResidualBlock, Tensor } from "../checkpoint/clip-checkpoint";
+import type { GraphBuilder } from "./graph-builder";
+import { linear, type QuantScheme } from "./linear";
+
+export interface BlockOptions {
+  width: number;
+  heads: number;
+  eps: number;
+  activation: Activation;
+  quant: QuantScheme;
+  /** Additive attention mask [seq, seq] (the text tower's causal mask), or none. */
+  attentionMask?: string;
+}
+
+export function layerNorm(g: GraphBuilder, x: string, ln: LayerNormWeights, name: string, eps: number): string {
+  const w = g.floats(`${name}.weight`, ln.weight.shape, ln.weight.data);
+  const b = g.floats(`${name}.bias`, ln.bias.shape, ln.bias.data);
+  return g.op("LayerNormalization", [x, w, b], { axis: -1, epsilon: { float: eps } });
+}
+
+function activation(g: GraphBuilder, x: string, kind: Activation): string {
+  if (kind === "quick_gelu") {
+    return g.op("Mul", [x, g.op("Sigmoid", [g.op("Mul", [x, constant(g, "quick_gelu_k", 1.702)])])]);
+  }
+  // erf GELU: 0.5 * x * (1 + erf(x / sqrt 2)); ORT fuses this pattern into its Gelu kernel.
+  const erf = g.op("Erf", [g.op("Div", [x, constant(g, "sqrt2", Math.SQRT2)])]);
+  const onePlus = g.op("Add", [erf, constant(g, "one", 1)]);
+  return g.op("Mul", [g.op("Mul", [x, onePlus]), constant(g, "half", 0.5)]);
+}
+
+const constants = new WeakMap<GraphBuilder, Map<string, string>>();
+
+/** One shared scalar initializer per (graph, name). */
+export function constant(g: GraphBuilder, name: string, value: number): string {
+  let m = constants.get(g);
+  if (!m) constants.set(g, (m = new Map()));
+  let c = m.get(name);
+  if (!c) m.set(name, (c = g.scalar(`f32_${name}`, value)));
+  return c;
+}
+
+export function int64Constant(g: GraphBuilder, name: string, values: number[]): string {
+  const key = `${name}:${values.join(",")}`;
+  let m = constants.get(g);
+  if (!m) constants.set(g, (m = new Map()));
+  let c = m.get(key);
+  if (!c) m.set(key, (c = g.int64s(`i64_${name}`, values)));
+  return c;
+}
+
+function sliceRows(t: Tensor, start: number, count: number): Tensor {
+  const cols = t.shape.length > 1 ? t.shape[1]! : 1;
+  const shape = t.shape.length > 1 ? [count, cols] : [count];
+  return { shape, data: t.data.subarray(start * cols, (start + count) * cols) };
+}
+
+/** x: [batch, seq, width] -> x + attn(ln1(x)) + mlp(...), as in open_clip's ResidualAttentionBlock. */
+export function residualBlock(g: GraphBuilder, x: string, block: ResidualBlock, name: string, o: BlockOptions): string {
+  const headDim = o.width / o.heads;
+  const h = layerNorm(g, x, block.ln1, `${name}.ln_1`, o.eps);
+  const split = (i: number) => ({ weight: sliceRows(block.inProjWeight, i * o.width, o.width), bias: sliceRows(block.inProjBias, i * o.width, o.width) });
+  // torch scales q by 1/sqrt(head_dim) after the projection; folding it into W_q and b_q is the same product.
+  const q = linear(g, h, split(0), `${name}.attn.q`, o.quant, 1 / Math.sqrt(headDim));
+  const k = linear(g, h, split(1), `${name}.attn.k`, o.quant);
+  const v = linear(g, h, split(2), `${name}.attn.v`, o.quant);
+  const heads = int64Constant(g, "heads_shape", [0, 0, o.heads, headDim]);
+  const toHeads = (t: string, perm: number[]) => g.op("Transpose", [g.op("Reshape", [t, heads])], { perm });
+  let scores = g.op("MatMul", [toHeads(q, [0, 2, 1, 3]), toHeads(k, [0, 2, 3, 1])]);
+  if (o.attentionMask) scores = g.op("Add", [scores, o.attentionMask]);
+  const attn = g.op("MatMul", [g.op("Softmax", [scores], { axis: -1 }), toHeads(v, [0, 2, 1, 3])]);
+  const merged = g.op("Reshape", [g.op("Transpose", [attn], { perm: [0, 2, 1, 3] }), int64Constant(g, "merge_shape", [0, 0, o.width])]);
+  const attnOut = linear(g, merged, { weight: block.outProjWeight, bias: block.outProjBias }, `${name}.attn.out_proj`, o.quant);
+  const x1 = g.op("Add", [x, attnOut]);
+  const h2 = layerNorm(g, x1, block.ln2, `${name}.ln_2`, o.eps);
+  const fc = linear(g, h2, { weight: block.fcWeight, bias: block.fcBias }, `${name}.mlp.c_fc`, o.quant);
+  const proj = linear(g, activation(g, fc, o.activation), { weight: block.projWeight, bias: block.projBias }, `${name}.mlp.c_proj`, o.quant);
+  return g.op("Add", [x1, proj]);
+}
+
+/** Row-wise L2 normalisation over the last axis. */
+export function l2Normalize(g: GraphBuilder, x: string): string {
+  return g.op("Div", [x, g.op("ReduceL2", [x], { axes: [-1], keepdims: 1 })]);
+}
+
