@@ -1,8 +1,7 @@
 // The few-shot nearest-neighbour search as an ONNX graph, so the k*G*G x G*G cosine products run in ORT, not JS loops.
 import { DataType, GraphBuilder } from "./graph-builder";
+import { fewShotHeadNames } from "../../engine/runtime/graph-names";
 import { l2Normalize } from "./transformer-blocks";
-
-export const fewShotHeadNames = { query: "query_tokens", memory: "memory_bank", distance: "min_distance" } as const;
 
 /**
  * query_tokens [layers, patches, width] and memory_bank [layers, rows, width] (raw tokens, no class token)

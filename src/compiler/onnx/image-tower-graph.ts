@@ -1,5 +1,6 @@
 // The CLIP ViT image tower as an ONNX graph: image embedding, tapped residual tokens and adapter projections.
 import type { Adapters, ClipCheckpoint, Tensor } from "../checkpoint/clip-checkpoint";
+import { imageGraphNames as names } from "../../engine/runtime/graph-names";
 import { DataType, GraphBuilder } from "./graph-builder";
 import { linear, type QuantScheme } from "./linear";
 import { int64Constant, l2Normalize, layerNorm, residualBlock } from "./transformer-blocks";
@@ -10,17 +11,13 @@ export interface ImageGraphOptions {
   positionalEmbedding: Tensor;
   /** 1-indexed blocks whose output tokens are exposed as `tokens_layer{L}`. */
   tappedLayers: number[];
-  /** Adapters for `adapterLayers` (same order), exposed as `projected_layer{L}`. */
+  /** 1-indexed blocks whose patch tokens are projected and exposed as `projected_layer{L}` (the zero-shot layers). */
+  projectedLayers: number[];
+  /** APRIL-GAN adapters, one per projected layer in the same order; without them ln_post + proj is reused. */
   adapters?: Adapters;
-  adapterLayers?: number[];
   quant: QuantScheme;
 }
 
-export const imageOutputNames = {
-  features: "image_features",
-  tokens: (layer: number) => `tokens_layer${layer}`,
-  projected: (layer: number) => `projected_layer${layer}`,
-};
 
 export function buildImageTowerGraph(ckpt: ClipCheckpoint, o: ImageGraphOptions): Uint8Array {
   const v = ckpt.vision;
@@ -28,7 +25,7 @@ export function buildImageTowerGraph(ckpt: ClipCheckpoint, o: ImageGraphOptions)
   if (!Number.isInteger(grid)) throw new Error(`image size ${o.imageSize} is not a multiple of patch size ${v.patchSize}`);
   const tokens = 1 + grid * grid;
   const g = new GraphBuilder("clip_image_tower");
-  const pixels = g.input("pixels", DataType.FLOAT, ["batch", 3, o.imageSize, o.imageSize]);
+  const pixels = g.input(names.pixels, DataType.FLOAT, ["batch", 3, o.imageSize, o.imageSize]);
 
   const conv = g.op("Conv", [pixels, g.floats("visual.conv1.weight", v.convWeight.shape, v.convWeight.data)], {
     kernel_shape: [v.patchSize, v.patchSize],
@@ -43,28 +40,30 @@ export function buildImageTowerGraph(ckpt: ClipCheckpoint, o: ImageGraphOptions)
   x = layerNorm(g, x, v.lnPre, "visual.ln_pre", ckpt.layerNormEps);
 
   const block = { width: v.width, heads: v.heads, eps: ckpt.layerNormEps, activation: ckpt.activation, quant: o.quant };
-  const adapterLayers = o.adapterLayers ?? [];
+  const visualProj = g.floats("visual.proj", v.proj.shape, v.proj.data);
   for (let i = 0; i < v.layers; i++) {
     const layer = i + 1;
     x = residualBlock(g, x, v.blocks[i]!, `visual.transformer.resblocks.${i}`, block);
     if (o.tappedLayers.includes(layer)) {
-      g.node("Identity", [x], {}, [imageOutputNames.tokens(layer)]);
-      g.output(imageOutputNames.tokens(layer), DataType.FLOAT, ["batch", tokens, v.width]);
+      g.node("Identity", [x], {}, [names.tokens(layer)]);
+      g.output(names.tokens(layer), DataType.FLOAT, ["batch", tokens, v.width]);
     }
-    const a = adapterLayers.indexOf(layer);
-    if (a >= 0 && o.adapters) {
-      // Adapters stay fp32: they are small and their output feeds a softmax scaled by 100.
+    const a = o.projectedLayers.indexOf(layer);
+    if (a >= 0) {
       const patchTokens = g.op("Slice", [x, int64Constant(g, "one", [1]), int64Constant(g, "tokens_end", [tokens]), int64Constant(g, "one", [1])]);
-      const p = linear(g, patchTokens, { weight: o.adapters.weights[a]!, bias: o.adapters.biases[a]! }, `adapter.fc.${a}`, "fp32");
-      g.node("Div", [p, g.op("ReduceL2", [p], { axes: [-1], keepdims: 1 })], {}, [imageOutputNames.projected(layer)]);
-      g.output(imageOutputNames.projected(layer), DataType.FLOAT, ["batch", grid * grid, ckpt.embedDim]);
+      // Projections stay fp32: they are small and their output feeds a softmax scaled by 100.
+      const p = o.adapters
+        ? linear(g, patchTokens, { weight: o.adapters.weights[a]!, bias: o.adapters.biases[a]! }, `adapter.fc.${a}`, "fp32")
+        : g.op("MatMul", [layerNorm(g, patchTokens, v.lnPost, `projection.ln_post.${layer}`, ckpt.layerNormEps), visualProj]);
+      g.node("Div", [p, g.op("ReduceL2", [p], { axes: [-1], keepdims: 1 })], {}, [names.projected(layer)]);
+      g.output(names.projected(layer), DataType.FLOAT, ["batch", grid * grid, ckpt.embedDim]);
     }
   }
 
   const clsOut = g.op("Gather", [x, g.initializer("cls_index", DataType.INT64, [], new Uint8Array(8))], { axis: 1 });
   const pooled = layerNorm(g, clsOut, v.lnPost, "visual.ln_post", ckpt.layerNormEps);
-  const embedded = g.op("MatMul", [pooled, g.floats("visual.proj", v.proj.shape, v.proj.data)]);
-  g.node("Identity", [l2Normalize(g, embedded)], {}, [imageOutputNames.features]);
-  g.output(imageOutputNames.features, DataType.FLOAT, ["batch", ckpt.embedDim]);
+  const embedded = g.op("MatMul", [pooled, visualProj]);
+  g.node("Identity", [l2Normalize(g, embedded)], {}, [names.features]);
+  g.output(names.features, DataType.FLOAT, ["batch", ckpt.embedDim]);
   return g.build();
 }

@@ -1,10 +1,10 @@
 // The CLIP text tower as an ONNX graph: token ids [batch, seq] -> L2-normalised text embeddings [batch, embed].
 import type { ClipCheckpoint } from "../checkpoint/clip-checkpoint";
+import { textGraphNames } from "../../engine/runtime/graph-names";
 import { DataType, GraphBuilder, bytesOf } from "./graph-builder";
 import { quantizePerColumn, type QuantScheme } from "./linear";
 import { int64Constant, l2Normalize, layerNorm, residualBlock } from "./transformer-blocks";
 
-export const textOutputName = "text_features";
 
 /**
  * The sequence axis is dynamic: with a causal mask the row at the EOT position depends only on the rows before
@@ -13,7 +13,7 @@ export const textOutputName = "text_features";
 export function buildTextTowerGraph(ckpt: ClipCheckpoint, quant: QuantScheme): Uint8Array {
   const t = ckpt.text;
   const g = new GraphBuilder("clip_text_tower");
-  const tokens = g.input("tokens", DataType.INT64, ["batch", "seq"]);
+  const tokens = g.input(textGraphNames.tokens, DataType.INT64, ["batch", "seq"]);
   const seq = g.op("Slice", [g.op("Shape", [tokens]), int64Constant(g, "one", [1]), int64Constant(g, "two", [2])]);
 
   let x: string;
@@ -43,8 +43,8 @@ export function buildTextTowerGraph(ckpt: ClipCheckpoint, quant: QuantScheme): U
   const eot = g.op("ArgMax", [g.op("Cast", [tokens], { to: DataType.INT32 })], { axis: 1, keepdims: 1 });
   const pooled = g.op("GatherND", [x, eot], { batch_dims: 1 });
   const projected = g.op("MatMul", [pooled, g.floats("text_projection", t.textProjection.shape, t.textProjection.data)]);
-  g.node("Identity", [l2Normalize(g, projected)], {}, [textOutputName]);
-  g.output(textOutputName, DataType.FLOAT, ["batch", ckpt.embedDim]);
+  g.node("Identity", [l2Normalize(g, projected)], {}, [textGraphNames.features]);
+  g.output(textGraphNames.features, DataType.FLOAT, ["batch", ckpt.embedDim]);
   return g.build();
 }
 

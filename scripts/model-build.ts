@@ -1,0 +1,63 @@
+// CLI: compile a CLIP checkpoint folder (open_clip or Hugging Face layout) into a model bundle.
+import { parseArgs } from "node:util";
+import { compileCheckpointDir, writeBundleDir } from "../src/compiler/build-model-dir";
+import { parseLayerList } from "../src/compiler/parse-layer-list";
+
+const usage = `usage: npm run model:build -- --from DIR --out models/NAME --vocab FILE.txt.gz
+       [--layout open_clip|hf] [--image-size S] [--layers 6,12,18,24] [--few-shot-layers ...]
+       [--adapter adapter.safetensors] [--quant fp32|int8|int8-dynamic|int8-weight]`;
+
+const { values } = parseArgs({
+  options: {
+    from: { type: "string" },
+    out: { type: "string" },
+    layout: { type: "string" },
+    "image-size": { type: "string" },
+    layers: { type: "string" },
+    "few-shot-layers": { type: "string" },
+    adapter: { type: "string" },
+    vocab: { type: "string" },
+    quant: { type: "string", default: "fp32" },
+    help: { type: "boolean", short: "h", default: false },
+  },
+});
+
+function fail(message: string): never {
+  console.error(`model:build: ${message}\n${usage}`);
+  process.exit(2);
+}
+
+if (values.help) {
+  console.log(usage);
+  process.exit(0);
+}
+if (!values.from || !values.out) fail("--from and --out are required");
+if (!values.vocab) fail("--vocab is required (the BPE merges file the text tower was trained with, e.g. bpe_simple_vocab_16e6.txt.gz)");
+if (values.layout && values.layout !== "open_clip" && values.layout !== "hf") fail(`--layout must be open_clip or hf, got ${values.layout}`);
+const quant = values.quant!;
+if (!["fp32", "int8", "int8-dynamic", "int8-weight"].includes(quant)) fail(`--quant must be fp32, int8, int8-dynamic or int8-weight, got ${quant}`);
+const imageSize = values["image-size"] ? Number(values["image-size"]) : undefined;
+if (imageSize !== undefined && !(Number.isInteger(imageSize) && imageSize > 0)) fail(`--image-size must be a positive integer`);
+
+const started = performance.now();
+try {
+  const bundle = await compileCheckpointDir({
+    from: values.from,
+    out: values.out,
+    layout: values.layout as "open_clip" | "hf" | undefined,
+    imageSize,
+    layers: values.layers ? parseLayerList(values.layers) : undefined,
+    fewShotLayers: values["few-shot-layers"] ? parseLayerList(values["few-shot-layers"]) : undefined,
+    adapter: values.adapter,
+    vocab: values.vocab,
+    quant: quant as "fp32",
+    onProgress: (m) => console.error(`[${((performance.now() - started) / 1000).toFixed(1)}s] ${m}`),
+  });
+  await writeBundleDir(bundle, values.out);
+  const total = Object.values(bundle.manifest.files).reduce((s, f) => s + f.bytes, 0);
+  console.log(`wrote ${values.out} (${(total / 1e6).toFixed(1)} MB, ${bundle.manifest.quantization}, model hash ${bundle.manifest.modelHash.slice(0, 12)})`);
+} catch (e) {
+  const err = e as Error & { code?: string };
+  console.error(`model:build failed${err.code ? ` [${err.code}]` : ""}: ${err.message}`);
+  process.exit(1);
+}

@@ -1,0 +1,58 @@
+// CLI: check a model compiled by our compiler against an oracle case's golden arrays.
+import { parseArgs } from "node:util";
+import { runParity, type ParityReport } from "../src/parity/run-parity";
+
+const usage = "usage: npm run parity -- CASE_DIR [--layout open_clip|hf] [--quant fp32|int8|int8-dynamic|int8-weight] [--vocab FILE] [--json]";
+const { values, positionals } = parseArgs({
+  allowPositionals: true,
+  options: {
+    layout: { type: "string", default: "open_clip" },
+    quant: { type: "string", default: "fp32" },
+    vocab: { type: "string" },
+    json: { type: "boolean", default: false },
+  },
+});
+const caseDir = positionals[0];
+if (!caseDir || positionals.length > 1) {
+  console.error(usage);
+  process.exit(2);
+}
+if (values.layout !== "open_clip" && values.layout !== "hf") {
+  console.error(`--layout must be open_clip or hf\n${usage}`);
+  process.exit(2);
+}
+if (!["fp32", "int8", "int8-dynamic", "int8-weight"].includes(values.quant!)) {
+  console.error(`--quant must be fp32, int8, int8-dynamic or int8-weight\n${usage}`);
+  process.exit(2);
+}
+
+const fmt = (v: number) => (Number.isNaN(v) ? "-" : v === 0 ? "0" : Math.abs(v) < 1e-3 || Math.abs(v) >= 1e4 ? v.toExponential(2) : v.toFixed(5));
+let report: ParityReport;
+try {
+  report = await runParity({
+    caseDir,
+    layout: values.layout,
+    quant: values.quant as "fp32",
+    vocab: values.vocab,
+    onProgress: (m) => console.error(m),
+  });
+} catch (e) {
+  console.error(`parity: ${(e as Error).message}`);
+  process.exit(1);
+}
+const rows = Object.entries(report.arrays);
+const width = Math.max(...rows.map(([n]) => n.length));
+console.log(`${"array".padEnd(width)}  ${"maxAbs".padStart(10)}  ${"rel".padStart(10)}  ${"pearson".padStart(10)}  ok    tolerance`);
+for (const [name, a] of rows) {
+  console.log(`${name.padEnd(width)}  ${fmt(a.maxAbs).padStart(10)}  ${fmt(a.rel).padStart(10)}  ${fmt(a.pearson).padStart(10)}  ${a.ok ? "ok  " : "FAIL"}  ${a.tolerance}${a.note ? ` (${a.note})` : ""}`);
+}
+const failed = rows.filter(([, a]) => !a.ok).map(([n]) => n);
+console.log(
+  `${report.ok ? "PASS" : "FAIL"}: ${caseDir} ${values.layout} ${report.quantization}: ${rows.length - failed.length}/${rows.length} arrays within tolerance` +
+    (failed.length ? `; failed: ${failed.slice(0, 8).join(", ")}${failed.length > 8 ? ", ..." : ""}` : ""),
+);
+if (values.json) {
+  const arrays = Object.fromEntries(rows.map(([n, a]) => [n, { maxAbs: a.maxAbs, rel: a.rel, pearson: a.pearson, ok: a.ok }]));
+  console.log(JSON.stringify({ ok: report.ok, arrays }));
+}
+process.exit(report.ok ? 0 : 1);

@@ -1,0 +1,73 @@
+// One encoder benchmark in this process: load an image graph in onnxruntime-web (WASM) or onnxruntime-node, time runs.
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { parseBundleManifest } from "../engine/runtime/bundle-manifest";
+import { imageGraphNames } from "../engine/runtime/graph-names";
+import { peakRssMb, percentile, round } from "./stats";
+import { installWasmMemoryProbe, wasmMemoryBytes } from "./wasm-memory-probe";
+
+export interface EncoderRunOptions {
+  bundleDir: string;
+  runtime: "wasm" | "node";
+  runs: number;
+  prepack: boolean;
+}
+
+export interface EncoderRunResult {
+  runtime: string;
+  quantization: string;
+  modelMb: number;
+  loadMs: number;
+  p50Ms: number;
+  p95Ms: number;
+  peakRssMb: number;
+  wasmMemoryMb: number | null;
+}
+
+export async function runEncoderBenchmark(o: EncoderRunOptions): Promise<EncoderRunResult> {
+  const manifest = parseBundleManifest(JSON.parse(readFileSync(join(o.bundleDir, "manifest.json"), "utf8")));
+  let modelBytes: Uint8Array | undefined = readFileSync(join(o.bundleDir, manifest.files.image.path));
+  const s = manifest.imageSize;
+  const pixels = new Float32Array(3 * s * s).map((_, i) => Math.sin(i * 0.001));
+  const t0 = performance.now();
+  let run: () => Promise<void>;
+  if (o.runtime === "wasm") {
+    installWasmMemoryProbe();
+    const { OnnxModel } = await import("../engine/runtime/onnx-session");
+    const model = await OnnxModel.load(modelBytes, { prepack: o.prepack });
+    run = async () => {
+      await model.run({ [imageGraphNames.pixels]: { type: "float32", data: pixels, dims: [1, 3, s, s] } });
+    };
+  } else {
+    const ort = await import("onnxruntime-node");
+    const session = await ort.InferenceSession.create(modelBytes, {
+      intraOpNumThreads: 1,
+      interOpNumThreads: 1,
+      executionMode: "sequential",
+      graphOptimizationLevel: "all",
+    });
+    run = async () => {
+      const r = await session.run({ [imageGraphNames.pixels]: new ort.Tensor("float32", pixels, [1, 3, s, s]) });
+      for (const t of Object.values(r)) t.dispose();
+    };
+  }
+  modelBytes = undefined;
+  await run(); // warm-up: first run allocates and plans
+  const loadMs = performance.now() - t0;
+  const times: number[] = [];
+  for (let i = 0; i < o.runs; i++) {
+    const t = performance.now();
+    await run();
+    times.push(performance.now() - t);
+  }
+  return {
+    runtime: o.runtime === "wasm" ? `onnxruntime-web wasm${o.prepack ? " (prepack)" : ""}` : "onnxruntime-node",
+    quantization: manifest.quantization,
+    modelMb: round(manifest.files.image.bytes / 1e6),
+    loadMs: round(loadMs),
+    p50Ms: round(percentile(times, 50)),
+    p95Ms: round(percentile(times, 95)),
+    peakRssMb: round(peakRssMb()),
+    wasmMemoryMb: o.runtime === "wasm" ? round(wasmMemoryBytes() / 2 ** 20) : null,
+  };
+}

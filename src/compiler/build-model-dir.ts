@@ -1,0 +1,72 @@
+// Node side of `model:build`: reads a checkpoint folder, adapter and vocabulary, compiles, writes the bundle folder.
+import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { basename, join } from "node:path";
+import { gunzipSync } from "fflate";
+import { createClipTokenizer } from "../engine/tokenizer/clip-tokenizer";
+import type { LayoutName } from "./checkpoint/detect-layout";
+import { readAdapterFile, readCheckpointDir } from "./checkpoint/read-checkpoint-dir";
+import type { ClipCheckpoint } from "./checkpoint/clip-checkpoint";
+import { CompileError, compileBundle, defaultLayers, type CompiledBundle, type QuantOption } from "./compile-bundle";
+
+export interface BuildModelOptions {
+  from: string;
+  out: string;
+  layout?: LayoutName;
+  imageSize?: number;
+  layers?: number[];
+  fewShotLayers?: number[];
+  adapter?: string;
+  vocab: string;
+  quant?: QuantOption;
+  onProgress?: (message: string) => void;
+}
+
+/** Checks that the vocabulary file gives exactly the token table the text tower was trained with. */
+export function checkVocabulary(vocabularyGz: Uint8Array, ckpt: ClipCheckpoint, vocabPath: string): void {
+  let size: number;
+  try {
+    size = createClipTokenizer(new TextDecoder().decode(gunzipSync(vocabularyGz))).vocabSize;
+  } catch (e) {
+    throw new CompileError("bad_vocabulary", `${vocabPath} is not a gzipped BPE merges file: ${(e as Error).message}`);
+  }
+  if (size !== ckpt.text.vocabSize) {
+    throw new CompileError(
+      "vocab_mismatch",
+      `${vocabPath} gives ${size} tokens but the text tower has ${ckpt.text.vocabSize} token embeddings (wrong --vocab?)`,
+    );
+  }
+}
+
+export async function compileCheckpointDir(o: BuildModelOptions): Promise<CompiledBundle> {
+  const progress = o.onProgress ?? (() => {});
+  progress(`reading checkpoint ${o.from}`);
+  const ckpt = await readCheckpointDir(o.from, { layout: o.layout });
+  const vocabulary = new Uint8Array(await readFile(o.vocab));
+  checkVocabulary(vocabulary, ckpt, o.vocab);
+  const layers = o.layers ?? defaultLayers(ckpt.vision.layers);
+  const adapters = o.adapter
+    ? await readAdapterFile(o.adapter, { count: layers.length, width: ckpt.vision.width, embedDim: ckpt.embedDim })
+    : undefined;
+  return compileBundle(ckpt, {
+    name: basename(o.out),
+    imageSize: o.imageSize,
+    layers,
+    fewShotLayers: o.fewShotLayers,
+    quant: o.quant,
+    adapters,
+    adapterSource: o.adapter ? basename(o.adapter) : undefined,
+    vocabulary,
+    onProgress: progress,
+  });
+}
+
+/** Writes into a temporary sibling folder and renames it, so a failed build never leaves a half-written bundle. */
+export async function writeBundleDir(bundle: CompiledBundle, out: string): Promise<void> {
+  const tmp = `${out}.partial-${process.pid}`;
+  await rm(tmp, { recursive: true, force: true });
+  await mkdir(tmp, { recursive: true });
+  for (const [name, bytes] of Object.entries(bundle.files)) await writeFile(join(tmp, name), bytes);
+  await writeFile(join(tmp, "manifest.json"), JSON.stringify(bundle.manifest, null, 2) + "\n");
+  await rm(out, { recursive: true, force: true });
+  await rename(tmp, out);
+}

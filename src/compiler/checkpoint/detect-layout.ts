@@ -1,0 +1,49 @@
+// Decides which checkpoint layout a directory holds from the file names in it.
+import { CheckpointError } from "./checkpoint-error";
+
+export type LayoutName = "open_clip" | "hf";
+
+export interface DetectedLayout {
+  layout: LayoutName;
+  /** Paths relative to the directory. */
+  model: string;
+  config: string;
+  /** HF only: preprocessor_config.json beside config.json, when present. */
+  preprocessor?: string;
+}
+
+function openClipIn(files: Set<string>): DetectedLayout | undefined {
+  if (files.has("open_clip_model.safetensors") && files.has("open_clip_config.json")) {
+    return { layout: "open_clip", model: "open_clip_model.safetensors", config: "open_clip_config.json" };
+  }
+  return undefined;
+}
+
+function hfIn(files: Set<string>): DetectedLayout | undefined {
+  for (const dir of ["", "hf/"]) {
+    if (files.has(`${dir}model.safetensors`) && files.has(`${dir}config.json`)) {
+      const pre = `${dir}preprocessor_config.json`;
+      return { layout: "hf", model: `${dir}model.safetensors`, config: `${dir}config.json`, ...(files.has(pre) ? { preprocessor: pre } : {}) };
+    }
+  }
+  return undefined;
+}
+
+/**
+ * `files`: paths relative to the directory, including those of an `hf/` subfolder as "hf/NAME".
+ * With no preference, open_clip wins when both layouts are present.
+ */
+export function detectLayout(files: readonly string[], prefer?: LayoutName): DetectedLayout {
+  const set = new Set(files.map((f) => f.replace(/\\/g, "/")));
+  const found = prefer === "hf" ? hfIn(set) : prefer === "open_clip" ? openClipIn(set) : (openClipIn(set) ?? hfIn(set));
+  if (found) return found;
+  const expected =
+    prefer === "hf"
+      ? "model.safetensors + config.json (Hugging Face layout, at the top or in hf/)"
+      : prefer === "open_clip"
+        ? "open_clip_model.safetensors + open_clip_config.json (open_clip layout)"
+        : "open_clip_model.safetensors + open_clip_config.json (open_clip layout) or model.safetensors + config.json (Hugging Face layout, at the top or in hf/)";
+  const bins = files.filter((f) => f.endsWith(".bin") || f.endsWith(".pt") || f.endsWith(".pth"));
+  const hint = bins.length > 0 ? `; PyTorch pickles (${bins.join(", ")}) are not read, convert them to safetensors` : "";
+  throw new CheckpointError("LAYOUT_NOT_FOUND", `no checkpoint found: expected ${expected}; found [${files.join(", ")}]${hint}`);
+}

@@ -1,0 +1,85 @@
+// Anomalous regions: 8-connected components of a thresholded map, with bounding boxes, peak score and area.
+
+export interface Region {
+  /** Bounding box, inclusive of its pixels: columns x .. x + width - 1, rows y .. y + height - 1. */
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+  /** Maximum map value inside the region. */
+  score: number;
+  /** Number of pixels in the region. */
+  area: number;
+}
+
+/**
+ * Connected components (8-connectivity) of map >= threshold over a [height, width] row-major map,
+ * found iteratively with an explicit stack. Sorted by score descending (then area descending, then
+ * top-left position) so the order is deterministic.
+ */
+export function findRegions(map: Float32Array, width: number, height: number, threshold: number): Region[] {
+  if (map.length !== width * height) throw new RangeError(`map has ${map.length} values, expected ${width}x${height}`);
+  const n = map.length;
+  const seen = new Uint8Array(n);
+  const stack = new Int32Array(n);
+  const regions: Region[] = [];
+  for (let start = 0; start < n; start++) {
+    if (seen[start] || !(map[start] >= threshold)) continue;
+    seen[start] = 1;
+    let top = 0;
+    stack[top++] = start;
+    let minX = width;
+    let minY = height;
+    let maxX = -1;
+    let maxY = -1;
+    let score = -Infinity;
+    let area = 0;
+    while (top > 0) {
+      const i = stack[--top];
+      const y = (i / width) | 0;
+      const x = i - y * width;
+      area++;
+      if (map[i] > score) score = map[i];
+      if (x < minX) minX = x;
+      if (x > maxX) maxX = x;
+      if (y < minY) minY = y;
+      if (y > maxY) maxY = y;
+      const y0 = y > 0 ? y - 1 : 0;
+      const y1 = y < height - 1 ? y + 1 : y;
+      const x0 = x > 0 ? x - 1 : 0;
+      const x1 = x < width - 1 ? x + 1 : x;
+      for (let ny = y0; ny <= y1; ny++) {
+        for (let nx = x0; nx <= x1; nx++) {
+          const j = ny * width + nx;
+          if (!seen[j] && map[j] >= threshold) {
+            seen[j] = 1;
+            stack[top++] = j;
+          }
+        }
+      }
+    }
+    regions.push({ x: minX, y: minY, width: maxX - minX + 1, height: maxY - minY + 1, score, area });
+  }
+  regions.sort((a, b) => b.score - a.score || b.area - a.area || a.y - b.y || a.x - b.x);
+  return regions;
+}
+
+/**
+ * Map regions found on a square fromSize x fromSize map (the model resolution) to an image of
+ * toWidth x toHeight: the box [x, x + width) scales to [floor(x * sx), ceil((x + width) * sx)), clamped
+ * to the image, with sx = toWidth / fromSize; area scales by sx * sy (rounded, at least 1); score is unchanged.
+ */
+export function rescaleRegions(regions: readonly Region[], fromSize: number, toWidth: number, toHeight: number): Region[] {
+  if (!(fromSize > 0) || !(toWidth > 0) || !(toHeight > 0)) throw new RangeError("rescaleRegions sizes must be positive");
+  // multiply before dividing so that exact multiples stay exact in floating point
+  const scaleX = (v: number): number => (v * toWidth) / fromSize;
+  const scaleY = (v: number): number => (v * toHeight) / fromSize;
+  return regions.map((r) => {
+    const x0 = Math.min(toWidth - 1, Math.max(0, Math.floor(scaleX(r.x))));
+    const y0 = Math.min(toHeight - 1, Math.max(0, Math.floor(scaleY(r.y))));
+    const x1 = Math.min(toWidth, Math.max(x0 + 1, Math.ceil(scaleX(r.x + r.width))));
+    const y1 = Math.min(toHeight, Math.max(y0 + 1, Math.ceil(scaleY(r.y + r.height))));
+    const area = Math.max(1, Math.round((r.area * toWidth * toHeight) / (fromSize * fromSize)));
+    return { x: x0, y: y0, width: x1 - x0, height: y1 - y0, score: r.score, area };
+  });
+}

@@ -1,0 +1,152 @@
+// Bit-exact port of Pillow's 8-bit ImagingResample (libImaging/Resample.c) for BICUBIC and BILINEAR.
+//
+// Two separable passes, horizontal first into an 8-bit intermediate, then vertical; a pass is
+// skipped when its size is unchanged (ImagingResampleInner's need_horizontal/need_vertical).
+// Coefficients come from precompute_coeffs (support widened by the scale when downscaling, i.e.
+// antialiased) and are turned into 22-bit fixed point by normalize_coeffs_8bpc.
+
+export type PilFilter = "bilinear" | "bicubic";
+
+interface FilterDef {
+  readonly fn: (x: number) => number;
+  readonly support: number;
+}
+
+const FILTERS: Record<PilFilter, FilterDef> = {
+  bilinear: {
+    support: 1,
+    fn: (x) => {
+      const ax = Math.abs(x);
+      return ax < 1 ? 1 - ax : 0;
+    },
+  },
+  bicubic: {
+    support: 2,
+    // bicubic_filter with a = -0.5
+    fn: (x) => {
+      const a = -0.5;
+      const ax = Math.abs(x);
+      if (ax < 1) return ((a + 2) * ax - (a + 3)) * ax * ax + 1;
+      if (ax < 2) return (((ax - 5) * ax + 8) * ax - 4) * a;
+      return 0;
+    },
+  },
+};
+
+const PRECISION_BITS = 32 - 8 - 2;
+const ONE = 1 << PRECISION_BITS;
+const HALF = 1 << (PRECISION_BITS - 1);
+
+export interface ResampleCoeffs {
+  readonly ksize: number;
+  /** per output index: first input index, number of taps */
+  readonly bounds: Int32Array;
+  /** per output index, ksize fixed-point weights */
+  readonly weights: Int32Array;
+}
+
+/** precompute_coeffs + normalize_coeffs_8bpc for the box [0, inSize]. */
+export function precomputeCoeffs(inSize: number, outSize: number, filter: PilFilter): ResampleCoeffs {
+  const { fn, support: baseSupport } = FILTERS[filter];
+  const scale = inSize / outSize;
+  const filterscale = Math.max(scale, 1);
+  const support = baseSupport * filterscale;
+  const ksize = Math.ceil(support) * 2 + 1;
+  const bounds = new Int32Array(outSize * 2);
+  const weights = new Int32Array(outSize * ksize);
+  const k = new Float64Array(ksize);
+  const ss = 1 / filterscale;
+  for (let xx = 0; xx < outSize; xx++) {
+    const center = (xx + 0.5) * scale;
+    // C casts truncate toward zero; the clamp makes that the same as Math.trunc here.
+    const xmin = Math.max(Math.trunc(center - support + 0.5), 0);
+    const xmax = Math.min(Math.trunc(center + support + 0.5), inSize) - xmin;
+    let ww = 0;
+    for (let x = 0; x < xmax; x++) {
+      const w = fn((x + xmin - center + 0.5) * ss);
+      k[x] = w;
+      ww += w;
+    }
+    for (let x = 0; x < xmax; x++) {
+      const w = ww !== 0 ? k[x]! / ww : k[x]!;
+      weights[xx * ksize + x] = Math.trunc(w < 0 ? -0.5 + w * ONE : 0.5 + w * ONE);
+    }
+    bounds[xx * 2] = xmin;
+    bounds[xx * 2 + 1] = xmax;
+  }
+  return { ksize, bounds, weights };
+}
+
+/** clip8(ss): the lookup table covers ss >> 22 in [-640, 639] and saturates to 0..255. */
+function clip8(ss: number): number {
+  const v = Math.floor(ss / ONE);
+  return v < 0 ? 0 : v > 255 ? 255 : v;
+}
+
+function horizontal(src: Uint8Array, w: number, channels: number, rowFirst: number, rows: number, outW: number, c: ResampleCoeffs): Uint8Array {
+  const out = new Uint8Array(outW * rows * channels);
+  const { ksize, bounds, weights } = c;
+  for (let y = 0; y < rows; y++) {
+    const rowIn = (y + rowFirst) * w * channels;
+    const rowOut = y * outW * channels;
+    for (let xx = 0; xx < outW; xx++) {
+      const xmin = bounds[xx * 2]!;
+      const n = bounds[xx * 2 + 1]!;
+      const kOff = xx * ksize;
+      for (let ch = 0; ch < channels; ch++) {
+        let ss = HALF;
+        let p = rowIn + xmin * channels + ch;
+        for (let x = 0; x < n; x++, p += channels) ss += src[p]! * weights[kOff + x]!;
+        out[rowOut + xx * channels + ch] = clip8(ss);
+      }
+    }
+  }
+  return out;
+}
+
+function vertical(src: Uint8Array, w: number, channels: number, outH: number, c: ResampleCoeffs, rowShift: number): Uint8Array {
+  const out = new Uint8Array(w * outH * channels);
+  const { ksize, bounds, weights } = c;
+  const stride = w * channels;
+  for (let yy = 0; yy < outH; yy++) {
+    const ymin = bounds[yy * 2]! - rowShift;
+    const n = bounds[yy * 2 + 1]!;
+    const kOff = yy * ksize;
+    for (let i = 0; i < stride; i++) {
+      let ss = HALF;
+      let p = ymin * stride + i;
+      for (let y = 0; y < n; y++, p += stride) ss += src[p]! * weights[kOff + y]!;
+      out[yy * stride + i] = clip8(ss);
+    }
+  }
+  return out;
+}
+
+/** Pillow Image.resize((outW, outH), filter) of an 8-bit image with 1..4 interleaved channels. */
+export function resamplePil(
+  src: Uint8Array,
+  width: number,
+  height: number,
+  channels: number,
+  outW: number,
+  outH: number,
+  filter: PilFilter,
+): Uint8Array {
+  if (src.length !== width * height * channels) throw new RangeError("resamplePil: data size mismatch");
+  const needH = outW !== width;
+  const needV = outH !== height;
+  if (!needH && !needV) return src.slice();
+  const vert = precomputeCoeffs(height, outH, filter);
+  // Only the rows the vertical pass reads are resampled horizontally (ybox_first..ybox_last).
+  const rowFirst = needV ? vert.bounds[0]! : 0;
+  const rowLast = needV ? vert.bounds[outH * 2 - 2]! + vert.bounds[outH * 2 - 1]! : height;
+  let img = src;
+  let w = width;
+  let shift = 0;
+  if (needH) {
+    img = horizontal(src, width, channels, rowFirst, rowLast - rowFirst, outW, precomputeCoeffs(width, outW, filter));
+    w = outW;
+    shift = rowFirst;
+  }
+  return needV ? vertical(img, w, channels, outH, vert, shift) : img;
+}

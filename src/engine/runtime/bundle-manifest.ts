@@ -1,0 +1,80 @@
+// The model bundle's manifest.json: what the compiler writes and what the runtime validates before it loads anything.
+import { z } from "zod";
+
+export const BUNDLE_FORMAT = "edge-anomaly-bundle";
+export const BUNDLE_VERSION = 1;
+
+const fileEntry = z.object({
+  path: z.string().regex(/^[a-z0-9._-]+$/i, "bundle file names are plain names"),
+  sha256: z.string().regex(/^[0-9a-f]{64}$/),
+  bytes: z.number().int().nonnegative(),
+});
+export type BundleFile = z.infer<typeof fileEntry>;
+
+const triple = z.tuple([z.number(), z.number(), z.number()]);
+
+export const bundleManifestSchema = z.object({
+  format: z.literal(BUNDLE_FORMAT),
+  version: z.literal(BUNDLE_VERSION),
+  name: z.string().min(1),
+  /** True when the weights are generated at random: scores from such a model mean nothing. */
+  random: z.boolean(),
+  /** sha256 over the sorted file hashes: the identity of the served model (cache keys, stored features). */
+  modelHash: z.string().regex(/^[0-9a-f]{64}$/),
+  source: z.object({ layout: z.string(), files: z.array(z.string()), adapter: z.string() }),
+  architecture: z.object({
+    embedDim: z.number().int().positive(),
+    activation: z.enum(["gelu", "quick_gelu"]),
+    layerNormEps: z.number().positive(),
+    vision: z.object({
+      width: z.number().int().positive(),
+      layers: z.number().int().positive(),
+      heads: z.number().int().positive(),
+      patchSize: z.number().int().positive(),
+      checkpointImageSize: z.number().int().positive(),
+    }),
+    text: z.object({
+      width: z.number().int().positive(),
+      layers: z.number().int().positive(),
+      heads: z.number().int().positive(),
+      vocabSize: z.number().int().positive(),
+      contextLength: z.number().int().positive(),
+    }),
+  }),
+  imageSize: z.number().int().positive(),
+  grid: z.number().int().positive(),
+  layers: z.object({
+    zeroShot: z.array(z.number().int().positive()).min(1),
+    fewShot: z.array(z.number().int().positive()).min(1),
+  }),
+  /** "adapter" = APRIL-GAN linear adapters; "clip-projection" = ln_post + proj reused on patch tokens. */
+  projection: z.enum(["adapter", "clip-projection"]),
+  mean: triple,
+  std: triple,
+  quantization: z.enum(["fp32", "int8-dynamic", "int8-weight"]),
+  files: z.object({
+    image: fileEntry,
+    text: fileEntry,
+    fewShotHead: fileEntry,
+    vocabulary: fileEntry,
+  }),
+  createdBy: z.string(),
+});
+
+export type BundleManifest = z.infer<typeof bundleManifestSchema>;
+export type BundleFileRole = keyof BundleManifest["files"];
+
+export function parseBundleManifest(json: unknown): BundleManifest {
+  return bundleManifestSchema.parse(json);
+}
+
+export async function sha256Hex(bytes: Uint8Array): Promise<string> {
+  const digest = await crypto.subtle.digest("SHA-256", bytes as Uint8Array<ArrayBuffer>);
+  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+/** Identity of a bundle: hash of its files' hashes in role order, so renaming a bundle keeps its identity. */
+export async function modelHashOf(files: BundleManifest["files"]): Promise<string> {
+  const roles = Object.keys(files).sort() as BundleFileRole[];
+  return sha256Hex(new TextEncoder().encode(roles.map((r) => `${r}:${files[r].sha256}`).join("\n")));
+}

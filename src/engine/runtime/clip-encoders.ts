@@ -1,0 +1,83 @@
+// Typed calls into a bundle's graphs: image tower, text tower and few-shot head, in the shapes the scoring code uses.
+import { fewShotHeadNames, imageGraphNames, textGraphNames } from "./graph-names";
+import type { ModelBundle } from "./model-bundle";
+
+export interface ImageEncoding {
+  /** L2-normalised image embedding [embedDim]. */
+  imageFeatures: Float32Array;
+  /** Raw residual tokens after each tapped block, class token first: [1 + grid*grid, width]. */
+  tokens: Map<number, Float32Array>;
+  /** Adapter projections of the patch tokens of each zero-shot layer, L2-normalised rows: [grid*grid, embedDim]. */
+  projected: Map<number, Float32Array>;
+}
+
+export async function encodeImage(bundle: ModelBundle, pixels: Float32Array): Promise<ImageEncoding> {
+  const m = bundle.manifest;
+  const session = await bundle.session("image");
+  const out = await session.run({ [imageGraphNames.pixels]: { type: "float32", data: pixels, dims: [1, 3, m.imageSize, m.imageSize] } });
+  const get = (name: string) => {
+    const t = out[name];
+    if (!t) throw new Error(`image graph has no output ${name}`);
+    return t.data;
+  };
+  const tokens = new Map<number, Float32Array>();
+  for (const l of new Set([...m.layers.zeroShot, ...m.layers.fewShot])) tokens.set(l, get(imageGraphNames.tokens(l)));
+  const projected = new Map<number, Float32Array>();
+  for (const l of m.layers.zeroShot) projected.set(l, get(imageGraphNames.projected(l)));
+  return { imageFeatures: get(imageGraphNames.features), tokens, projected };
+}
+
+/**
+ * Encodes token id rows [n, contextLength] into L2-normalised embeddings [n, embedDim]. Each batch is trimmed to
+ * its longest EOT position + 1: the causal mask makes the EOT row independent of what follows it.
+ */
+export async function encodeTexts(bundle: ModelBundle, ids: Int32Array, batchSize = 35): Promise<Float32Array> {
+  const { contextLength } = bundle.manifest.architecture.text;
+  const embedDim = bundle.manifest.architecture.embedDim;
+  const n = ids.length / contextLength;
+  const session = await bundle.session("text");
+  const result = new Float32Array(n * embedDim);
+  for (let start = 0; start < n; start += batchSize) {
+    const count = Math.min(batchSize, n - start);
+    let seq = 1;
+    for (let r = start; r < start + count; r++) seq = Math.max(seq, argmax(ids, r * contextLength, contextLength) + 1);
+    const batch = new BigInt64Array(count * seq);
+    for (let r = 0; r < count; r++) {
+      for (let c = 0; c < seq; c++) batch[r * seq + c] = BigInt(ids[(start + r) * contextLength + c]!);
+    }
+    const out = await session.run({ [textGraphNames.tokens]: { type: "int64", data: batch, dims: [count, seq] } });
+    result.set(out[textGraphNames.features]!.data, start * embedDim);
+  }
+  return result;
+}
+
+function argmax(a: Int32Array, offset: number, length: number): number {
+  let best = 0;
+  for (let i = 1; i < length; i++) if (a[offset + i]! > a[offset + best]!) best = i;
+  return best;
+}
+
+/** min over memory rows of (1 - cosine) for every query patch, per few-shot layer. Query [G*G, W], memory [M, W]. */
+export async function fewShotDistances(bundle: ModelBundle, query: Float32Array[], memory: Float32Array[]): Promise<Float32Array[]> {
+  const width = bundle.manifest.architecture.vision.width;
+  const layers = query.length;
+  const patches = query[0]!.length / width;
+  const rows = memory[0]!.length / width;
+  const session = await bundle.session("fewShotHead");
+  const out = await session.run({
+    [fewShotHeadNames.query]: { type: "float32", data: concat(query), dims: [layers, patches, width] },
+    [fewShotHeadNames.memory]: { type: "float32", data: concat(memory), dims: [layers, rows, width] },
+  });
+  const d = out[fewShotHeadNames.distance]!.data;
+  return Array.from({ length: layers }, (_, i) => d.slice(i * patches, (i + 1) * patches));
+}
+
+function concat(parts: Float32Array[]): Float32Array {
+  const out = new Float32Array(parts.reduce((s, p) => s + p.length, 0));
+  let o = 0;
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.length;
+  }
+  return out;
+}

@@ -1,0 +1,71 @@
+// Opens a model bundle through a byte-reading port, verifies every file against the manifest, creates sessions lazily.
+import { parseBundleManifest, sha256Hex, type BundleFileRole, type BundleManifest } from "./bundle-manifest";
+import { OnnxModel, type SessionOptions } from "./onnx-session";
+
+/** Where bundle files come from: a folder in Node, an R2 prefix in Workers. */
+export interface BundleReader {
+  read(path: string): Promise<Uint8Array>;
+}
+
+export class BundleError extends Error {
+  constructor(readonly code: "bundle_invalid" | "bundle_hash_mismatch" | "bundle_missing_file", message: string) {
+    super(message);
+    this.name = "BundleError";
+  }
+}
+
+export class ModelBundle {
+  private readonly sessions = new Map<BundleFileRole, Promise<OnnxModel>>();
+
+  private constructor(
+    readonly manifest: BundleManifest,
+    private readonly reader: BundleReader,
+    private readonly sessionOptions: SessionOptions,
+  ) {}
+
+  static async open(reader: BundleReader, sessionOptions: SessionOptions = {}): Promise<ModelBundle> {
+    let json: unknown;
+    try {
+      json = JSON.parse(new TextDecoder().decode(await reader.read("manifest.json")));
+    } catch (e) {
+      throw new BundleError("bundle_invalid", `cannot read manifest.json: ${(e as Error).message}`);
+    }
+    try {
+      return new ModelBundle(parseBundleManifest(json), reader, sessionOptions);
+    } catch (e) {
+      throw new BundleError("bundle_invalid", `manifest.json is not a valid bundle manifest: ${(e as Error).message}`);
+    }
+  }
+
+  /** Reads one file of the bundle and checks its size and sha256 against the manifest. */
+  async readFile(role: BundleFileRole): Promise<Uint8Array> {
+    const entry = this.manifest.files[role];
+    let bytes: Uint8Array;
+    try {
+      bytes = await this.reader.read(entry.path);
+    } catch (e) {
+      throw new BundleError("bundle_missing_file", `bundle file ${entry.path} cannot be read: ${(e as Error).message}`);
+    }
+    if (bytes.length !== entry.bytes || (await sha256Hex(bytes)) !== entry.sha256) {
+      throw new BundleError("bundle_hash_mismatch", `bundle file ${entry.path} does not match manifest.json (size or sha256)`);
+    }
+    return bytes;
+  }
+
+  /** The session for one graph, created on first use and kept; the model bytes are dropped once ORT has them. */
+  session(role: Exclude<BundleFileRole, "vocabulary">): Promise<OnnxModel> {
+    let s = this.sessions.get(role);
+    if (!s) {
+      s = this.readFile(role).then((bytes) => OnnxModel.load(bytes, this.sessionOptions));
+      s.catch(() => this.sessions.delete(role));
+      this.sessions.set(role, s);
+    }
+    return s;
+  }
+
+  async releaseSession(role: Exclude<BundleFileRole, "vocabulary">): Promise<void> {
+    const s = this.sessions.get(role);
+    this.sessions.delete(role);
+    if (s) await (await s).release();
+  }
+}
