@@ -8,20 +8,20 @@ const { values } = parseArgs({
     model: { type: "string", multiple: true },
     runtime: { type: "string", multiple: true },
     runs: { type: "string", default: "10" },
-    prepack: { type: "boolean", default: false },
+    "ort-defaults": { type: "boolean", default: false },
     child: { type: "boolean", default: false },
     json: { type: "boolean", default: false },
   },
 });
 const models = values.model ?? [];
 if (models.length === 0) {
-  console.error("usage: npm run bench:encoder -- --model models/NAME [--model ...] [--runtime wasm|node ...] [--runs 10] [--prepack] [--json]");
+  console.error("usage: npm run bench:encoder -- --model models/NAME [--model ...] [--runtime wasm|node ...] [--runs 10] [--ort-defaults] [--json]");
   process.exit(2);
 }
 const runs = Number(values.runs);
 
 if (values.child) {
-  const r = await runEncoderBenchmark({ bundleDir: models[0]!, runtime: values.runtime?.[0] === "node" ? "node" : "wasm", runs, prepack: values.prepack });
+  const r = await runEncoderBenchmark({ bundleDir: models[0]!, runtime: values.runtime?.[0] === "node" ? "node" : "wasm", runs, ortDefaults: values["ort-defaults"] });
   console.log(JSON.stringify(r));
 } else {
   const runtimes = values.runtime ?? ["wasm", "node"];
@@ -30,7 +30,7 @@ if (values.child) {
     for (const runtime of runtimes) {
       process.stderr.write(`benchmarking ${model} in ${runtime} (${runs} runs)...\n`);
       const args = ["--import", "tsx", "scripts/bench-encoder.ts", "--child", "--model", model, "--runtime", runtime, "--runs", String(runs)];
-      if (values.prepack) args.push("--prepack");
+      if (values["ort-defaults"]) args.push("--ort-defaults");
       const out = execFileSync(process.execPath, args, { encoding: "utf8", env: { ...process.env, ONNXRUNTIME_NODE_INSTALL_CUDA: "skip" } });
       results.push({ model, ...(JSON.parse(out.trim().split("\n").pop()!) as EncoderRunResult) });
     }

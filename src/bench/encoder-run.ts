@@ -10,7 +10,7 @@ export interface EncoderRunOptions {
   bundleDir: string;
   runtime: "wasm" | "node";
   runs: number;
-  prepack: boolean;
+  ortDefaults: boolean;
 }
 
 export interface EncoderRunResult {
@@ -34,7 +34,7 @@ export async function runEncoderBenchmark(o: EncoderRunOptions): Promise<Encoder
   if (o.runtime === "wasm") {
     installWasmMemoryProbe();
     const { OnnxModel } = await import("../engine/runtime/onnx-session");
-    const model = await OnnxModel.load(modelBytes, { prepack: o.prepack });
+    const model = await OnnxModel.load(modelBytes, { ortDefaults: o.ortDefaults });
     run = async () => {
       await model.run({ [imageGraphNames.pixels]: { type: "float32", data: pixels, dims: [1, 3, s, s] } });
     };
@@ -61,7 +61,7 @@ export async function runEncoderBenchmark(o: EncoderRunOptions): Promise<Encoder
     times.push(performance.now() - t);
   }
   return {
-    runtime: o.runtime === "wasm" ? `onnxruntime-web wasm${o.prepack ? " (prepack)" : ""}` : "onnxruntime-node",
+    runtime: o.runtime === "wasm" ? `onnxruntime-web wasm${o.ortDefaults ? " (ORT default options)" : ""}` : "onnxruntime-node",
     quantization: manifest.quantization,
     modelMb: round(manifest.files.image.bytes / 1e6),
     loadMs: round(loadMs),

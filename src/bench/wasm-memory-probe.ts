@@ -8,12 +8,14 @@ export function installWasmMemoryProbe(): void {
   if (installed) return;
   installed = true;
   const original = WebAssembly.instantiate.bind(WebAssembly);
-  const capture = (instance: WebAssembly.Instance) => {
-    for (const value of Object.values(instance.exports)) if (value instanceof WebAssembly.Memory) memories.push(value);
+  // The threaded ORT build imports its memory (env.memory) instead of exporting it: look at both sides.
+  const capture = (instance: WebAssembly.Instance, imports?: WebAssembly.Imports) => {
+    const candidates = [...Object.values(instance.exports), ...Object.values(imports ?? {}).flatMap((m) => Object.values(m))];
+    for (const value of candidates) if (value instanceof WebAssembly.Memory && !memories.includes(value)) memories.push(value);
   };
   (WebAssembly as { instantiate: unknown }).instantiate = async (source: unknown, imports?: WebAssembly.Imports) => {
     const result = await (original as (s: unknown, i?: WebAssembly.Imports) => Promise<unknown>)(source, imports);
-    capture(result instanceof WebAssembly.Instance ? result : (result as WebAssembly.WebAssemblyInstantiatedSource).instance);
+    capture(result instanceof WebAssembly.Instance ? result : (result as WebAssembly.WebAssemblyInstantiatedSource).instance, imports);
     return result;
   };
 }

@@ -13,7 +13,7 @@ import { sniffFormat } from "./sniff";
 export interface DecodeOptions {
   /** Largest width * height accepted; checked from the header before anything is allocated. */
   readonly maxPixels: number;
-  /** jpeg-js working-memory cap (default 256 MB). */
+  /** JPEG decoder working-memory cap (default 256 MB); beyond it -> image_too_large. */
   readonly maxMemoryMB?: number;
   /**
    * Rotate/flip JPEGs by their EXIF Orientation (default true), so maps line up with what a
@@ -33,7 +33,7 @@ export function decodeImage(bytes: Uint8Array, opts: DecodeOptions): DecodedImag
   }
   const { frame, exif } = scanJpegHeader(bytes);
   assertPixelLimit(frame.width, frame.height, opts.maxPixels);
-  const image = decodeJpeg(bytes, frame, { maxPixels: opts.maxPixels, maxMemoryMB: opts.maxMemoryMB ?? 256 });
+  const image = decodeJpeg(bytes, opts.maxMemoryMB ?? 256);
   if (image.width !== frame.width || image.height !== frame.height) {
     throw new Error(`JPEG decoder returned ${image.width}x${image.height} for a ${frame.width}x${frame.height} frame`);
   }

@@ -9,7 +9,7 @@ import { ImageError } from "./image-error";
 import { PNG_SAMPLES } from "./png-header";
 import type { PngHeader } from "./png-header";
 
-const SLICE = 4096;
+const SLICE = 16384;
 // Some encoders leave a few stray bytes after the last row; PIL ignores them, and so do we.
 const SLACK = 1 << 16;
 

@@ -88,16 +88,30 @@ function horizontal(src: Uint8Array, w: number, channels: number, rowFirst: numb
   const { ksize, bounds, weights } = c;
   for (let y = 0; y < rows; y++) {
     const rowIn = (y + rowFirst) * w * channels;
-    const rowOut = y * outW * channels;
+    let o = y * outW * channels;
     for (let xx = 0; xx < outW; xx++) {
-      const xmin = bounds[xx * 2]!;
       const n = bounds[xx * 2 + 1]!;
       const kOff = xx * ksize;
+      let p = rowIn + bounds[xx * 2]! * channels;
+      if (channels === 3) {
+        let s0 = HALF;
+        let s1 = HALF;
+        let s2 = HALF;
+        for (let x = 0; x < n; x++, p += 3) {
+          const k = weights[kOff + x]!;
+          s0 += src[p]! * k;
+          s1 += src[p + 1]! * k;
+          s2 += src[p + 2]! * k;
+        }
+        out[o++] = clip8(s0);
+        out[o++] = clip8(s1);
+        out[o++] = clip8(s2);
+        continue;
+      }
       for (let ch = 0; ch < channels; ch++) {
         let ss = HALF;
-        let p = rowIn + xmin * channels + ch;
-        for (let x = 0; x < n; x++, p += channels) ss += src[p]! * weights[kOff + x]!;
-        out[rowOut + xx * channels + ch] = clip8(ss);
+        for (let x = 0, q = p + ch; x < n; x++, q += channels) ss += src[q]! * weights[kOff + x]!;
+        out[o++] = clip8(ss);
       }
     }
   }
@@ -105,19 +119,22 @@ function horizontal(src: Uint8Array, w: number, channels: number, rowFirst: numb
 }
 
 function vertical(src: Uint8Array, w: number, channels: number, outH: number, c: ResampleCoeffs, rowShift: number): Uint8Array {
-  const out = new Uint8Array(w * outH * channels);
-  const { ksize, bounds, weights } = c;
   const stride = w * channels;
+  const out = new Uint8Array(stride * outH);
+  const acc = new Float64Array(stride);
+  const { ksize, bounds, weights } = c;
   for (let yy = 0; yy < outH; yy++) {
     const ymin = bounds[yy * 2]! - rowShift;
     const n = bounds[yy * 2 + 1]!;
-    const kOff = yy * ksize;
-    for (let i = 0; i < stride; i++) {
-      let ss = HALF;
-      let p = ymin * stride + i;
-      for (let y = 0; y < n; y++, p += stride) ss += src[p]! * weights[kOff + y]!;
-      out[yy * stride + i] = clip8(ss);
+    acc.fill(HALF);
+    // Row-wise accumulation: same sums as Pillow's per-pixel loop, in cache-friendly order.
+    for (let y = 0; y < n; y++) {
+      const k = weights[yy * ksize + y]!;
+      const row = (ymin + y) * stride;
+      for (let i = 0; i < stride; i++) acc[i] += src[row + i]! * k;
     }
+    const o = yy * stride;
+    for (let i = 0; i < stride; i++) out[o + i] = clip8(acc[i]!);
   }
   return out;
 }

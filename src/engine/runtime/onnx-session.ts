@@ -5,11 +5,36 @@ export type FeedValue = { type: "float32"; data: Float32Array; dims: number[] } 
 export type Outputs = Record<string, { data: Float32Array; dims: number[] }>;
 
 export interface SessionOptions {
-  /** Pre-packing copies every weight into a second, kernel-friendly layout: faster, about twice the memory. */
-  prepack?: boolean;
+  /**
+   * ORT's defaults: weight pre-packing (a second, kernel-friendly copy of every weight), the CPU memory arena and
+   * memory-pattern planning. Off by default: measured here they cost memory and bought no speed (README).
+   */
+  ortDefaults?: boolean;
 }
 
 let configured = false;
+
+/**
+ * For runtimes that cannot compile wasm from bytes (workerd): ORT instantiates the given precompiled module, the
+ * one matching the onnxruntime-web build in use. Call before the first load; `onInstance` sees the instance
+ * (e.g. to read its memory). ORT hands `env.wasm.wasmBinary` to emscripten, which calls
+ * `WebAssembly.instantiate(bytes, imports)`: that one call, recognised by the placeholder buffer, is answered
+ * from `module`, and the original function is restored.
+ */
+export function useOrtWasmModule(module: WebAssembly.Module, onInstance?: (instance: WebAssembly.Instance) => void): void {
+  const placeholder = new ArrayBuffer(8);
+  const wasm = WebAssembly as unknown as { instantiate: (source: unknown, imports?: WebAssembly.Imports) => Promise<unknown> };
+  const original = wasm.instantiate;
+  wasm.instantiate = async (source, imports) => {
+    const bytes = source instanceof ArrayBuffer ? source : ArrayBuffer.isView(source) ? source.buffer : undefined;
+    if (bytes !== placeholder) return original.call(WebAssembly, source, imports);
+    wasm.instantiate = original;
+    const instance = (await original.call(WebAssembly, module, imports)) as WebAssembly.Instance;
+    onInstance?.(instance);
+    return { instance, module };
+  };
+  ort.env.wasm.wasmBinary = placeholder;
+}
 
 /** One thread (workerd has none to spare and Node benchmarks compare single-thread figures); no proxy worker. */
 function configure(): void {
@@ -30,9 +55,9 @@ export class OnnxModel {
     const session = await ort.InferenceSession.create(bytes, {
       executionProviders: ["wasm"],
       graphOptimizationLevel: "all",
-      enableCpuMemArena: false,
-      enableMemPattern: false,
-      extra: { session: { disable_prepacking: options.prepack ? "0" : "1" } },
+      enableCpuMemArena: options.ortDefaults ?? false,
+      enableMemPattern: options.ortDefaults ?? false,
+      extra: { session: { disable_prepacking: options.ortDefaults ? "0" : "1" } },
     });
     return new OnnxModel(session);
   }

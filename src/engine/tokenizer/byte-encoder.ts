@@ -20,12 +20,14 @@ function buildByteToChar(): string[] {
   return table;
 }
 
-/** The vocabulary order of the 256 byte tokens: printable bytes first, then the shifted ones. */
+/**
+ * The 256 byte tokens in vocabulary order, i.e. the insertion order of bytes_to_unicode's dict:
+ * the printable bytes ascending, then the shifted ones ascending.
+ */
 export function byteTokensInVocabOrder(): string[] {
   const order: number[] = [];
   for (let b = 0; b < 256; b++) if (BYTE_TO_CHAR[b]!.charCodeAt(0) === b) order.push(b);
   for (let b = 0; b < 256; b++) if (BYTE_TO_CHAR[b]!.charCodeAt(0) !== b) order.push(b);
-  // bytes_to_unicode lists bs (printable, ascending) then the rest ascending: same as above.
   return order.map((b) => BYTE_TO_CHAR[b]!);
 }
 

@@ -1,0 +1,51 @@
+// Copies a model bundle folder into the local R2 bucket of `npm start` (.wrangler/state), via wrangler's platform proxy.
+import { readdir, readFile } from "node:fs/promises";
+import { join, resolve } from "node:path";
+import { parseArgs } from "node:util";
+import { getPlatformProxy } from "wrangler";
+import type { Env } from "../src/platform/env";
+import { bundlePrefix } from "../src/platform/r2-bundle-reader";
+
+const USAGE = "usage: tsx scripts/seed-local-model.ts [--bundle <folder>] [--name <model name>] [--persist <state dir>]";
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      bundle: { type: "string", default: process.env.MODEL_BUNDLE_DIR ?? "/tmp/b/gelu224" },
+      name: { type: "string" },
+      persist: { type: "string" },
+      help: { type: "boolean", default: false },
+    },
+  });
+  if (values.help) return console.log(USAGE);
+  const folder = resolve(values.bundle);
+  const manifest = JSON.parse(await readFile(join(folder, "manifest.json"), "utf8")) as { name: string; files: Record<string, { path: string }> };
+  const name = values.name ?? manifest.name;
+  const files = ["manifest.json", ...Object.values(manifest.files).map((f) => f.path)];
+  const present = new Set(await readdir(folder));
+  const missing = files.filter((f) => !present.has(f));
+  if (missing.length > 0) throw new Error(`${folder} lacks ${missing.join(", ")}`);
+
+  // Defaults to .wrangler/state/v3, the folder `wrangler dev` persists local R2 and KV in.
+  const proxy = await getPlatformProxy<Env>({
+    configPath: "wrangler.toml",
+    persist: values.persist ? { path: values.persist } : true,
+    remoteBindings: false,
+  });
+  try {
+    for (const file of files) {
+      const bytes = await readFile(join(folder, file));
+      await proxy.env.MODELS.put(bundlePrefix(name) + file, bytes);
+      console.log(`put ${bundlePrefix(name)}${file} (${bytes.length} bytes)`);
+    }
+  } finally {
+    await proxy.dispose();
+  }
+  console.log(`seeded model "${name}"; wrangler.toml serves MODEL_NAME — set it to "${name}" if it differs.`);
+}
+
+main().catch((e: unknown) => {
+  console.error(e instanceof Error ? e.message : e);
+  console.error(USAGE);
+  process.exitCode = 1;
+});

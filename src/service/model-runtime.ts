@@ -1,0 +1,73 @@
+// One model per isolate, opened lazily from R2 and kept: bundle, tokenizer and text features of object names.
+import { gunzipSync } from "fflate";
+import { objectTextFeatures } from "../engine/detector/text-features";
+import { ModelBundle } from "../engine/runtime/model-bundle";
+import { createClipTokenizer, type ClipTokenizer } from "../engine/tokenizer/clip-tokenizer";
+import type { Env } from "../platform/env";
+import { kvTextFeatureCache, type TextFeatureCache } from "../platform/kv-text-features";
+import { r2BundleReader } from "../platform/r2-bundle-reader";
+
+export type TextFeatureSource = "memory" | "kv" | "computed";
+
+/** Text features kept in the isolate per model, beyond which the oldest entry is dropped. */
+const MEMORY_CACHE_SIZE = 256;
+
+export class ModelRuntime {
+  private tokenizer: Promise<ClipTokenizer> | undefined;
+  private readonly features = new Map<string, Promise<Float32Array>>();
+
+  constructor(
+    readonly bundle: ModelBundle,
+    private readonly cache: TextFeatureCache,
+  ) {}
+
+  get modelHash(): string {
+    return this.bundle.manifest.modelHash;
+  }
+
+  /** Text features [embedDim, 2] of an object name: isolate memory, then KV, then the text tower (stored to KV). */
+  async textFeatures(objectName: string): Promise<{ features: Float32Array; source: TextFeatureSource }> {
+    const hit = this.features.get(objectName);
+    if (hit) return { features: await hit, source: "memory" };
+    let source: TextFeatureSource = "kv";
+    const pending = (async () => {
+      const stored = await this.cache.get(this.modelHash, objectName);
+      if (stored) return stored;
+      source = "computed";
+      const computed = await objectTextFeatures(this.bundle, await this.loadTokenizer(), objectName);
+      await this.cache.put(this.modelHash, objectName, computed);
+      return computed;
+    })();
+    this.remember(objectName, pending);
+    return { features: await pending, source };
+  }
+
+  private remember(objectName: string, pending: Promise<Float32Array>): void {
+    if (this.features.size >= MEMORY_CACHE_SIZE) this.features.delete(this.features.keys().next().value!);
+    this.features.set(objectName, pending);
+    pending.catch(() => this.features.delete(objectName));
+  }
+
+  private loadTokenizer(): Promise<ClipTokenizer> {
+    this.tokenizer ??= this.bundle.readFile("vocabulary").then((gz) => createClipTokenizer(new TextDecoder().decode(gunzipSync(gz))));
+    this.tokenizer.catch(() => (this.tokenizer = undefined));
+    return this.tokenizer;
+  }
+}
+
+const runtimes = new Map<string, Promise<ModelRuntime>>();
+
+/** The isolate's runtime for env.MODEL_NAME; a failed open is forgotten so the next request retries. */
+export function modelRuntime(env: Env): Promise<ModelRuntime> {
+  const name = env.MODEL_NAME;
+  let runtime = runtimes.get(name);
+  if (!runtime) {
+    runtime = ModelBundle.open(r2BundleReader(env.MODELS, name)).then((bundle) => {
+      const size = 2 * bundle.manifest.architecture.embedDim;
+      return new ModelRuntime(bundle, kvTextFeatureCache(env.TEXT_FEATURES, size));
+    });
+    runtimes.set(name, runtime);
+    runtime.catch(() => runtimes.delete(name));
+  }
+  return runtime;
+}

@@ -1,0 +1,164 @@
+// Every rejection path of image input, with its error code; size limits act before decoding.
+import { encode as encodePng } from "fast-png";
+import { zlibSync } from "fflate";
+import { describe, expect, it } from "vitest";
+import { decodeImage } from "../../../../src/engine/image/decode";
+import { assertPixelLimit, readImageInfo } from "../../../../src/engine/image/dimensions";
+import { ImageError } from "../../../../src/engine/image/image-error";
+import { sniffFormat } from "../../../../src/engine/image/sniff";
+import { grayJpeg } from "./jpeg-fixture";
+
+const LIMIT = { maxPixels: 1_000_000 };
+
+function codeOf(f: () => unknown): string | undefined {
+  try {
+    f();
+  } catch (err) {
+    if (err instanceof ImageError) return err.code;
+    throw err;
+  }
+  return undefined;
+}
+
+const crc32 = (bytes: Uint8Array) => {
+  let c = ~0;
+  for (const b of bytes) {
+    c ^= b;
+    for (let k = 0; k < 8; k++) c = (c >>> 1) ^ (0xedb88320 & -(c & 1));
+  }
+  return ~c >>> 0;
+};
+
+function chunk(type: string, data: Uint8Array): Uint8Array {
+  const out = new Uint8Array(12 + data.length);
+  const view = new DataView(out.buffer);
+  view.setUint32(0, data.length);
+  for (let i = 0; i < 4; i++) out[4 + i] = type.charCodeAt(i);
+  out.set(data, 8);
+  view.setUint32(8 + data.length, crc32(out.subarray(4, 8 + data.length)));
+  return out;
+}
+
+/** A PNG from raw parts: signature, IHDR(w, h, 8-bit gray), the given IDAT payload, IEND. */
+function pngWith(width: number, height: number, idat?: Uint8Array, withIend = true): Uint8Array {
+  const ihdr = new Uint8Array(13);
+  const v = new DataView(ihdr.buffer);
+  v.setUint32(0, width);
+  v.setUint32(4, height);
+  ihdr.set([8, 0, 0, 0, 0], 8);
+  const parts = [Uint8Array.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk("IHDR", ihdr)];
+  if (idat) parts.push(chunk("IDAT", idat));
+  if (withIend) parts.push(chunk("IEND", new Uint8Array(0)));
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
+describe("format detection", () => {
+  it("recognises PNG and JPEG by magic bytes", () => {
+    expect(sniffFormat(pngWith(1, 1))).toBe("png");
+    expect(sniffFormat(grayJpeg([[1]]))).toBe("jpeg");
+  });
+
+  it("rejects other formats and noise as unsupported_format", () => {
+    const gif = new TextEncoder().encode("GIF89a\x01\x00\x01\x00");
+    expect(codeOf(() => decodeImage(gif, LIMIT))).toBe("unsupported_format");
+    try {
+      decodeImage(gif, LIMIT);
+    } catch (err) {
+      expect((err as ImageError).message).toMatch(/GIF/);
+    }
+    const noise = Uint8Array.from({ length: 64 }, (_, i) => (i * 37 + 11) & 255);
+    expect(codeOf(() => decodeImage(noise, LIMIT))).toBe("unsupported_format");
+    expect(codeOf(() => decodeImage(new Uint8Array(0), LIMIT))).toBe("unsupported_format");
+  });
+
+  it("treats a cut-off signature as corrupt", () => {
+    expect(codeOf(() => decodeImage(Uint8Array.from([0x89, 0x50, 0x4e]), LIMIT))).toBe("corrupt_image");
+  });
+});
+
+describe("size limit", () => {
+  it("reads sizes from headers", () => {
+    expect(readImageInfo(pngWith(300, 200))).toEqual({ format: "png", width: 300, height: 200 });
+    expect(readImageInfo(grayJpeg([[1, 2, 3]]))).toEqual({ format: "jpeg", width: 24, height: 8 });
+  });
+
+  it("rejects a PNG declaring 100000 x 100000 from its header alone", () => {
+    // No image data at all: decoding would fail as corrupt, so image_too_large proves the order.
+    const bytes = pngWith(100_000, 100_000);
+    const t0 = performance.now();
+    expect(codeOf(() => decodeImage(bytes, LIMIT))).toBe("image_too_large");
+    expect(performance.now() - t0).toBeLessThan(50);
+  });
+
+  it("rejects a JPEG whose frame header is too large before decoding", () => {
+    const sof = [0xff, 0xc0, 0, 11, 8, 0xea, 0x60, 0xea, 0x60, 1, 1, 0x11, 0]; // 60000 x 60000
+    const bytes = Uint8Array.from([0xff, 0xd8, ...sof, 0xff, 0xda, 0, 8, 1, 1, 0, 0, 63, 0]);
+    expect(codeOf(() => decodeImage(bytes, LIMIT))).toBe("image_too_large");
+  });
+
+  it("reports the numbers", () => {
+    try {
+      assertPixelLimit(2000, 1000, 1_000_000);
+    } catch (err) {
+      expect(err).toBeInstanceOf(ImageError);
+      expect((err as ImageError).details).toEqual({ width: 2000, height: 1000, maxPixels: 1_000_000 });
+    }
+    expect(() => assertPixelLimit(1000, 1000, 1_000_000)).not.toThrow();
+  });
+});
+
+describe("corrupt data", () => {
+  const good = encodePng({ width: 16, height: 16, data: new Uint8Array(256 * 3).fill(7), channels: 3, depth: 8 });
+
+  it("rejects a truncated PNG", () => {
+    for (const cut of [20, 40, good.length - 13, good.length - 1]) {
+      expect(codeOf(() => decodeImage(good.subarray(0, cut), LIMIT)), `cut at ${cut}`).toBe("corrupt_image");
+    }
+  });
+
+  it("rejects a PNG whose image data is missing rows or is not zlib", () => {
+    const rows = new Uint8Array(4 * (1 + 4)); // 4 of the 8 rows of an 4x8 gray image
+    expect(codeOf(() => decodeImage(pngWith(4, 8, zlibSync(rows)), LIMIT))).toBe("corrupt_image");
+    expect(codeOf(() => decodeImage(pngWith(4, 8, Uint8Array.from([1, 2, 3, 4])), LIMIT))).toBe("corrupt_image");
+    expect(codeOf(() => decodeImage(pngWith(4, 8), LIMIT))).toBe("corrupt_image"); // no IDAT
+  });
+
+  it("stops a decompression bomb early", () => {
+    const bomb = zlibSync(new Uint8Array(20_000_000)); // ~20 KB that inflates to 20 MB
+    const t0 = performance.now();
+    expect(codeOf(() => decodeImage(pngWith(10, 10, bomb), LIMIT))).toBe("corrupt_image");
+    expect(performance.now() - t0).toBeLessThan(1000);
+  });
+
+  it("rejects an invalid IHDR", () => {
+    const bytes = pngWith(4, 4, zlibSync(new Uint8Array(20)));
+    bytes[24] = 3; // bit depth 3
+    expect(codeOf(() => decodeImage(bytes, LIMIT))).toBe("corrupt_image");
+    expect(codeOf(() => decodeImage(pngWith(0, 4), LIMIT))).toBe("corrupt_image");
+  });
+
+  it("rejects a truncated JPEG and one without a frame", () => {
+    const jpeg = grayJpeg([[10, 20, 30, 40, 50, 60, 70, 80]]);
+    const sos = jpeg.findIndex((b, i) => b === 0xff && jpeg[i + 1] === 0xda);
+    expect(codeOf(() => decodeImage(jpeg.subarray(0, sos + 12), LIMIT))).toBe("corrupt_image");
+    expect(codeOf(() => decodeImage(jpeg.subarray(0, 30), LIMIT))).toBe("corrupt_image");
+    expect(codeOf(() => decodeImage(Uint8Array.from([0xff, 0xd8, 0xff, 0xd9]), LIMIT))).toBe("corrupt_image");
+  });
+
+  it("rejects JPEG variants we cannot decode as unsupported_format", () => {
+    const jpeg = grayJpeg([[10]]);
+    const sof = jpeg.findIndex((b, i) => b === 0xff && jpeg[i + 1] === 0xc0);
+    const arithmetic = jpeg.slice();
+    arithmetic[sof + 1] = 0xc9;
+    expect(codeOf(() => decodeImage(arithmetic, LIMIT))).toBe("unsupported_format");
+    const twelveBit = jpeg.slice();
+    twelveBit[sof + 4] = 12;
+    expect(codeOf(() => decodeImage(twelveBit, LIMIT))).toBe("unsupported_format");
+  });
+});
