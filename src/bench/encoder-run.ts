@@ -26,7 +26,10 @@ export interface EncoderRunResult {
 
 export async function runEncoderBenchmark(o: EncoderRunOptions): Promise<EncoderRunResult> {
   const manifest = parseBundleManifest(JSON.parse(readFileSync(join(o.bundleDir, "manifest.json"), "utf8")));
-  let modelBytes: Uint8Array | undefined = readFileSync(join(o.bundleDir, manifest.files.image.path));
+  const graphPath = join(o.bundleDir, manifest.files.image.path);
+  const weightsFile = manifest.files.imageWeights.path;
+  let graph: Uint8Array | undefined = readFileSync(graphPath);
+  let weights: Uint8Array | undefined = readFileSync(join(o.bundleDir, weightsFile));
   const s = manifest.imageSize;
   const pixels = new Float32Array(3 * s * s).map((_, i) => Math.sin(i * 0.001));
   const t0 = performance.now();
@@ -34,13 +37,14 @@ export async function runEncoderBenchmark(o: EncoderRunOptions): Promise<Encoder
   if (o.runtime === "wasm") {
     installWasmMemoryProbe();
     const { OnnxModel } = await import("../engine/runtime/onnx-session");
-    const model = await OnnxModel.load(modelBytes, { ortDefaults: o.ortDefaults });
+    const model = await OnnxModel.load(graph, { ortDefaults: o.ortDefaults }, { path: weightsFile, data: weights });
     run = async () => {
       await model.run({ [imageGraphNames.pixels]: { type: "float32", data: pixels, dims: [1, 3, s, s] } });
     };
   } else {
     const ort = await import("onnxruntime-node");
-    const session = await ort.InferenceSession.create(modelBytes, {
+    // From the path, so onnxruntime-node finds the external weight file beside the graph.
+    const session = await ort.InferenceSession.create(graphPath, {
       intraOpNumThreads: 1,
       interOpNumThreads: 1,
       executionMode: "sequential",
@@ -51,7 +55,8 @@ export async function runEncoderBenchmark(o: EncoderRunOptions): Promise<Encoder
       for (const t of Object.values(r)) t.dispose();
     };
   }
-  modelBytes = undefined;
+  graph = undefined;
+  weights = undefined;
   await run(); // warm-up: first run allocates and plans
   const loadMs = performance.now() - t0;
   const times: number[] = [];
@@ -63,7 +68,7 @@ export async function runEncoderBenchmark(o: EncoderRunOptions): Promise<Encoder
   return {
     runtime: o.runtime === "wasm" ? `onnxruntime-web wasm${o.ortDefaults ? " (ORT default options)" : ""}` : "onnxruntime-node",
     quantization: manifest.quantization,
-    modelMb: round(manifest.files.image.bytes / 1e6),
+    modelMb: round((manifest.files.image.bytes + manifest.files.imageWeights.bytes) / 1e6),
     loadMs: round(loadMs),
     p50Ms: round(percentile(times, 50)),
     p95Ms: round(percentile(times, 95)),

@@ -14,6 +14,16 @@ import {
   type BundleManifest,
 } from "../engine/runtime/bundle-manifest";
 
+/** File names inside a bundle folder (the graphs refer to their weight files by these names). */
+export const BUNDLE_PATHS: Record<BundleFileRole, string> = {
+  image: "image.onnx",
+  imageWeights: "image.weights",
+  text: "text.onnx",
+  textWeights: "text.weights",
+  fewShotHead: "few-shot-head.onnx",
+  vocabulary: "vocabulary.txt.gz",
+};
+
 export type QuantOption = "fp32" | "int8" | QuantScheme;
 
 /** The int8 scheme `--quant int8` stands for; chosen by measurement (see README, "Quantization"). */
@@ -85,19 +95,25 @@ export async function compileBundle(ckpt: ClipCheckpoint, o: CompileOptions): Pr
     projectedLayers: layers,
     adapters: o.adapters,
     quant,
+    externalDataFile: BUNDLE_PATHS.imageWeights,
   });
-  progress(`image tower: ${mb(image.length)}`);
+  progress(`image tower: ${mb(image.model.length + (image.externalData?.length ?? 0))}`);
   progress(`building text tower (${ckpt.text.layers} blocks, width ${ckpt.text.width}, ${quant})`);
-  const text = buildTextTowerGraph(ckpt, quant);
-  progress(`text tower: ${mb(text.length)}`);
+  const text = buildTextTowerGraph(ckpt, quant, BUNDLE_PATHS.textWeights);
+  progress(`text tower: ${mb(text.model.length + (text.externalData?.length ?? 0))}`);
   const fewShotHead = buildFewShotHeadGraph(v.width);
 
-  const contents: Record<BundleFileRole, { path: string; bytes: Uint8Array }> = {
-    image: { path: "image.onnx", bytes: image },
-    text: { path: "text.onnx", bytes: text },
-    fewShotHead: { path: "few-shot-head.onnx", bytes: fewShotHead },
-    vocabulary: { path: "vocabulary.txt.gz", bytes: o.vocabulary },
+  const bytesOf: Record<BundleFileRole, Uint8Array> = {
+    image: image.model,
+    imageWeights: image.externalData!,
+    text: text.model,
+    textWeights: text.externalData!,
+    fewShotHead,
+    vocabulary: o.vocabulary,
   };
+  const contents = Object.fromEntries(
+    (Object.keys(bytesOf) as BundleFileRole[]).map((r) => [r, { path: BUNDLE_PATHS[r], bytes: bytesOf[r] }]),
+  ) as Record<BundleFileRole, { path: string; bytes: Uint8Array }>;
   progress("hashing files");
   const files = {} as BundleManifest["files"];
   for (const role of Object.keys(contents) as BundleFileRole[]) {

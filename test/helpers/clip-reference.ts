@@ -179,7 +179,7 @@ export function clipImageReference(ckpt: ClipCheckpoint, pixels: Float32Array, o
   const pos = o.positionalEmbedding ?? v.positionalEmbedding;
   if (pos.data.length !== rows * W) throw new RangeError(`positional embedding is not [${rows}, ${W}]`);
 
-  let x = new Float64Array(rows * W);
+  let x: Float64Array = new Float64Array(rows * W);
   for (let c = 0; c < W; c++) x[c] = v.classEmbedding.data[c]!;
   for (let gy = 0; gy < G; gy++) {
     for (let gx = 0; gx < G; gx++) {
@@ -229,7 +229,7 @@ export function clipTextReference(ckpt: ClipCheckpoint, ids: ArrayLike<number>):
   const t = ckpt.text;
   const W = t.width;
   const rows = ids.length;
-  let x = new Float64Array(rows * W);
+  let x: Float64Array = new Float64Array(rows * W);
   for (let r = 0; r < rows; r++) {
     const id = ids[r]!;
     for (let c = 0; c < W; c++) x[r * W + c] = t.tokenEmbedding.data[id * W + c]! + t.positionalEmbedding.data[r * W + c]!;

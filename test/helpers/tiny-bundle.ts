@@ -61,6 +61,13 @@ export function memoryReader(bundle: CompiledBundle, files: Record<string, Uint8
   };
 }
 
+/** Bytes of one graph: its .onnx file plus its external weight file when the bundle has one (`imageWeights`...). */
+export function graphBytes(bundle: CompiledBundle, graph: "image" | "text"): number {
+  return Object.entries(bundle.manifest.files)
+    .filter(([role]) => role === graph || role === `${graph}Weights`)
+    .reduce((sum, [, entry]) => sum + entry.bytes, 0);
+}
+
 export function openInMemory(bundle: CompiledBundle): Promise<ModelBundle> {
   return ModelBundle.open(memoryReader(bundle));
 }

@@ -14,6 +14,12 @@ interface ValueInfo {
 }
 
 const IR_VERSION = 8;
+
+/** A built graph and, when large weights were stored outside it, the contents of its external data file. */
+export interface GraphFiles {
+  model: Uint8Array;
+  externalData?: Uint8Array;
+}
 export const OPSET = 17;
 
 export class GraphBuilder {
@@ -24,9 +30,18 @@ export class GraphBuilder {
   private readonly names = new Set<string>();
   private counter = 0;
   private readonly domains = new Set<string>();
+  private readonly external: Uint8Array[] = [];
+  private externalLength = 0;
   initializerBytes = 0;
 
-  constructor(readonly name: string) {}
+  /**
+   * With `externalData`, initializers of at least `minBytes` are stored in a separate file (ONNX external data),
+   * which lets the runtime copy each weight once into its heap instead of parsing a protobuf holding them all.
+   */
+  constructor(
+    readonly name: string,
+    private readonly externalData?: { location: string; minBytes: number },
+  ) {}
 
   /** A fresh value name with a readable prefix. */
   fresh(prefix: string): string {
@@ -50,7 +65,20 @@ export class GraphBuilder {
   initializer(name: string, type: DataTypeId, dims: number[], raw: Uint8Array): string {
     this.claim(name);
     const t = new ProtoMessage();
-    t.packedVarints(1, dims).varint(2, type).string(8, name).bytes(9, raw);
+    t.packedVarints(1, dims).varint(2, type).string(8, name);
+    if (this.externalData && raw.length >= this.externalData.minBytes) {
+      // Offsets aligned to 64 bytes so typed views of the data file never straddle an element.
+      const pad = (64 - (this.externalLength % 64)) % 64;
+      if (pad) this.pushExternal(new Uint8Array(pad));
+      const entry = (key: string, value: string) => new ProtoMessage().string(1, key).string(2, value);
+      t.message(13, entry("location", this.externalData.location));
+      t.message(13, entry("offset", String(this.externalLength)));
+      t.message(13, entry("length", String(raw.length)));
+      t.varint(14, 1);
+      this.pushExternal(raw);
+    } else {
+      t.bytes(9, raw);
+    }
     this.initializers.push(t);
     this.initializerBytes += raw.length;
     return name;
@@ -103,6 +131,22 @@ export class GraphBuilder {
     m.message(8, new ProtoMessage().string(1, "").varint(2, OPSET));
     for (const d of this.domains) m.message(8, new ProtoMessage().string(1, d).varint(2, 1));
     return m.toBytes();
+  }
+
+  /** The external data file's contents (empty without `externalData`). */
+  buildExternalData(): Uint8Array {
+    const out = new Uint8Array(this.externalLength);
+    let offset = 0;
+    for (const c of this.external) {
+      out.set(c, offset);
+      offset += c.length;
+    }
+    return out;
+  }
+
+  private pushExternal(chunk: Uint8Array): void {
+    this.external.push(chunk);
+    this.externalLength += chunk.length;
   }
 
   private claim(name: string): void {

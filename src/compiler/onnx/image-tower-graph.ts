@@ -1,7 +1,7 @@
 // The CLIP ViT image tower as an ONNX graph: image embedding, tapped residual tokens and adapter projections.
 import type { Adapters, ClipCheckpoint, Tensor } from "../checkpoint/clip-checkpoint";
 import { imageGraphNames as names } from "../../engine/runtime/graph-names";
-import { DataType, GraphBuilder } from "./graph-builder";
+import { DataType, GraphBuilder, type GraphFiles } from "./graph-builder";
 import { linear, type QuantScheme } from "./linear";
 import { int64Constant, l2Normalize, layerNorm, residualBlock } from "./transformer-blocks";
 
@@ -16,15 +16,18 @@ export interface ImageGraphOptions {
   /** APRIL-GAN adapters, one per projected layer in the same order; without them ln_post + proj is reused. */
   adapters?: Adapters;
   quant: QuantScheme;
+  /** Store large weights in a separate data file of this name (ONNX external data). */
+  externalDataFile?: string;
 }
 
 
-export function buildImageTowerGraph(ckpt: ClipCheckpoint, o: ImageGraphOptions): Uint8Array {
+
+export function buildImageTowerGraph(ckpt: ClipCheckpoint, o: ImageGraphOptions): GraphFiles {
   const v = ckpt.vision;
   const grid = o.imageSize / v.patchSize;
   if (!Number.isInteger(grid)) throw new Error(`image size ${o.imageSize} is not a multiple of patch size ${v.patchSize}`);
   const tokens = 1 + grid * grid;
-  const g = new GraphBuilder("clip_image_tower");
+  const g = new GraphBuilder("clip_image_tower", o.externalDataFile ? { location: o.externalDataFile, minBytes: 1024 } : undefined);
   const pixels = g.input(names.pixels, DataType.FLOAT, ["batch", 3, o.imageSize, o.imageSize]);
 
   const conv = g.op("Conv", [pixels, g.floats("visual.conv1.weight", v.convWeight.shape, v.convWeight.data)], {
@@ -65,5 +68,6 @@ export function buildImageTowerGraph(ckpt: ClipCheckpoint, o: ImageGraphOptions)
   const embedded = g.op("MatMul", [pooled, visualProj]);
   g.node("Identity", [l2Normalize(g, embedded)], {}, [names.features]);
   g.output(names.features, DataType.FLOAT, ["batch", ckpt.embedDim]);
-  return g.build();
+  const model = g.build();
+  return o.externalDataFile ? { model, externalData: g.buildExternalData() } : { model };
 }

@@ -1,7 +1,7 @@
 // The CLIP text tower as an ONNX graph: token ids [batch, seq] -> L2-normalised text embeddings [batch, embed].
 import type { ClipCheckpoint } from "../checkpoint/clip-checkpoint";
 import { textGraphNames } from "../../engine/runtime/graph-names";
-import { DataType, GraphBuilder, bytesOf } from "./graph-builder";
+import { DataType, GraphBuilder, bytesOf, type GraphFiles } from "./graph-builder";
 import { quantizePerColumn, type QuantScheme } from "./linear";
 import { int64Constant, l2Normalize, layerNorm, residualBlock } from "./transformer-blocks";
 
@@ -10,9 +10,9 @@ import { int64Constant, l2Normalize, layerNorm, residualBlock } from "./transfor
  * The sequence axis is dynamic: with a causal mask the row at the EOT position depends only on the rows before
  * it, so callers may trim every sentence to the longest EOT position + 1 and get the same result for less work.
  */
-export function buildTextTowerGraph(ckpt: ClipCheckpoint, quant: QuantScheme): Uint8Array {
+export function buildTextTowerGraph(ckpt: ClipCheckpoint, quant: QuantScheme, externalDataFile?: string): GraphFiles {
   const t = ckpt.text;
-  const g = new GraphBuilder("clip_text_tower");
+  const g = new GraphBuilder("clip_text_tower", externalDataFile ? { location: externalDataFile, minBytes: 1024 } : undefined);
   const tokens = g.input(textGraphNames.tokens, DataType.INT64, ["batch", "seq"]);
   const seq = g.op("Slice", [g.op("Shape", [tokens]), int64Constant(g, "one", [1]), int64Constant(g, "two", [2])]);
 
@@ -45,7 +45,8 @@ export function buildTextTowerGraph(ckpt: ClipCheckpoint, quant: QuantScheme): U
   const projected = g.op("MatMul", [pooled, g.floats("text_projection", t.textProjection.shape, t.textProjection.data)]);
   g.node("Identity", [l2Normalize(g, projected)], {}, [textGraphNames.features]);
   g.output(textGraphNames.features, DataType.FLOAT, ["batch", ckpt.embedDim]);
-  return g.build();
+  const model = g.build();
+  return externalDataFile ? { model, externalData: g.buildExternalData() } : { model };
 }
 
 function quantizeRows(data: Float32Array, rows: number, cols: number): { q: Int8Array; scales: Float32Array } {

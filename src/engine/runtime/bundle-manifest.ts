@@ -52,9 +52,12 @@ export const bundleManifestSchema = z.object({
   mean: triple,
   std: triple,
   quantization: z.enum(["fp32", "int8-dynamic", "int8-weight"]),
+  /** image/text are ONNX graphs whose large weights live in imageWeights/textWeights (ONNX external data). */
   files: z.object({
     image: fileEntry,
+    imageWeights: fileEntry,
     text: fileEntry,
+    textWeights: fileEntry,
     fewShotHead: fileEntry,
     vocabulary: fileEntry,
   }),
@@ -63,6 +66,10 @@ export const bundleManifestSchema = z.object({
 
 export type BundleManifest = z.infer<typeof bundleManifestSchema>;
 export type BundleFileRole = keyof BundleManifest["files"];
+export type GraphRole = "image" | "text" | "fewShotHead";
+
+/** The external weight file of each graph that has one. */
+export const GRAPH_WEIGHTS: Partial<Record<GraphRole, BundleFileRole>> = { image: "imageWeights", text: "textWeights" };
 
 export function parseBundleManifest(json: unknown): BundleManifest {
   return bundleManifestSchema.parse(json);

@@ -1,5 +1,5 @@
 // Opens a model bundle through a byte-reading port, verifies every file against the manifest, creates sessions lazily.
-import { parseBundleManifest, sha256Hex, type BundleFileRole, type BundleManifest } from "./bundle-manifest";
+import { GRAPH_WEIGHTS, parseBundleManifest, sha256Hex, type BundleFileRole, type BundleManifest, type GraphRole } from "./bundle-manifest";
 import { OnnxModel, type SessionOptions } from "./onnx-session";
 
 /** Where bundle files come from: a folder in Node, an R2 prefix in Workers. */
@@ -15,7 +15,7 @@ export class BundleError extends Error {
 }
 
 export class ModelBundle {
-  private readonly sessions = new Map<BundleFileRole, Promise<OnnxModel>>();
+  private readonly sessions = new Map<GraphRole, Promise<OnnxModel>>();
 
   private constructor(
     readonly manifest: BundleManifest,
@@ -53,17 +53,25 @@ export class ModelBundle {
   }
 
   /** The session for one graph, created on first use and kept; the model bytes are dropped once ORT has them. */
-  session(role: Exclude<BundleFileRole, "vocabulary">): Promise<OnnxModel> {
+  session(role: GraphRole): Promise<OnnxModel> {
     let s = this.sessions.get(role);
     if (!s) {
-      s = this.readFile(role).then((bytes) => OnnxModel.load(bytes, this.sessionOptions));
+      s = this.loadSession(role);
       s.catch(() => this.sessions.delete(role));
       this.sessions.set(role, s);
     }
     return s;
   }
 
-  async releaseSession(role: Exclude<BundleFileRole, "vocabulary">): Promise<void> {
+  private async loadSession(role: GraphRole): Promise<OnnxModel> {
+    const graph = await this.readFile(role);
+    const weightsRole = GRAPH_WEIGHTS[role];
+    if (!weightsRole) return OnnxModel.load(graph, this.sessionOptions);
+    const weights = await this.readFile(weightsRole);
+    return OnnxModel.load(graph, this.sessionOptions, { path: this.manifest.files[weightsRole].path, data: weights });
+  }
+
+  async releaseSession(role: GraphRole): Promise<void> {
     const s = this.sessions.get(role);
     this.sessions.delete(role);
     if (s) await (await s).release();

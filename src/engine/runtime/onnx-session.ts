@@ -50,7 +50,8 @@ export class OnnxModel {
 
   private constructor(private readonly session: ort.InferenceSession) {}
 
-  static async load(bytes: Uint8Array, options: SessionOptions = {}): Promise<OnnxModel> {
+  /** `externalData`: the graph's external weight file, by the name the graph refers to it with. */
+  static async load(bytes: Uint8Array, options: SessionOptions = {}, externalData?: { path: string; data: Uint8Array }): Promise<OnnxModel> {
     configure();
     const session = await ort.InferenceSession.create(bytes, {
       executionProviders: ["wasm"],
@@ -58,6 +59,7 @@ export class OnnxModel {
       enableCpuMemArena: options.ortDefaults ?? false,
       enableMemPattern: options.ortDefaults ?? false,
       extra: { session: { disable_prepacking: options.ortDefaults ? "0" : "1" } },
+      ...(externalData ? { externalData: [externalData] } : {}),
     });
     return new OnnxModel(session);
   }

@@ -6,7 +6,7 @@ import { resizePositionalEmbedding } from "../../../src/compiler/checkpoint/resi
 import { compileBundle, type CompileOptions } from "../../../src/compiler/compile-bundle";
 import { encodeImage, type ImageEncoding } from "../../../src/engine/runtime/clip-encoders";
 import { clipImageReference, erf, type ImageReference } from "../../helpers/clip-reference";
-import { cosine, openInMemory, relativeError, seededUniform, tinyArch } from "../../helpers/tiny-bundle";
+import { cosine, graphBytes, openInMemory, relativeError, seededUniform, tinyArch } from "../../helpers/tiny-bundle";
 
 /*
  * fp32 graphs agree with the float64 reference to ~1e-6 (measured); 2e-5 is still tight enough to catch a
@@ -23,7 +23,7 @@ async function encode(ckpt: ClipCheckpoint, options: Partial<CompileOptions>, pi
   const encodings: ImageEncoding[] = [];
   for (const p of pixels) encodings.push(await encodeImage(bundle, p));
   await bundle.releaseSession("image");
-  return { bytes: compiled.manifest.files.image.bytes, encodings };
+  return { bytes: graphBytes(compiled, "image"), encodings };
 }
 
 function expectMatches(got: ImageEncoding, want: ImageReference, taps: number[], projected: number[]): void {

@@ -5,7 +5,7 @@ import { randomCheckpoint } from "../../../src/compiler/checkpoint/random-checkp
 import { compileBundle, type QuantOption } from "../../../src/compiler/compile-bundle";
 import { encodeTexts } from "../../../src/engine/runtime/clip-encoders";
 import { clipTextReference } from "../../helpers/clip-reference";
-import { cosine, openInMemory, relativeError, tinyArch } from "../../helpers/tiny-bundle";
+import { cosine, graphBytes, openInMemory, relativeError, tinyArch } from "../../helpers/tiny-bundle";
 
 // Measured <= 1.2e-6 against the float64 reference; a LayerNorm eps of 1e-6 instead of 1e-5 moves it by 1e-2.
 const TOL = 2e-5;
@@ -26,7 +26,7 @@ async function encodeAll(ckpt: ClipCheckpoint, ids: Int32Array, quant: QuantOpti
   const bundle = await openInMemory(compiled);
   const features = await encodeTexts(bundle, ids, batchSize);
   await bundle.releaseSession("text");
-  return { features, bytes: compiled.manifest.files.text.bytes, embedDim: compiled.manifest.architecture.embedDim };
+  return { features, bytes: graphBytes(compiled, "text"), embedDim: compiled.manifest.architecture.embedDim };
 }
 
 describe.each<Activation>(["gelu", "quick_gelu"])("text tower, fp32, %s", (activation) => {

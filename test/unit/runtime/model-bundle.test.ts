@@ -1,9 +1,9 @@
 // Bundle integrity (manifest schema, sha256, missing files, modelHash) and the compiler's and vocabulary's input checks.
 import { gzipSync } from "fflate";
-import { beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { randomAdapters, randomCheckpoint } from "../../../src/compiler/checkpoint/random-checkpoint";
 import { checkVocabulary } from "../../../src/compiler/build-model-dir";
-import { compileBundle, type CompiledBundle, type CompileOptions } from "../../../src/compiler/compile-bundle";
+import { compileBundle, type CompileOptions } from "../../../src/compiler/compile-bundle";
 import { modelHashOf, sha256Hex, type BundleFileRole } from "../../../src/engine/runtime/bundle-manifest";
 import { ModelBundle, type BundleReader } from "../../../src/engine/runtime/model-bundle";
 import { memoryReader, tinyArch } from "../../helpers/tiny-bundle";
@@ -13,12 +13,9 @@ const ckpt = randomCheckpoint(tinyArch(), 3);
 const merges = "#version: 0.2\na b\nc d\n";
 const vocabulary = gzipSync(new TextEncoder().encode(merges));
 const compile = (o: Partial<CompileOptions> = {}) => compileBundle(ckpt, { name: "tiny", vocabulary, layers: [1, 3], ...o });
-const ROLES: BundleFileRole[] = ["image", "text", "fewShotHead", "vocabulary"];
-
-let bundle: CompiledBundle;
-beforeAll(async () => {
-  bundle = await compile();
-});
+// Compiling touches no ORT session, so it can run at collection time; the roles come from the compiler.
+const bundle = await compile();
+const ROLES = Object.keys(bundle.manifest.files) as BundleFileRole[];
 
 function withManifest(edit: (m: Record<string, unknown>) => void): BundleReader {
   const m = structuredClone(bundle.manifest) as unknown as Record<string, unknown>;
@@ -70,7 +67,17 @@ describe("bundle file verification", () => {
     await expect(b.session("text")).rejects.toMatchObject({ code: "bundle_hash_mismatch" });
   });
 
-  it("a missing file fails with bundle_missing_file, and a later call retries", async () => {
+  it.each(ROLES)("a missing %s file fails with bundle_missing_file", async (role) => {
+    const b = await ModelBundle.open(memoryReader(bundle, { [bundle.manifest.files[role].path]: null }));
+    await expect(b.readFile(role)).rejects.toMatchObject({ name: "BundleError", code: "bundle_missing_file" });
+  });
+
+  it("a graph whose external weight file is missing cannot get a session (bundle_missing_file)", async () => {
+    const b = await ModelBundle.open(memoryReader(bundle, { [bundle.manifest.files.imageWeights.path]: null }));
+    await expect(b.session("image")).rejects.toMatchObject({ code: "bundle_missing_file" });
+  });
+
+  it("a missing graph fails with bundle_missing_file, and a later call retries", async () => {
     let available = false;
     const inner = memoryReader(bundle);
     const reader: BundleReader = {
