@@ -4,13 +4,16 @@ import { join, resolve } from "node:path";
 import { cloudflareTest } from "@cloudflare/vitest-pool-workers";
 import { defineConfig } from "vitest/config";
 
-/** The bundle seeded into R2 before the tests: MODEL_BUNDLE_DIR, else the tiny oracle model built at /tmp/b/gelu224. */
-const bundleDir = resolve(process.env.MODEL_BUNDLE_DIR ?? "/tmp/b/gelu224");
-/** Optional parity case: an oracle golden folder whose cases[1] image and zero-shot score the test compares with. */
+/** The bundle seeded into R2 before the tests: MODEL_BUNDLE_DIR, else the generated demo bundle (npm run model:demo). */
+const bundleDir = resolve(process.env.MODEL_BUNDLE_DIR ?? "models/demo");
+/**
+ * Parity case: an oracle golden folder whose cases[n] image and zero-shot score a test compares with, used when the
+ * bundle is not random: MODEL_BUNDLE_DIR must then be that oracle's model (npm run model:build). GOLDEN_DIR=none: off.
+ */
 const goldenDir = resolve(process.env.GOLDEN_DIR ?? "/work/shared/oracle/tiny-gelu-224/golden");
 
 if (!existsSync(join(bundleDir, "manifest.json"))) {
-  throw new Error(`no model bundle at ${bundleDir}: build one (npm run model:build) and set MODEL_BUNDLE_DIR`);
+  throw new Error(`no model bundle at ${bundleDir}: run \`npm run model:demo\` or set MODEL_BUNDLE_DIR to a bundle folder`);
 }
 
 /** Node-side files for the tests, served to workerd through the TEST_FILES service binding. */

@@ -1,4 +1,4 @@
-// Copies a model bundle folder into the local R2 bucket of `npm start` (.wrangler/state), via wrangler's platform proxy.
+// Copies a model bundle folder into the local R2 bucket of `npm start` (.wrangler/state) as the served model.
 import { readdir, readFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
@@ -6,12 +6,13 @@ import { getPlatformProxy } from "wrangler";
 import type { Env } from "../src/platform/env";
 import { bundlePrefix } from "../src/platform/r2-bundle-reader";
 
-const USAGE = "usage: tsx scripts/seed-local-model.ts [--bundle <folder>] [--name <model name>] [--persist <state dir>]";
+const USAGE =
+  "usage: tsx scripts/seed-local-model.ts [--bundle <folder, default models/demo>] [--name <R2 folder, default wrangler.toml's MODEL_NAME>] [--persist <state dir>]";
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
-      bundle: { type: "string", default: process.env.MODEL_BUNDLE_DIR ?? "/tmp/b/gelu224" },
+      bundle: { type: "string", default: process.env.MODEL_BUNDLE_DIR ?? "models/demo" },
       name: { type: "string" },
       persist: { type: "string" },
       help: { type: "boolean", default: false },
@@ -20,18 +21,19 @@ async function main(): Promise<void> {
   if (values.help) return console.log(USAGE);
   const folder = resolve(values.bundle);
   const manifest = JSON.parse(await readFile(join(folder, "manifest.json"), "utf8")) as { name: string; files: Record<string, { path: string }> };
-  const name = values.name ?? manifest.name;
   const files = ["manifest.json", ...Object.values(manifest.files).map((f) => f.path)];
   const present = new Set(await readdir(folder));
   const missing = files.filter((f) => !present.has(f));
   if (missing.length > 0) throw new Error(`${folder} lacks ${missing.join(", ")}`);
 
-  // Defaults to .wrangler/state/v3, the folder `wrangler dev` persists local R2 and KV in.
+  // Defaults to .wrangler/state/v3, the folder `wrangler dev` persists local R2 and KV in. No Request.cf lookup.
+  process.env.CLOUDFLARE_CF_FETCH_ENABLED ??= "false";
   const proxy = await getPlatformProxy<Env>({
     configPath: "wrangler.toml",
     persist: values.persist ? { path: values.persist } : true,
     remoteBindings: false,
   });
+  const name = values.name ?? proxy.env.MODEL_NAME;
   try {
     for (const file of files) {
       const bytes = await readFile(join(folder, file));
@@ -41,7 +43,7 @@ async function main(): Promise<void> {
   } finally {
     await proxy.dispose();
   }
-  console.log(`seeded model "${name}"; wrangler.toml serves MODEL_NAME — set it to "${name}" if it differs.`);
+  console.log(`seeded bundle "${manifest.name}" (${folder}) as models/${name}/`);
 }
 
 main().catch((e: unknown) => {

@@ -10,8 +10,10 @@ let memory: WebAssembly.Memory | undefined;
 export function installOrtWasm(): void {
   if (installed) return;
   installed = true;
-  useOrtWasmModule(ortWasmModule, (instance) => {
-    memory = Object.values(instance.exports).find((v): v is WebAssembly.Memory => v instanceof WebAssembly.Memory);
+  useOrtWasmModule(ortWasmModule, (instance, imports) => {
+    // The threaded emscripten build creates its (shared) memory in JS and imports it; other builds export it.
+    const candidates = [...Object.values(instance.exports), ...Object.values(imports).flatMap((m) => Object.values(m))];
+    memory = candidates.find((v): v is WebAssembly.Memory => v instanceof WebAssembly.Memory);
   });
 }
 

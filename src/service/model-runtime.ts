@@ -35,7 +35,12 @@ export class ModelRuntime {
       if (stored) return stored;
       source = "computed";
       const computed = await objectTextFeatures(this.bundle, await this.loadTokenizer(), objectName);
-      await this.cache.put(this.modelHash, objectName, computed);
+      try {
+        await this.cache.put(this.modelHash, objectName, computed);
+      } catch (e) {
+        // A failed write (e.g. KV's one-write-per-second-per-key limit) only costs a recomputation later.
+        console.warn(`text features of "${objectName}" not stored in KV: ${(e as Error).message}`);
+      }
       return computed;
     })();
     this.remember(objectName, pending);
@@ -48,9 +53,13 @@ export class ModelRuntime {
     pending.catch(() => this.features.delete(objectName));
   }
 
+  /** Built on the first text-feature miss only: requests whose features come from KV never load the vocabulary. */
   private loadTokenizer(): Promise<ClipTokenizer> {
-    this.tokenizer ??= this.bundle.readFile("vocabulary").then((gz) => createClipTokenizer(new TextDecoder().decode(gunzipSync(gz))));
-    this.tokenizer.catch(() => (this.tokenizer = undefined));
+    if (!this.tokenizer) {
+      const pending = this.bundle.readFile("vocabulary").then((gz) => createClipTokenizer(new TextDecoder().decode(gunzipSync(gz))));
+      pending.catch(() => (this.tokenizer = undefined));
+      this.tokenizer = pending;
+    }
     return this.tokenizer;
   }
 }

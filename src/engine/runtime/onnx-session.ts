@@ -15,13 +15,28 @@ export interface SessionOptions {
 let configured = false;
 
 /**
- * For runtimes that cannot compile wasm from bytes (workerd): ORT instantiates the given precompiled module, the
- * one matching the onnxruntime-web build in use. Call before the first load; `onInstance` sees the instance
- * (e.g. to read its memory). ORT hands `env.wasm.wasmBinary` to emscripten, which calls
- * `WebAssembly.instantiate(bytes, imports)`: that one call, recognised by the placeholder buffer, is answered
- * from `module`, and the original function is restored.
+ * ORT-web's WASM glue is not safe against interleaving across sessions: a session created and run while another
+ * session's run is in flight makes one of the two runs return null outputs. So every ORT call of every session
+ * (create, run, release) goes through this one queue; single-threaded WASM could not overlap them anyway.
  */
-export function useOrtWasmModule(module: WebAssembly.Module, onInstance?: (instance: WebAssembly.Instance) => void): void {
+let ortQueue: Promise<unknown> = Promise.resolve();
+function serialised<T>(fn: () => Promise<T>): Promise<T> {
+  const next = ortQueue.then(fn);
+  ortQueue = next.catch(() => undefined);
+  return next;
+}
+
+/**
+ * For runtimes that cannot compile wasm from bytes (workerd): ORT instantiates the given precompiled module, the
+ * one matching the onnxruntime-web build in use. Call before the first load. `onInstance` sees the instance and
+ * its imports (this emscripten build creates its memory in JS and imports it). ORT hands `env.wasm.wasmBinary` to
+ * emscripten, which calls `WebAssembly.instantiate(bytes, imports)`: that one call, recognised by the placeholder
+ * buffer, is answered from `module`, and the original function is restored.
+ */
+export function useOrtWasmModule(
+  module: WebAssembly.Module,
+  onInstance?: (instance: WebAssembly.Instance, imports: WebAssembly.Imports) => void,
+): void {
   const placeholder = new ArrayBuffer(8);
   const wasm = WebAssembly as unknown as { instantiate: (source: unknown, imports?: WebAssembly.Imports) => Promise<unknown> };
   const original = wasm.instantiate;
@@ -30,7 +45,7 @@ export function useOrtWasmModule(module: WebAssembly.Module, onInstance?: (insta
     if (bytes !== placeholder) return original.call(WebAssembly, source, imports);
     wasm.instantiate = original;
     const instance = (await original.call(WebAssembly, module, imports)) as WebAssembly.Instance;
-    onInstance?.(instance);
+    onInstance?.(instance, imports ?? {});
     return { instance, module };
   };
   ort.env.wasm.wasmBinary = placeholder;
@@ -46,21 +61,21 @@ function configure(): void {
 }
 
 export class OnnxModel {
-  private queue: Promise<unknown> = Promise.resolve();
-
   private constructor(private readonly session: ort.InferenceSession) {}
 
   /** `externalData`: the graph's external weight file, by the name the graph refers to it with. */
   static async load(bytes: Uint8Array, options: SessionOptions = {}, externalData?: { path: string; data: Uint8Array }): Promise<OnnxModel> {
     configure();
-    const session = await ort.InferenceSession.create(bytes, {
-      executionProviders: ["wasm"],
-      graphOptimizationLevel: "all",
-      enableCpuMemArena: options.ortDefaults ?? false,
-      enableMemPattern: options.ortDefaults ?? false,
-      extra: { session: { disable_prepacking: options.ortDefaults ? "0" : "1" } },
-      ...(externalData ? { externalData: [externalData] } : {}),
-    });
+    const session = await serialised(() =>
+      ort.InferenceSession.create(bytes, {
+        executionProviders: ["wasm"],
+        graphOptimizationLevel: "all",
+        enableCpuMemArena: options.ortDefaults ?? false,
+        enableMemPattern: options.ortDefaults ?? false,
+        extra: { session: { disable_prepacking: options.ortDefaults ? "0" : "1" } },
+        ...(externalData ? { externalData: [externalData] } : {}),
+      }),
+    );
     return new OnnxModel(session);
   }
 
@@ -72,11 +87,9 @@ export class OnnxModel {
     return this.session.outputNames;
   }
 
-  /** Runs are serialised: one ORT session is not re-entrant in the single-threaded WASM build. */
+  /** Runs are serialised with every other ORT call of every session (see `serialised`). */
   run(feeds: Record<string, FeedValue>, outputs?: string[]): Promise<Outputs> {
-    const next = this.queue.then(() => this.runNow(feeds, outputs));
-    this.queue = next.catch(() => undefined);
-    return next;
+    return serialised(() => this.runNow(feeds, outputs));
   }
 
   private async runNow(feeds: Record<string, FeedValue>, outputs?: string[]): Promise<Outputs> {
@@ -92,7 +105,6 @@ export class OnnxModel {
   }
 
   async release(): Promise<void> {
-    await this.queue;
-    await this.session.release();
+    await serialised(() => this.session.release());
   }
 }
