@@ -21,7 +21,7 @@ if (values.layout !== "open_clip" && values.layout !== "hf") {
   console.error(`--layout must be open_clip or hf\n${usage}`);
   process.exit(2);
 }
-if (!["fp32", "int8", "int8-dynamic", "int8-weight"].includes(values.quant!)) {
+if (!["fp32", "int8", "int8-dynamic", "int8-weight", "int8-block", "int4-block"].includes(values.quant!)) {
   console.error(`--quant must be fp32, int8, int8-dynamic or int8-weight\n${usage}`);
   process.exit(2);
 }

@@ -1,5 +1,6 @@
 // Linear layers (x @ W^T + b) as ONNX nodes, in fp32 or one of the int8 schemes.
 import type { Tensor } from "../checkpoint/clip-checkpoint";
+import { quantizeNBits } from "./block-quant";
 import { DataType, bytesOf, type GraphBuilder } from "./graph-builder";
 
 /**
@@ -7,8 +8,12 @@ import { DataType, bytesOf, type GraphBuilder } from "./graph-builder";
  * int8-dynamic: activations quantized per call (DynamicQuantizeLinear) and multiplied by per-output-channel
  *   int8 weights with MatMulInteger; ORT fuses the chain into DynamicQuantizeMatMul.
  * int8-weight: weights stored int8 per output channel and dequantized (DequantizeLinear) before an fp32 MatMul.
+ * int8-block / int4-block: MatMulNBits (com.microsoft), weights kept packed in blocks of 32 along the input and
+ *   dequantized inside the kernel, so the runtime never holds an fp32 copy.
  */
-export type QuantScheme = "fp32" | "int8-dynamic" | "int8-weight";
+export type QuantScheme = "fp32" | "int8-dynamic" | "int8-weight" | "int8-block" | "int4-block";
+
+const NBITS_BLOCK = 32;
 
 export interface LinearWeights {
   weight: Tensor; // [out, in]
@@ -48,6 +53,17 @@ export function quantizePerColumn(w: Float32Array, rows: number, cols: number): 
 /** Emits x @ W^T (* scale) + b (* scale) and returns the output name. */
 export function linear(g: GraphBuilder, x: string, lw: LinearWeights, name: string, scheme: QuantScheme, scale = 1): string {
   const [out, inp] = lw.weight.shape as [number, number];
+  if (scheme === "int8-block" || scheme === "int4-block") {
+    const bits = scheme === "int8-block" ? 8 : 4;
+    const q = quantizeNBits(lw.weight.data, out, inp, bits, NBITS_BLOCK, scale);
+    const inputs = [
+      x,
+      g.initializer(`${name}.weight_nbits`, DataType.UINT8, [out, q.blocksPerColumn, q.blockBytes], q.packed),
+      g.floats(`${name}.weight_scales`, [out * q.blocksPerColumn], q.scales),
+    ];
+    if (lw.bias) inputs.push("", "", g.floats(`${name}.bias`, [out], scale === 1 ? lw.bias.data : lw.bias.data.map((v) => v * scale)));
+    return g.op("MatMulNBits", inputs, { K: inp, N: out, bits, block_size: NBITS_BLOCK }, "com.microsoft");
+  }
   const wt = transposeWeight(lw.weight, scale);
   let y: string;
   if (scheme === "fp32") {

@@ -51,7 +51,7 @@ export const bundleManifestSchema = z.object({
   projection: z.enum(["adapter", "clip-projection"]),
   mean: triple,
   std: triple,
-  quantization: z.enum(["fp32", "int8-dynamic", "int8-weight"]),
+  quantization: z.enum(["fp32", "int8-dynamic", "int8-weight", "int8-block", "int4-block"]),
   /** image/text are ONNX graphs whose large weights live in imageWeights/textWeights (ONNX external data). */
   files: z.object({
     image: fileEntry,
