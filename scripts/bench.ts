@@ -1,0 +1,107 @@
+// CLI: per-stage latency and peak memory of the pipeline (onnxruntime-web, Node) and of the encoder (web vs node).
+import { execFileSync } from "node:child_process";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { loadBenchInputs } from "../src/bench/bench-inputs";
+import type { EncoderRunResult } from "../src/bench/encoder-run";
+import type { PipelineRunResult } from "../src/bench/pipeline-run";
+
+const usage = "usage: npm run bench -- [--model models/NAME ... | --arch ViT-B-16] [--image-size S] [--runs N] [--json]";
+const { values } = parseArgs({
+  options: {
+    model: { type: "string", multiple: true },
+    arch: { type: "string" },
+    "image-size": { type: "string" },
+    runs: { type: "string", default: "10" },
+    json: { type: "boolean", default: false },
+    child: { type: "string" },
+  },
+});
+const runs = Number(values.runs);
+if (!(runs > 0)) {
+  console.error(`--runs must be positive\n${usage}`);
+  process.exit(2);
+}
+
+function runChild<T>(kind: string, model: string): T {
+  const args = ["--import", "tsx", "scripts/bench.ts", "--child", kind, "--model", model, "--runs", String(runs)];
+  const out = execFileSync(process.execPath, args, { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"], env: { ...process.env, ONNXRUNTIME_NODE_INSTALL_CUDA: "skip" } });
+  return JSON.parse(out.trim().split("\n").pop()!) as T;
+}
+
+function npmScript(script: string, args: string[]): void {
+  execFileSync(process.execPath, ["--import", "tsx", script, ...args], { stdio: ["ignore", "inherit", "inherit"] });
+}
+
+if (values.child) {
+  const model = values.model![0]!;
+  if (values.child === "pipeline") {
+    const { installWasmMemoryProbe } = await import("../src/bench/wasm-memory-probe");
+    installWasmMemoryProbe();
+    const { runPipelineBenchmark } = await import("../src/bench/pipeline-run");
+    const inputs = loadBenchInputs(4);
+    console.log(JSON.stringify(await runPipelineBenchmark({ bundleDir: model, ...inputs, runs, ks: [1, 4] })));
+  } else {
+    const { runEncoderBenchmark } = await import("../src/bench/encoder-run");
+    const runtime = values.child === "encoder-node" ? "node" : "wasm";
+    console.log(JSON.stringify(await runEncoderBenchmark({ bundleDir: model, runtime, runs, ortDefaults: false })));
+  }
+  process.exit(0);
+}
+
+let models = values.model ?? [];
+if (values.arch) {
+  const dir = mkdtempSync(join(tmpdir(), "bench-"));
+  process.stderr.write(`generating a random ${values.arch} and building fp32 and int8 bundles in ${dir}\n`);
+  npmScript("scripts/model-random.ts", ["--arch", values.arch, "--out", join(dir, "src"), "--with-adapter", "--layers", "3,6,9,12"]);
+  const vocab = join(process.cwd(), "../shared/clip/bpe_simple_vocab_16e6.txt.gz");
+  for (const quant of ["fp32", "int8"]) {
+    const build = ["--from", join(dir, "src"), "--out", join(dir, quant), "--vocab", vocab, "--adapter", join(dir, "src", "adapter.safetensors"), "--layers", "3,6,9,12", "--quant", quant];
+    if (values["image-size"]) build.push("--image-size", values["image-size"]);
+    npmScript("scripts/model-build.ts", build);
+  }
+  models = [join(dir, "fp32"), join(dir, "int8")];
+}
+if (models.length === 0) {
+  console.error(usage);
+  process.exit(2);
+}
+
+const inputs = loadBenchInputs(4);
+process.stderr.write(`input: ${inputs.source}; ${runs} runs per configuration, one thread\n`);
+const report: Record<string, unknown> = { machine: `${process.platform} ${process.arch}, node ${process.version}`, runs, input: inputs.source, models: {} };
+const encoderMs: Record<string, number> = {};
+const peakMemory: Record<string, number> = {};
+let best: { zs: number; fs4: number; model: string } | undefined;
+for (const model of models) {
+  process.stderr.write(`${model}: pipeline in onnxruntime-web...\n`);
+  const pipeline = runChild<PipelineRunResult>("pipeline", model);
+  process.stderr.write(`${model}: encoder in onnxruntime-web and onnxruntime-node...\n`);
+  const wasm = runChild<EncoderRunResult>("encoder-wasm", model);
+  const node = runChild<EncoderRunResult>("encoder-node", model);
+  (report.models as Record<string, unknown>)[model] = { pipeline, encoderWasm: wasm, encoderNode: node };
+  const q = pipeline.quantization === "fp32" ? "fp32" : "int8";
+  encoderMs[`wasm_${q}`] = wasm.p50Ms;
+  encoderMs[`ort_node_${q}`] = node.p50Ms;
+  peakMemory[`wasm_${q}`] = wasm.wasmMemoryMb ?? NaN;
+  peakMemory[`rss_wasm_${q}`] = wasm.peakRssMb;
+  peakMemory[`pipeline_wasm_${q}`] = pipeline.wasmMemoryMb;
+  const zs = pipeline.zeroShot.total!.p50;
+  const fs4 = pipeline.fewShot.k4!.total!.p50;
+  if (!best || zs < best.zs) best = { zs, fs4, model };
+
+  console.log(`\n## ${model} (${pipeline.quantization}); bundle load ${pipeline.loadMs} ms, text features ${pipeline.textFeaturesMs} ms`);
+  console.log("| mode | decode | preprocess | encoder | scoring | few-shot head | map | total p50 | total p95 |");
+  console.log("|---|---|---|---|---|---|---|---|---|");
+  const row = (name: string, t: PipelineRunResult["zeroShot"]) =>
+    console.log(`| ${name} | ${t.decode!.p50} | ${t.preprocess!.p50} | ${t.encoder!.p50} | ${t.scoring!.p50} | ${t.few_shot_head?.p50 ?? "-"} | ${t.map!.p50} | ${t.total!.p50} | ${t.total!.p95} |`);
+  row("zero-shot", pipeline.zeroShot);
+  for (const [k, t] of Object.entries(pipeline.fewShot)) row(`few-shot ${k}`, t);
+  console.log(`encoder alone: onnxruntime-web ${wasm.p50Ms} ms (p95 ${wasm.p95Ms}), wasm heap ${wasm.wasmMemoryMb} MB, RSS ${wasm.peakRssMb} MB; onnxruntime-node ${node.p50Ms} ms (p95 ${node.p95Ms}), RSS ${node.peakRssMb} MB; model ${wasm.modelMb} MB`);
+}
+report.encoder_ms = encoderMs;
+report.end_to_end_ms = best ? { zero_shot: best.zs, few_shot_k4: best.fs4, configuration: best.model } : {};
+report.peak_memory_mb = peakMemory;
+if (values.json) console.log(JSON.stringify(report));

@@ -1,0 +1,121 @@
+// One pipeline benchmark in this process: per-stage latency of zero-shot and few-shot scoring in onnxruntime-web.
+import { mapMax } from "../engine/anomaly/few-shot";
+import { encodeMapPng, resizeMapBilinear } from "../engine/anomaly/map-encoding";
+import { buildMemory, fewShotFromZeroShot, zeroShotFromEncoding } from "../engine/detector/analyse";
+import { objectTextFeatures } from "../engine/detector/text-features";
+import { decodeImage } from "../engine/image/decode";
+import { preprocess } from "../engine/image/preprocess";
+import { encodeImage } from "../engine/runtime/clip-encoders";
+import { ModelBundle } from "../engine/runtime/model-bundle";
+import { createClipTokenizer } from "../engine/tokenizer/clip-tokenizer";
+import { fsBundleReader } from "../evaluation/fs-bundle-reader";
+import { gunzipSync } from "fflate";
+import { peakRssMb, percentile, round } from "./stats";
+import { wasmMemoryBytes } from "./wasm-memory-probe";
+
+export interface PipelineRunOptions {
+  bundleDir: string;
+  image: Uint8Array;
+  shots: Uint8Array[];
+  object: string;
+  runs: number;
+  /** Few-shot sizes to time besides zero-shot (e.g. [1, 4]); each uses the first k shots. */
+  ks: number[];
+}
+
+export type StageTimes = Record<string, { p50: number; p95: number }>;
+
+export interface PipelineRunResult {
+  quantization: string;
+  loadMs: number;
+  textFeaturesMs: number;
+  zeroShot: StageTimes;
+  fewShot: Record<string, StageTimes>;
+  peakRssMb: number;
+  wasmMemoryMb: number;
+}
+
+const MAX_PIXELS = 64e6;
+
+export async function runPipelineBenchmark(o: PipelineRunOptions): Promise<PipelineRunResult> {
+  const t0 = performance.now();
+  const bundle = await ModelBundle.open(fsBundleReader(o.bundleDir));
+  const m = bundle.manifest;
+  await bundle.session("image");
+  await bundle.session("fewShotHead");
+  const loadMs = performance.now() - t0;
+  const t1 = performance.now();
+  const tokenizer = createClipTokenizer(new TextDecoder().decode(gunzipSync(await bundle.readFile("vocabulary"))));
+  const text = await objectTextFeatures(bundle, tokenizer, o.object);
+  const textFeaturesMs = performance.now() - t1;
+  const shotEncodings = [];
+  for (const s of o.shots.slice(0, Math.max(0, ...o.ks))) {
+    shotEncodings.push(await encodeImage(bundle, preprocess(decodeImage(s, { maxPixels: MAX_PIXELS }), m.imageSize, m.mean, m.std)));
+  }
+
+  const samples: Record<string, Record<string, number[]>> = {};
+  const add = (mode: string, stage: string, ms: number) => ((samples[mode] ??= {})[stage] ??= []).push(ms);
+  for (let run = -1; run < o.runs; run++) {
+    const keep = run >= 0; // run -1 warms up every path
+    const lap = stopwatch();
+    const decoded = decodeImage(o.image, { maxPixels: MAX_PIXELS });
+    const decodeMs = lap();
+    const pixels = preprocess(decoded, m.imageSize, m.mean, m.std);
+    const preprocessMs = lap();
+    const encoding = await encodeImage(bundle, pixels);
+    const encoderMs = lap();
+    const zs = zeroShotFromEncoding(bundle, encoding, text);
+    const zeroShotMs = lap();
+    const mapMs = encodeMap(zs.zeroShotMap, m.imageSize, decoded.width, decoded.height);
+    if (keep) {
+      const base = { decode: decodeMs, preprocess: preprocessMs, encoder: encoderMs };
+      for (const [stage, ms] of Object.entries({ ...base, scoring: zeroShotMs, map: mapMs })) add("zero_shot", stage, ms);
+      add("zero_shot", "total", decodeMs + preprocessMs + encoderMs + zeroShotMs + mapMs);
+    }
+    for (const k of o.ks) {
+      const memory = buildMemory(bundle, shotEncodings.slice(0, k));
+      const lapK = stopwatch();
+      const fs = await fewShotFromZeroShot(bundle, zs, memory);
+      const headMs = lapK();
+      const fsMapMs = encodeMap(fs.combinedMap, m.imageSize, decoded.width, decoded.height);
+      if (keep) {
+        const mode = `few_shot_k${k}`;
+        add(mode, "decode", decodeMs);
+        add(mode, "preprocess", preprocessMs);
+        add(mode, "encoder", encoderMs);
+        add(mode, "scoring", zeroShotMs + headMs);
+        add(mode, "few_shot_head", headMs);
+        add(mode, "map", fsMapMs);
+        add(mode, "total", decodeMs + preprocessMs + encoderMs + zeroShotMs + headMs + fsMapMs);
+      }
+    }
+  }
+  const summarise = (stages: Record<string, number[]>): StageTimes =>
+    Object.fromEntries(Object.entries(stages).map(([s, v]) => [s, { p50: round(percentile(v, 50)), p95: round(percentile(v, 95)) }]));
+  return {
+    quantization: m.quantization,
+    loadMs: round(loadMs),
+    textFeaturesMs: round(textFeaturesMs),
+    zeroShot: summarise(samples.zero_shot!),
+    fewShot: Object.fromEntries(o.ks.map((k) => [`k${k}`, summarise(samples[`few_shot_k${k}`]!)])),
+    peakRssMb: round(peakRssMb()),
+    wasmMemoryMb: round(wasmMemoryBytes() / 2 ** 20),
+  };
+}
+
+/** The service's map step: resize to the upload's size, then the 8-bit PNG. Returns milliseconds. */
+function encodeMap(map: Float32Array, size: number, width: number, height: number): number {
+  const start = performance.now();
+  encodeMapPng(resizeMapBilinear(map, size, width, height), { width, height }, mapMax(map));
+  return performance.now() - start;
+}
+
+function stopwatch(): () => number {
+  let last = performance.now();
+  return () => {
+    const now = performance.now();
+    const ms = now - last;
+    last = now;
+    return ms;
+  };
+}
