@@ -1,0 +1,87 @@
+// Gradients of the token-side pieces (linear, row normalisation, scaled text logits) against finite differences.
+import { describe, expect, it } from "vitest";
+import {
+  linearBackward,
+  linearForward,
+  normalizeRowsBackward,
+  normalizeRowsForward,
+  textLogitsBackward,
+  textLogitsForward,
+} from "../../../src/training/token-ops";
+import { dot, maxGradError, randomArray } from "./gradcheck";
+
+const rows = 5;
+const width = 7;
+const dim = 4;
+
+describe("linear", () => {
+  it("computes bias + x W^T", () => {
+    const z = new Float64Array(2);
+    linearForward(new Float64Array([1, 2, 3]), new Float64Array([1, 0, 1, 0, 1, 0]), new Float64Array([10, 20]), 1, 3, 2, z);
+    expect(Array.from(z)).toEqual([14, 22]);
+  });
+
+  it("weight and bias gradients match finite differences", () => {
+    const x = randomArray(rows * width, 1);
+    const w = randomArray(dim * width, 2);
+    const b = randomArray(dim, 3);
+    const probe = randomArray(rows * dim, 4);
+    const z = new Float64Array(rows * dim);
+    const f = () => (linearForward(x, w, b, rows, width, dim, z), dot(z, probe));
+    const gw = new Float64Array(w.length);
+    const gb = new Float64Array(b.length);
+    linearBackward(x, probe, rows, width, dim, gw, gb);
+    expect(maxGradError(f, w, gw)).toBeLessThan(1e-8);
+    expect(maxGradError(f, b, gb)).toBeLessThan(1e-8);
+  });
+
+  it("accumulates into the gradient buffers", () => {
+    const gw = new Float64Array(2).fill(1);
+    const gb = new Float64Array(1).fill(1);
+    linearBackward(new Float64Array([3, 4]), new Float64Array([2]), 1, 2, 1, gw, gb);
+    expect(Array.from(gw)).toEqual([7, 9]);
+    expect(Array.from(gb)).toEqual([3]);
+  });
+});
+
+describe("row normalisation", () => {
+  it("gives unit rows", () => {
+    const u = new Float64Array(2);
+    const n = new Float64Array(1);
+    normalizeRowsForward(new Float64Array([3, 4]), 1, 2, u, n);
+    expect(Array.from(u)).toEqual([0.6, 0.8]);
+    expect(n[0]).toBe(5);
+  });
+
+  it("gradient matches finite differences, also in place", () => {
+    const z = randomArray(rows * dim, 5);
+    const probe = randomArray(rows * dim, 6);
+    const u = new Float64Array(z.length);
+    const n = new Float64Array(rows);
+    const f = () => (normalizeRowsForward(z, rows, dim, u, n), dot(u, probe));
+    f();
+    const gz = Float64Array.from(probe);
+    normalizeRowsBackward(u, n, gz, rows, dim, gz);
+    expect(maxGradError(f, z, gz)).toBeLessThan(1e-8);
+  });
+});
+
+describe("text logits", () => {
+  it("is 100 * u . text column, channel-major", () => {
+    const out = new Float64Array(2);
+    textLogitsForward(new Float64Array([0.6, 0.8]), new Float64Array([1, 0, 0, 1]), 1, 2, 100, out);
+    expect(out[0]).toBeCloseTo(60, 12);
+    expect(out[1]).toBeCloseTo(80, 12);
+  });
+
+  it("gradient matches finite differences", () => {
+    const u = randomArray(rows * dim, 7);
+    const text = randomArray(dim * 2, 8);
+    const probe = randomArray(2 * rows, 9);
+    const out = new Float64Array(2 * rows);
+    const f = () => (textLogitsForward(u, text, rows, dim, 100, out), dot(out, probe));
+    const gu = new Float64Array(u.length);
+    textLogitsBackward(probe, text, rows, dim, 100, gu);
+    expect(maxGradError(f, u, gu)).toBeLessThan(1e-7);
+  });
+});
