@@ -1,5 +1,5 @@
 // AUPRO as APRIL-GAN's cal_pro_score: 200 thresholds, per-region overlap vs FPR, FPR < 0.3 rescaled to [0, 1].
-import { labelRegions } from "./label-regions";
+import { labelRegions } from "../engine/anomaly/label-regions";
 import type { ScoreArray } from "./sorted-scores";
 
 /** What the PRO curve needs, in a form a stream of maps can be reduced to (see PixelScoreStore). */

@@ -1,7 +1,7 @@
 // Streams anomaly maps and masks into one compact float32 buffer for exact pixel AUROC / AP / F1-max / AUPRO.
 import { auPro, type ProOptions } from "./aupro";
 import { rankingMetrics, type RankingMetrics } from "./classification";
-import { labelRegions } from "./label-regions";
+import { labelRegions } from "../engine/anomaly/label-regions";
 import { rocCurve, type CurvePoints } from "./roc-curve";
 import { sortInPlace } from "./sorted-scores";
 

@@ -1,4 +1,5 @@
 // The parity run: compile an oracle case's checkpoint with our compiler and compare every golden array (Node only).
+import { memoryBundleReader } from "../engine/runtime/memory-bundle-reader";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { gunzipSync } from "fflate";
@@ -11,7 +12,7 @@ import { decodeImage } from "../engine/image/decode";
 import { resizeMaskBilinear } from "../engine/image/mask";
 import { preprocess } from "../engine/image/preprocess";
 import { encodeImage } from "../engine/runtime/clip-encoders";
-import { ModelBundle, type BundleReader } from "../engine/runtime/model-bundle";
+import { ModelBundle } from "../engine/runtime/model-bundle";
 import { createClipTokenizer } from "../engine/tokenizer/clip-tokenizer";
 import { compareArrays, type Agreement } from "./compare-arrays";
 import { GoldenCase } from "./golden-case";
@@ -71,7 +72,7 @@ export async function runParity(o: ParityOptions): Promise<ParityReport> {
     adapters,
     vocabulary,
   });
-  const bundle = await ModelBundle.open(memoryReader(compiled.files, compiled.manifest));
+  const bundle = await ModelBundle.open(memoryBundleReader(compiled.files, compiled.manifest));
   const tokenizer = createClipTokenizer(new TextDecoder().decode(gunzipSync(vocabulary)));
   const loadPixels = async (relative: string) => {
     const decoded = decodeImage(new Uint8Array(await readFile(golden.imagePath(relative))), { maxPixels: MAX_PIXELS, applyExifOrientation: false });
@@ -145,16 +146,4 @@ export async function runParity(o: ParityOptions): Promise<ParityReport> {
     }
   }
   return { ok: Object.values(arrays).every((a) => a.ok), quantization: compiled.manifest.quantization, arrays };
-}
-
-function memoryReader(files: Record<string, Uint8Array>, manifest: unknown): BundleReader {
-  const manifestBytes = new TextEncoder().encode(JSON.stringify(manifest));
-  return {
-    async read(path) {
-      if (path === "manifest.json") return manifestBytes;
-      const f = files[path];
-      if (!f) throw new Error(`no file ${path}`);
-      return f;
-    },
-  };
 }

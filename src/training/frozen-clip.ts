@@ -1,4 +1,5 @@
 // The frozen CLIP side of training (Node): compile a checkpoint without adapters, encode images to patch tokens, text.
+import { memoryBundleReader } from "../engine/runtime/memory-bundle-reader";
 import { readFile } from "node:fs/promises";
 import { gunzipSync } from "fflate";
 import type { LayoutName } from "../compiler/checkpoint/detect-layout";
@@ -10,7 +11,7 @@ import type { DecodedImage } from "../engine/image/decoded-image";
 import { resizeMaskBilinear } from "../engine/image/mask";
 import { preprocess } from "../engine/image/preprocess";
 import { encodeImage } from "../engine/runtime/clip-encoders";
-import { ModelBundle, type BundleReader } from "../engine/runtime/model-bundle";
+import { ModelBundle } from "../engine/runtime/model-bundle";
 import { createClipTokenizer, type ClipTokenizer } from "../engine/tokenizer/clip-tokenizer";
 
 const MAX_PIXELS = 64e6;
@@ -47,7 +48,7 @@ export class FrozenClip {
     const vocabulary = new Uint8Array(await readFile(o.vocab));
     const layers = o.layers ?? defaultLayers(ckpt.vision.layers);
     const compiled = await compileBundle(ckpt, { name: "train", imageSize: o.imageSize, layers, fewShotLayers: layers, vocabulary, onProgress: progress });
-    const bundle = await ModelBundle.open(memoryReader(compiled.files, compiled.manifest));
+    const bundle = await ModelBundle.open(memoryBundleReader(compiled.files, compiled.manifest));
     const tokenizer = createClipTokenizer(new TextDecoder().decode(gunzipSync(vocabulary)));
     const m = compiled.manifest;
     return new FrozenClip(bundle, tokenizer, layers, m.imageSize, m.grid, ckpt.vision.width, ckpt.embedDim);
@@ -94,16 +95,4 @@ export function resizeBinaryMask(mask: Uint8Array, width: number, height: number
   const data = new Uint8Array(mask.length);
   for (let i = 0; i < mask.length; i++) data[i] = mask[i] ? 255 : 0;
   return resizeMaskBilinear({ width, height, channels: 1, data, mode: "L" }, size);
-}
-
-function memoryReader(files: Record<string, Uint8Array>, manifest: unknown): BundleReader {
-  const manifestBytes = new TextEncoder().encode(JSON.stringify(manifest));
-  return {
-    async read(path) {
-      if (path === "manifest.json") return manifestBytes;
-      const f = files[path];
-      if (!f) throw new Error(`no file ${path}`);
-      return f;
-    },
-  };
 }

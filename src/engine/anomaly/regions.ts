@@ -1,4 +1,5 @@
 // Anomalous regions: 8-connected components of a thresholded map, with bounding boxes, peak score and area.
+import { labelRegions } from "./label-regions";
 
 export interface Region {
   /** Bounding box, inclusive of its pixels: columns x .. x + width - 1, rows y .. y + height - 1. */
@@ -13,51 +14,33 @@ export interface Region {
 }
 
 /**
- * Connected components (8-connectivity) of map >= threshold over a [height, width] row-major map,
- * found iteratively with an explicit stack. Sorted by score descending (then area descending, then
- * top-left position) so the order is deterministic.
+ * Connected components (8-connectivity) of map >= threshold over a [height, width] row-major map.
+ * Sorted by score descending (then area descending, then top-left position) so the order is deterministic.
  */
 export function findRegions(map: Float32Array, width: number, height: number, threshold: number): Region[] {
   if (map.length !== width * height) throw new RangeError(`map has ${map.length} values, expected ${width}x${height}`);
-  const n = map.length;
-  const seen = new Uint8Array(n);
-  const stack = new Int32Array(n);
+  const above = new Uint8Array(map.length);
+  for (let i = 0; i < map.length; i++) above[i] = map[i]! >= threshold ? 1 : 0;
+  const { areas, pixels } = labelRegions(above, width, height);
   const regions: Region[] = [];
-  for (let start = 0; start < n; start++) {
-    if (seen[start] || !(map[start] >= threshold)) continue;
-    seen[start] = 1;
-    let top = 0;
-    stack[top++] = start;
+  let offset = 0;
+  for (const area of areas) {
     let minX = width;
     let minY = height;
     let maxX = -1;
     let maxY = -1;
     let score = -Infinity;
-    let area = 0;
-    while (top > 0) {
-      const i = stack[--top];
+    for (let p = offset; p < offset + area; p++) {
+      const i = pixels[p]!;
       const y = (i / width) | 0;
       const x = i - y * width;
-      area++;
-      if (map[i] > score) score = map[i];
+      if (map[i]! > score) score = map[i]!;
       if (x < minX) minX = x;
       if (x > maxX) maxX = x;
       if (y < minY) minY = y;
       if (y > maxY) maxY = y;
-      const y0 = y > 0 ? y - 1 : 0;
-      const y1 = y < height - 1 ? y + 1 : y;
-      const x0 = x > 0 ? x - 1 : 0;
-      const x1 = x < width - 1 ? x + 1 : x;
-      for (let ny = y0; ny <= y1; ny++) {
-        for (let nx = x0; nx <= x1; nx++) {
-          const j = ny * width + nx;
-          if (!seen[j] && map[j] >= threshold) {
-            seen[j] = 1;
-            stack[top++] = j;
-          }
-        }
-      }
     }
+    offset += area;
     regions.push({ x: minX, y: minY, width: maxX - minX + 1, height: maxY - minY + 1, score, area });
   }
   regions.sort((a, b) => b.score - a.score || b.area - a.area || a.y - b.y || a.x - b.x);

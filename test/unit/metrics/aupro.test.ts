@@ -1,7 +1,7 @@
 // AUPRO (cal_pro_score semantics): thresholds as numpy's arange, a hand-computed two-region case, brute force.
 import { describe, expect, it } from "vitest";
 import { auproScore, proThresholds } from "../../../src/metrics/aupro";
-import { labelRegions } from "../../../src/metrics/label-regions";
+import { labelRegions } from "../../../src/engine/anomaly/label-regions";
 
 describe("proThresholds", () => {
   it("reproduces np.arange(min, max, (max - min) / 200) on float32 min / max (numpy 2.4 values)", () => {
