@@ -6,10 +6,11 @@
 // Convert.c I16_RGB), which turns almost every real 16-bit photo white. We keep the high byte
 // instead by default (what PIL does for every other 16-bit PNG); `gray16: "saturate"` reproduces
 // PIL, which is what a 16-bit label mask needs (0/1 values survive only that way).
-import { decode as decodeFastPng } from "fast-png";
+import { decode as decodeFastPng, type DecodedPng } from "fast-png";
 import type { DecodedImage, PilMode } from "./decoded-image";
 import { ImageError } from "./image-error";
-import { checkPngData } from "./png-data-check";
+import { inflatePngData } from "./png-data-check";
+import { canUnfilter, unfilterScanlines } from "./png-unfilter";
 import type { PngHeader } from "./png-header";
 
 export type Gray16Policy = "high-byte" | "saturate";
@@ -67,12 +68,17 @@ function paletteToRgb(indices: Uint8Array, palette: readonly number[][]): Uint8A
 }
 
 export function decodePng(bytes: Uint8Array, header: PngHeader, gray16: Gray16Policy = "high-byte"): DecodedImage {
-  checkPngData(bytes, header);
-  let png;
-  try {
-    png = decodeFastPng(bytes);
-  } catch (err) {
-    throw new ImageError("corrupt_image", `corrupt PNG: ${(err as Error).message}`, {}, { cause: err });
+  const inflated = inflatePngData(bytes, header);
+  let png: Pick<DecodedPng, "data" | "depth" | "palette">;
+  if (canUnfilter(header)) {
+    // The common case: one inflate (done above, bounded), then plain unfiltering; fast-png would inflate again.
+    png = { data: unfilterScanlines(inflated, header), depth: header.bitDepth as 8 | 16 };
+  } else {
+    try {
+      png = decodeFastPng(bytes);
+    } catch (err) {
+      throw new ImageError("corrupt_image", `corrupt PNG: ${(err as Error).message}`, {}, { cause: err });
+    }
   }
   const { width, height } = header;
   const n = width * height;

@@ -1,9 +1,9 @@
-// Checks a PNG's chunk layout and the inflated size of its IDAT stream before the real decode.
+// Checks a PNG's chunk layout and inflates its IDAT stream, bounded by the size the header implies.
 //
 // fast-png inflates everything it is given into memory and does not notice missing rows, so a
 // tiny-header "zip bomb" or a cut-off file would either exhaust memory or decode silently. This
-// streams the IDAT data through fflate in small slices, only counting bytes, and stops as soon as
-// the count leaves the size the header implies.
+// streams the IDAT data through fflate in small slices into a buffer of the size the header implies,
+// and stops as soon as the count leaves that size.
 import { Unzlib } from "fflate";
 import { ImageError } from "./image-error";
 import { PNG_SAMPLES } from "./png-header";
@@ -48,10 +48,13 @@ function idatChunks(bytes: Uint8Array): Uint8Array[] {
   return chunks;
 }
 
-export function checkPngData(bytes: Uint8Array, header: PngHeader): void {
+/** Inflates the IDAT stream into exactly the size the header implies (the filtered scanlines), or throws corrupt_image. */
+export function inflatePngData(bytes: Uint8Array, header: PngHeader): Uint8Array {
   const expected = expectedRawSize(header);
+  const raw = new Uint8Array(expected);
   let produced = 0;
   const inflater = new Unzlib((chunk) => {
+    if (produced < expected) raw.set(chunk.subarray(0, expected - produced), produced);
     produced += chunk.length;
     if (produced > expected + SLACK) throw corrupt("image data larger than the header declares");
   });
@@ -65,4 +68,5 @@ export function checkPngData(bytes: Uint8Array, header: PngHeader): void {
     if (produced < expected) throw new ImageError("corrupt_image", "corrupt PNG: bad compressed data", {}, { cause: err });
   }
   if (produced < expected) throw corrupt(`truncated image data (${produced} of ${expected} bytes)`);
+  return raw;
 }
