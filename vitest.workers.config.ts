@@ -1,26 +1,23 @@
-// Tests inside workerd (the real worker over local R2/KV); the model bundle comes from MODEL_BUNDLE_DIR via a Node-side binding.
+// Tests inside workerd (the real worker over local R2/KV); model bundles come from the Node side via a service binding.
 import { existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { cloudflareTest } from "@cloudflare/vitest-pool-workers";
 import { defineConfig } from "vitest/config";
+import { bundleDir, goldenDir, secondBundleDir } from "./test/workers/bundles";
+import { receiveWebhook, receiverControl } from "./test/workers/webhook-receiver";
 
-/** The bundle seeded into R2 before the tests: MODEL_BUNDLE_DIR, else the generated demo bundle (npm run model:demo). */
-const bundleDir = resolve(process.env.MODEL_BUNDLE_DIR ?? "models/demo");
-/**
- * Parity case: an oracle golden folder whose cases[n] image and zero-shot score a test compares with, used when the
- * bundle is not random: MODEL_BUNDLE_DIR must then be that oracle's model (npm run model:build). GOLDEN_DIR=none: off.
- */
-const goldenDir = resolve(process.env.GOLDEN_DIR ?? "/work/shared/oracle/tiny-gelu-224/golden");
-
-if (!existsSync(join(bundleDir, "manifest.json"))) {
-  throw new Error(`no model bundle at ${bundleDir}: run \`npm run model:demo\` or set MODEL_BUNDLE_DIR to a bundle folder`);
-}
+/** Bootstrap API keys of the tests (test/workers/seed.ts): tenant-a by plain key, tenant-b by its sha256. */
+const TEST_API_KEYS = [
+  "tenant-a:test-key-tenant-a-000000000001",
+  // sha256("test-key-tenant-b-000000000002")
+  "tenant-b:sha256:ec7a914816bd3668e9c8cef52eff78c14433052bd85cbf707b755f84a7849252",
+].join(",");
 
 /** Node-side files for the tests, served to workerd through the TEST_FILES service binding. */
 function serveTestFile(request: Request): Response {
   const path = decodeURIComponent(new URL(request.url).pathname);
-  const bundleFile = /^\/bundle\/([a-z0-9._-]+)$/i.exec(path);
-  if (bundleFile) return fileResponse(join(bundleDir, bundleFile[1]!));
+  const bundleFile = /^\/(bundle|bundle-b)\/([a-z0-9._-]+)$/i.exec(path);
+  if (bundleFile) return fileResponse(join(bundleFile[1] === "bundle" ? bundleDir : secondBundleDir, bundleFile[2]!));
   const manifestPath = join(goldenDir, "manifest.json");
   if (!existsSync(manifestPath)) return new Response("no golden folder", { status: 404 });
   const manifest = JSON.parse(readFileSync(manifestPath, "utf8")) as {
@@ -42,7 +39,13 @@ export default defineConfig({
   plugins: [
     cloudflareTest({
       wrangler: { configPath: "./wrangler.toml" },
-      miniflare: { serviceBindings: { TEST_FILES: serveTestFile } },
+      miniflare: {
+        serviceBindings: { TEST_FILES: serveTestFile, WEBHOOK_RECEIVER: receiverControl },
+        // Every fetch the worker makes (webhook deliveries) goes to the Node-side receiver: no network in the tests.
+        outboundService: receiveWebhook,
+        // Job retries without waiting, for the queue runs that Miniflare itself delivers (test/workers/jobs-e2e.test.ts).
+        bindings: { WEBHOOK_BACKOFF_BASE_SECONDS: "0", API_KEYS: TEST_API_KEYS },
+      },
     }),
   ],
   resolve: {
@@ -51,6 +54,8 @@ export default defineConfig({
   },
   test: {
     include: ["test/workers/**/*.test.ts"],
+    // Builds models/demo (and the second bundle) when missing, so a fresh clone passes `npm test`.
+    globalSetup: ["./test/workers/global-setup.ts"],
     testTimeout: 120_000,
     hookTimeout: 120_000,
   },

@@ -1,17 +1,66 @@
-// `npm start`: the worker under `wrangler dev` (local workerd, R2/KV persisted in .wrangler/state), also on Node 20.
-import { spawn } from "node:child_process";
+// `npm start`: builds and seeds the demo model if needed, sets up a dev API key, runs `wrangler dev` (local workerd).
+import { spawn, spawnSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
-import { dirname, join } from "node:path";
+import { dirname, join, resolve } from "node:path";
+import { writeBundleDir } from "../src/compiler/build-model-dir";
+import { buildDemoModel } from "../src/compiler/demo-model";
+import { API_KEY_SHAPE } from "../src/usecases/api-keys";
 
 /**
  * wrangler's bin script refuses Node < 22, but its bundled CLI (wrangler-dist/cli.js) and miniflare run on Node 20:
- * call the CLI directly. Arguments pass through (e.g. `npm start -- --port 8788`). Seed the local bucket first with
- * `npm run seed:local`.
+ * call the CLI directly. Arguments pass through (e.g. `npm start -- --ip 0.0.0.0`). Environment: PORT (default 8787),
+ * API_KEY (else a key generated once and kept in .dev.vars), MODEL_BUNDLE_DIR (default models/demo, built if missing).
  */
+const port = process.env.PORT ?? "8787";
+const bundle = resolve(process.env.MODEL_BUNDLE_DIR ?? "models/demo");
+const devVars = resolve(".dev.vars");
+const DEV_TENANT = "dev";
+
+async function ensureBundle(): Promise<void> {
+  if (existsSync(join(bundle, "manifest.json"))) return;
+  if (process.env.MODEL_BUNDLE_DIR) throw new Error(`no model bundle at MODEL_BUNDLE_DIR=${bundle}`);
+  console.log(`building the random demo model into ${bundle} ...`);
+  await writeBundleDir(await buildDemoModel({ seed: 0 }), bundle);
+}
+
+/** Copies the bundle into the local R2 bucket `wrangler dev` persists in (.wrangler/state); cheap, so every start. */
+function seedLocalR2(): void {
+  const seeded = spawnSync(process.execPath, ["--import", "tsx", "scripts/seed-local-model.ts", "--bundle", bundle], { stdio: ["ignore", "ignore", "inherit"] });
+  if (seeded.status !== 0) throw new Error("seeding the local R2 bucket failed (scripts/seed-local-model.ts)");
+  console.log(`seeded ${bundle} into local R2 (.wrangler/state)`);
+}
+
+/** The dev key: $API_KEY, else the `dev:` entry of API_KEYS in .dev.vars, else a new one written there. */
+function devApiKey(): { key: string; where: string; cliVars: string[] } {
+  const fromEnv = process.env.API_KEY;
+  if (fromEnv) {
+    if (!API_KEY_SHAPE.test(fromEnv)) throw new Error("API_KEY must be 16-256 characters of A-Z a-z 0-9 . _ ~ + / = -");
+    return { key: fromEnv, where: "$API_KEY (tenant dev)", cliVars: ["--var", `API_KEYS:${DEV_TENANT}:${fromEnv}`] };
+  }
+  const text = existsSync(devVars) ? readFileSync(devVars, "utf8") : "";
+  const line = /^API_KEYS\s*=\s*"?([^"\n]*)"?\s*$/m.exec(text)?.[1];
+  const entry = line?.split(",").map((e) => e.trim()).find((e) => e.startsWith(`${DEV_TENANT}:`) && !e.includes(":sha256:"));
+  if (entry) return { key: entry.slice(DEV_TENANT.length + 1), where: devVars, cliVars: [] };
+  if (line !== undefined) throw new Error(`${devVars} sets API_KEYS without a plain "${DEV_TENANT}:<key>" entry; add one or set API_KEY`);
+  const key = `ea_dev_${randomBytes(24).toString("hex")}`;
+  writeFileSync(devVars, `${text}${text && !text.endsWith("\n") ? "\n" : ""}API_KEYS="${DEV_TENANT}:${key}"\n`, { mode: 0o600 });
+  return { key, where: `${devVars} (generated now)`, cliVars: [] };
+}
+
+await ensureBundle();
+seedLocalR2();
+const { key, where, cliVars } = devApiKey();
+console.log(`API key (tenant "${DEV_TENANT}") from ${where}:\n  ${key}`);
+console.log(`try: curl -H "Authorization: Bearer ${key}" http://localhost:${port}/v1/reference-sets   (docs: /openapi.json)`);
+
 const wranglerDir = dirname(createRequire(import.meta.url).resolve("wrangler/package.json"));
 const cli = join(wranglerDir, "wrangler-dist", "cli.js");
+const args = process.argv.slice(2);
+const portArgs = args.includes("--port") ? [] : ["--port", port];
 
-const child = spawn(process.execPath, ["--no-warnings", cli, "dev", ...process.argv.slice(2)], {
+const child = spawn(process.execPath, ["--no-warnings", cli, "dev", ...portArgs, ...cliVars, ...args], {
   stdio: "inherit",
   // No network for the Request.cf lookup (workers.cloudflare.com) unless the caller asks for it.
   env: { CLOUDFLARE_CF_FETCH_ENABLED: "false", ...process.env },

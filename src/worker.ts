@@ -1,8 +1,11 @@
-// Worker entry: hands ORT the precompiled wasm, then serves the Hono app over this isolate's bindings.
+// Worker entry: hands ORT the precompiled wasm, then serves the Hono app and consumes the job queues over this isolate's bindings.
 import type { ExportedHandler } from "@cloudflare/workers-types";
 import type { Env } from "./platform/env";
 import { installOrtWasm, ortWasmHeapBytes } from "./platform/ort-wasm";
 import { createApp } from "./service/app";
+import { jobsQueueHandler } from "./service/jobs-queue";
+import type { JobMessage } from "./usecases/jobs/job";
+import { scoreImage } from "./usecases/score-image";
 
 installOrtWasm();
 const app = createApp();
@@ -17,4 +20,7 @@ const fetch: Fetch = async (request, env, ctx) => {
   return response as unknown as Awaited<ReturnType<Fetch>>;
 };
 
-export default { fetch } satisfies ExportedHandler<Env>;
+/** The job queue and its dead-letter queue (wrangler.toml [[queues.consumers]]). */
+const queue = jobsQueueHandler(scoreImage);
+
+export default { fetch, queue } satisfies ExportedHandler<Env, JobMessage>;

@@ -1,5 +1,6 @@
 // The worker's bindings, as declared in wrangler.toml.
-import type { KVNamespace, R2Bucket } from "@cloudflare/workers-types";
+import type { KVNamespace, Queue, R2Bucket } from "@cloudflare/workers-types";
+import type { JobMessage } from "../usecases/jobs/job";
 
 export interface Env {
   /** Model bundles, one folder per model: models/<name>/manifest.json, image.onnx, ... */
@@ -8,4 +9,24 @@ export interface Env {
   TEXT_FEATURES: KVNamespace;
   /** The bundle served by this worker (folder name under models/). */
   MODEL_NAME: string;
+  /** Reference sets per tenant: manifests, original shots, features per model (src/platform/r2-reference-sets.ts). */
+  REFERENCE_SETS: R2Bucket;
+  /** API keys: `key/<sha256 hex of the key>` -> {"tenant": "..."} (src/platform/kv-api-keys.ts). */
+  TENANT_KEYS: KVNamespace;
+  /** Bootstrap keys (a secret): "tenant:key,tenant2:sha256:<hex>" (src/usecases/api-keys.ts). */
+  API_KEYS?: string;
+  /** Largest request body in bytes (default 20 MiB), checked before the body is read. */
+  MAX_BODY_BYTES?: string;
+  /** Largest image in pixels, width * height (default 4 MiP), checked from the header before decoding. */
+  MAX_IMAGE_PIXELS?: string;
+  /** Async jobs: jobs/<tenant>/<id>/{job.json,image,result.json}, webhook-secrets/<tenant>.json (src/platform/r2-job-store.ts). */
+  JOBS: R2Bucket;
+  /** The job queue's producer; its consumer is the `queue` export of src/worker.ts. */
+  JOBS_QUEUE: Queue<JobMessage>;
+  /** The name of the job queue's dead-letter queue (also consumed by this worker: it marks jobs dead_lettered). */
+  JOBS_DEAD_LETTER_QUEUE: string;
+  /** "true" in local development and tests only: webhooks may be http and target private or loopback hosts. */
+  ALLOW_PRIVATE_WEBHOOKS?: string;
+  /** First retry delay of a job in seconds, doubled per attempt (default 30; src/usecases/jobs/backoff.ts). */
+  WEBHOOK_BACKOFF_BASE_SECONDS?: string;
 }

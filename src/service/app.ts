@@ -1,61 +1,45 @@
-// The HTTP API (Hono): health and zero-shot scoring; every error is {"error":{"code","message"}} with a 4xx/5xx.
-import { Hono } from "hono";
-import { bodyLimit } from "hono/body-limit";
+// The HTTP API (Hono): key check on /v1, the routes with their body limit; every error is {"error":{"code","message"}}.
+import { Hono, type MiddlewareHandler } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
-import { z } from "zod";
-import type { Env } from "../platform/env";
-import { decodeBase64 } from "./base64";
+import type { AppEnv } from "./app-env";
+import { requireApiKey } from "./auth";
 import { ApiError, errorBody, toApiError } from "./errors";
-import { modelRuntime } from "./model-runtime";
-import { scoreZeroShot } from "./zero-shot";
+import { honoPath, type Route } from "./openapi/route";
+import { limitBody } from "./request";
+import { demoPage } from "./routes/demo-page";
+import { apiRoutes } from "./routes/index";
 
-/** Largest request body: a base64 upload of about 15 MB. */
-export const MAX_BODY_BYTES = 20 * 1024 * 1024;
+export interface AppOptions {
+  /** Routes with an OpenAPI description (src/service/routes/index.ts). */
+  routes?: readonly Route[];
+  /** Further Hono apps mounted at "/": every /v1 path they serve is behind the key check too. */
+  mounts?: readonly Hono<AppEnv>[];
+}
 
-/** Object names go verbatim into the prompt sentences: letters, digits, space, '_', '-', '.'. */
-const objectName = z
-  .string()
-  .min(1)
-  .max(64)
-  .regex(/^[\p{L}\p{N}][\p{L}\p{N} _.-]*$/u, "letters, digits, spaces, '_', '-' and '.', starting with a letter or digit");
+export function createApp(options: AppOptions = {}): Hono<AppEnv> {
+  const routes = options.routes ?? apiRoutes;
+  const app = new Hono<AppEnv>();
 
-const scoreRequest = z.object({ object: objectName, image: z.string() });
-
-export function createApp(): Hono<{ Bindings: Env }> {
-  const app = new Hono<{ Bindings: Env }>();
-
-  app.get("/v1/health", async (c) => {
-    const m = (await modelRuntime(c.env)).bundle.manifest;
-    return c.json({
-      status: "ok",
-      model: { name: m.name, random: m.random, modelHash: m.modelHash, imageSize: m.imageSize, quantization: m.quantization },
-    });
+  // Every /v1 path needs a key except the routes documented as public (health): also unknown /v1 paths, so that
+  // nothing about the API's shape is visible without a key. Auth runs before any body is read.
+  const publicPaths = new Set(routes.filter((r) => !r.spec.auth).map((r) => honoPath(r.spec.path)));
+  const auth = requireApiKey();
+  app.use("/v1/*", async function keyCheck(c, next) {
+    if (publicPaths.has(c.req.path)) return next();
+    return auth(c, next);
   });
 
-  app.post(
-    "/v1/score",
-    bodyLimit({
-      maxSize: MAX_BODY_BYTES,
-      onError: () => {
-        throw new ApiError(413, "payload_too_large", `request bodies are limited to ${MAX_BODY_BYTES} bytes`);
-      },
-    }),
-    async (c) => {
-      let json: unknown;
-      try {
-        json = await c.req.json();
-      } catch {
-        throw new ApiError(400, "invalid_json", "the request body is not JSON");
-      }
-      const parsed = scoreRequest.safeParse(json);
-      if (!parsed.success) {
-        const issue = parsed.error.issues[0]!;
-        throw new ApiError(400, "invalid_request", `${issue.path.join(".") || "body"}: ${issue.message}`);
-      }
-      const image = decodeBase64(parsed.data.image, "image");
-      return c.json(await scoreZeroShot(await modelRuntime(c.env), parsed.data.object, image));
-    },
-  );
+  const limit = limitBody();
+  for (const route of routes) {
+    const method = route.spec.method.toUpperCase();
+    const path = honoPath(route.spec.path);
+    // Handlers of one method and path run in registration order: the body limit, then the route.
+    const chain: MiddlewareHandler<AppEnv>[] = route.spec.body ? [limit] : [];
+    for (const middleware of chain) app.on(method, path, middleware);
+    app.on(method, path, (c) => route.handle(c));
+  }
+  for (const mount of options.mounts ?? []) app.route("/", mount);
+  app.route("/", demoPage());
 
   app.notFound(() => {
     throw new ApiError(404, "not_found", "no such route");
@@ -64,6 +48,8 @@ export function createApp(): Hono<{ Bindings: Env }> {
   app.onError((e, c) => {
     const error = toApiError(e);
     if (error.status >= 500) console.error(`${c.req.method} ${c.req.path}: ${error.code}: ${error.message}`);
+    // RFC 6750 section 3: a 401 names the scheme it wants.
+    if (error.status === 401) c.header("WWW-Authenticate", 'Bearer realm="edge-anomaly"');
     return c.json(errorBody(error), error.status as ContentfulStatusCode);
   });
 

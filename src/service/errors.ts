@@ -2,23 +2,36 @@
 import { ImageError } from "../engine/image/image-error";
 import { BundleError } from "../engine/runtime/model-bundle";
 
-export type ApiErrorCode =
-  | "invalid_json"
-  | "invalid_request"
-  | "invalid_base64"
-  | "payload_too_large"
-  | "unsupported_format"
-  | "corrupt_image"
-  | "image_too_large"
-  | "not_found"
-  | "model_unavailable"
-  | "internal";
+/** Every code the API answers with; clients may switch on these, so they never change meaning. */
+export const API_ERROR_CODES = [
+  "invalid_json",
+  "invalid_multipart",
+  "invalid_request",
+  "invalid_base64",
+  "invalid_webhook_url",
+  "unauthorized",
+  "payload_too_large",
+  "unsupported_media_type",
+  "unsupported_format",
+  "corrupt_image",
+  "image_too_large",
+  "not_found",
+  "reference_set_not_found",
+  "object_mismatch",
+  "model_unavailable",
+  "storage_error",
+  "internal",
+] as const;
+
+export type ApiErrorCode = (typeof API_ERROR_CODES)[number];
+
+export type ApiErrorStatus = 400 | 401 | 404 | 409 | 413 | 415 | 500 | 503;
 
 export class ApiError extends Error {
   override readonly name = "ApiError";
 
   constructor(
-    readonly status: 400 | 404 | 413 | 415 | 500 | 503,
+    readonly status: ApiErrorStatus,
     readonly code: ApiErrorCode,
     message: string,
     readonly details: Readonly<Record<string, string | number>> = {},

@@ -1,6 +1,6 @@
 // The HTTP contract in workerd: health from the R2 bundle's manifest, and stable error codes for bad requests.
 import { beforeAll, describe, expect, it } from "vitest";
-import { call, postScore, seedBundle, type SeededBundle } from "./seed";
+import { call, callAs, expectError, KEYS, postScore, seedBundle, type SeededBundle } from "./seed";
 
 let bundle: SeededBundle;
 
@@ -8,18 +8,12 @@ beforeAll(async () => {
   bundle = await seedBundle();
 });
 
-async function expectError(response: Response, status: number, code: string): Promise<void> {
-  expect(response.status).toBe(status);
-  const body = (await response.json()) as { error: { code: string; message: string } };
-  expect(body.error.code).toBe(code);
-  expect(typeof body.error.message).toBe("string");
-}
-
 describe("GET /v1/health", () => {
-  it("describes the served model", async () => {
+  it("describes the served model and the limits, without a key", async () => {
     const response = await call("/v1/health");
     expect(response.status).toBe(200);
-    expect(await response.json()).toEqual({
+    const body = (await response.json()) as Record<string, unknown>;
+    expect(body).toMatchObject({
       status: "ok",
       model: {
         name: bundle.name,
@@ -28,7 +22,10 @@ describe("GET /v1/health", () => {
         imageSize: bundle.imageSize,
         quantization: bundle.quantization,
       },
+      limits: { maxBodyBytes: 20 * 1024 * 1024, maxImagePixels: 4 * 1024 * 1024, maxShots: 16 },
     });
+    expect(typeof body.promptSet).toBe("string");
+    if (bundle.random) expect(body.warning).toMatch(/random weights/);
   });
 });
 
@@ -42,7 +39,11 @@ describe("POST /v1/score errors", () => {
   });
 
   it("rejects a body that is not JSON with invalid_json", async () => {
-    await expectError(await call("/v1/score", { method: "POST", body: "{object:" }), 400, "invalid_json");
+    await expectError(
+      await callAs(KEYS.a, "/v1/score", { method: "POST", headers: { "content-type": "application/json" }, body: "{object:" }),
+      400,
+      "invalid_json",
+    );
   });
 
   it("rejects a missing or malformed object name with invalid_request", async () => {
@@ -51,6 +52,7 @@ describe("POST /v1/score errors", () => {
   });
 
   it("answers unknown routes with not_found", async () => {
-    await expectError(await call("/v1/nothing"), 404, "not_found");
+    await expectError(await callAs(KEYS.a, "/v1/nothing"), 404, "not_found");
+    await expectError(await call("/nothing"), 404, "not_found");
   });
 });

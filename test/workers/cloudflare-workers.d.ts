@@ -4,8 +4,8 @@ declare module "cloudflare:workers" {
   interface Fetcher {
     fetch(input: RequestInfo | URL, init?: RequestInit): Promise<Response>;
   }
-  /** The main worker's bindings, plus the Node-side test file server of vitest.workers.config.ts. */
-  export const env: WorkerEnv & { TEST_FILES: Fetcher };
+  /** The main worker's bindings, plus the Node-side test file server and webhook receiver log of vitest.workers.config.ts. */
+  export const env: WorkerEnv & { TEST_FILES: Fetcher; WEBHOOK_RECEIVER: Fetcher };
   /** The main worker's exports: `exports.default.fetch` sends a request through src/worker.ts. */
   export const exports: { default: Fetcher };
 }

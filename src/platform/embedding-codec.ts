@@ -1,0 +1,79 @@
+// Reference-set features as one binary object: magic, JSON header, then every layer's memory bank as fp16.
+import { z } from "zod";
+import { decodeF16, floatToHalfBits } from "../compiler/checkpoint/float16";
+import type { EmbeddingInfo, ReferenceEmbedding } from "../usecases/reference-set-store";
+
+const MAGIC = "EAREFv1\n";
+/** Largest finite half: raw CLIP residual tokens stay far below it, but a clamp keeps an outlier from becoming Inf. */
+const HALF_MAX = 65504;
+
+const calibrationSchema = z.object({
+  method: z.enum(["loo-gaussian", "single-shot-prior"]),
+  k: z.number().int().positive(),
+  center: z.number(),
+  spread: z.number().positive(),
+  threshold: z.number(),
+  zStar: z.number(),
+  slope: z.number(),
+  zeroShotReference: z.number(),
+  sampleSpread: z.number().nullable(),
+});
+
+export const embeddingInfoSchema = z.object({
+  modelHash: z.string(),
+  promptSet: z.string(),
+  createdAt: z.string(),
+  calibration: calibrationSchema,
+});
+
+const headerSchema = embeddingInfoSchema.extend({
+  width: z.number().int().positive(),
+  /** Few-shot layers in storage order; each bank has `rows` rows of `width` values. */
+  layers: z.array(z.number().int().positive()).min(1),
+  rows: z.number().int().positive(),
+  dtype: z.literal("float16"),
+});
+
+export function infoOf(e: EmbeddingInfo): EmbeddingInfo {
+  return { modelHash: e.modelHash, promptSet: e.promptSet, createdAt: e.createdAt, calibration: e.calibration };
+}
+
+export function encodeEmbedding(e: ReferenceEmbedding): Uint8Array {
+  const layers = [...e.memory.keys()];
+  const rows = e.memory.get(layers[0]!)!.length / e.width;
+  const header = new TextEncoder().encode(JSON.stringify({ ...infoOf(e), width: e.width, layers, rows, dtype: "float16" }));
+  const dataOffset = align(MAGIC.length + 4 + header.length, 4);
+  const out = new Uint8Array(dataOffset + layers.length * rows * e.width * 2);
+  out.set(new TextEncoder().encode(MAGIC), 0);
+  new DataView(out.buffer).setUint32(MAGIC.length, header.length, true);
+  out.set(header, MAGIC.length + 4);
+  const half = new Uint16Array(out.buffer, dataOffset);
+  let o = 0;
+  for (const l of layers) {
+    const bank = e.memory.get(l)!;
+    if (bank.length !== rows * e.width) throw new RangeError(`memory bank of layer ${l} has ${bank.length} values, expected ${rows * e.width}`);
+    for (let i = 0; i < bank.length; i++) half[o++] = floatToHalfBits(Math.max(-HALF_MAX, Math.min(HALF_MAX, bank[i]!)));
+  }
+  return out;
+}
+
+export function decodeEmbedding(bytes: Uint8Array): ReferenceEmbedding {
+  const magic = new TextDecoder().decode(bytes.subarray(0, MAGIC.length));
+  if (magic !== MAGIC) throw new Error("not a reference-set embedding (bad magic)");
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const headerLength = view.getUint32(MAGIC.length, true);
+  const header = headerSchema.parse(JSON.parse(new TextDecoder().decode(bytes.subarray(MAGIC.length + 4, MAGIC.length + 4 + headerLength))));
+  const dataOffset = align(MAGIC.length + 4 + headerLength, 4);
+  const values = header.layers.length * header.rows * header.width;
+  if (bytes.length !== dataOffset + values * 2) throw new Error(`embedding has ${bytes.length} bytes, expected ${dataOffset + values * 2}`);
+  // A copy at offset 0 so the Uint16Array view is aligned whatever buffer the bytes came in.
+  const half = new Uint16Array(bytes.slice(dataOffset).buffer);
+  const bankValues = header.rows * header.width;
+  const memory = new Map<number, Float32Array>();
+  header.layers.forEach((l, i) => memory.set(l, decodeF16(half.subarray(i * bankValues, (i + 1) * bankValues))));
+  return { ...infoOf(header), width: header.width, memory };
+}
+
+function align(n: number, to: number): number {
+  return Math.ceil(n / to) * to;
+}

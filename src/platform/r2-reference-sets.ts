@@ -1,0 +1,121 @@
+// Reference sets in R2: sets/<tenant>/<id>.json manifests (listable), data/<tenant>/<id>/ shots and embeddings.
+import type { R2Bucket } from "@cloudflare/workers-types";
+import {
+  referenceSetManifestSchema,
+  type EmbeddingInfo,
+  type EmbeddingKey,
+  type ReferenceSetManifest,
+  type ReferenceSetStore,
+  type ReferenceSetSummary,
+} from "../usecases/reference-set-store";
+import { decodeEmbedding, embeddingInfoSchema, encodeEmbedding, infoOf } from "./embedding-codec";
+
+/**
+ * Tenants and ids are validated by the API (letters, digits, '_' and '-'), so they never contain '/'. The manifests
+ * live under their own prefix so that listing a tenant's sets reads manifests only, never shots or features.
+ */
+export const referenceSetKeys = {
+  manifest: (tenant: string, id: string) => `sets/${tenant}/${id}.json`,
+  manifests: (tenant: string) => `sets/${tenant}/`,
+  data: (tenant: string, id: string) => `data/${tenant}/${id}/`,
+  shot: (tenant: string, id: string, index: number) => `data/${tenant}/${id}/shot-${index}`,
+  embeddings: (tenant: string, id: string) => `data/${tenant}/${id}/embedding-`,
+  embedding: (tenant: string, id: string, k: EmbeddingKey) => `data/${tenant}/${id}/embedding-${k.modelHash}-${k.promptSet}`,
+};
+
+/** R2 deletes up to 1000 keys per call. */
+const DELETE_BATCH = 1000;
+
+export function r2ReferenceSetStore(bucket: R2Bucket): ReferenceSetStore {
+  const keys = referenceSetKeys;
+
+  async function bytesOf(key: string): Promise<Uint8Array | undefined> {
+    const object = await bucket.get(key);
+    return object ? new Uint8Array(await object.arrayBuffer()) : undefined;
+  }
+
+  function parseInfo(metadata: Record<string, string> | undefined): EmbeddingInfo | undefined {
+    if (!metadata?.info) return undefined;
+    const parsed = embeddingInfoSchema.safeParse(JSON.parse(metadata.info));
+    return parsed.success ? parsed.data : undefined;
+  }
+
+  async function getManifest(tenant: string, id: string): Promise<ReferenceSetManifest | undefined> {
+    const bytes = await bytesOf(keys.manifest(tenant, id));
+    return bytes ? parseManifest(bytes, tenant, id) : undefined;
+  }
+
+  return {
+    async putShot(tenant, id, index, bytes) {
+      await bucket.put(keys.shot(tenant, id, index), bytes);
+    },
+    getShot: (tenant, id, index) => bytesOf(keys.shot(tenant, id, index)),
+
+    async putEmbedding(tenant, id, embedding) {
+      await bucket.put(keys.embedding(tenant, id, embedding), encodeEmbedding(embedding), {
+        customMetadata: { info: JSON.stringify(infoOf(embedding)) },
+      });
+    },
+    async getEmbedding(tenant, id, key) {
+      const bytes = await bytesOf(keys.embedding(tenant, id, key));
+      return bytes ? decodeEmbedding(bytes) : undefined;
+    },
+    async embeddingInfo(tenant, id, key) {
+      const head = await bucket.head(keys.embedding(tenant, id, key));
+      return head ? parseInfo(head.customMetadata) : undefined;
+    },
+    async latestEmbeddingInfo(tenant, id) {
+      const listed = await bucket.list({ prefix: keys.embeddings(tenant, id), include: ["customMetadata"] });
+      const newest = listed.objects.sort((a, b) => b.uploaded.getTime() - a.uploaded.getTime())[0];
+      return newest ? parseInfo(newest.customMetadata) : undefined;
+    },
+    async deleteEmbedding(tenant, id, key) {
+      await bucket.delete(keys.embedding(tenant, id, key));
+    },
+
+    async putManifest(manifest) {
+      const summary: Record<string, string> = { object: manifest.object, shots: String(manifest.shots.length), createdAt: manifest.createdAt };
+      await bucket.put(keys.manifest(manifest.tenant, manifest.id), JSON.stringify(manifest), {
+        httpMetadata: { contentType: "application/json" },
+        customMetadata: summary,
+      });
+    },
+    getManifest,
+    async listManifests(tenant, page) {
+      const prefix = keys.manifests(tenant);
+      const listed = await bucket.list({ prefix, limit: page.limit, cursor: page.cursor, include: ["customMetadata"] });
+      const items: ReferenceSetSummary[] = [];
+      for (const o of listed.objects) {
+        const id = o.key.slice(prefix.length, -".json".length);
+        const m = o.customMetadata;
+        if (m?.object && m.shots && m.createdAt) items.push({ id, object: m.object, shots: Number(m.shots), createdAt: m.createdAt });
+        else {
+          const manifest = await getManifest(tenant, id);
+          if (manifest) items.push({ id, object: manifest.object, shots: manifest.shots.length, createdAt: manifest.createdAt });
+        }
+      }
+      return { items, cursor: listed.truncated ? listed.cursor : null };
+    },
+    async deleteManifest(tenant, id) {
+      const key = keys.manifest(tenant, id);
+      const existed = (await bucket.head(key)) !== null;
+      await bucket.delete(key);
+      return existed;
+    },
+    async deleteData(tenant, id) {
+      let cursor: string | undefined;
+      do {
+        const listed = await bucket.list({ prefix: keys.data(tenant, id), cursor, limit: DELETE_BATCH });
+        if (listed.objects.length > 0) await bucket.delete(listed.objects.map((o) => o.key));
+        cursor = listed.truncated ? listed.cursor : undefined;
+      } while (cursor);
+    },
+  };
+}
+
+function parseManifest(bytes: Uint8Array, tenant: string, id: string): ReferenceSetManifest {
+  const manifest = referenceSetManifestSchema.parse(JSON.parse(new TextDecoder().decode(bytes)));
+  // A manifest copied under another tenant's or id's key is not that tenant's set.
+  if (manifest.tenant !== tenant || manifest.id !== id) throw new Error(`manifest ${tenant}/${id} names ${manifest.tenant}/${manifest.id}`);
+  return manifest;
+}

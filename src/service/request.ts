@@ -1,0 +1,79 @@
+// Reads and validates path params, query and body (JSON or multipart) with a route's zod schemas.
+import type { Context, MiddlewareHandler } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import { z } from "zod";
+import { limitsOf } from "../usecases/limits";
+import type { AppEnv } from "./app-env";
+import { ApiError } from "./errors";
+
+export type ParsedBody<J, M> = { kind: "json"; data: J } | { kind: "multipart"; data: M };
+
+export function validate<T>(schema: z.ZodType<T>, value: unknown, where: string): T {
+  const parsed = schema.safeParse(value);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0]!;
+  const field = issue.path.map(String).join(".");
+  throw new ApiError(400, "invalid_request", `${field || where}: ${issue.message}`, field ? { field } : {});
+}
+
+/** The request-size limit (MAX_BODY_BYTES): from Content-Length before reading, and while streaming without one. */
+export function limitBody(): MiddlewareHandler<AppEnv> {
+  return async function limitBody(c, next) {
+    const maxSize = limitsOf(c.env).maxBodyBytes;
+    const limit = bodyLimit({
+      maxSize,
+      onError: () => {
+        throw new ApiError(413, "payload_too_large", `request bodies are limited to ${maxSize} bytes`, { maxBytes: maxSize });
+      },
+    });
+    return limit(c, next);
+  };
+}
+
+export async function readBody<J, M>(c: Context<AppEnv>, schemas: { json?: z.ZodType<J>; multipart?: z.ZodType<M> }): Promise<ParsedBody<J, M>> {
+  const type = (c.req.header("content-type") ?? "").split(";")[0]!.trim().toLowerCase();
+  if (schemas.json && (type === "application/json" || type.endsWith("+json"))) {
+    let json: unknown;
+    try {
+      json = await c.req.json();
+    } catch (e) {
+      if (e instanceof ApiError) throw e;
+      throw new ApiError(400, "invalid_json", "the request body is not JSON");
+    }
+    return { kind: "json", data: validate(schemas.json, json, "body") };
+  }
+  if (schemas.multipart && type === "multipart/form-data") {
+    let form: FormData;
+    try {
+      form = await c.req.formData();
+    } catch (e) {
+      if (e instanceof ApiError) throw e;
+      throw new ApiError(400, "invalid_multipart", "the request body is not valid multipart/form-data");
+    }
+    return { kind: "multipart", data: validate(schemas.multipart, formFields(form, schemas.multipart), "body") };
+  }
+  const accepted = [schemas.json ? "application/json" : "", schemas.multipart ? "multipart/form-data" : ""].filter(Boolean).join(" or ");
+  throw new ApiError(415, "unsupported_media_type", `send ${accepted} (got ${type || "no Content-Type"})`);
+}
+
+/** Form fields as an object: array fields of the schema take every part of that name (also `name[]`), others the first. */
+function formFields(form: FormData, schema: z.ZodType): Record<string, unknown> {
+  const shape = schema instanceof z.ZodObject ? schema.shape : {};
+  const out: Record<string, unknown> = {};
+  for (const [name, field] of Object.entries(shape)) {
+    const values = [...form.getAll(name), ...form.getAll(`${name}[]`)];
+    if (isArrayField(field as z.ZodType)) out[name] = values;
+    else if (values.length > 0) out[name] = values[0];
+  }
+  return out;
+}
+
+function isArrayField(field: z.ZodType): boolean {
+  let f: unknown = field;
+  while (f instanceof z.ZodOptional || f instanceof z.ZodDefault) f = f.unwrap();
+  return f instanceof z.ZodArray;
+}
+
+export async function fileBytes(file: File): Promise<Uint8Array> {
+  return new Uint8Array(await file.arrayBuffer());
+}

@@ -1,0 +1,112 @@
+// /v1/reference-sets: create (JSON or multipart), list, get, delete and re-embed the tenant's reference sets.
+import { referenceSetContext, referenceSetStorage } from "../../usecases/context";
+import {
+  createReferenceSet,
+  deleteReferenceSet,
+  getReferenceSet,
+  listReferenceSets,
+  reembedReferenceSetById,
+} from "../../usecases/reference-sets";
+import { decodeBase64 } from "../base64";
+import { defineRoute } from "../openapi/route";
+import { fileBytes, readBody, validate } from "../request";
+import {
+  createReferenceSetJson,
+  createReferenceSetMultipart,
+  listReferenceSetsQuery,
+  referenceSetPage,
+  referenceSetParams,
+  referenceSetSchema,
+} from "../schemas/reference-sets";
+
+const tags = ["reference sets"];
+
+const create = defineRoute(
+  {
+    method: "post",
+    path: "/v1/reference-sets",
+    operationId: "createReferenceSet",
+    summary: "Create a reference set from 1-16 normal images",
+    description: "Embeds and calibrates the shots with the served model, stores them, and answers once the set is complete.",
+    tags,
+    auth: true,
+    body: { json: createReferenceSetJson, multipart: createReferenceSetMultipart },
+    responses: { 201: { description: "The new set", schema: referenceSetSchema } },
+    errors: [503],
+  },
+  async (c) => {
+    const body = await readBody(c, { json: createReferenceSetJson, multipart: createReferenceSetMultipart });
+    const images =
+      body.kind === "json"
+        ? body.data.images.map((b64, i) => decodeBase64(b64, `images[${i}]`))
+        : await Promise.all(body.data.images.map(fileBytes));
+    const set = await createReferenceSet(await referenceSetContext(c.env), c.get("tenant"), { object: body.data.object, images });
+    return c.json(set, 201);
+  },
+);
+
+const list = defineRoute(
+  {
+    method: "get",
+    path: "/v1/reference-sets",
+    operationId: "listReferenceSets",
+    summary: "List your reference sets",
+    tags,
+    auth: true,
+    query: listReferenceSetsQuery,
+    responses: { 200: { description: "One page of sets", schema: referenceSetPage } },
+    errors: [400],
+  },
+  async (c) => {
+    const query = validate(listReferenceSetsQuery, c.req.query(), "query");
+    return c.json(await listReferenceSets(referenceSetStorage(c.env), c.get("tenant"), query));
+  },
+);
+
+const get = defineRoute(
+  {
+    method: "get",
+    path: "/v1/reference-sets/{id}",
+    operationId: "getReferenceSet",
+    summary: "One reference set",
+    tags,
+    auth: true,
+    params: referenceSetParams,
+    responses: { 200: { description: "The set", schema: referenceSetSchema } },
+  },
+  async (c) => c.json(await getReferenceSet(await referenceSetContext(c.env), c.get("tenant"), c.req.param("id")!)),
+);
+
+const remove = defineRoute(
+  {
+    method: "delete",
+    path: "/v1/reference-sets/{id}",
+    operationId: "deleteReferenceSet",
+    summary: "Delete a reference set (shots and features)",
+    tags,
+    auth: true,
+    params: referenceSetParams,
+    responses: { 204: { description: "Deleted" } },
+  },
+  async (c) => {
+    await deleteReferenceSet(referenceSetStorage(c.env), c.get("tenant"), c.req.param("id")!);
+    return c.body(null, 204);
+  },
+);
+
+const reembed = defineRoute(
+  {
+    method: "post",
+    path: "/v1/reference-sets/{id}/reembed",
+    operationId: "reembedReferenceSet",
+    summary: "Recompute the set's features and calibration with the served model",
+    tags,
+    auth: true,
+    params: referenceSetParams,
+    responses: { 200: { description: "The set, current", schema: referenceSetSchema } },
+    errors: [503],
+  },
+  async (c) => c.json(await reembedReferenceSetById(await referenceSetContext(c.env), c.get("tenant"), c.req.param("id")!)),
+);
+
+export const referenceSetRoutes = [create, list, get, remove, reembed];

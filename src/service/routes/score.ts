@@ -1,0 +1,38 @@
+// POST /v1/score: one image, zero-shot or few-shot with a reference set; JSON (base64) or multipart.
+import { scoreImageWith } from "../../usecases/score-image";
+import { decodeBase64 } from "../base64";
+import { defineRoute } from "../openapi/route";
+import { fileBytes, readBody } from "../request";
+import { scoreJsonRequest, scoreMultipartRequest, scoreResponse } from "../schemas/score";
+
+export const scoreRoute = defineRoute(
+  {
+    method: "post",
+    path: "/v1/score",
+    operationId: "scoreImage",
+    summary: "Score one image",
+    description:
+      "Zero-shot without `referenceSet`; few-shot (zero-shot + the set's memory bank, calibrated score and threshold) with one. " +
+      "Regions are 8-connected components of the map above `regionThreshold` (README, Service).",
+    tags: ["scoring"],
+    auth: true,
+    body: { json: scoreJsonRequest, multipart: scoreMultipartRequest },
+    responses: { 200: { description: "Score, decision, map and regions", schema: scoreResponse } },
+    errors: [404, 503],
+  },
+  async (c) => {
+    const body = await readBody(c, { json: scoreJsonRequest, multipart: scoreMultipartRequest });
+    const d = body.data;
+    const image = body.kind === "json" ? decodeBase64(body.data.image, "image") : await fileBytes(body.data.image);
+    const regions = body.kind === "json" ? body.data.regions : body.data.regions === "true";
+    const result = await scoreImageWith(c.env, c.get("tenant"), {
+      object: d.object,
+      image,
+      ...(d.referenceSet !== undefined ? { referenceSet: d.referenceSet } : {}),
+      map: d.map,
+      regions,
+      mapResolution: d.mapResolution,
+    });
+    return c.json(result);
+  },
+);

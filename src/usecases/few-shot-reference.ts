@@ -1,0 +1,111 @@
+// A reference set's features for the served model: isolate cache, then R2, else re-embedded from the stored shots.
+import { sha256Hex } from "../engine/runtime/bundle-manifest";
+import { ApiError } from "../service/errors";
+import type { Limits } from "./limits";
+import type { ModelRuntime } from "./model-runtime";
+import { currentEmbeddingKey, embedShots } from "./reference-embedding";
+import type { ReferenceEmbedding, ReferenceSetManifest, ReferenceSetStore } from "./reference-set-store";
+
+export interface ReferenceSetContext {
+  runtime: ModelRuntime;
+  store: ReferenceSetStore;
+  limits: Limits;
+}
+
+export type EmbeddingSource = "memory" | "stored" | "reembedded";
+
+export interface FewShotReference {
+  manifest: ReferenceSetManifest;
+  embedding: ReferenceEmbedding;
+  source: EmbeddingSource;
+}
+
+/** Decoded memory banks kept per isolate, bounded in bytes (the oldest entry goes first). */
+const CACHE_BYTES = 32 * 1024 * 1024;
+const cache = new Map<string, { embedding: ReferenceEmbedding; bytes: number }>();
+const pending = new Map<string, Promise<ReferenceEmbedding>>();
+
+export function referenceSetNotFound(id: string): ApiError {
+  return new ApiError(404, "reference_set_not_found", `no reference set ${id}`);
+}
+
+function cacheKey(tenant: string, id: string, e: { modelHash: string; promptSet: string }): string {
+  return `${tenant}/${id}/${e.modelHash}/${e.promptSet}`;
+}
+
+/** Forgets every cached embedding of the set in this isolate (after a delete or a forced re-embed). */
+export function evictReferenceSet(tenant: string, id: string): void {
+  for (const key of cache.keys()) if (key.startsWith(`${tenant}/${id}/`)) cache.delete(key);
+}
+
+function remember(key: string, embedding: ReferenceEmbedding): void {
+  let bytes = 0;
+  for (const bank of embedding.memory.values()) bytes += bank.byteLength;
+  if (bytes > CACHE_BYTES) return;
+  cache.delete(key);
+  cache.set(key, { embedding, bytes });
+  let total = 0;
+  for (const entry of cache.values()) total += entry.bytes;
+  for (const [k, entry] of cache) {
+    if (total <= CACHE_BYTES) break;
+    cache.delete(k);
+    total -= entry.bytes;
+  }
+}
+
+/**
+ * The set's embedding for the served model and prompt set. The manifest is read on every call, so a set deleted
+ * by another isolate is gone here too; features of another model are never used, the set is re-embedded instead.
+ */
+export async function fewShotReference(ctx: ReferenceSetContext, tenant: string, id: string): Promise<FewShotReference> {
+  const manifest = await ctx.store.getManifest(tenant, id);
+  if (!manifest) throw referenceSetNotFound(id);
+  const current = currentEmbeddingKey(ctx.runtime);
+  const key = cacheKey(tenant, id, current);
+  const hit = cache.get(key);
+  if (hit) {
+    remember(key, hit.embedding);
+    return { manifest, embedding: hit.embedding, source: "memory" };
+  }
+  const stored = await ctx.store.getEmbedding(tenant, id, current);
+  if (stored) {
+    remember(key, stored);
+    return { manifest, embedding: stored, source: "stored" };
+  }
+  return { manifest, embedding: await reembedReferenceSet(ctx, manifest), source: "reembedded" };
+}
+
+/** Re-embeds from the stored shots and stores the result; concurrent calls in one isolate share one run. */
+export function reembedReferenceSet(ctx: ReferenceSetContext, manifest: ReferenceSetManifest): Promise<ReferenceEmbedding> {
+  const key = cacheKey(manifest.tenant, manifest.id, currentEmbeddingKey(ctx.runtime));
+  let run = pending.get(key);
+  if (!run) {
+    run = reembed(ctx, manifest).finally(() => pending.delete(key));
+    pending.set(key, run);
+  }
+  return run;
+}
+
+async function reembed(ctx: ReferenceSetContext, manifest: ReferenceSetManifest): Promise<ReferenceEmbedding> {
+  const { tenant, id } = manifest;
+  const images: Uint8Array[] = [];
+  for (const [index, shot] of manifest.shots.entries()) {
+    const bytes = await ctx.store.getShot(tenant, id, index);
+    // The manifest is written last and deleted first: a missing shot means the set is being deleted.
+    if (!bytes) throw referenceSetNotFound(id);
+    if ((await sha256Hex(bytes)) !== shot.sha256) throw new ApiError(500, "storage_error", `shot ${index} of ${id} does not match its manifest`);
+    images.push(bytes);
+  }
+  // The shots passed the pixel limit when the set was created; a lower limit since then must not orphan the set.
+  const maxPixels = Math.max(ctx.limits.maxImagePixels, ...manifest.shots.map((s) => s.width * s.height));
+  const { embedding } = await embedShots(ctx.runtime, manifest.object, images, maxPixels);
+  await ctx.store.putEmbedding(tenant, id, embedding);
+  if (!(await ctx.store.getManifest(tenant, id))) {
+    // Deleted while we were embedding: take back what we wrote so nothing of the set outlives it.
+    await ctx.store.deleteEmbedding(tenant, id, embedding);
+    throw referenceSetNotFound(id);
+  }
+  evictReferenceSet(tenant, id);
+  remember(cacheKey(tenant, id, embedding), embedding);
+  return embedding;
+}

@@ -1,0 +1,21 @@
+// An uploaded image to model input: format and size from the header (limit checked first), decode, preprocess.
+import { decodeImage } from "../engine/image/decode";
+import { readImageInfo } from "../engine/image/dimensions";
+import { preprocess } from "../engine/image/preprocess";
+import type { BundleManifest } from "../engine/runtime/bundle-manifest";
+
+export interface ModelInput {
+  format: "jpeg" | "png";
+  /** Size after EXIF orientation: the coordinates maps and regions are reported in. */
+  width: number;
+  height: number;
+  /** [3, S, S] normalised pixels. */
+  pixels: Float32Array;
+}
+
+/** Throws ImageError (unsupported_format, corrupt_image, image_too_large) before allocating anything large. */
+export function modelInput(bytes: Uint8Array, model: BundleManifest, maxPixels: number): ModelInput {
+  const { format } = readImageInfo(bytes);
+  const decoded = decodeImage(bytes, { maxPixels });
+  return { format, width: decoded.width, height: decoded.height, pixels: preprocess(decoded, model.imageSize, model.mean, model.std) };
+}

@@ -1,0 +1,127 @@
+// One queue message of the job queue: claim the job, score it once, POST the signed webhook, and say ack or retry.
+import type { Env } from "../../platform/env";
+import { toApiError } from "../../service/errors";
+import type { ScoreImage, ScoreResult } from "../score-contract";
+import { backoffSeconds } from "./backoff";
+import { deliverWebhook, type WebhookEvent } from "./deliver-webhook";
+import { isFinal, MAX_DELIVERY_LOG, type Job, type JobMessage } from "./job";
+import type { JobStore, WebhookSecretStore } from "./job-store";
+
+export interface JobDeps {
+  env: Env;
+  store: JobStore;
+  secrets: WebhookSecretStore;
+  scoreImage: ScoreImage;
+  fetch: typeof fetch;
+  now: () => number;
+  backoffBaseSeconds: number;
+}
+
+export type MessageAction = { kind: "ack" } | { kind: "retry"; delaySeconds: number };
+
+/** Longer than scoring plus one webhook timeout: while it runs, a duplicate of the message waits instead of working too. */
+export const LEASE_MS = 120_000;
+/** Delay after losing a compare-and-swap to a concurrent consumer: the next attempt re-reads the job. */
+const CONFLICT_DELAY_SECONDS = 5;
+
+const ACK: MessageAction = { kind: "ack" };
+
+export async function processJob(message: { body: JobMessage; attempts: number }, deps: JobDeps): Promise<MessageAction> {
+  const { tenant, jobId } = message.body;
+  const found = await deps.store.get(tenant, jobId);
+  if (!found) {
+    console.warn(`job ${jobId} of ${tenant}: no record, message dropped`);
+    return ACK;
+  }
+  // A redelivered message of a delivered job ends here: no second POST.
+  if (isFinal(found.job.status)) return ACK;
+  const now = deps.now();
+  const lease = found.job.leaseUntil ? Date.parse(found.job.leaseUntil) : 0;
+  if (lease > now) return { kind: "retry", delaySeconds: Math.ceil((lease - now) / 1000) };
+
+  const retryLater: MessageAction = { kind: "retry", delaySeconds: backoffSeconds(message.attempts, deps.backoffBaseSeconds) };
+  let job: Job = { ...found.job, status: found.job.status === "queued" ? "running" : found.job.status, leaseUntil: iso(now + LEASE_MS), updatedAt: iso(now) };
+  let version = await deps.store.replace(job, found.version);
+  if (!version) return { kind: "retry", delaySeconds: CONFLICT_DELAY_SECONDS };
+
+  let result: ScoreResult | undefined;
+  if (job.status === "running") {
+    const scored = await score(job, deps);
+    if (scored.kind === "transient") {
+      const saved = await deps.store.replace({ ...job, status: "queued", error: scored.error, leaseUntil: undefined, updatedAt: iso(deps.now()) }, version);
+      return saved ? retryLater : { kind: "retry", delaySeconds: CONFLICT_DELAY_SECONDS };
+    }
+    if (scored.kind === "scored") {
+      result = scored.result;
+      await deps.store.putResult(tenant, jobId, result);
+      job = { ...job, status: "succeeded", error: undefined, updatedAt: iso(deps.now()) };
+    } else {
+      job = { ...job, status: "failed", error: scored.error, updatedAt: iso(deps.now()) };
+    }
+    version = await deps.store.replace(job, version);
+    if (!version) return { kind: "retry", delaySeconds: CONFLICT_DELAY_SECONDS };
+  }
+
+  const event = await webhookEvent(job, result, deps.store);
+  const outcome = await deliverWebhook(deps.fetch, {
+    url: job.request.webhookUrl,
+    secret: await deps.secrets.getOrCreate(tenant),
+    webhookId: job.webhookId,
+    event,
+    timestamp: Math.floor(deps.now() / 1000),
+  });
+  const attempts = job.attempts + 1;
+  const at = iso(deps.now());
+  const entry = { attempt: attempts, at, status: outcome.status, error: outcome.error, ms: outcome.ms };
+  const deliveries = [...job.deliveries, entry].slice(-MAX_DELIVERY_LOG);
+  const next: Job = outcome.ok
+    ? { ...job, status: "delivered", attempts, deliveries, deliveredAt: at, deliveryError: undefined, leaseUntil: undefined, updatedAt: at }
+    : { ...job, attempts, deliveries, deliveryError: outcome.error, leaseUntil: undefined, updatedAt: at };
+  if (!(await deps.store.replace(next, version))) {
+    console.error(`job ${jobId}: lease lost during delivery attempt ${attempts} (${outcome.ok ? "delivered" : outcome.error})`);
+  }
+  return outcome.ok ? ACK : retryLater;
+}
+
+/** A message the queue gave up on (it arrived on the dead-letter queue): the job says so and is never retried. */
+export async function deadLetterJob(message: { body: JobMessage }, deps: JobDeps): Promise<MessageAction> {
+  const { tenant, jobId } = message.body;
+  const found = await deps.store.get(tenant, jobId);
+  if (!found || isFinal(found.job.status)) return ACK;
+  const { job } = found;
+  const reason = job.status === "queued" || job.status === "running" ? "scoring did not succeed" : `webhook not delivered after ${job.attempts} attempts`;
+  const last = job.deliveryError ?? job.error?.message;
+  const at = iso(deps.now());
+  const next: Job = { ...job, status: "dead_lettered", deliveryError: last ? `${reason}; last error: ${last}` : reason, leaseUntil: undefined, updatedAt: at };
+  return (await deps.store.replace(next, found.version)) ? ACK : { kind: "retry", delaySeconds: CONFLICT_DELAY_SECONDS };
+}
+
+type Scored = { kind: "scored"; result: ScoreResult } | { kind: "rejected" | "transient"; error: { code: string; message: string } };
+
+/** Client errors (4xx: the upload or the reference set is bad) are final; anything else may pass on a retry. */
+async function score(job: Job, deps: JobDeps): Promise<Scored> {
+  const image = await deps.store.image(job.tenant, job.id);
+  if (!image) return { kind: "rejected", error: { code: "not_found", message: "the job's image is gone" } };
+  const { object, referenceSet, map, regions } = job.request;
+  try {
+    const result = await deps.scoreImage(deps.env, job.tenant, { object, image, map, regions, ...(referenceSet ? { referenceSet } : {}) });
+    return { kind: "scored", result };
+  } catch (e) {
+    const error = toApiError(e);
+    if (error.status >= 500) console.error(`job ${job.id}: scoring failed: ${error.code}: ${error.message}`);
+    return { kind: error.status < 500 ? "rejected" : "transient", error: { code: error.code, message: error.message } };
+  }
+}
+
+async function webhookEvent(job: Job, scored: ScoreResult | undefined, store: JobStore): Promise<WebhookEvent> {
+  if (job.status === "failed") {
+    return { type: "score.failed", data: { jobId: job.id, error: job.error ?? { code: "internal", message: "unknown error" } } };
+  }
+  const result = scored ?? (await store.result(job.tenant, job.id));
+  if (!result) throw new Error(`job ${job.id} is ${job.status} but has no stored result`);
+  return { type: "score.completed", data: { jobId: job.id, result } };
+}
+
+function iso(ms: number): string {
+  return new Date(ms).toISOString();
+}

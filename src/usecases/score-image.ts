@@ -1,0 +1,115 @@
+// Scores one image for a tenant: zero-shot, or few-shot against one of the tenant's reference sets.
+import { fewShotImageScore, zeroShotDecisionThreshold } from "../engine/anomaly/calibration";
+import { mapMax } from "../engine/anomaly/few-shot";
+import type { Region } from "../engine/anomaly/regions";
+import { analyseZeroShot, fewShotFromZeroShot } from "../engine/detector/analyse";
+import { ApiError } from "../service/errors";
+import { referenceSetContext } from "./context";
+import { fewShotReference, type EmbeddingSource } from "./few-shot-reference";
+import { modelInput } from "./image-input";
+import { modelSummary, randomModelWarning } from "./model-warnings";
+import type { TextFeatureSource } from "./model-runtime";
+import { SINGLE_SHOT_WARNING } from "./reference-sets";
+import type { ScoreImage, ScoreInput, ScoreResult } from "./score-contract";
+import { mapRegions, renderMap, type MapOutput, type MapResolution } from "./score-outputs";
+
+export interface ScoreOptions extends ScoreInput {
+  /** "image" (default): the map PNG in the upload's coordinates (longer side capped); "model": the model's S x S. */
+  mapResolution?: MapResolution;
+}
+
+export type ScoreResponse = ScoreResult & {
+  map: MapOutput | null;
+  regions: Region[] | null;
+  /** The map level regions are cut at (see README "Service"); null when regions were not asked for. */
+  regionThreshold: number | null;
+  image: { format: "jpeg" | "png"; width: number; height: number };
+  referenceSet: { id: string; shots: number; calibration: string; features: EmbeddingSource } | null;
+  textFeatures: TextFeatureSource;
+  /** Milliseconds per stage. Workers' clocks only advance on I/O, so in production CPU-only stages may read 0. */
+  timings: Record<string, number>;
+  model: { name: string; random: boolean; modelHash: string };
+  warning?: string;
+};
+
+export const scoreImage: ScoreImage = (env, tenant, input) => scoreImageWith(env, tenant, input);
+
+export async function scoreImageWith(env: Parameters<ScoreImage>[0], tenant: string, input: ScoreOptions): Promise<ScoreResponse> {
+  const clock = stopwatch();
+  const ctx = await referenceSetContext(env);
+  const { bundle } = ctx.runtime;
+  const m = bundle.manifest;
+  const timings: Record<string, number> = { model: clock.lap() };
+  const image = modelInput(input.image, m, ctx.limits.maxImagePixels);
+  timings.decode = clock.lap();
+  const text = await ctx.runtime.textFeatures(input.object);
+  timings.textFeatures = clock.lap();
+  const reference = input.referenceSet === undefined ? undefined : await fewShotReference(ctx, tenant, input.referenceSet);
+  if (reference) {
+    if (reference.manifest.object !== input.object) {
+      throw new ApiError(400, "object_mismatch", `reference set ${input.referenceSet} is for "${reference.manifest.object}", not "${input.object}"`);
+    }
+    timings.referenceSet = clock.lap();
+  }
+  const zs = await analyseZeroShot(bundle, image.pixels, text.features);
+  timings.inference = clock.lap();
+
+  let score = zs.zeroShotScore;
+  let threshold = zeroShotDecisionThreshold;
+  let map = zs.zeroShotMap;
+  // Zero-shot: the map sums one abnormal probability per layer, so "mean probability over layers >= 0.5".
+  let regionThreshold = 0.5 * m.layers.zeroShot.length;
+  const warnings = [randomModelWarning(m)];
+  if (reference) {
+    const { calibration } = reference.embedding;
+    const fs = await fewShotFromZeroShot(bundle, zs, reference.embedding.memory);
+    score = fewShotImageScore(zs.zeroShotScore, fs.combinedMax, calibration);
+    threshold = calibration.threshold;
+    map = fs.combinedMap;
+    // Few-shot: the combined-map level at which the calibrated term g(max) reaches 0.5 (zStar spreads above normal).
+    regionThreshold = calibration.center + calibration.zStar * calibration.spread;
+    if (calibration.method === "single-shot-prior") warnings.push(SINGLE_SHOT_WARNING);
+    timings.fewShot = clock.lap();
+  }
+
+  const size = m.imageSize;
+  const mapOut = input.map === "png" ? renderMap(map, size, mapMax(map), image, input.mapResolution ?? "image") : null;
+  timings.map = clock.lap();
+  const regions = input.regions ? mapRegions(map, size, regionThreshold, image) : null;
+  timings.regions = clock.lap();
+  timings.total = clock.total();
+  const warning = warnings.filter(Boolean).join(" ");
+  return {
+    object: input.object,
+    mode: reference ? "few-shot" : "zero-shot",
+    score,
+    isAnomalous: score >= threshold,
+    threshold,
+    map: mapOut,
+    regions,
+    regionThreshold: input.regions ? regionThreshold : null,
+    image: { format: image.format, width: image.width, height: image.height },
+    referenceSet: reference
+      ? { id: reference.manifest.id, shots: reference.manifest.shots.length, calibration: reference.embedding.calibration.method, features: reference.source }
+      : null,
+    textFeatures: text.source,
+    timings,
+    model: modelSummary(m),
+    ...(warning ? { warning } : {}),
+  };
+}
+
+function stopwatch(): { lap(): number; total(): number } {
+  const start = performance.now();
+  let last = start;
+  const round = (ms: number) => Math.round(ms * 10) / 10;
+  return {
+    lap() {
+      const now = performance.now();
+      const ms = now - last;
+      last = now;
+      return round(ms);
+    },
+    total: () => round(performance.now() - start),
+  };
+}

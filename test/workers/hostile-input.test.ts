@@ -1,0 +1,102 @@
+// Hostile and malformed input in workerd: every rejection is a 4xx with a stable code, decided before decoding.
+import { env } from "cloudflare:workers";
+import { beforeAll, describe, expect, it } from "vitest";
+import { encodeBase64 } from "../../src/service/base64";
+import { GIF, hugeDeclaredPng, syntheticPng, truncatedPng } from "./images";
+import { callAs, callWithEnv, expectError, KEYS, postForm, postJson, postScore, seedBundle } from "./seed";
+
+beforeAll(async () => {
+  await seedBundle();
+});
+
+const png = syntheticPng(64, 64);
+
+describe("malformed images", () => {
+  it("truncated PNG -> 400 corrupt_image (JSON and multipart)", async () => {
+    await expectError(await postScore({ object: "bottle", image: encodeBase64(truncatedPng()) }), 400, "corrupt_image");
+    await expectError(await postForm("/v1/score", { object: "bottle", image: truncatedPng() }), 400, "corrupt_image");
+  });
+
+  it("GIF -> 415 unsupported_format", async () => {
+    await expectError(await postScore({ object: "bottle", image: encodeBase64(GIF) }), 415, "unsupported_format");
+    await expectError(await postForm("/v1/score", { object: "bottle", image: GIF }), 415, "unsupported_format");
+  });
+
+  it("a header declaring 40000 x 40000 pixels -> 413 image_too_large, without decoding", async () => {
+    const response = await postScore({ object: "bottle", image: encodeBase64(hugeDeclaredPng()) });
+    expect(response.status).toBe(413);
+    const body = (await response.json()) as { error: { code: string; details: Record<string, number> } };
+    expect(body.error).toMatchObject({ code: "image_too_large", details: { width: 40000, height: 40000, maxPixels: 4 * 1024 * 1024 } });
+  });
+
+  it("follows MAX_IMAGE_PIXELS", async () => {
+    const body = JSON.stringify({ object: "bottle", image: encodeBase64(png) });
+    const response = await callWithEnv({ MAX_IMAGE_PIXELS: "1000" }, "/v1/score", { method: "POST", headers: { "content-type": "application/json" }, body });
+    await expectError(response, 413, "image_too_large");
+  });
+
+  it("bad base64 -> 400 invalid_base64, naming the field", async () => {
+    await expectError(await postScore({ object: "bottle", image: "%%%not-base64%%%" }), 400, "invalid_base64");
+    const response = await postJson("/v1/reference-sets", { object: "bottle", images: [encodeBase64(png), "abc$"] });
+    expect(response.status).toBe(400);
+    expect(await response.json()).toMatchObject({ error: { code: "invalid_base64", message: "images[1] is not valid base64" } });
+  });
+});
+
+describe("malformed bodies", () => {
+  it("missing fields -> 400 invalid_request naming the field", async () => {
+    const cases: [string, Response][] = [
+      ["image", await postScore({ object: "bottle" })],
+      ["object", await postForm("/v1/score", { image: png })],
+      ["image", await postForm("/v1/score", { object: "bottle" })],
+      ["images", await postJson("/v1/reference-sets", { object: "bottle" })],
+      ["images", await postForm("/v1/reference-sets", { object: "bottle" })],
+    ];
+    for (const [field, response] of cases) {
+      expect(response.status).toBe(400);
+      expect(await response.json()).toMatchObject({ error: { code: "invalid_request", details: { field } } });
+    }
+  });
+
+  it("wrong field types and values -> 400 invalid_request", async () => {
+    await expectError(await postScore({ object: "bottle", image: encodeBase64(png), map: "jpeg" }), 400, "invalid_request");
+    await expectError(await postScore({ object: "bottle", image: encodeBase64(png), regions: "yes" }), 400, "invalid_request");
+    await expectError(await postForm("/v1/score", { object: "bottle", image: png, regions: "maybe" }), 400, "invalid_request");
+    await expectError(await postForm("/v1/score", { object: "bottle", image: "a string, not a file" }), 400, "invalid_request");
+    await expectError(await postScore({ object: "x".repeat(65), image: encodeBase64(png) }), 400, "invalid_request");
+    await expectError(await postScore({ object: "bottle<script>", image: encodeBase64(png) }), 400, "invalid_request");
+  });
+
+  it("17 images, or none -> 400 invalid_request (JSON and multipart)", async () => {
+    const seventeen = Array.from({ length: 17 }, () => png);
+    await expectError(await postForm("/v1/reference-sets", { object: "bottle", images: seventeen }), 400, "invalid_request");
+    await expectError(await postJson("/v1/reference-sets", { object: "bottle", images: seventeen.map(encodeBase64) }), 400, "invalid_request");
+    await expectError(await postJson("/v1/reference-sets", { object: "bottle", images: [] }), 400, "invalid_request");
+  });
+
+  it("a body over MAX_BODY_BYTES -> 413 payload_too_large, with or without Content-Length", async () => {
+    const body = JSON.stringify({ object: "bottle", image: encodeBase64(png) });
+    const init = { method: "POST", headers: { "content-type": "application/json" } };
+    await expectError(await callWithEnv({ MAX_BODY_BYTES: "1000" }, "/v1/score", { ...init, body }), 413, "payload_too_large");
+    const stream = new Blob([body]).stream();
+    await expectError(await callWithEnv({ MAX_BODY_BYTES: "1000" }, "/v1/reference-sets", { ...init, body: stream }), 413, "payload_too_large");
+  });
+
+  it("other media types -> 415 unsupported_media_type; broken multipart -> 400 invalid_multipart", async () => {
+    await expectError(await callAs(KEYS.a, "/v1/score", { method: "POST", headers: { "content-type": "text/plain" }, body: "hi" }), 415, "unsupported_media_type");
+    await expectError(await callAs(KEYS.a, "/v1/score", { method: "POST", body: "no content type" }), 415, "unsupported_media_type");
+    const broken = { method: "POST", headers: { "content-type": "multipart/form-data; boundary=xyz" }, body: "--xyz\r\ngarbage" };
+    await expectError(await callAs(KEYS.a, "/v1/score", broken), 400, "invalid_multipart");
+  });
+});
+
+describe("nothing half-written", () => {
+  it("a set whose third image is corrupt is refused (naming the image) and leaves nothing in R2", async () => {
+    const before = await env.REFERENCE_SETS.list({ prefix: "data/tenant-b/" });
+    const response = await postForm("/v1/reference-sets", { object: "bottle", images: [png, syntheticPng(64, 64, 3), truncatedPng()] }, KEYS.b);
+    expect(response.status).toBe(400);
+    expect(await response.json()).toMatchObject({ error: { code: "corrupt_image", details: { shot: 2 } } });
+    const after = await env.REFERENCE_SETS.list({ prefix: "data/tenant-b/" });
+    expect(after.objects.length).toBe(before.objects.length);
+  });
+});

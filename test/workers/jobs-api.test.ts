@@ -1,0 +1,95 @@
+// POST /v1/jobs, GET /v1/jobs/{id} and GET /v1/webhook-secret: validation before anything is queued, tenant isolation, secrets.
+import { env } from "cloudflare:workers";
+import { beforeAll, describe, expect, it } from "vitest";
+import { jobPrefix } from "../../src/platform/r2-job-store";
+import { capturingApi, jsonPost, pngBase64, receiverUrl, tenantKey } from "./jobs-helpers";
+
+const api = capturingApi();
+let acme: string;
+let globex: string;
+
+beforeAll(async () => {
+  acme = await tenantKey("acme");
+  globex = await tenantKey("globex");
+});
+
+async function expectError(response: Response, status: number, code: string): Promise<string> {
+  const body = (await response.json()) as { error: { code: string; message: string } };
+  expect(response.status, JSON.stringify(body)).toBe(status);
+  expect(body.error.code).toBe(code);
+  return body.error.message;
+}
+
+function postJob(key: string, fields: Record<string, unknown>): Promise<Response> {
+  return api.call("/v1/jobs", key, jsonPost({ object: "bottle", image: pngBase64(), webhookUrl: receiverUrl("ok", "api"), ...fields }));
+}
+
+describe("POST /v1/jobs validation", () => {
+  it.each([
+    ["http://receiver.example/hook", /https/],
+    ["https://127.0.0.1/hook", /IPv4/],
+    ["https://10.0.0.7/hook", /IPv4/],
+    ["https://169.254.169.254/latest/meta-data/", /IPv4/],
+    ["https://[::1]/hook", /IPv6/],
+    ["https://[fd12::1]/hook", /IPv6/],
+    ["https://localhost/hook", /local/],
+    ["https://hooks.internal/x", /local/],
+    ["https://webhooks/x", /fully qualified/],
+    ["not a url", /absolute/],
+  ])("refuses webhookUrl %s with 400 invalid_webhook_url, queueing nothing", async (webhookUrl, reason) => {
+    const before = api.sent.length;
+    expect(await expectError(await postJob(acme, { webhookUrl }), 400, "invalid_webhook_url")).toMatch(reason);
+    expect(api.sent.length).toBe(before);
+  });
+
+  it("answers bad score fields with the codes of POST /v1/score", async () => {
+    const before = api.sent.length;
+    await expectError(await postJob(acme, { image: "this is *not* base64!" }), 400, "invalid_base64");
+    await expectError(await postJob(acme, { image: btoa("GIF89a, not a PNG or JPEG") }), 415, "unsupported_format");
+    await expectError(await postJob(acme, { object: "../etc" }), 400, "invalid_request");
+    await expectError(await postJob(acme, { webhookUrl: undefined }), 400, "invalid_request");
+    await expectError(await postJob(acme, { referenceSet: "rs_000000000000000000000000" }), 404, "reference_set_not_found");
+    await expectError(await api.call("/v1/jobs", acme, { method: "POST", headers: { "content-type": "application/json" }, body: "{object:" }), 400, "invalid_json");
+    await expectError(await api.call("/v1/jobs", acme, { method: "POST", headers: { "content-type": "text/plain" }, body: "x" }), 415, "unsupported_media_type");
+    await expectError(await api.call("/v1/jobs", "no-such-key-0000000000", jsonPost({})), 401, "unauthorized");
+    expect(api.sent.length).toBe(before);
+    // Nothing was stored either.
+    expect((await env.JOBS.list({ prefix: "jobs/acme/" })).objects.filter((o) => o.key.endsWith("job.json")).length).toBe(0);
+  });
+
+  it("refuses an image over MAX_IMAGE_PIXELS from its header, before queueing", async () => {
+    const header = Uint8Array.from(atob(pngBase64()), (c) => c.charCodeAt(0)).subarray(0, 33);
+    const huge = new Uint8Array(header); // IHDR width/height at bytes 16..23: 4096 x 4096 (CRC is not checked from the header)
+    new DataView(huge.buffer).setUint32(16, 4096);
+    new DataView(huge.buffer).setUint32(20, 4096);
+    await expectError(await postJob(acme, { image: btoa(String.fromCharCode(...huge)) }), 413, "image_too_large");
+  });
+});
+
+describe("GET /v1/jobs/{id}", () => {
+  it("shows a job to its tenant only: another tenant, an unknown or a malformed id get 404 not_found", async () => {
+    const response = await postJob(acme, {});
+    expect(response.status).toBe(202);
+    const { id } = (await response.json()) as { id: string };
+    const own = await api.call(`/v1/jobs/${id}`, acme);
+    expect(await own.json()).toMatchObject({ id, status: "queued", object: "bottle", attempts: 0, deliveries: [], webhookUrl: receiverUrl("ok", "api") });
+    await expectError(await api.call(`/v1/jobs/${id}`, globex), 404, "not_found");
+    await expectError(await api.call("/v1/jobs/job_ffffffffffffffffffffffffffffffff", acme), 404, "not_found");
+    await expectError(await api.call(`/v1/jobs/${encodeURIComponent(`../acme/${id}`)}`, globex), 404, "not_found");
+    // Stored under the owner's prefix: record, image; no result yet.
+    const keys = (await env.JOBS.list({ prefix: jobPrefix("acme", id) })).objects.map((o) => o.key.slice(jobPrefix("acme", id).length));
+    expect(keys.sort()).toEqual(["image", "job.json"]);
+  });
+});
+
+describe("GET /v1/webhook-secret", () => {
+  it("creates a whsec_ secret on first use, returns the same one afterwards, one per tenant", async () => {
+    const read = async (key: string) => ((await (await api.call("/v1/webhook-secret", key)).json()) as { secret: string }).secret;
+    const first = await read(globex);
+    expect(first).toMatch(/^whsec_[A-Za-z0-9+/]{43}=$/);
+    expect(await read(globex)).toBe(first);
+    expect(await read(acme)).not.toBe(first);
+    const response = await api.call("/v1/webhook-secret", globex);
+    expect(response.headers.get("cache-control")).toBe("no-store");
+  });
+});

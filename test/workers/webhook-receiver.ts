@@ -1,0 +1,45 @@
+// A webhook receiver on the Node side of the workerd tests: the worker's outbound fetches land here, never on a network.
+
+/** One POST as received, and the status it was answered with. */
+export interface ReceivedWebhook {
+  url: string;
+  method: string;
+  headers: Record<string, string>;
+  body: string;
+  answered: number;
+}
+
+const received = new Map<string, ReceivedWebhook[]>();
+
+/**
+ * Miniflare's outboundService: every global fetch of the worker. Paths are /<mode>/<key>; the key groups one test's
+ * requests. Modes: `ok` answers 204; `fail-N` answers 500 to the first N requests of its key, then 200; `fail`
+ * always answers 503; `redirect` answers 307 to a loopback URL.
+ */
+export async function receiveWebhook(request: Request): Promise<Response> {
+  const url = new URL(request.url);
+  const [, mode = "", key = ""] = url.pathname.split("/");
+  const log = received.get(key) ?? [];
+  received.set(key, log);
+  const failFirst = /^fail-(\d+)$/.exec(mode);
+  const answer =
+    mode === "ok" ? 204 : failFirst ? (log.length < Number(failFirst[1]) ? 500 : 200) : mode === "fail" ? 503 : mode === "redirect" ? 307 : 404;
+  const headers: Record<string, string> = {};
+  request.headers.forEach((value, name) => {
+    if (name.startsWith("webhook-") || name === "content-type") headers[name] = value;
+  });
+  log.push({
+    url: request.url,
+    method: request.method,
+    headers,
+    body: await request.text(),
+    answered: answer,
+  });
+  return answer === 307 ? new Response(null, { status: 307, headers: { location: "http://127.0.0.1/admin" } }) : new Response(null, { status: answer });
+}
+
+/** The WEBHOOK_RECEIVER service binding: GET /log/<key> lists what arrived under that key. */
+export function receiverControl(request: Request): Response {
+  const key = /^\/log\/([\w-]+)$/.exec(new URL(request.url).pathname)?.[1];
+  return key ? Response.json(received.get(key) ?? []) : new Response("no such route", { status: 404 });
+}
