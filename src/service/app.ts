@@ -47,7 +47,7 @@ export function createApp(options: AppOptions = {}): Hono<AppEnv> {
 
   app.onError((e, c) => {
     const error = toApiError(e);
-    if (error.status >= 500) console.error(`${c.req.method} ${c.req.path}: ${error.code}: ${error.message}`);
+    if (error.status >= 500) console.error(`${c.req.method} ${c.req.path}: ${error.code}: ${error.message}`, error === e ? "" : e);
     // RFC 6750 section 3: a 401 names the scheme it wants.
     if (error.status === 401) c.header("WWW-Authenticate", 'Bearer realm="edge-anomaly"');
     return c.json(errorBody(error), error.status as ContentfulStatusCode);

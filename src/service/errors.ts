@@ -52,7 +52,8 @@ export function toApiError(e: unknown): ApiError {
     return new ApiError(status, e.code, e.message, e.details);
   }
   if (e instanceof BundleError) return new ApiError(503, "model_unavailable", e.message);
-  return new ApiError(500, "internal", e instanceof Error ? e.message : String(e));
+  // The cause stays in the logs (app.onError): its message may name storage keys or internals.
+  return new ApiError(500, "internal", "internal error");
 }
 
 export function errorBody(e: ApiError): ErrorBody {

@@ -4,7 +4,7 @@ import { ApiError } from "../service/errors";
 import type { Limits } from "./limits";
 import type { ModelRuntime } from "./model-runtime";
 import { currentEmbeddingKey, embedShots } from "./reference-embedding";
-import type { ReferenceEmbedding, ReferenceSetManifest, ReferenceSetStore } from "./reference-set-store";
+import { REFERENCE_SET_ID, type ReferenceEmbedding, type ReferenceSetManifest, type ReferenceSetStore } from "./reference-set-store";
 
 export interface ReferenceSetContext {
   runtime: ModelRuntime;
@@ -54,12 +54,15 @@ function remember(key: string, embedding: ReferenceEmbedding): void {
 }
 
 /**
- * The set's embedding for the served model and prompt set. The manifest is read on every call, so a set deleted
- * by another isolate is gone here too; features of another model are never used, the set is re-embedded instead.
+ * The set's embedding for the served model and prompt set, for scoring `object`. The manifest is read on every call,
+ * so a set deleted by another isolate is gone here too; features of another model are never used, the set is
+ * re-embedded instead.
  */
-export async function fewShotReference(ctx: ReferenceSetContext, tenant: string, id: string): Promise<FewShotReference> {
-  const manifest = await ctx.store.getManifest(tenant, id);
+export async function fewShotReference(ctx: ReferenceSetContext, tenant: string, id: string, object: string): Promise<FewShotReference> {
+  const manifest = REFERENCE_SET_ID.test(id) ? await ctx.store.getManifest(tenant, id) : undefined;
   if (!manifest) throw referenceSetNotFound(id);
+  // Checked before any re-embedding: the set's calibration holds for its own object's text features only.
+  if (manifest.object !== object) throw new ApiError(400, "object_mismatch", `reference set ${id} is for "${manifest.object}", not "${object}"`);
   const current = currentEmbeddingKey(ctx.runtime);
   const key = cacheKey(tenant, id, current);
   const hit = cache.get(key);

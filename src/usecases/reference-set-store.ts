@@ -3,6 +3,9 @@ import { z } from "zod";
 import type { FewShotCalibration } from "../engine/anomaly/calibration";
 import type { FewShotMemory } from "../engine/detector/analyse";
 
+/** `rs_` + 24 hex digits (96 random bits). Anything else cannot name a set (and never reaches a storage key). */
+export const REFERENCE_SET_ID = /^rs_[0-9a-f]{24}$/;
+
 const shotSchema = z.object({
   format: z.enum(["jpeg", "png"]),
   width: z.number().int().positive(),

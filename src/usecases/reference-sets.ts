@@ -5,7 +5,9 @@ import { evictReferenceSet, reembedReferenceSet, referenceSetNotFound, type Refe
 import { MAX_SHOTS, MIN_SHOTS } from "./limits";
 import { randomModelWarning } from "./model-warnings";
 import { currentEmbeddingKey, embedShots } from "./reference-embedding";
-import type { EmbeddingInfo, ReferenceSetManifest, ReferenceSetPage } from "./reference-set-store";
+import { REFERENCE_SET_ID, type EmbeddingInfo, type ReferenceSetManifest, type ReferenceSetPage } from "./reference-set-store";
+
+export { REFERENCE_SET_ID } from "./reference-set-store";
 
 /** The API's view of a set: its identity and the calibration of the features the served model would use. */
 export interface ReferenceSetView {
@@ -20,9 +22,6 @@ export interface ReferenceSetView {
   calibration: FewShotCalibration | null;
   warning?: string;
 }
-
-/** `rs_` + 24 hex digits (96 random bits). Anything else cannot name a set. */
-export const REFERENCE_SET_ID = /^rs_[0-9a-f]{24}$/;
 
 function newReferenceSetId(): string {
   const bytes = crypto.getRandomValues(new Uint8Array(12));

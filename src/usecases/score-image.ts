@@ -3,7 +3,6 @@ import { fewShotImageScore, zeroShotDecisionThreshold } from "../engine/anomaly/
 import { mapMax } from "../engine/anomaly/few-shot";
 import type { Region } from "../engine/anomaly/regions";
 import { analyseZeroShot, fewShotFromZeroShot } from "../engine/detector/analyse";
-import { ApiError } from "../service/errors";
 import { referenceSetContext } from "./context";
 import { fewShotReference, type EmbeddingSource } from "./few-shot-reference";
 import { modelInput } from "./image-input";
@@ -44,13 +43,8 @@ export async function scoreImageWith(env: Parameters<ScoreImage>[0], tenant: str
   timings.decode = clock.lap();
   const text = await ctx.runtime.textFeatures(input.object);
   timings.textFeatures = clock.lap();
-  const reference = input.referenceSet === undefined ? undefined : await fewShotReference(ctx, tenant, input.referenceSet);
-  if (reference) {
-    if (reference.manifest.object !== input.object) {
-      throw new ApiError(400, "object_mismatch", `reference set ${input.referenceSet} is for "${reference.manifest.object}", not "${input.object}"`);
-    }
-    timings.referenceSet = clock.lap();
-  }
+  const reference = input.referenceSet === undefined ? undefined : await fewShotReference(ctx, tenant, input.referenceSet, input.object);
+  if (reference) timings.referenceSet = clock.lap();
   const zs = await analyseZeroShot(bundle, image.pixels, text.features);
   timings.inference = clock.lap();
 

@@ -1,6 +1,6 @@
 // Literal IP addresses that a webhook must not target: IANA special-purpose ranges (RFC 6890 and successors), IPv4 and IPv6.
 
-/** [first octets as a 32-bit number, prefix length] of every IPv4 block that is not public unicast. */
+/** [network, prefix length] of every IPv4 block that is not public unicast. */
 const IPV4_RESERVED: ReadonlyArray<readonly [string, number]> = [
   ["0.0.0.0", 8], // "this network"
   ["10.0.0.0", 8], // private (RFC 1918)

@@ -44,7 +44,7 @@ describe("Authorization: Bearer <key>", () => {
     expect((await callAs(KEYS.b, "/v1/reference-sets")).status).toBe(200);
   });
 
-  it("accepts a key stored hashed in the TENANT_KEYS namespace, and stops when it is removed", async () => {
+  it("accepts a key stored hashed in the TENANT_KEYS namespace, and refuses one that is not stored", async () => {
     const key = "kv-issued-key-for-tenant-c-0001";
     await env.TENANT_KEYS.put(apiKeyKvKey(await hashApiKey(key)), JSON.stringify({ tenant: "tenant-c" }));
     expect((await callAs(key, "/v1/reference-sets")).status).toBe(200);

@@ -66,6 +66,17 @@ describe("POST /v1/jobs validation", () => {
   });
 });
 
+describe("POST /v1/jobs with ALLOW_PRIVATE_WEBHOOKS=true (local development)", () => {
+  it("accepts http and loopback webhook URLs, and still refuses other schemes", async () => {
+    const dev = capturingApi({ ALLOW_PRIVATE_WEBHOOKS: "true" });
+    const post = (webhookUrl: string) => dev.call("/v1/jobs", acme, jsonPost({ object: "bottle", image: pngBase64(), webhookUrl }));
+    expect((await post("http://127.0.0.1:8788/ok/dev")).status).toBe(202);
+    expect((await post("http://localhost/ok/dev")).status).toBe(202);
+    await expectError(await post("ftp://127.0.0.1/ok/dev"), 400, "invalid_webhook_url");
+    expect(dev.sent).toHaveLength(2);
+  });
+});
+
 describe("GET /v1/jobs/{id}", () => {
   it("shows a job to its tenant only: another tenant, an unknown or a malformed id get 404 not_found", async () => {
     const response = await postJob(acme, {});

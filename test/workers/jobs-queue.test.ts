@@ -152,7 +152,8 @@ describe("job consumer", () => {
     expect(await receivedWebhooks("bounce")).toHaveLength(1);
   });
 
-  it("drops a message whose job does not exist", async () => {
+  it("drops a message whose job does not exist, and one that is not a job message", async () => {
     expect(await runConsumer({ tenant: "acme", jobId: "job_00000000000000000000000000000000" }, 1)).toEqual({ acked: true });
+    expect(await runConsumer({ hello: "world" } as unknown as JobMessage, 1)).toEqual({ acked: true });
   });
 });

@@ -2,10 +2,8 @@
 import { z } from "zod";
 
 /** What the queue carries: ids only. The image stays in R2 (a queue message is limited to 128 KB). */
-export interface JobMessage {
-  tenant: string;
-  jobId: string;
-}
+export const jobMessage = z.object({ tenant: z.string().min(1), jobId: z.string().min(1) });
+export type JobMessage = z.infer<typeof jobMessage>;
 
 /**
  * queued -> running -> succeeded (scored) or failed (a client error, e.g. an undecodable image) -> delivered (the
