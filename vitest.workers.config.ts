@@ -3,7 +3,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { cloudflareTest } from "@cloudflare/vitest-pool-workers";
 import { defineConfig } from "vitest/config";
-import { bundleDir, goldenDir, secondBundleDir } from "./test/workers/bundles";
+import { bundleDir, goldenDir, oracleMode, secondBundleDir } from "./test/workers/bundles";
 import { receiveWebhook, receiverControl } from "./test/workers/webhook-receiver";
 
 /** Bootstrap API keys of the tests (test/workers/seed.ts): tenant-a by plain key, tenant-b by its sha256. */
@@ -24,6 +24,8 @@ function serveTestFile(request: Request): Response {
     params: { image_root?: string };
     cases: { class: string; image: string; zero_shot_score: number }[];
   };
+  const goldenMap = /^\/golden\/zero-shot-map\/(\d+)$/.exec(path);
+  if (goldenMap) return fileResponse(join(goldenDir, `case${goldenMap[1]}__zero_shot_map.f32`));
   const goldenCase = /^\/golden\/case\/(\d+)$/.exec(path);
   const c = goldenCase ? manifest.cases[Number(goldenCase[1])] : undefined;
   if (!c) return new Response("no such case", { status: 404 });
@@ -53,7 +55,7 @@ export default defineConfig({
     alias: [{ find: /^onnxruntime-web$/, replacement: resolve("node_modules/onnxruntime-web/dist/ort.wasm.bundle.min.mjs") }],
   },
   test: {
-    include: ["test/workers/**/*.test.ts"],
+    include: oracleMode ? ["test/workers-parity/**/*.test.ts"] : ["test/workers/**/*.test.ts"],
     // Builds models/demo (and the second bundle) when missing, so a fresh clone passes `npm test`.
     globalSetup: ["./test/workers/global-setup.ts"],
     testTimeout: 120_000,

@@ -1,9 +1,9 @@
 // Vitest global setup of the workerd suite (runs in Node, once): builds the demo bundles a fresh clone lacks.
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { writeBundleDir } from "../../src/compiler/build-model-dir";
+import { compileCheckpointDir, writeBundleDir } from "../../src/compiler/build-model-dir";
 import { buildDemoModel } from "../../src/compiler/demo-model";
-import { bundleDir, secondBundleDir } from "./bundles";
+import { bundleDir, oracleCaseDir, oracleMode, secondBundleDir } from "./bundles";
 
 async function buildDemo(out: string, seed: number): Promise<void> {
   const bundle = await buildDemoModel({ seed });
@@ -13,6 +13,19 @@ async function buildDemo(out: string, seed: number): Promise<void> {
 
 /** Builds what is missing; a MODEL_BUNDLE_DIR that does not exist is an error, not something to generate. */
 export default async function setup(): Promise<void> {
+  if (oracleMode && !process.env.MODEL_BUNDLE_DIR) {
+    // Always rebuilt from ../shared with the current compiler: a cached bundle could predate a compiler change.
+    const model = join(oracleCaseDir, "model");
+    const bundle = await compileCheckpointDir({
+      from: model,
+      out: bundleDir,
+      adapter: join(model, "adapter.safetensors"),
+      vocab: join(oracleCaseDir, "../../clip/bpe_simple_vocab_16e6.txt.gz"),
+      layers: [3, 6, 9, 12],
+    });
+    await writeBundleDir(bundle, bundleDir);
+    console.log(`compiled the oracle's tiny-gelu-224 model into ${bundleDir}`);
+  }
   if (!existsSync(join(bundleDir, "manifest.json"))) {
     if (process.env.MODEL_BUNDLE_DIR) throw new Error(`no model bundle at MODEL_BUNDLE_DIR=${bundleDir}`);
     await buildDemo(bundleDir, 0);
