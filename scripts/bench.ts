@@ -1,4 +1,4 @@
-// CLI: per-stage latency and peak memory of the pipeline (onnxruntime-web, Node) and of the encoder (web vs node).
+// CLI: per-stage latency and peak memory of the pipeline (onnxruntime-web, Node), of the encoder (web vs node), and (--service) of the real service in local workerd.
 import { execFileSync } from "node:child_process";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -8,7 +8,7 @@ import { loadBenchInputs } from "../src/bench/bench-inputs";
 import type { EncoderRunResult } from "../src/bench/encoder-run";
 import type { PipelineRunResult } from "../src/bench/pipeline-run";
 
-const usage = "usage: npm run bench -- [--model models/NAME ... | --arch ViT-B-16] [--image-size S] [--runs N] [--json]";
+const usage = "usage: npm run bench -- [--model models/NAME ... | --arch ViT-B-16] [--image-size S] [--runs N] [--service] [--json]";
 const { values } = parseArgs({
   options: {
     model: { type: "string", multiple: true },
@@ -16,6 +16,7 @@ const { values } = parseArgs({
     "image-size": { type: "string" },
     runs: { type: "string", default: "10" },
     json: { type: "boolean", default: false },
+    service: { type: "boolean", default: false },
     child: { type: "string" },
   },
 });
@@ -102,6 +103,15 @@ for (const model of models) {
   console.log(`encoder alone: onnxruntime-web ${wasm.p50Ms} ms (p95 ${wasm.p95Ms}), wasm heap ${wasm.wasmMemoryMb} MB, RSS ${wasm.peakRssMb} MB; onnxruntime-node ${node.p50Ms} ms (p95 ${node.p95Ms}), RSS ${node.peakRssMb} MB; model ${wasm.modelMb} MB`);
 }
 report.encoder_ms = encoderMs;
-report.end_to_end_ms = best ? { zero_shot: best.zs, few_shot_k4: best.fs4, configuration: best.model } : {};
+const endToEnd: Record<string, unknown> = best ? { zero_shot: best.zs, few_shot_k4: best.fs4, configuration: best.model } : {};
+report.end_to_end_ms = endToEnd;
 report.peak_memory_mb = peakMemory;
+if (values.service) {
+  const { runServiceBenchmarks } = await import("../src/bench/service-run");
+  const { service, best: served } = await runServiceBenchmarks(models, inputs, runs, (text) => console.log(text));
+  report.service = service;
+  endToEnd.zero_shot_workerd = served?.result.zero_shot_ms.p50 ?? null;
+  endToEnd.few_shot_k4_workerd = served?.result.few_shot_k4_ms.p50 ?? null;
+  endToEnd.configuration_workerd = served?.model ?? null;
+}
 if (values.json) console.log(JSON.stringify(report));

@@ -25,11 +25,22 @@ async function ensureBundle(): Promise<void> {
   await writeBundleDir(await buildDemoModel({ seed: 0 }), bundle);
 }
 
-/** Copies the bundle into the local R2 bucket `wrangler dev` persists in (.wrangler/state); cheap, so every start. */
-function seedLocalR2(): void {
-  const seeded = spawnSync(process.execPath, ["--import", "tsx", "scripts/seed-local-model.ts", "--bundle", bundle], { stdio: ["ignore", "ignore", "inherit"] });
+/** The `--persist-to DIR` (or `--persist-to=DIR`) passed through to wrangler dev, if any. */
+function persistTo(args: string[]): string | undefined {
+  const i = args.findIndex((a) => a === "--persist-to" || a.startsWith("--persist-to="));
+  if (i < 0) return undefined;
+  return args[i]!.includes("=") ? args[i]!.slice("--persist-to=".length) : args[i + 1];
+}
+
+/**
+ * Copies the bundle into the local R2 bucket `wrangler dev` persists in (.wrangler/state, or the `--persist-to`
+ * folder, whose v3/ wrangler reads); cheap for small bundles, so every start.
+ */
+function seedLocalR2(persist: string | undefined): void {
+  const target = persist ? ["--persist", join(resolve(persist), "v3")] : [];
+  const seeded = spawnSync(process.execPath, ["--import", "tsx", "scripts/seed-local-model.ts", "--bundle", bundle, ...target], { stdio: ["ignore", "ignore", "inherit"] });
   if (seeded.status !== 0) throw new Error("seeding the local R2 bucket failed (scripts/seed-local-model.ts)");
-  console.log(`seeded ${bundle} into local R2 (.wrangler/state)`);
+  console.log(`seeded ${bundle} into local R2 (${persist ?? ".wrangler/state"})`);
 }
 
 /** The dev key: $API_KEY, else the `dev:` entry of API_KEYS in .dev.vars, else a new one written there. */
@@ -49,15 +60,15 @@ function devApiKey(): { key: string; where: string; cliVars: string[] } {
   return { key, where: `${devVars} (generated now)`, cliVars: [] };
 }
 
+const args = process.argv.slice(2);
 await ensureBundle();
-seedLocalR2();
+seedLocalR2(persistTo(args));
 const { key, where, cliVars } = devApiKey();
 console.log(`API key (tenant "${DEV_TENANT}") from ${where}:\n  ${key}`);
 console.log(`try: curl -H "Authorization: Bearer ${key}" http://localhost:${port}/v1/reference-sets   (docs: /openapi.json)`);
 
 const wranglerDir = dirname(createRequire(import.meta.url).resolve("wrangler/package.json"));
 const cli = join(wranglerDir, "wrangler-dist", "cli.js");
-const args = process.argv.slice(2);
 const portArgs = args.includes("--port") ? [] : ["--port", port];
 
 const child = spawn(process.execPath, ["--no-warnings", cli, "dev", ...portArgs, ...cliVars, ...args], {

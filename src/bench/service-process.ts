@@ -1,0 +1,156 @@
+// Node-only: runs the real service (`npm start`: wrangler dev on local workerd) on free ports with a throwaway state and key.
+import { execFile, spawn, type ChildProcess } from "node:child_process";
+import { existsSync } from "node:fs";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { promisify } from "node:util";
+
+const run = promisify(execFile);
+const ROOT = resolve(import.meta.dirname, "../..");
+const TSX = join(ROOT, "node_modules", "tsx", "dist", "cli.mjs");
+/** The tenant of the throwaway key. */
+const TENANT = "dev";
+
+export interface RunningService {
+  baseUrl: string;
+  apiKey: string;
+  /** Id of the service's process group (npm, tsx, wrangler, workerd). */
+  pgid: number;
+  /** performance.now() when `npm start` was spawned, when it printed that the bundle was seeded, when health said 200. */
+  timeline: { spawned: number; seeded: number | undefined; healthy: number };
+  /** The last lines the service printed, for failure messages. */
+  log(): string;
+  /** Kills the whole process group (npm, tsx, wrangler, workerd) and removes the temporary state. Idempotent. */
+  stop(): Promise<void>;
+}
+
+export interface StartOptions {
+  /** Bound on seeding plus startup until /v1/health answers 200. */
+  timeoutMs: number;
+  /** The model bundle folder to serve; default models/demo, or a fresh demo bundle when that is missing. */
+  bundleDir?: string;
+  /** Prefix of the temporary folder (state, env file). */
+  tempPrefix?: string;
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((ok, fail) => {
+    const server = createServer();
+    server.once("error", fail);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      server.close(() => (typeof address === "object" && address ? ok(address.port) : fail(new Error("no port"))));
+    });
+  });
+}
+
+/** models/demo when it is there (npm run model:demo), else a fresh one in the temporary folder. */
+async function demoBundle(dir: string, timeout: number): Promise<string> {
+  const local = join(ROOT, "models", "demo");
+  if (existsSync(join(local, "manifest.json"))) return local;
+  const out = join(dir, "demo-bundle");
+  await run(process.execPath, [TSX, "scripts/model-demo.ts", "--out", out], { cwd: ROOT, timeout });
+  return out;
+}
+
+function signalGroup(pgid: number, signal: NodeJS.Signals | 0): boolean {
+  try {
+    process.kill(-pgid, signal);
+    return true;
+  } catch {
+    return false; // ESRCH: the group is gone.
+  }
+}
+
+/** SIGTERM to the group (wrangler shuts workerd down), SIGKILL for whatever is left after 5 s; bounded at 8 s. */
+async function stopGroup(pgid: number): Promise<void> {
+  const gone = async (ms: number) => {
+    for (const end = Date.now() + ms; Date.now() < end; await new Promise((r) => setTimeout(r, 100))) {
+      if (!signalGroup(pgid, 0)) return true;
+    }
+    return false;
+  };
+  signalGroup(pgid, "SIGTERM");
+  if (await gone(5_000)) return;
+  signalGroup(pgid, "SIGKILL");
+  await gone(3_000);
+}
+
+async function waitForHealth(baseUrl: string, child: ChildProcess, deadline: number, log: () => string): Promise<void> {
+  let last = "no answer yet";
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null || child.signalCode !== null) {
+      throw new Error(`the service exited (${child.exitCode ?? child.signalCode}) before it was healthy:\n${log()}`);
+    }
+    try {
+      const response = await fetch(`${baseUrl}/v1/health`, { signal: AbortSignal.timeout(5_000) });
+      if (response.ok) return;
+      last = `HTTP ${response.status}: ${(await response.text()).slice(0, 300)}`;
+    } catch (e) {
+      last = (e as Error).message;
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`/v1/health did not answer 200 in time (last: ${last}):\n${log()}`);
+}
+
+/**
+ * `npm start` with MODEL_BUNDLE_DIR = the bundle and `--persist-to` a temporary folder: start.ts seeds the bundle
+ * there, so neither the repo's .wrangler/state nor its .dev.vars is read or written.
+ */
+export async function startService({ timeoutMs, bundleDir, tempPrefix = "edge-anomaly-e2e-" }: StartOptions): Promise<RunningService> {
+  const deadline = Date.now() + timeoutMs;
+  const dir = await mkdtemp(join(tmpdir(), tempPrefix));
+  const apiKey = `e2e-${crypto.randomUUID()}`;
+  const [port, inspectorPort] = [await freePort(), await freePort()];
+  const output: string[] = [];
+  const log = () => output.join("").split("\n").slice(-40).join("\n");
+  let child: ChildProcess | undefined;
+  const stop = async () => {
+    process.off("exit", killOnExit);
+    if (child?.pid !== undefined) await stopGroup(child.pid);
+    await rm(dir, { recursive: true, force: true });
+  };
+  // Last resort if the caller exits without stopping the service.
+  const killOnExit = () => child?.pid !== undefined && signalGroup(child.pid, "SIGKILL");
+  process.on("exit", killOnExit);
+  try {
+    const persist = join(dir, "state");
+    // --env-file replaces .dev.vars, so a developer's own keys neither leak in nor override this one.
+    const envFile = join(dir, "e2e.env");
+    await writeFile(envFile, `API_KEYS=${TENANT}:${apiKey}\n`);
+    const bundle = bundleDir ? resolve(bundleDir) : await demoBundle(dir, Math.max(1_000, deadline - Date.now()));
+    if (!existsSync(join(bundle, "manifest.json"))) throw new Error(`no model bundle at ${bundle}`);
+    const env = {
+      ...process.env,
+      // API_KEY: start.ts then passes it as the dev tenant's key instead of reading (or creating) the repo's .dev.vars.
+      API_KEY: apiKey,
+      MODEL_BUNDLE_DIR: bundle,
+      CLOUDFLARE_CF_FETCH_ENABLED: "false",
+      WRANGLER_SEND_METRICS: "false",
+      NO_COLOR: "1",
+    };
+    const args = ["start", "--", "--ip", "127.0.0.1", "--port", String(port), "--inspector-port", String(inspectorPort)];
+    args.push("--persist-to", persist, "--env-file", envFile, "--show-interactive-dev-session=false", "--log-level", "info");
+    const spawned = performance.now();
+    let seeded: number | undefined;
+    // detached: its own process group, so stop() reaches wrangler's workerd grandchildren too.
+    child = spawn("npm", args, { cwd: ROOT, env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
+    const pgid = child.pid!;
+    const collect = (d: Buffer) => {
+      const text = d.toString();
+      if (seeded === undefined && /^seeded .* into local R2/m.test(text)) seeded = performance.now();
+      output.push(text);
+    };
+    child.stdout!.on("data", collect);
+    child.stderr!.on("data", collect);
+    const baseUrl = `http://127.0.0.1:${port}`;
+    await waitForHealth(baseUrl, child, deadline, log);
+    return { baseUrl, apiKey, pgid, timeline: { spawned, seeded, healthy: performance.now() }, log, stop };
+  } catch (e) {
+    await stop();
+    throw e;
+  }
+}

@@ -1,0 +1,211 @@
+// Service benchmark: one model bundle served by the real service (local workerd), timed from the client over HTTP.
+import type { BenchInputs } from "./bench-inputs";
+import { groupMemory } from "./proc-memory";
+import { startService, type RunningService } from "./service-process";
+import { percentile, round } from "./stats";
+
+export interface ServiceRunOptions extends BenchInputs {
+  bundleDir: string;
+  /** Warm requests per mode (zero-shot, few-shot k). */
+  runs: number;
+  /** Shots of the reference set (the first k of `shots`). */
+  k: number;
+  /** Bound on startup, and on each request. */
+  timeoutMs: number;
+}
+
+export type Percentiles = { p50: number; p95: number };
+
+export interface ServiceRunResult {
+  model: { name: string; quantization: string; imageSize: number };
+  runs: number;
+  /** `npm start` spawned -> start.ts printed that it seeded the bundle (npm, tsx and the R2 copy). */
+  seeded_ms: number | null;
+  /** `npm start` spawned -> GET /v1/health 200 (seeding, wrangler, workerd, the bundle opened from R2). */
+  health_ms: number;
+  /** The first POST /v1/score alone: ORT session creation, text features (computed), inference, map. */
+  first_score_ms: number;
+  first_score_timings: Record<string, number>;
+  /** health_ms + first_score_ms: `npm start` spawned -> the first score answered. */
+  cold_start_ms: number;
+  reference_set_create_ms: number;
+  reference_set_shots: number;
+  /** The first few-shot score (reads the set's features from R2 and decodes the memory bank). */
+  first_few_shot_ms: number;
+  zero_shot_ms: Percentiles;
+  few_shot_k4_ms: Percentiles;
+  /** The server's `timings` (ms per stage) of the warm requests. */
+  server_timings: { zero_shot: Record<string, Percentiles>; few_shot_k4: Record<string, Percentiles> };
+  /**
+   * The workerd that runs the worker (wrangler dev starts two: this one, with the inspector, and a small one for its
+   * proxy worker on the public port): VmHWM (peak) and VmRSS (after health 200, and at the end).
+   */
+  workerd_peak_rss_mb: number;
+  workerd_rss_after_health_mb: number;
+  workerd_rss_mb: number;
+  /** VmHWM summed over every workerd of the service's process group. */
+  workerd_all_peak_rss_mb: number;
+  workerd_processes: number;
+  /** The largest x-ort-wasm-heap-bytes header seen (ORT's wasm linear memory); null if the worker does not send it. */
+  ort_wasm_heap_mb: number | null;
+}
+
+interface Timed<T> {
+  ms: number;
+  body: T;
+  heapBytes: number | undefined;
+}
+
+class ServiceClient {
+  maxHeapBytes: number | undefined;
+
+  constructor(
+    private readonly service: RunningService,
+    private readonly timeoutMs: number,
+  ) {}
+
+  async request<T>(method: string, path: string, body?: FormData): Promise<Timed<T>> {
+    const start = performance.now();
+    const init: RequestInit = { method, headers: { authorization: `Bearer ${this.service.apiKey}` }, signal: AbortSignal.timeout(this.timeoutMs) };
+    if (body) init.body = body;
+    const response = await fetch(`${this.service.baseUrl}${path}`, init);
+    const text = await response.text();
+    const ms = performance.now() - start;
+    const heap = response.headers.get("x-ort-wasm-heap-bytes");
+    const heapBytes = heap === null ? undefined : Number(heap);
+    if (heapBytes !== undefined) this.maxHeapBytes = Math.max(this.maxHeapBytes ?? 0, heapBytes);
+    if (!response.ok) throw new Error(`${method} ${path}: HTTP ${response.status} after ${round(ms)} ms: ${text.slice(0, 2000)}`);
+    return { ms, body: JSON.parse(text) as T, heapBytes };
+  }
+}
+
+type ScoreBody = { timings: Record<string, number>; mode: string };
+
+function png(bytes: Uint8Array, name: string): File {
+  return new File([new Uint8Array(bytes)], name, { type: "image/png" });
+}
+
+function scoreForm(o: ServiceRunOptions, referenceSet?: string): FormData {
+  const form = new FormData();
+  form.set("object", o.object);
+  form.set("image", png(o.image, "query.png"));
+  if (referenceSet) form.set("referenceSet", referenceSet);
+  return form;
+}
+
+const p = (values: number[]): Percentiles => ({ p50: round(percentile(values, 50)), p95: round(percentile(values, 95)) });
+
+function stagePercentiles(samples: Record<string, number>[]): Record<string, Percentiles> {
+  const stages = [...new Set(samples.flatMap((s) => Object.keys(s)))];
+  return Object.fromEntries(stages.map((stage) => [stage, p(samples.map((s) => s[stage]).filter((v): v is number => v !== undefined))]));
+}
+
+function workerdMemory(pgid: number): { peak: number; now: number; allPeak: number; count: number } {
+  const procs = groupMemory(pgid, /^workerd/);
+  // The user worker's workerd is the one wrangler gives an inspector; else the largest.
+  const worker = procs.find((m) => m.cmdline.includes("--inspector-addr")) ?? [...procs].sort((a, b) => b.peakRssMb - a.peakRssMb)[0];
+  if (!worker) throw new Error(`no workerd process in the service's process group ${pgid}`);
+  return { peak: worker.peakRssMb, now: worker.rssMb, allPeak: procs.reduce((s, m) => s + m.peakRssMb, 0), count: procs.length };
+}
+
+/** Starts the service with the bundle, measures, and always stops it; a failure carries the service's last output. */
+export async function runServiceBenchmark(o: ServiceRunOptions): Promise<ServiceRunResult> {
+  const service = await startService({ timeoutMs: o.timeoutMs, bundleDir: o.bundleDir, tempPrefix: "edge-anomaly-bench-" });
+  try {
+    return await measure(o, service);
+  } catch (e) {
+    throw new Error(`${(e as Error).message}\n--- service output (last lines) ---\n${service.log()}`);
+  } finally {
+    await service.stop();
+  }
+}
+
+async function measure(o: ServiceRunOptions, service: RunningService): Promise<ServiceRunResult> {
+  const client = new ServiceClient(service, o.timeoutMs);
+  const { timeline } = service;
+  const idle = workerdMemory(service.pgid);
+  const first = await client.request<ScoreBody>("POST", "/v1/score", scoreForm(o));
+  const health = await client.request<{ model: ServiceRunResult["model"] }>("GET", "/v1/health");
+
+  const setForm = new FormData();
+  setForm.set("object", o.object);
+  o.shots.slice(0, o.k).forEach((s, i) => setForm.append("images", png(s, `shot-${i}.png`)));
+  const set = await client.request<{ id: string }>("POST", "/v1/reference-sets", setForm);
+  const firstFew = await client.request<ScoreBody>("POST", "/v1/score", scoreForm(o, set.body.id));
+  if (firstFew.body.mode !== "few-shot") throw new Error(`expected a few-shot answer, got mode ${firstFew.body.mode}`);
+
+  const zs: Timed<ScoreBody>[] = [];
+  const fs: Timed<ScoreBody>[] = [];
+  for (let run = 0; run < o.runs; run++) {
+    zs.push(await client.request<ScoreBody>("POST", "/v1/score", scoreForm(o)));
+    fs.push(await client.request<ScoreBody>("POST", "/v1/score", scoreForm(o, set.body.id)));
+  }
+  const memory = workerdMemory(service.pgid);
+  const { name, quantization, imageSize } = health.body.model;
+  return {
+    model: { name, quantization, imageSize },
+    runs: o.runs,
+    seeded_ms: timeline.seeded === undefined ? null : round(timeline.seeded - timeline.spawned),
+    health_ms: round(timeline.healthy - timeline.spawned),
+    first_score_ms: round(first.ms),
+    first_score_timings: first.body.timings,
+    cold_start_ms: round(timeline.healthy - timeline.spawned + first.ms),
+    reference_set_create_ms: round(set.ms),
+    reference_set_shots: o.k,
+    first_few_shot_ms: round(firstFew.ms),
+    zero_shot_ms: p(zs.map((r) => r.ms)),
+    few_shot_k4_ms: p(fs.map((r) => r.ms)),
+    server_timings: { zero_shot: stagePercentiles(zs.map((r) => r.body.timings)), few_shot_k4: stagePercentiles(fs.map((r) => r.body.timings)) },
+    workerd_peak_rss_mb: round(memory.peak),
+    workerd_rss_after_health_mb: round(idle.now),
+    workerd_rss_mb: round(memory.now),
+    workerd_all_peak_rss_mb: round(memory.allPeak),
+    workerd_processes: memory.count,
+    ort_wasm_heap_mb: client.maxHeapBytes === undefined ? null : round(client.maxHeapBytes / 2 ** 20),
+  };
+}
+
+/** The figures as Markdown, for the bench's console output. */
+export function serviceTable(bundle: string, r: ServiceRunResult): string {
+  const stages = (t: Record<string, Percentiles>) =>
+    Object.entries(t)
+      .map(([s, v]) => `${s} ${v.p50}`)
+      .join(", ");
+  return [
+    `\n## ${bundle} in local workerd (the real service; ${r.model.name}, ${r.model.quantization}, ${r.model.imageSize} px; ${r.runs} warm runs per mode)`,
+    `cold start: ${r.cold_start_ms} ms = npm start -> /v1/health 200 ${r.health_ms} ms (of which until seeded ${r.seeded_ms ?? "?"} ms) + first /v1/score ${r.first_score_ms} ms`,
+    `first score server timings: ${Object.entries(r.first_score_timings).map(([s, v]) => `${s} ${v}`).join(", ")}`,
+    `reference set (k=${r.reference_set_shots}) POST /v1/reference-sets: ${r.reference_set_create_ms} ms; first few-shot score ${r.first_few_shot_ms} ms`,
+    "| mode | client p50 | client p95 | server timings p50 (ms) |",
+    "|---|---|---|---|",
+    `| zero-shot | ${r.zero_shot_ms.p50} | ${r.zero_shot_ms.p95} | ${stages(r.server_timings.zero_shot)} |`,
+    `| few-shot k=${r.reference_set_shots} | ${r.few_shot_k4_ms.p50} | ${r.few_shot_k4_ms.p95} | ${stages(r.server_timings.few_shot_k4)} |`,
+    `workerd running the worker: peak RSS (VmHWM) ${r.workerd_peak_rss_mb} MB, RSS ${r.workerd_rss_after_health_mb} MB after health, ${r.workerd_rss_mb} MB at the end` +
+      ` (all ${r.workerd_processes} workerd of the service: peak ${r.workerd_all_peak_rss_mb} MB); ORT wasm heap ${r.ort_wasm_heap_mb ?? "n/a"} MB`,
+  ].join("\n");
+}
+
+/** Runs every bundle in turn; failures are kept (with the exact error) rather than thrown. */
+export async function runServiceBenchmarks(
+  models: string[],
+  inputs: BenchInputs,
+  runs: number,
+  print: (text: string) => void,
+): Promise<{ service: Record<string, unknown>; best: { model: string; result: ServiceRunResult } | undefined }> {
+  const byModel: Record<string, ServiceRunResult | { error: string }> = {};
+  let best: { model: string; result: ServiceRunResult } | undefined;
+  for (const model of models) {
+    process.stderr.write(`${model}: the real service (npm start, local workerd)...\n`);
+    try {
+      const result = await runServiceBenchmark({ ...inputs, bundleDir: model, runs, k: 4, timeoutMs: 900_000 });
+      byModel[model] = result;
+      print(serviceTable(model, result));
+      if (!best || result.zero_shot_ms.p50 < best.result.zero_shot_ms.p50) best = { model, result };
+    } catch (e) {
+      const error = (e as Error).message;
+      byModel[model] = { error };
+      print(`\n## ${model} in local workerd: FAILED\n${error}`);
+    }
+  }
+  return { service: { ...(best ? { configuration: best.model, ...best.result } : {}), models: byModel }, best };
+}
