@@ -1,11 +1,14 @@
 // CLI: compile a CLIP checkpoint folder (open_clip or Hugging Face layout) into a model bundle.
+import { bundleFiles } from "../src/engine/runtime/bundle-manifest";
 import { parseArgs } from "node:util";
 import { compileCheckpointDir, writeBundleDir } from "../src/compiler/build-model-dir";
 import { parseLayerList } from "../src/compiler/parse-layer-list";
+import { DEMO_OBJECT_NAMES } from "../src/engine/tokenizer/demo-vocab";
 
 const usage = `usage: npm run model:build -- --from DIR --out models/NAME --vocab FILE.txt.gz
        [--layout open_clip|hf] [--image-size S] [--layers 6,12,18,24] [--few-shot-layers ...]
-       [--adapter adapter.safetensors] [--quant fp32|int8|int8-dynamic|int8-weight]`;
+       [--adapter adapter.safetensors] [--quant fp32|int8|int8-dynamic|int8-weight|int8-block|int4-block]
+       [--text-features known|NAME,NAME,...]   (precompute text features: "known" = the MVTec AD and VisA objects)`;
 
 const { values } = parseArgs({
   options: {
@@ -18,6 +21,7 @@ const { values } = parseArgs({
     adapter: { type: "string" },
     vocab: { type: "string" },
     quant: { type: "string", default: "fp32" },
+    "text-features": { type: "string" },
     help: { type: "boolean", short: "h", default: false },
   },
 });
@@ -39,6 +43,14 @@ if (!["fp32", "int8", "int8-dynamic", "int8-weight", "int8-block", "int4-block"]
 const imageSize = values["image-size"] ? Number(values["image-size"]) : undefined;
 if (imageSize !== undefined && !(Number.isInteger(imageSize) && imageSize > 0)) fail(`--image-size must be a positive integer`);
 
+function textFeatureObjects(option: string | undefined): string[] | undefined {
+  if (option === undefined) return undefined;
+  if (option === "known") return [...DEMO_OBJECT_NAMES];
+  const names = option.split(",").map((n) => n.trim());
+  if (names.some((n) => !n)) fail(`--text-features takes "known" or comma-separated object names, got "${option}"`);
+  return names;
+}
+
 const started = performance.now();
 try {
   const bundle = await compileCheckpointDir({
@@ -51,10 +63,11 @@ try {
     adapter: values.adapter,
     vocab: values.vocab,
     quant: quant as "fp32",
+    textFeatureObjects: textFeatureObjects(values["text-features"]),
     onProgress: (m) => console.error(`[${((performance.now() - started) / 1000).toFixed(1)}s] ${m}`),
   });
   await writeBundleDir(bundle, values.out);
-  const total = Object.values(bundle.manifest.files).reduce((s, f) => s + f.bytes, 0);
+  const total = bundleFiles(bundle.manifest).reduce((s, f) => s + f.bytes, 0);
   console.log(`wrote ${values.out} (${(total / 1e6).toFixed(1)} MB, ${bundle.manifest.quantization}, model hash ${bundle.manifest.modelHash.slice(0, 12)})`);
 } catch (e) {
   const err = e as Error & { code?: string };

@@ -4,6 +4,7 @@ import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { getPlatformProxy } from "wrangler";
 import type { Env } from "../src/platform/env";
+import { bundleFiles, parseBundleManifest } from "../src/engine/runtime/bundle-manifest";
 import { bundlePrefix } from "../src/platform/r2-bundle-reader";
 
 const USAGE =
@@ -20,8 +21,9 @@ async function main(): Promise<void> {
   });
   if (values.help) return console.log(USAGE);
   const folder = resolve(values.bundle);
-  const manifest = JSON.parse(await readFile(join(folder, "manifest.json"), "utf8")) as { name: string; files: Record<string, { path: string }> };
-  const files = ["manifest.json", ...Object.values(manifest.files).map((f) => f.path)];
+  const manifest = parseBundleManifest(JSON.parse(await readFile(join(folder, "manifest.json"), "utf8")));
+  // manifest.json last: a half-seeded bundle has no manifest, so it is never served.
+  const files = [...bundleFiles(manifest).map((f) => f.path), "manifest.json"];
   const present = new Set(await readdir(folder));
   const missing = files.filter((f) => !present.has(f));
   if (missing.length > 0) throw new Error(`${folder} lacks ${missing.join(", ")}`);

@@ -6,6 +6,7 @@ import { createClipTokenizer } from "../engine/tokenizer/clip-tokenizer";
 import type { LayoutName } from "./checkpoint/detect-layout";
 import { readAdapterFile, readCheckpointDir } from "./checkpoint/read-checkpoint-dir";
 import type { ClipCheckpoint } from "./checkpoint/clip-checkpoint";
+import { withPrecomputedTextFeatures } from "./precompute-text-features";
 import { CompileError, compileBundle, defaultLayers, type CompiledBundle, type QuantOption } from "./compile-bundle";
 
 export interface BuildModelOptions {
@@ -18,6 +19,8 @@ export interface BuildModelOptions {
   adapter?: string;
   vocab: string;
   quant?: QuantOption;
+  /** Object names whose text features are computed now and stored in the bundle. */
+  textFeatureObjects?: string[];
   onProgress?: (message: string) => void;
 }
 
@@ -47,7 +50,7 @@ export async function compileCheckpointDir(o: BuildModelOptions): Promise<Compil
   const adapters = o.adapter
     ? await readAdapterFile(o.adapter, { count: layers.length, width: ckpt.vision.width, embedDim: ckpt.embedDim })
     : undefined;
-  return compileBundle(ckpt, {
+  const compiled = await compileBundle(ckpt, {
     name: basename(o.out),
     imageSize: o.imageSize,
     layers,
@@ -58,6 +61,7 @@ export async function compileCheckpointDir(o: BuildModelOptions): Promise<Compil
     vocabulary,
     onProgress: progress,
   });
+  return withPrecomputedTextFeatures(compiled, o.textFeatureObjects ?? [], progress);
 }
 
 /** Writes into a temporary sibling folder and renames it, so a failed build never leaves a half-written bundle. */

@@ -1,5 +1,6 @@
 // One model per isolate, opened lazily from R2 and kept: bundle, tokenizer and text features of object names.
 import { gunzipSync } from "fflate";
+import { PROMPT_SET_VERSION } from "../engine/anomaly/prompts";
 import { objectTextFeatures } from "../engine/detector/text-features";
 import { ModelBundle } from "../engine/runtime/model-bundle";
 import { createClipTokenizer, type ClipTokenizer } from "../engine/tokenizer/clip-tokenizer";
@@ -7,13 +8,14 @@ import type { Env } from "../platform/env";
 import { kvTextFeatureCache, type TextFeatureCache } from "../platform/kv-text-features";
 import { r2BundleReader } from "../platform/r2-bundle-reader";
 
-export type TextFeatureSource = "memory" | "kv" | "computed";
+export type TextFeatureSource = "memory" | "bundle" | "kv" | "computed";
 
 /** Text features kept in the isolate per model, beyond which the oldest entry is dropped. */
 const MEMORY_CACHE_SIZE = 256;
 
 export class ModelRuntime {
   private tokenizer: Promise<ClipTokenizer> | undefined;
+  private precomputed: Promise<Map<string, Float32Array>> | undefined;
   private readonly features = new Map<string, Promise<Float32Array>>();
 
   constructor(
@@ -25,12 +27,18 @@ export class ModelRuntime {
     return this.bundle.manifest.modelHash;
   }
 
-  /** Text features [embedDim, 2] of an object name: isolate memory, then KV, then the text tower (stored to KV). */
+  /**
+   * Text features [embedDim, 2] of an object name: isolate memory, then the bundle's build-time features, then KV,
+   * then the text tower (stored to KV).
+   */
   async textFeatures(objectName: string): Promise<{ features: Float32Array; source: TextFeatureSource }> {
     const hit = this.features.get(objectName);
     if (hit) return { features: await hit, source: "memory" };
-    let source: TextFeatureSource = "kv";
+    let source: TextFeatureSource = "bundle";
     const pending = (async () => {
+      const built = (await this.loadPrecomputed()).get(objectName);
+      if (built) return built;
+      source = "kv";
       const stored = await this.cache.get(this.modelHash, objectName);
       if (stored) return stored;
       source = "computed";
@@ -51,6 +59,16 @@ export class ModelRuntime {
     if (this.features.size >= MEMORY_CACHE_SIZE) this.features.delete(this.features.keys().next().value!);
     this.features.set(objectName, pending);
     pending.catch(() => this.features.delete(objectName));
+  }
+
+  /** The bundle's build-time text features, if they were made with the prompt set this code uses. */
+  private loadPrecomputed(): Promise<Map<string, Float32Array>> {
+    if (!this.precomputed) {
+      const pending = this.bundle.precomputedTextFeatures().then((p) => (p && p.promptSet === PROMPT_SET_VERSION ? p.features : new Map()));
+      pending.catch(() => (this.precomputed = undefined));
+      this.precomputed = pending;
+    }
+    return this.precomputed;
   }
 
   /** Built on the first text-feature miss only: requests whose features come from KV never load the vocabulary. */

@@ -2,6 +2,7 @@
 import { createExecutionContext } from "cloudflare:test";
 import { env, exports } from "cloudflare:workers";
 import type { Env } from "../../src/platform/env";
+import { bundleFiles, type BundleManifest } from "../../src/engine/runtime/bundle-manifest";
 import { bundlePrefix } from "../../src/platform/r2-bundle-reader";
 import worker from "../../src/worker";
 
@@ -30,9 +31,9 @@ async function testFile(path: string): Promise<Response> {
  */
 export async function seedBundle(source: "bundle" | "bundle-b" = "bundle", name: string = env.MODEL_NAME): Promise<SeededBundle> {
   const manifestBytes = new Uint8Array(await (await testFile(`/${source}/manifest.json`)).arrayBuffer());
-  const manifest = JSON.parse(new TextDecoder().decode(manifestBytes)) as SeededBundle & { files: Record<string, { path: string }> };
+  const manifest = JSON.parse(new TextDecoder().decode(manifestBytes)) as SeededBundle & BundleManifest;
   const prefix = bundlePrefix(name);
-  for (const { path } of Object.values(manifest.files)) {
+  for (const { path } of bundleFiles(manifest)) {
     await env.MODELS.put(prefix + path, await (await testFile(`/${source}/${path}`)).arrayBuffer());
   }
   await env.MODELS.put(`${prefix}manifest.json`, manifestBytes);

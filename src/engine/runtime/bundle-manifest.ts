@@ -61,6 +61,13 @@ export const bundleManifestSchema = z.object({
     fewShotHead: fileEntry,
     vocabulary: fileEntry,
   }),
+  /**
+   * Text features computed at build time for known object names: [objects.length, embedDim, 2] float32, in the
+   * order of `objects`, valid for the prompt set `promptSet`. Derived data, so not part of modelHash.
+   */
+  precomputedTextFeatures: z
+    .object({ file: fileEntry, promptSet: z.string().min(1), objects: z.array(z.string().min(1)) })
+    .optional(),
   createdBy: z.string(),
 });
 
@@ -70,6 +77,11 @@ export type GraphRole = "image" | "text" | "fewShotHead";
 
 /** The external weight file of each graph that has one. */
 export const GRAPH_WEIGHTS: Partial<Record<GraphRole, BundleFileRole>> = { image: "imageWeights", text: "textWeights" };
+
+/** Every file of a bundle besides manifest.json: the graphs, weights, vocabulary and any build-time features. */
+export function bundleFiles(manifest: Pick<BundleManifest, "files" | "precomputedTextFeatures">): BundleFile[] {
+  return [...Object.values(manifest.files), ...(manifest.precomputedTextFeatures ? [manifest.precomputedTextFeatures.file] : [])];
+}
 
 export function parseBundleManifest(json: unknown): BundleManifest {
   return bundleManifestSchema.parse(json);

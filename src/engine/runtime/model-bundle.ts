@@ -1,5 +1,5 @@
 // Opens a model bundle through a byte-reading port, verifies every file against the manifest, creates sessions lazily.
-import { GRAPH_WEIGHTS, parseBundleManifest, sha256Hex, type BundleFileRole, type BundleManifest, type GraphRole } from "./bundle-manifest";
+import { GRAPH_WEIGHTS, parseBundleManifest, sha256Hex, type BundleFile, type BundleFileRole, type BundleManifest, type GraphRole } from "./bundle-manifest";
 import { OnnxModel, type SessionOptions } from "./onnx-session";
 
 /** Where bundle files come from: a folder in Node, an R2 prefix in Workers. */
@@ -38,8 +38,24 @@ export class ModelBundle {
   }
 
   /** Reads one file of the bundle and checks its size and sha256 against the manifest. */
-  async readFile(role: BundleFileRole): Promise<Uint8Array> {
-    const entry = this.manifest.files[role];
+  readFile(role: BundleFileRole): Promise<Uint8Array> {
+    return this.readEntry(this.manifest.files[role]);
+  }
+
+  /** The build-time text features by object name, or undefined when the bundle has none. */
+  async precomputedTextFeatures(): Promise<{ promptSet: string; features: Map<string, Float32Array> } | undefined> {
+    const p = this.manifest.precomputedTextFeatures;
+    if (!p) return undefined;
+    const bytes = await this.readEntry(p.file);
+    const size = 2 * this.manifest.architecture.embedDim;
+    if (bytes.length !== p.objects.length * size * 4) {
+      throw new BundleError("bundle_invalid", `${p.file.path} holds ${bytes.length} bytes, ${p.objects.length} objects need ${p.objects.length * size * 4}`);
+    }
+    const all = new Float32Array(bytes.slice().buffer);
+    return { promptSet: p.promptSet, features: new Map(p.objects.map((name, i) => [name, all.slice(i * size, (i + 1) * size)])) };
+  }
+
+  private async readEntry(entry: BundleFile): Promise<Uint8Array> {
     let bytes: Uint8Array;
     try {
       bytes = await this.reader.read(entry.path);

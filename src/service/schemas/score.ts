@@ -54,7 +54,7 @@ export const scoreResponse = z.object({
   referenceSet: z
     .object({ id: z.string(), shots: z.number().int(), calibration: z.string(), features: z.enum(["memory", "stored", "reembedded"]) })
     .nullable(),
-  textFeatures: z.enum(["memory", "kv", "computed"]),
+  textFeatures: z.enum(["memory", "bundle", "kv", "computed"]),
   timings: z.record(z.string(), z.number()).describe("Milliseconds per stage."),
   model: modelSummarySchema,
   warning: warningField,
