@@ -9,8 +9,8 @@ const FC_WEIGHT = /^(.*?)fc\.(\d+)\.weight$/;
 /** The common prefix before `fc.` (e.g. "" or "trainable_linearlayer."), from the weight keys present. */
 function detectPrefix(keys: string[]): string {
   const prefixes = new Set(keys.map((k) => FC_WEIGHT.exec(k)?.[1]).filter((p): p is string => p !== undefined));
-  if (prefixes.size === 0) throw new CheckpointError("MISSING_TENSOR", `adapter file has no "fc.{i}.weight" tensors (keys: ${keys.slice(0, 5).join(", ")})`, "fc.0.weight");
-  if (prefixes.size > 1) throw new CheckpointError("UNEXPECTED_TENSOR", `adapter file mixes key prefixes: ${[...prefixes].map((p) => `"${p}"`).join(", ")}`);
+  if (prefixes.size === 0) throw new CheckpointError("missing_tensor", `adapter file has no "fc.{i}.weight" tensors (keys: ${keys.slice(0, 5).join(", ")})`, "fc.0.weight");
+  if (prefixes.size > 1) throw new CheckpointError("unexpected_tensor", `adapter file mixes key prefixes: ${[...prefixes].map((p) => `"${p}"`).join(", ")}`);
   return [...prefixes][0]!;
 }
 

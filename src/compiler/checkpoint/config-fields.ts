@@ -9,7 +9,7 @@ export function isObject(v: unknown): v is Json {
 
 function bad(where: string, field: string, what: string): CheckpointError {
   const key = where ? `${where}.${field}` : field;
-  return new CheckpointError("BAD_CONFIG", `config field "${key}" ${what}`, key);
+  return new CheckpointError("bad_config", `config field "${key}" ${what}`, key);
 }
 
 export function objectField(o: Json, field: string, where: string): Json {

@@ -45,5 +45,5 @@ export function detectLayout(files: readonly string[], prefer?: LayoutName): Det
         : "open_clip_model.safetensors + open_clip_config.json (open_clip layout) or model.safetensors + config.json (Hugging Face layout, at the top or in hf/)";
   const bins = files.filter((f) => f.endsWith(".bin") || f.endsWith(".pt") || f.endsWith(".pth"));
   const hint = bins.length > 0 ? `; PyTorch pickles (${bins.join(", ")}) are not read, convert them to safetensors` : "";
-  throw new CheckpointError("LAYOUT_NOT_FOUND", `no checkpoint found: expected ${expected}; found [${files.join(", ")}]${hint}`);
+  throw new CheckpointError("layout_not_found", `no checkpoint found: expected ${expected}; found [${files.join(", ")}]${hint}`);
 }

@@ -15,7 +15,7 @@ export interface HfConfigInfo {
 function activation(cfg: Json, where: string): Activation {
   const act = stringField(cfg, "hidden_act", where, "quick_gelu");
   if (act === "quick_gelu" || act === "gelu") return act;
-  throw new CheckpointError("UNSUPPORTED_ARCH", `hidden_act "${act}" is not supported (config field "${where}.hidden_act"); use gelu or quick_gelu`, `${where}.hidden_act`);
+  throw new CheckpointError("unsupported_arch", `hidden_act "${act}" is not supported (config field "${where}.hidden_act"); use gelu or quick_gelu`, `${where}.hidden_act`);
 }
 
 /** Older configs carry `*_config_dict`; newer ones omit fields equal to CLIP*Config defaults. */
@@ -25,7 +25,7 @@ function tower(json: Json, name: "vision" | "text"): { cfg: Json; where: string 
   }
   if (name === "vision") {
     throw new CheckpointError(
-      "UNSUPPORTED_ARCH",
+      "unsupported_arch",
       `Hugging Face config has no vision_config (model_type ${JSON.stringify(json.model_type)}); a full CLIPModel config is required`,
       "vision_config",
     );
@@ -34,22 +34,22 @@ function tower(json: Json, name: "vision" | "text"): { cfg: Json; where: string 
 }
 
 export function parseHfConfig(json: unknown, preprocessorJson?: unknown): HfConfigInfo {
-  if (!isObject(json)) throw new CheckpointError("BAD_CONFIG", "Hugging Face config is not a JSON object");
+  if (!isObject(json)) throw new CheckpointError("bad_config", "Hugging Face config is not a JSON object");
   if (json.model_type !== undefined && json.model_type !== "clip") {
-    throw new CheckpointError("UNSUPPORTED_ARCH", `Hugging Face model_type "${String(json.model_type)}" is not supported, only "clip"`, "model_type");
+    throw new CheckpointError("unsupported_arch", `Hugging Face model_type "${String(json.model_type)}" is not supported, only "clip"`, "model_type");
   }
   const { cfg: vc, where: vw } = tower(json, "vision");
   const { cfg: tc, where: tw } = tower(json, "text");
   if (intField(vc, "num_channels", vw, 3) !== 3) {
-    throw new CheckpointError("UNSUPPORTED_ARCH", `config field "${vw}.num_channels" must be 3`, `${vw}.num_channels`);
+    throw new CheckpointError("unsupported_arch", `config field "${vw}.num_channels" must be 3`, `${vw}.num_channels`);
   }
   const act = activation(vc, vw);
   if (activation(tc, tw) !== act) {
-    throw new CheckpointError("UNSUPPORTED_ARCH", "vision and text towers with different hidden_act are not supported", `${tw}.hidden_act`);
+    throw new CheckpointError("unsupported_arch", "vision and text towers with different hidden_act are not supported", `${tw}.hidden_act`);
   }
   const eps = numberField(vc, "layer_norm_eps", vw, 1e-5);
   if (numberField(tc, "layer_norm_eps", tw, 1e-5) !== eps) {
-    throw new CheckpointError("UNSUPPORTED_ARCH", "vision and text towers with different layer_norm_eps are not supported", `${tw}.layer_norm_eps`);
+    throw new CheckpointError("unsupported_arch", "vision and text towers with different layer_norm_eps are not supported", `${tw}.layer_norm_eps`);
   }
   const vWidth = intField(vc, "hidden_size", vw, 768);
   const vHeads = intField(vc, "num_attention_heads", vw, 12);
@@ -57,7 +57,7 @@ export function parseHfConfig(json: unknown, preprocessorJson?: unknown): HfConf
   const tHeads = intField(tc, "num_attention_heads", tw, 8);
   for (const [w, h, where] of [[vWidth, vHeads, vw], [tWidth, tHeads, tw]] as const) {
     if (w % h !== 0) {
-      throw new CheckpointError("BAD_CONFIG", `config field "${where}.num_attention_heads" (${h}) does not divide hidden_size ${w}`, `${where}.num_attention_heads`);
+      throw new CheckpointError("bad_config", `config field "${where}.num_attention_heads" (${h}) does not divide hidden_size ${w}`, `${where}.num_attention_heads`);
     }
   }
   const arch: ClipArch = {

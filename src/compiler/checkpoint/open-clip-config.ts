@@ -14,7 +14,7 @@ export interface OpenClipConfigInfo {
 }
 
 function unsupported(key: string, what: string): CheckpointError {
-  return new CheckpointError("UNSUPPORTED_ARCH", `${what} (config field "${key}")`, key);
+  return new CheckpointError("unsupported_arch", `${what} (config field "${key}")`, key);
 }
 
 /** Options that change the network into something we do not run; the value lists what is accepted. */
@@ -33,7 +33,7 @@ const is = (x: unknown) => (v: unknown): boolean => v === x;
 function eps(cfg: Json, where: string): number {
   const nk = cfg.norm_kwargs;
   if (nk === undefined || nk === null) return 1e-5;
-  if (!isObject(nk)) throw new CheckpointError("BAD_CONFIG", `config field "${where}.norm_kwargs" is not an object`, `${where}.norm_kwargs`);
+  if (!isObject(nk)) throw new CheckpointError("bad_config", `config field "${where}.norm_kwargs" is not an object`, `${where}.norm_kwargs`);
   return numberField(nk, "eps", `${where}.norm_kwargs`, 1e-5);
 }
 
@@ -51,7 +51,7 @@ function squareImageSize(vc: Json, where: string): number {
 
 /** Accepts the hub form ({model_cfg, preprocess_cfg}) or a bare registry model config ({embed_dim, vision_cfg, text_cfg}). */
 export function parseOpenClipConfig(json: unknown): OpenClipConfigInfo {
-  if (!isObject(json)) throw new CheckpointError("BAD_CONFIG", "open_clip config is not a JSON object");
+  if (!isObject(json)) throw new CheckpointError("bad_config", "open_clip config is not a JSON object");
   const hub = isObject(json.model_cfg);
   const model = hub ? (json.model_cfg as Json) : json;
   const mw = hub ? "model_cfg" : "";
@@ -86,12 +86,12 @@ export function parseOpenClipConfig(json: unknown): OpenClipConfigInfo {
   const vWidth = intField(vc, "width", vw, 768);
   const headWidth = intField(vc, "head_width", vw, 64);
   if (vWidth % headWidth !== 0) {
-    throw new CheckpointError("BAD_CONFIG", `config field "${vw}.head_width" (${headWidth}) does not divide width ${vWidth}`, `${vw}.head_width`);
+    throw new CheckpointError("bad_config", `config field "${vw}.head_width" (${headWidth}) does not divide width ${vWidth}`, `${vw}.head_width`);
   }
   const tWidth = intField(tc, "width", tw, 512);
   const tHeads = intField(tc, "heads", tw, 8);
   if (tWidth % tHeads !== 0) {
-    throw new CheckpointError("BAD_CONFIG", `config field "${tw}.heads" (${tHeads}) does not divide width ${tWidth}`, `${tw}.heads`);
+    throw new CheckpointError("bad_config", `config field "${tw}.heads" (${tHeads}) does not divide width ${tWidth}`, `${tw}.heads`);
   }
   const vEps = eps(vc, vw);
   if (eps(tc, tw) !== vEps) throw unsupported(`${tw}.norm_kwargs`, "different LayerNorm eps for the two towers is not supported");
@@ -143,7 +143,7 @@ export function openClipConfigJson(
   const v = arch.vision;
   const t = arch.text;
   if (v.width % v.heads !== 0 || t.width % t.heads !== 0) {
-    throw new CheckpointError("BAD_CONFIG", "heads must divide width in both towers to write an open_clip config");
+    throw new CheckpointError("bad_config", "heads must divide width in both towers to write an open_clip config");
   }
   const visionCfg: Json = { image_size: v.imageSize, layers: v.layers, width: v.width, patch_size: v.patchSize, head_width: v.width / v.heads };
   const textCfg: Json = { context_length: t.contextLength, vocab_size: t.vocabSize, width: t.width, heads: t.heads, layers: t.layers };

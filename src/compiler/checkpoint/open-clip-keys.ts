@@ -121,11 +121,11 @@ export function disassembleCheckpoint(ckpt: ClipCheckpoint, arch: ClipArch): Rec
   for (const spec of openClipKeySpecs(arch)) {
     const t = getPath(ckpt, spec.path);
     if (t === undefined || !(t.data instanceof Float32Array)) {
-      throw new CheckpointError("MISSING_TENSOR", `checkpoint field ${spec.path} (for "${spec.key}") is missing`, spec.key);
+      throw new CheckpointError("missing_tensor", `checkpoint field ${spec.path} (for "${spec.key}") is missing`, spec.key);
     }
     if (!sameShape(t.shape, spec.shape) || t.data.length !== t.shape.reduce((a, b) => a * b, 1)) {
       throw new CheckpointError(
-        "SHAPE_MISMATCH",
+        "shape_mismatch",
         `checkpoint field ${spec.path} (for "${spec.key}") has shape ${fmtShape(t.shape)}, expected ${fmtShape(spec.shape)}`,
         spec.key,
       );

@@ -83,7 +83,7 @@ function block(seed: number, name: string, width: number, mlp: number, layers: n
 export function resolveArch(arch: ArchName | string | ClipArch): ClipArch {
   if (typeof arch !== "string") return arch;
   if (!isArchName(arch)) {
-    throw new CheckpointError("UNKNOWN_ARCH", `unknown architecture "${arch}"; known: ${Object.keys(ARCH_PRESETS).join(", ")}`, arch);
+    throw new CheckpointError("unknown_arch", `unknown architecture "${arch}"; known: ${Object.keys(ARCH_PRESETS).join(", ")}`, arch);
   }
   return ARCH_PRESETS[arch];
 }

@@ -25,7 +25,7 @@ async function readJson(path: string): Promise<unknown> {
   try {
     return JSON.parse(text);
   } catch (e) {
-    throw new CheckpointError("BAD_CONFIG", `${path} is not valid JSON: ${(e as Error).message}`);
+    throw new CheckpointError("bad_config", `${path} is not valid JSON: ${(e as Error).message}`);
   }
 }
 
@@ -42,7 +42,7 @@ export async function readCheckpointDir(dir: string, options: { layout?: LayoutN
   try {
     files = await listFiles(dir);
   } catch (e) {
-    throw new CheckpointError("LAYOUT_NOT_FOUND", `cannot list checkpoint directory ${dir}: ${(e as Error).message}`);
+    throw new CheckpointError("layout_not_found", `cannot list checkpoint directory ${dir}: ${(e as Error).message}`);
   }
   const found = detectLayout(files, options.layout);
   const config = await readJson(join(dir, found.config));

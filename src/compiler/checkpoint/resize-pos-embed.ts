@@ -79,7 +79,7 @@ function resampleAxis(src: Float32Array, outer: number, n: number, inner: number
 export function resizePositionalEmbedding(pos: Tensor, gridOld: number, gridNew: number): Tensor {
   if (pos.shape.length !== 2 || pos.shape[0] !== 1 + gridOld * gridOld) {
     throw new CheckpointError(
-      "SHAPE_MISMATCH",
+      "shape_mismatch",
       `positional embedding of shape ${fmtShape(pos.shape)} is not [1 + ${gridOld}*${gridOld}, width]`,
       "visual.positional_embedding",
     );

@@ -40,20 +40,20 @@ function isDim(d: unknown): d is number {
 
 /** Reads and validates the header only; no tensor data is touched. */
 export function readSafetensorsHeader(bytes: Uint8Array): SafetensorsHeader {
-  if (bytes.length < 8) throw new CheckpointError("TRUNCATED", `safetensors file is ${bytes.length} bytes, shorter than its 8-byte header length`);
+  if (bytes.length < 8) throw new CheckpointError("truncated", `safetensors file is ${bytes.length} bytes, shorter than its 8-byte header length`);
   const n = Number(new DataView(bytes.buffer, bytes.byteOffset, 8).getBigUint64(0, true));
-  if (n > MAX_HEADER) throw new CheckpointError("BAD_HEADER", `safetensors header length ${n} is implausible (> ${MAX_HEADER})`);
+  if (n > MAX_HEADER) throw new CheckpointError("bad_header", `safetensors header length ${n} is implausible (> ${MAX_HEADER})`);
   if (8 + n > bytes.length) {
-    throw new CheckpointError("TRUNCATED", `safetensors header claims ${n} bytes but the file has only ${bytes.length - 8} after the length`);
+    throw new CheckpointError("truncated", `safetensors header claims ${n} bytes but the file has only ${bytes.length - 8} after the length`);
   }
   let json: unknown;
   try {
     json = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(bytes.subarray(8, 8 + n)));
   } catch (e) {
-    throw new CheckpointError("BAD_HEADER", `safetensors header is not valid UTF-8 JSON: ${(e as Error).message}`);
+    throw new CheckpointError("bad_header", `safetensors header is not valid UTF-8 JSON: ${(e as Error).message}`);
   }
   if (typeof json !== "object" || json === null || Array.isArray(json)) {
-    throw new CheckpointError("BAD_HEADER", "safetensors header is not a JSON object");
+    throw new CheckpointError("bad_header", "safetensors header is not a JSON object");
   }
   const dataStart = 8 + n;
   const dataLen = bytes.length - dataStart;
@@ -61,7 +61,7 @@ export function readSafetensorsHeader(bytes: Uint8Array): SafetensorsHeader {
   let metadata: Record<string, string> = {};
   for (const [key, raw] of Object.entries(json as Record<string, unknown>)) {
     if (key === "__metadata__") {
-      if (typeof raw !== "object" || raw === null) throw new CheckpointError("BAD_HEADER", "safetensors __metadata__ is not an object");
+      if (typeof raw !== "object" || raw === null) throw new CheckpointError("bad_header", "safetensors __metadata__ is not an object");
       metadata = Object.fromEntries(Object.entries(raw).map(([k, v]) => [k, String(v)]));
       continue;
     }
@@ -71,17 +71,17 @@ export function readSafetensorsHeader(bytes: Uint8Array): SafetensorsHeader {
       !Array.isArray(e.shape) || !e.shape.every(isDim) ||
       !Array.isArray(e.data_offsets) || e.data_offsets.length !== 2 || !e.data_offsets.every(isDim)
     ) {
-      throw new CheckpointError("BAD_HEADER", `safetensors header entry "${key}" lacks a valid dtype, shape or data_offsets`, key);
+      throw new CheckpointError("bad_header", `safetensors header entry "${key}" lacks a valid dtype, shape or data_offsets`, key);
     }
     const shape = e.shape as number[];
     const [begin, end] = e.data_offsets as [number, number];
     if (end > dataLen) {
-      throw new CheckpointError("TRUNCATED", `tensor "${key}" ends at data byte ${end} but the file's data section has only ${dataLen} bytes (truncated file?)`, key);
+      throw new CheckpointError("truncated", `tensor "${key}" ends at data byte ${end} but the file's data section has only ${dataLen} bytes (truncated file?)`, key);
     }
     const size = ITEM_SIZE[e.dtype];
     if (begin > end || (size !== undefined && end - begin !== numel(shape) * size)) {
       throw new CheckpointError(
-        "OFFSET_OUT_OF_RANGE",
+        "offset_out_of_range",
         `tensor "${key}" data_offsets [${begin}, ${end}] do not hold ${e.dtype} ${fmtShape(shape)}`,
         key,
       );
@@ -136,7 +136,7 @@ export function parseSafetensors(bytes: Uint8Array, options: ParseOptions = {}):
   for (const [key, entry] of header.entries) {
     if (options.include && !options.include(key)) continue;
     if (!DECODED.has(entry.dtype)) {
-      throw new CheckpointError("UNSUPPORTED_DTYPE", `tensor "${key}" has dtype ${entry.dtype}; only F32, F16, BF16 and F64 are supported`, key);
+      throw new CheckpointError("unsupported_dtype", `tensor "${key}" has dtype ${entry.dtype}; only F32, F16, BF16 and F64 are supported`, key);
     }
     const data = decode(bytes, header.dataStart + entry.begin, entry, numel(entry.shape), options.copy ?? false);
     out.set(key, { dtype: entry.dtype as SafetensorsDtype, shape: entry.shape, data });
@@ -164,7 +164,7 @@ export function serializeSafetensorsChunks(
   for (const key of keys) {
     const t = tensors[key]!;
     if (t.data.length !== numel(t.shape)) {
-      throw new CheckpointError("SHAPE_MISMATCH", `tensor "${key}" holds ${t.data.length} values for shape ${fmtShape(t.shape)}`, key);
+      throw new CheckpointError("shape_mismatch", `tensor "${key}" holds ${t.data.length} values for shape ${fmtShape(t.shape)}`, key);
     }
     let chunk: Uint8Array;
     if (dtype === "F16") {

@@ -32,16 +32,16 @@ export function sameShape(a: readonly number[], b: readonly number[]): boolean {
 /** The tensor at `key`, which must exist and have exactly `shape`; returned as a plain {shape, data} (data shared). */
 export function take(tensors: TensorSource, key: string, shape: readonly number[]): Tensor {
   const t = lookup(tensors, key);
-  if (t === undefined) throw new CheckpointError("MISSING_TENSOR", `missing tensor "${key}" (expected shape ${fmtShape(shape)})`, key);
+  if (t === undefined) throw new CheckpointError("missing_tensor", `missing tensor "${key}" (expected shape ${fmtShape(shape)})`, key);
   if (!sameShape(t.shape, shape)) {
     throw new CheckpointError(
-      "SHAPE_MISMATCH",
+      "shape_mismatch",
       `tensor "${key}" has shape ${fmtShape(t.shape)}, expected ${fmtShape(shape)}`,
       key,
     );
   }
   if (t.data.length !== numel(shape)) {
-    throw new CheckpointError("SHAPE_MISMATCH", `tensor "${key}" holds ${t.data.length} values for shape ${fmtShape(shape)}`, key);
+    throw new CheckpointError("shape_mismatch", `tensor "${key}" holds ${t.data.length} values for shape ${fmtShape(shape)}`, key);
   }
   return { shape: [...t.shape], data: t.data };
 }
@@ -76,7 +76,7 @@ export function rejectUnconsumed(all: string[], used: Set<string>, ignored: (key
   if (extra.length > 0) {
     const shown = extra.slice(0, 5).map((k) => `"${k}"`).join(", ");
     throw new CheckpointError(
-      "UNEXPECTED_TENSOR",
+      "unexpected_tensor",
       `${layout} checkpoint has ${extra.length} tensor(s) the config does not account for: ${shown}${extra.length > 5 ? ", ..." : ""}`,
       extra[0],
     );

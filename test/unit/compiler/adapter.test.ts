@@ -22,17 +22,17 @@ describe("adapters", () => {
   });
 
   it("names a missing adapter when a count is asked for", () => {
-    expectCheckpointError(() => parseAdapters(tensors, { count: 4, width: 32, embedDim: 24 }), "MISSING_TENSOR", ["fc.3.weight"]);
+    expectCheckpointError(() => parseAdapters(tensors, { count: 4, width: 32, embedDim: 24 }), "missing_tensor", ["fc.3.weight"]);
     const { ["fc.1.bias"]: _gone, ...rest } = tensors;
-    expectCheckpointError(() => parseAdapters(rest, { width: 32, embedDim: 24 }), "MISSING_TENSOR", ["fc.1.bias", "[24]"]);
+    expectCheckpointError(() => parseAdapters(rest, { width: 32, embedDim: 24 }), "missing_tensor", ["fc.1.bias", "[24]"]);
   });
 
   it("names an adapter of the wrong shape", () => {
-    expectCheckpointError(() => parseAdapters(tensors, { width: 24, embedDim: 32 }), "SHAPE_MISMATCH", ["fc.0.weight", "[24, 32]", "[32, 24]"]);
+    expectCheckpointError(() => parseAdapters(tensors, { width: 24, embedDim: 32 }), "shape_mismatch", ["fc.0.weight", "[24, 32]", "[32, 24]"]);
   });
 
   it("rejects more adapters than asked for and files without adapters", () => {
-    expectCheckpointError(() => parseAdapters(tensors, { count: 2, width: 32, embedDim: 24 }), "UNEXPECTED_TENSOR", ["fc.2."]);
-    expectCheckpointError(() => parseAdapters({ w: tensors["fc.0.bias"]! }, { width: 32, embedDim: 24 }), "MISSING_TENSOR", ["fc.{i}.weight"]);
+    expectCheckpointError(() => parseAdapters(tensors, { count: 2, width: 32, embedDim: 24 }), "unexpected_tensor", ["fc.2."]);
+    expectCheckpointError(() => parseAdapters({ w: tensors["fc.0.bias"]! }, { width: 32, embedDim: 24 }), "missing_tensor", ["fc.{i}.weight"]);
   });
 });

@@ -51,13 +51,13 @@ describe("detectLayout", () => {
   });
 
   it("lists what was expected and what was found", () => {
-    expectCheckpointError(() => detectLayout(["open_clip_model.safetensors", "pytorch_model.bin"]), "LAYOUT_NOT_FOUND", [
+    expectCheckpointError(() => detectLayout(["open_clip_model.safetensors", "pytorch_model.bin"]), "layout_not_found", [
       "open_clip_config.json",
       "model.safetensors + config.json",
       "found [open_clip_model.safetensors, pytorch_model.bin]",
       "safetensors",
     ]);
-    expectCheckpointError(() => detectLayout(["model.safetensors", "config.json"], "open_clip"), "LAYOUT_NOT_FOUND", ["open_clip_config.json"]);
+    expectCheckpointError(() => detectLayout(["model.safetensors", "config.json"], "open_clip"), "layout_not_found", ["open_clip_config.json"]);
   });
 });
 
@@ -97,6 +97,6 @@ describe("readCheckpointDir", () => {
 
   it("fails clearly on a missing directory", async () => {
     await expect(readCheckpointDir(join(dir, "nope"))).rejects.toBeInstanceOf(CheckpointError);
-    await expect(readCheckpointDir(join(dir, "nope"))).rejects.toMatchObject({ code: "LAYOUT_NOT_FOUND" });
+    await expect(readCheckpointDir(join(dir, "nope"))).rejects.toMatchObject({ code: "layout_not_found" });
   });
 });

@@ -46,40 +46,40 @@ describe("Hugging Face layout errors", () => {
   it("names a missing q/k/v tensor", () => {
     const key = "text_model.encoder.layers.2.self_attn.k_proj.weight";
     const { [key]: _gone, ...rest } = hf.tensors;
-    const err = expectCheckpointError(() => fromHfTensors(hf.config, rest), "MISSING_TENSOR", [key, "[16, 16]"]);
+    const err = expectCheckpointError(() => fromHfTensors(hf.config, rest), "missing_tensor", [key, "[16, 16]"]);
     expect(err.key).toBe(key);
   });
 
   it("names a projection of the wrong (untransposed) shape", () => {
     const bad = { ...hf.tensors, "visual_projection.weight": { shape: [32, 24], data: new Float32Array(32 * 24) } };
-    expectCheckpointError(() => fromHfTensors(hf.config, bad), "SHAPE_MISMATCH", ["visual_projection.weight", "[32, 24]", "[24, 32]"]);
+    expectCheckpointError(() => fromHfTensors(hf.config, bad), "shape_mismatch", ["visual_projection.weight", "[32, 24]", "[24, 32]"]);
   });
 
   it("rejects configs without a vision tower or with other model types", () => {
     const { vision_config: _v, ...textOnly } = hf.config;
-    const err = expectCheckpointError(() => fromHfTensors(textOnly, hf.tensors), "UNSUPPORTED_ARCH", ["vision_config"]);
+    const err = expectCheckpointError(() => fromHfTensors(textOnly, hf.tensors), "unsupported_arch", ["vision_config"]);
     expect(err.key).toBe("vision_config");
-    expectCheckpointError(() => fromHfTensors({ ...hf.config, model_type: "siglip" }, hf.tensors), "UNSUPPORTED_ARCH", ["siglip"]);
+    expectCheckpointError(() => fromHfTensors({ ...hf.config, model_type: "siglip" }, hf.tensors), "unsupported_arch", ["siglip"]);
   });
 
   it("rejects unsupported or mixed activations", () => {
     expectCheckpointError(
       () => fromHfTensors({ ...hf.config, vision_config: { ...vc, hidden_act: "gelu_new" }, text_config: { ...tc, hidden_act: "gelu_new" } }, hf.tensors),
-      "UNSUPPORTED_ARCH",
+      "unsupported_arch",
       ["gelu_new", "vision_config.hidden_act"],
     );
-    expectCheckpointError(() => fromHfTensors({ ...hf.config, text_config: { ...tc, hidden_act: "gelu" } }, hf.tensors), "UNSUPPORTED_ARCH", ["hidden_act"]);
+    expectCheckpointError(() => fromHfTensors({ ...hf.config, text_config: { ...tc, hidden_act: "gelu" } }, hf.tensors), "unsupported_arch", ["hidden_act"]);
   });
 
   it("rejects extra layers the config does not describe", () => {
     expectCheckpointError(
       () => fromHfTensors({ ...hf.config, vision_config: { ...vc, num_hidden_layers: 1 } }, hf.tensors),
-      "UNEXPECTED_TENSOR",
+      "unexpected_tensor",
       ["vision_model.encoder.layers.1."],
     );
   });
 
   it("rejects heads that do not divide the width", () => {
-    expectCheckpointError(() => fromHfTensors({ ...hf.config, vision_config: { ...vc, num_attention_heads: 5 } }, hf.tensors), "BAD_CONFIG", ["vision_config.num_attention_heads"]);
+    expectCheckpointError(() => fromHfTensors({ ...hf.config, vision_config: { ...vc, num_attention_heads: 5 } }, hf.tensors), "bad_config", ["vision_config.num_attention_heads"]);
   });
 });

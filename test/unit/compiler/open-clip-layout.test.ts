@@ -83,43 +83,43 @@ describe("open_clip layout errors", () => {
 
   it("names a missing tensor", () => {
     const key = "visual.transformer.resblocks.1.mlp.c_fc.bias";
-    const err = expectCheckpointError(() => fromOpenClipTensors(config, without(tensors, key)), "MISSING_TENSOR", [key, "[80]"]);
+    const err = expectCheckpointError(() => fromOpenClipTensors(config, without(tensors, key)), "missing_tensor", [key, "[80]"]);
     expect(err.key).toBe(key);
   });
 
   it("names a tensor of the wrong shape with both shapes", () => {
     const key = "visual.proj";
     const bad = { ...tensors, [key]: { shape: [24, 32], data: new Float32Array(24 * 32) } };
-    expectCheckpointError(() => fromOpenClipTensors(config, bad), "SHAPE_MISMATCH", [key, "[24, 32]", "[32, 24]"]);
+    expectCheckpointError(() => fromOpenClipTensors(config, bad), "shape_mismatch", [key, "[24, 32]", "[32, 24]"]);
   });
 
   it("reports a config/checkpoint disagreement as a shape mismatch", () => {
-    expectCheckpointError(() => fromOpenClipTensors(withVision({ patch_size: 8 }), tensors), "SHAPE_MISMATCH", ["visual.conv1.weight"]);
-    expectCheckpointError(() => fromOpenClipTensors(withText({ vocab_size: 49408 }), tensors), "SHAPE_MISMATCH", ["token_embedding.weight"]);
+    expectCheckpointError(() => fromOpenClipTensors(withVision({ patch_size: 8 }), tensors), "shape_mismatch", ["visual.conv1.weight"]);
+    expectCheckpointError(() => fromOpenClipTensors(withText({ vocab_size: 49408 }), tensors), "shape_mismatch", ["token_embedding.weight"]);
   });
 
   it("rejects tensors the config does not describe (deeper checkpoint, layer scale)", () => {
-    expectCheckpointError(() => fromOpenClipTensors(withVision({ layers: 1 }), tensors), "UNEXPECTED_TENSOR", ["visual.transformer.resblocks.1."]);
+    expectCheckpointError(() => fromOpenClipTensors(withVision({ layers: 1 }), tensors), "unexpected_tensor", ["visual.transformer.resblocks.1."]);
     const ls = { ...tensors, "visual.transformer.resblocks.0.ls_1.gamma": tensors["visual.ln_pre.bias"]! };
-    expectCheckpointError(() => fromOpenClipTensors(config, ls), "UNEXPECTED_TENSOR", ["ls_1.gamma"]);
+    expectCheckpointError(() => fromOpenClipTensors(config, ls), "unexpected_tensor", ["ls_1.gamma"]);
   });
 
   it("rejects a ResNet, timm or HF-text tower", () => {
-    const err = expectCheckpointError(() => fromOpenClipTensors(withVision({ layers: [3, 4, 6, 3] }), tensors), "UNSUPPORTED_ARCH", ["ResNet"]);
+    const err = expectCheckpointError(() => fromOpenClipTensors(withVision({ layers: [3, 4, 6, 3] }), tensors), "unsupported_arch", ["ResNet"]);
     expect(err.key).toBe("model_cfg.vision_cfg.layers");
-    expectCheckpointError(() => fromOpenClipTensors(withVision({ timm_model_name: "convnext_base" }), tensors), "UNSUPPORTED_ARCH", ["convnext_base"]);
-    expectCheckpointError(() => fromOpenClipTensors(withText({ hf_model_name: "roberta-base" }), tensors), "UNSUPPORTED_ARCH", ["roberta-base"]);
-    expectCheckpointError(() => fromOpenClipTensors(withVision({ attentional_pool: true }), tensors), "UNSUPPORTED_ARCH", ["attentional_pool"]);
-    expectCheckpointError(() => fromOpenClipTensors(withVision({ image_size: [64, 96] }), tensors), "UNSUPPORTED_ARCH", ["non-square"]);
+    expectCheckpointError(() => fromOpenClipTensors(withVision({ timm_model_name: "convnext_base" }), tensors), "unsupported_arch", ["convnext_base"]);
+    expectCheckpointError(() => fromOpenClipTensors(withText({ hf_model_name: "roberta-base" }), tensors), "unsupported_arch", ["roberta-base"]);
+    expectCheckpointError(() => fromOpenClipTensors(withVision({ attentional_pool: true }), tensors), "unsupported_arch", ["attentional_pool"]);
+    expectCheckpointError(() => fromOpenClipTensors(withVision({ image_size: [64, 96] }), tensors), "unsupported_arch", ["non-square"]);
   });
 
   it("rejects malformed configs naming the field", () => {
-    expectCheckpointError(() => parseOpenClipConfig(null), "BAD_CONFIG");
-    expectCheckpointError(() => parseOpenClipConfig({ model_cfg: { embed_dim: 8, text_cfg: {} } }), "BAD_CONFIG", ["model_cfg.vision_cfg"]);
-    expectCheckpointError(() => fromOpenClipTensors(withVision({ head_width: 12 }), tensors), "BAD_CONFIG", ["head_width"]);
-    expectCheckpointError(() => fromOpenClipTensors(withVision({ width: "32" }), tensors), "BAD_CONFIG", ["model_cfg.vision_cfg.width"]);
+    expectCheckpointError(() => parseOpenClipConfig(null), "bad_config");
+    expectCheckpointError(() => parseOpenClipConfig({ model_cfg: { embed_dim: 8, text_cfg: {} } }), "bad_config", ["model_cfg.vision_cfg"]);
+    expectCheckpointError(() => fromOpenClipTensors(withVision({ head_width: 12 }), tensors), "bad_config", ["head_width"]);
+    expectCheckpointError(() => fromOpenClipTensors(withVision({ width: "32" }), tensors), "bad_config", ["model_cfg.vision_cfg.width"]);
     const noEmbed = { ...config, model_cfg: { ...model, embed_dim: undefined } };
-    expectCheckpointError(() => fromOpenClipTensors(noEmbed, tensors), "BAD_CONFIG", ["model_cfg.embed_dim"]);
+    expectCheckpointError(() => fromOpenClipTensors(noEmbed, tensors), "bad_config", ["model_cfg.embed_dim"]);
   });
 
   it("applies open_clip defaults (head_width 64, mlp_ratio 4, OpenAI mean/std)", () => {

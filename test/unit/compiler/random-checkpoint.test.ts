@@ -52,7 +52,7 @@ describe("randomCheckpoint", () => {
   });
 
   it("rejects unknown architecture names", () => {
-    expectCheckpointError(() => randomCheckpoint("ViT-H-14"), "UNKNOWN_ARCH", ["ViT-H-14", "ViT-B-16"]);
+    expectCheckpointError(() => randomCheckpoint("ViT-H-14"), "unknown_arch", ["ViT-H-14", "ViT-B-16"]);
   });
 });
 

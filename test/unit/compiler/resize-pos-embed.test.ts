@@ -87,6 +87,6 @@ describe("resizePositionalEmbedding", () => {
   });
 
   it("rejects an embedding that is not [1 + g*g, width]", () => {
-    expectCheckpointError(() => resizePositionalEmbedding({ shape: [17, 4], data: new Float32Array(68) }, 5, 6), "SHAPE_MISMATCH", ["[17, 4]"]);
+    expectCheckpointError(() => resizePositionalEmbedding({ shape: [17, 4], data: new Float32Array(68) }, 5, 6), "shape_mismatch", ["[17, 4]"]);
   });
 });

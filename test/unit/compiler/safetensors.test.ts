@@ -104,29 +104,29 @@ describe("parseSafetensors", () => {
   });
 
   it("rejects truncated files", () => {
-    expectCheckpointError(() => parseSafetensors(new Uint8Array(5)), "TRUNCATED");
+    expectCheckpointError(() => parseSafetensors(new Uint8Array(5)), "truncated");
     const good = serializeSafetensors({ weight: { shape: [4], data: new Float32Array(4) } });
-    expectCheckpointError(() => parseSafetensors(good.subarray(0, 12)), "TRUNCATED");
-    expectCheckpointError(() => parseSafetensors(good.subarray(0, good.length - 1)), "TRUNCATED", ['"weight"']);
+    expectCheckpointError(() => parseSafetensors(good.subarray(0, 12)), "truncated");
+    expectCheckpointError(() => parseSafetensors(good.subarray(0, good.length - 1)), "truncated", ['"weight"']);
   });
 
   it("rejects bad headers", () => {
     const notJson = new Uint8Array(16);
     new DataView(notJson.buffer).setBigUint64(0, 8n, true);
     notJson.set(new TextEncoder().encode("{oops   "), 8);
-    expectCheckpointError(() => parseSafetensors(notJson), "BAD_HEADER");
-    expectCheckpointError(() => parseSafetensors(rawFile([1, 2], new Uint8Array(0))), "BAD_HEADER");
-    expectCheckpointError(() => parseSafetensors(rawFile({ k: { dtype: "F32", shape: [2] } }, new Uint8Array(8))), "BAD_HEADER", ['"k"']);
+    expectCheckpointError(() => parseSafetensors(notJson), "bad_header");
+    expectCheckpointError(() => parseSafetensors(rawFile([1, 2], new Uint8Array(0))), "bad_header");
+    expectCheckpointError(() => parseSafetensors(rawFile({ k: { dtype: "F32", shape: [2] } }, new Uint8Array(8))), "bad_header", ['"k"']);
     const huge = new Uint8Array(8);
     new DataView(huge.buffer).setBigUint64(0, 2n ** 40n, true);
-    expectCheckpointError(() => parseSafetensors(huge), "BAD_HEADER");
+    expectCheckpointError(() => parseSafetensors(huge), "bad_header");
   });
 
   it("rejects offsets that do not match the shape", () => {
     const bytes = rawFile({ k: { dtype: "F32", shape: [3], data_offsets: [0, 8] } }, new Uint8Array(12));
-    const err = expectCheckpointError(() => parseSafetensors(bytes), "OFFSET_OUT_OF_RANGE", ['"k"']);
+    const err = expectCheckpointError(() => parseSafetensors(bytes), "offset_out_of_range", ['"k"']);
     expect(err.key).toBe("k");
-    expectCheckpointError(() => parseSafetensors(rawFile({ k: { dtype: "F32", shape: [0], data_offsets: [8, 4] } }, new Uint8Array(12))), "OFFSET_OUT_OF_RANGE");
+    expectCheckpointError(() => parseSafetensors(rawFile({ k: { dtype: "F32", shape: [0], data_offsets: [8, 4] } }, new Uint8Array(12))), "offset_out_of_range");
   });
 
   it("rejects unsupported dtypes naming the key, unless filtered out", () => {
@@ -137,7 +137,7 @@ describe("parseSafetensors", () => {
       },
       new Uint8Array(20),
     );
-    const err = expectCheckpointError(() => parseSafetensors(bytes), "UNSUPPORTED_DTYPE", ["text_model.embeddings.position_ids", "I64"]);
+    const err = expectCheckpointError(() => parseSafetensors(bytes), "unsupported_dtype", ["text_model.embeddings.position_ids", "I64"]);
     expect(err.key).toBe("text_model.embeddings.position_ids");
     const parsed = parseSafetensors(bytes, { include: (k) => !k.endsWith("position_ids") });
     expect([...parsed.keys()]).toEqual(["w"]);
@@ -150,6 +150,6 @@ describe("parseSafetensors", () => {
   });
 
   it("refuses to serialise a tensor whose data does not fit its shape", () => {
-    expectCheckpointError(() => serializeSafetensors({ bad: { shape: [3], data: new Float32Array(2) } }), "SHAPE_MISMATCH", ['"bad"']);
+    expectCheckpointError(() => serializeSafetensors({ bad: { shape: [3], data: new Float32Array(2) } }), "shape_mismatch", ['"bad"']);
   });
 });
