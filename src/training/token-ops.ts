@@ -5,41 +5,91 @@
 
 export type Floats = Float32Array | Float64Array;
 
-/** z[p, e] = bias[e] + sum_w x[p, w] * weight[e, w]. */
+/**
+ * z[p, e] = bias[e] + sum_w x[p, w] * weight[e, w]. Blocked two rows by two outputs: each loaded value serves two
+ * products, which roughly halves the time of this loop, the trainer's largest cost with a ViT-B/L encoder.
+ */
 export function linearForward(x: Floats, weight: Floats, bias: Floats, rows: number, width: number, embedDim: number, z: Float64Array): void {
-  for (let p = 0; p < rows; p++) {
-    const xo = p * width;
-    const zo = p * embedDim;
-    for (let e = 0; e < embedDim; e++) {
-      const wo = e * width;
-      let s0 = 0;
-      let s1 = 0;
-      let s2 = 0;
-      let s3 = 0;
-      let w = 0;
-      for (; w + 3 < width; w += 4) {
-        s0 += x[xo + w]! * weight[wo + w]!;
-        s1 += x[xo + w + 1]! * weight[wo + w + 1]!;
-        s2 += x[xo + w + 2]! * weight[wo + w + 2]!;
-        s3 += x[xo + w + 3]! * weight[wo + w + 3]!;
+  for (let p = 0; p < rows; p += 2) {
+    const two = p + 1 < rows;
+    const x0 = p * width;
+    const x1 = two ? x0 + width : x0;
+    for (let e = 0; e < embedDim; e += 2) {
+      const pair = e + 1 < embedDim;
+      const w0 = e * width;
+      const w1 = pair ? w0 + width : w0;
+      let s00 = 0;
+      let s01 = 0;
+      let s10 = 0;
+      let s11 = 0;
+      for (let w = 0; w < width; w++) {
+        const a0 = x[x0 + w]!;
+        const a1 = x[x1 + w]!;
+        const b0 = weight[w0 + w]!;
+        const b1 = weight[w1 + w]!;
+        s00 += a0 * b0;
+        s01 += a0 * b1;
+        s10 += a1 * b0;
+        s11 += a1 * b1;
       }
-      for (; w < width; w++) s0 += x[xo + w]! * weight[wo + w]!;
-      z[zo + e] = bias[e]! + (s0 + s1) + (s2 + s3);
+      z[p * embedDim + e] = bias[e]! + s00;
+      if (pair) z[p * embedDim + e + 1] = bias[e + 1]! + s01;
+      if (two) {
+        z[(p + 1) * embedDim + e] = bias[e]! + s10;
+        if (pair) z[(p + 1) * embedDim + e + 1] = bias[e + 1]! + s11;
+      }
     }
   }
 }
 
-/** Accumulates dL/dweight += gz^T x and dL/dbias += column sums of gz (x is frozen: no gradient for it). */
+/**
+ * Accumulates dL/dweight += gz^T x and dL/dbias += column sums of gz (x is frozen: no gradient for it).
+ * gweight[e, w] is a dot product over rows; with both operands transposed to row-contiguous form it is computed
+ * two by two in registers instead of as rank-one updates through memory.
+ */
 export function linearBackward(x: Floats, gz: Float64Array, rows: number, width: number, embedDim: number, gWeight: Float64Array, gBias: Float64Array): void {
+  const gzT = new Float64Array(embedDim * rows);
   for (let p = 0; p < rows; p++) {
-    const xo = p * width;
     const go = p * embedDim;
     for (let e = 0; e < embedDim; e++) {
       const g = gz[go + e]!;
-      if (g === 0) continue;
+      gzT[e * rows + p] = g;
       gBias[e] += g;
-      const wo = e * width;
-      for (let w = 0; w < width; w++) gWeight[wo + w] += g * x[xo + w]!;
+    }
+  }
+  const xT = new Float64Array(width * rows);
+  for (let p = 0; p < rows; p++) {
+    const xo = p * width;
+    for (let w = 0; w < width; w++) xT[w * rows + p] = x[xo + w]!;
+  }
+  for (let e = 0; e < embedDim; e += 2) {
+    const pair = e + 1 < embedDim;
+    const g0 = e * rows;
+    const g1 = pair ? g0 + rows : g0;
+    for (let w = 0; w < width; w += 2) {
+      const two = w + 1 < width;
+      const v0 = w * rows;
+      const v1 = two ? v0 + rows : v0;
+      let s00 = 0;
+      let s01 = 0;
+      let s10 = 0;
+      let s11 = 0;
+      for (let p = 0; p < rows; p++) {
+        const a0 = gzT[g0 + p]!;
+        const a1 = gzT[g1 + p]!;
+        const b0 = xT[v0 + p]!;
+        const b1 = xT[v1 + p]!;
+        s00 += a0 * b0;
+        s01 += a0 * b1;
+        s10 += a1 * b0;
+        s11 += a1 * b1;
+      }
+      gWeight[e * width + w] += s00;
+      if (two) gWeight[e * width + w + 1] += s01;
+      if (pair) {
+        gWeight[(e + 1) * width + w] += s10;
+        if (two) gWeight[(e + 1) * width + w + 1] += s11;
+      }
     }
   }
 }

@@ -35,6 +35,37 @@ describe("linear", () => {
     expect(maxGradError(f, b, gb)).toBeLessThan(1e-8);
   });
 
+  it("matches plain loops on odd sizes (the 2x2 blocking's edges)", () => {
+    for (const [r, wd, d] of [[5, 7, 3], [1, 1, 1], [2, 3, 1], [3, 2, 5]] as const) {
+      const x = randomArray(r * wd, 5);
+      const w = randomArray(d * wd, 6);
+      const b = randomArray(d, 7);
+      const gz = randomArray(r * d, 8);
+      const z = new Float64Array(r * d);
+      linearForward(x, w, b, r, wd, d, z);
+      const gw = new Float64Array(d * wd);
+      const gb = new Float64Array(d);
+      linearBackward(x, gz, r, wd, d, gw, gb);
+      for (let p = 0; p < r; p++) {
+        for (let e = 0; e < d; e++) {
+          let s = b[e]!;
+          for (let k = 0; k < wd; k++) s += x[p * wd + k]! * w[e * wd + k]!;
+          expect(z[p * d + e]).toBeCloseTo(s, 12);
+        }
+      }
+      for (let e = 0; e < d; e++) {
+        let sb = 0;
+        for (let p = 0; p < r; p++) sb += gz[p * d + e]!;
+        expect(gb[e]).toBeCloseTo(sb, 12);
+        for (let k = 0; k < wd; k++) {
+          let s = 0;
+          for (let p = 0; p < r; p++) s += gz[p * d + e]! * x[p * wd + k]!;
+          expect(gw[e * wd + k]).toBeCloseTo(s, 12);
+        }
+      }
+    }
+  });
+
   it("accumulates into the gradient buffers", () => {
     const gw = new Float64Array(2).fill(1);
     const gb = new Float64Array(1).fill(1);
