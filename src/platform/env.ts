@@ -27,6 +27,8 @@ export interface Env {
   JOBS_DEAD_LETTER_QUEUE: string;
   /** "true" in local development and tests only: webhooks may be http and target private or loopback hosts. */
   ALLOW_PRIVATE_WEBHOOKS?: string;
+  /** DNS-over-HTTPS JSON endpoint that webhook hosts are resolved with (default https://cloudflare-dns.com/dns-query). */
+  WEBHOOK_DNS_RESOLVER?: string;
   /** First retry delay of a job in seconds, doubled per attempt (default 30; src/usecases/jobs/backoff.ts). */
   WEBHOOK_BACKOFF_BASE_SECONDS?: string;
 }

@@ -1,4 +1,4 @@
-// Which webhook URLs a job may name: https to a public host; checked when the job is submitted.
+// Which webhook URLs a job may name, from the URL alone: https, no credentials, no private literal IP or internal name.
 import { isReservedIpv4, isReservedIpv6, parseIpv4, parseIpv6 } from "./ip-ranges";
 
 export interface WebhookUrlPolicy {
@@ -14,13 +14,11 @@ export const MAX_WEBHOOK_URL_LENGTH = 2048;
 const INTERNAL_SUFFIXES = [".localhost", ".local", ".internal", ".intranet", ".lan", ".home.arpa", ".localdomain", ".corp"];
 
 /**
- * Validates a webhook URL without DNS: Workers have no resolver API, so only what the URL itself says is checked —
- * the scheme, credentials, literal IPv4/IPv6 hosts against the special-purpose ranges (WHATWG parsing has already
- * normalised `0x7f.1`, `2130706433` and the like to dotted quads), and names that are obviously internal.
- * A public DNS name that resolves to a private address is NOT caught here. In production that is harmless for us:
- * the POST leaves from Cloudflare's edge, which has no route into a private network (this worker has no VPC or
- * Tunnel binding), and deliveries do not follow redirects. Under local workerd (wrangler dev) the fetch goes out from
- * the developer's machine, where such a name would reach it: this check is not a defence there.
+ * Validates what the URL itself says — the scheme, credentials, literal IPv4/IPv6 hosts against the special-purpose
+ * ranges (WHATWG parsing has already normalised `0x7f.1`, `2130706433` and the like to dotted quads), and names
+ * that are obviously internal. Named hosts are then resolved over DNS-over-HTTPS (resolve-host.ts) before a job is
+ * accepted. Deliveries do not follow redirects, and leave from Cloudflare's edge, which has no route into a private
+ * network (this worker has no VPC or Tunnel binding).
  */
 export function checkWebhookUrl(raw: string, policy: WebhookUrlPolicy): WebhookUrlCheck {
   if (raw.length > MAX_WEBHOOK_URL_LENGTH) return { ok: false, reason: `longer than ${MAX_WEBHOOK_URL_LENGTH} characters` };

@@ -35,6 +35,10 @@ describe("POST /v1/jobs validation", () => {
     ["https://localhost/hook", /local/],
     ["https://hooks.internal/x", /local/],
     ["https://webhooks/x", /fully qualified/],
+    ["https://rebind.example/hook", /resolves to a private.*10\.1\.2\.3/],
+    ["https://v6private.example/hook", /resolves to a private.*fd00::1/],
+    ["https://nowhere.example/hook", /does not resolve/],
+    ["https://noaddress.example/hook", /no A or AAAA record/],
     ["not a url", /absolute/],
   ])("refuses webhookUrl %s with 400 invalid_webhook_url, queueing nothing", async (webhookUrl, reason) => {
     const before = api.sent.length;

@@ -18,6 +18,7 @@ const received = new Map<string, ReceivedWebhook[]>();
  */
 export async function receiveWebhook(request: Request): Promise<Response> {
   const url = new URL(request.url);
+  if (url.hostname === "cloudflare-dns.com") return answerDns(url);
   const [, mode = "", key = ""] = url.pathname.split("/");
   const log = received.get(key) ?? [];
   received.set(key, log);
@@ -42,4 +43,21 @@ export async function receiveWebhook(request: Request): Promise<Response> {
 export function receiverControl(request: Request): Response {
   const key = /^\/log\/([\w-]+)$/.exec(new URL(request.url).pathname)?.[1];
   return key ? Response.json(received.get(key) ?? []) : new Response("no such route", { status: 404 });
+}
+
+/** A DNS-over-HTTPS JSON answer from a fixed test zone (the worker resolves webhook hosts before accepting a job). */
+const TEST_ZONE: Record<string, { A?: string[]; AAAA?: string[] }> = {
+  "receiver.example": { A: ["93.184.216.34"] },
+  "rebind.example": { A: ["93.184.216.34", "10.1.2.3"] },
+  "v6private.example": { AAAA: ["fd00::1"] },
+  "noaddress.example": {},
+};
+
+function answerDns(url: URL): Response {
+  const name = url.searchParams.get("name") ?? "";
+  const type = url.searchParams.get("type") === "AAAA" ? "AAAA" : "A";
+  const zone = TEST_ZONE[name];
+  if (!zone) return Response.json({ Status: 3 });
+  const code = type === "A" ? 1 : 28;
+  return Response.json({ Status: 0, Answer: (zone[type] ?? []).map((data) => ({ name, type: code, data })) });
 }

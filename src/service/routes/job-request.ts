@@ -6,6 +6,8 @@ import type { Limits } from "../../usecases/limits";
 import type { ReferenceSetStore } from "../../usecases/reference-set-store";
 import { REFERENCE_SET_ID } from "../../usecases/reference-sets";
 import type { ScoreInput } from "../../usecases/score-contract";
+import { parseIpv4 } from "../../webhooks/ip-ranges";
+import { DEFAULT_DOH_URL, resolvePublicHost } from "../../webhooks/resolve-host";
 import { checkWebhookUrl } from "../../webhooks/webhook-url";
 import { decodeBase64 } from "../base64";
 import { ApiError } from "../errors";
@@ -31,6 +33,15 @@ export function checkJobRequest(body: CreateJobRequest, limits: Limits, allowPri
   const input: ScoreInput = { object: body.object, image, map: body.map, regions: body.regions };
   if (body.referenceSet !== undefined) input.referenceSet = body.referenceSet;
   return { input, webhookUrl: url.url.href };
+}
+
+/** A named (not literal-IP) webhook host must resolve to public addresses only; skipped with ALLOW_PRIVATE_WEBHOOKS. */
+export async function checkWebhookHost(webhookUrl: string, env: Pick<Env, "ALLOW_PRIVATE_WEBHOOKS" | "WEBHOOK_DNS_RESOLVER">): Promise<void> {
+  if (allowPrivateWebhooks(env)) return;
+  const host = new URL(webhookUrl).hostname;
+  if (host.startsWith("[") || parseIpv4(host) !== undefined) return; // literal addresses: checked by checkWebhookUrl
+  const resolved = await resolvePublicHost(host, fetch, env.WEBHOOK_DNS_RESOLVER || DEFAULT_DOH_URL);
+  if (!resolved.ok) throw new ApiError(400, "invalid_webhook_url", `webhookUrl: ${resolved.reason}`, { field: "webhookUrl" });
 }
 
 /** The reference set must exist and be of the same object now; one deleted later fails the job (score.failed). */

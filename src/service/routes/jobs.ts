@@ -8,7 +8,7 @@ import { ApiError } from "../errors";
 import { defineRoute, type Route } from "../openapi/route";
 import { readBody, validate } from "../request";
 import { createJobRequest, jobAccepted, jobParams, jobSchema, type CreateJobRequest } from "../schemas/jobs";
-import { allowPrivateWebhooks, checkJobRequest, checkReferenceSet } from "./job-request";
+import { allowPrivateWebhooks, checkJobRequest, checkReferenceSet, checkWebhookHost } from "./job-request";
 
 const tags = ["jobs"];
 
@@ -31,6 +31,7 @@ const createJob = defineRoute(
     const tenant = c.get("tenant");
     const body = await readBody<CreateJobRequest, never>(c, { json: createJobRequest });
     const { input, webhookUrl } = checkJobRequest(body.data, limitsOf(c.env), allowPrivateWebhooks(c.env));
+    await checkWebhookHost(webhookUrl, c.env);
     await checkReferenceSet(referenceSetStorage(c.env).store, tenant, input);
     // The secret exists before the first delivery, so the tenant can fetch it while the job waits.
     await r2WebhookSecretStore(c.env.JOBS).getOrCreate(tenant);
