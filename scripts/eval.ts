@@ -104,7 +104,7 @@ async function runData(): Promise<number> {
     const t = r.timing;
     console.log(
       `${r.object}: ${r.images.length} images, setup ${t.setupSeconds.toFixed(2)} s, ${t.msPerImage.toFixed(1)} ms/image, ` +
-        `metrics ${t.metricSeconds.toFixed(2)} s over ${r.pixels.toLocaleString("en")} pixels (${(r.storeBytes / 2 ** 20).toFixed(1)} MiB)` +
+        `metrics ${t.metricSeconds.toFixed(2)} s over ${r.pixels.toLocaleString("en")} pixels (${(r.storeBytes / 2 ** 20).toFixed(1)} MiB, ${r.pixelMetricsExact ? "exact" : "histograms past 16M pixels"})` +
         `; per stage ${Object.entries(t.msPerImageByStage).filter(([, v]) => v > 0).map(([k, v]) => `${k} ${v.toFixed(1)}`).join(", ")} ms` +
         (r.calibration ? `; calibration ${r.calibration.method} centre ${r.calibration.center.toFixed(4)} spread ${r.calibration.spread.toFixed(4)}` : ""),
     );

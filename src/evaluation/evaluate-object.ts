@@ -66,6 +66,8 @@ export interface ObjectResult {
   images: ImageRecord[];
   pixels: number;
   storeBytes: number;
+  /** False when the pixel scores outgrew the exact budget and were kept as histograms (metrics approximate). */
+  pixelMetricsExact: boolean;
   timing: { setupSeconds: number; seconds: number; msPerImage: number; metricSeconds: number; msPerImageByStage: StageTimes };
 }
 
@@ -122,7 +124,10 @@ export async function evaluateObject(obj: ObjectFolder, o: EvalSettings): Promis
   const setupSeconds = seconds(started);
 
   const test = spreadSubset(obj.test, o.limit);
-  const store = new PixelScoreStore(size, size, test.length);
+  // The maps are bounded (a probability per zero-shot layer, 1 - cosine in [0, 2] per few-shot layer), so past its
+  // exact budget the store can keep histograms over that range: memory stays flat over any number of images.
+  const mapBound = m.layers.zeroShot.length + (o.mode === "few-shot" ? 2 * m.layers.fewShot.length : 0);
+  const store = new PixelScoreStore(size, size, test.length, { range: [0, mapBound] });
   const images: ImageRecord[] = [];
   const progress = new Progress(`${obj.name} ${o.mode}`, test.length);
   const stages: StageTimes = { image: 0, mask: 0, model: 0, store: 0, overlay: 0 };
@@ -194,6 +199,7 @@ export async function evaluateObject(obj: ObjectFolder, o: EvalSettings): Promis
     pixelRoc: pixel.roc,
     images,
     pixels: pixel.pixels,
+    pixelMetricsExact: store.exact,
     storeBytes,
     timing: {
       setupSeconds,

@@ -102,6 +102,11 @@ export function proCurve(d: ProData, o: ProOptions = {}): ProCurve {
  */
 export function auPro(d: ProData, o: ProOptions = {}): number {
   const { fpr, pro } = proCurve(d, o);
+  return areaUnderPro(fpr, pro, o);
+}
+
+/** The integration step of auPro over a PRO curve given as FPR and PRO per threshold. */
+export function areaUnderPro(fpr: ArrayLike<number>, pro: ArrayLike<number>, o: ProOptions = {}): number {
   const limit = o.expectFpr ?? 0.3;
   const xs: number[] = [];
   const ys: number[] = [];

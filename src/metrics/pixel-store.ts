@@ -1,5 +1,6 @@
 // Streams anomaly maps and masks into one compact float32 buffer for exact pixel AUROC / AP / F1-max / AUPRO.
 import { auPro, type ProOptions } from "./aupro";
+import { BinnedPixelScores } from "./binned-pixel-scores";
 import { rankingMetrics, type RankingMetrics } from "./classification";
 import { labelRegions } from "../engine/anomaly/label-regions";
 import { rocCurve, type CurvePoints } from "./roc-curve";
@@ -10,6 +11,13 @@ export interface PixelMetrics extends RankingMetrics {
   roc: CurvePoints;
   pixels: number;
   positives: number;
+}
+
+export interface PixelStoreOptions {
+  /** Pixels kept exactly (4 bytes each) before switching to histograms; default 16M (64 MB). */
+  exactPixels?: number;
+  /** The maps' possible range (APRIL-GAN maps are bounded): needed to switch to histograms; without it, no bound. */
+  range?: [number, number];
 }
 
 /**
@@ -29,23 +37,38 @@ export class PixelScoreStore {
   private max = -Infinity;
   private count = 0;
   private sealed = false;
+  private binned: BinnedPixelScores | undefined;
+  private readonly exactPixels: number;
 
-  /** `expectedImages` sizes the buffer up front (no growth when right). */
+  /**
+   * `expectedImages` sizes the buffer up front (no growth when right), within the exact budget. Past
+   * `exactPixels` pixels, with a `range`, the scores move into BinnedPixelScores: memory stops growing and the
+   * metrics become approximate (scores within 1/65536 of the range count as tied).
+   */
   constructor(
     readonly width: number,
     readonly height: number,
     expectedImages = 8,
+    private readonly options: PixelStoreOptions = {},
   ) {
-    this.buffer = new Float32Array(Math.max(1, expectedImages) * width * height);
+    this.exactPixels = options.exactPixels ?? 16 * 2 ** 20;
+    const plane = width * height;
+    const hint = Math.max(1, expectedImages) * plane;
+    this.buffer = new Float32Array(options.range ? Math.min(hint, Math.max(plane, this.exactPixels)) : hint);
+  }
+
+  /** Whether the metrics are exact (false once the store switched to histograms). */
+  get exact(): boolean {
+    return this.binned === undefined;
   }
 
   get images(): number {
     return this.count;
   }
 
-  /** Bytes held by the score buffer. */
+  /** Bytes held by the scores (buffer or histograms). */
   get bytes(): number {
-    return this.buffer.byteLength;
+    return this.binned ? this.binned.bytes() : this.buffer.byteLength;
   }
 
   /** Adds one [height, width] map and its 0/1 mask (null = a normal image, all zero). Throws on NaN. */
@@ -53,6 +76,8 @@ export class PixelScoreStore {
     if (this.sealed) throw new Error("PixelScoreStore: metrics() was already computed");
     const plane = this.width * this.height;
     if (map.length !== plane || (mask && mask.length !== plane)) throw new RangeError(`map and mask must be ${this.width}x${this.height}`);
+    if (!this.binned && this.options.range && this.negatives + this.positives + plane > this.exactPixels) this.switchToBins(this.options.range);
+    if (this.binned) return this.addBinned(map, mask, this.binned);
     this.reserve(plane);
     const buf = this.buffer;
     let lo = this.min;
@@ -81,6 +106,41 @@ export class PixelScoreStore {
     this.count++;
   }
 
+  private addBinned(map: Float32Array, mask: Uint8Array | null, binned: BinnedPixelScores): void {
+    for (let i = 0; i < map.length; i++) {
+      const v = map[i]!;
+      if (v !== v) throw new RangeError("anomaly map contains NaN");
+      if (v < this.min) this.min = v;
+      if (v > this.max) this.max = v;
+      if (!mask || mask[i] === 0) binned.addNegative(v);
+    }
+    if (mask) {
+      const regions = labelRegions(mask, this.width, this.height);
+      let next = 0;
+      for (const area of regions.areas) {
+        const scores = new Float32Array(area);
+        for (let k = 0; k < area; k++) scores[k] = map[regions.pixels[next++]!]!;
+        binned.addRegion(scores);
+      }
+    }
+    this.count++;
+  }
+
+  /** Moves every score kept so far into histograms and frees the buffer. */
+  private switchToBins([lo, hi]: [number, number]): void {
+    const binned = new BinnedPixelScores(lo, hi);
+    for (let i = 0; i < this.negatives; i++) binned.addNegative(this.buffer[i]!);
+    let top = this.buffer.length;
+    for (const area of this.areas) {
+      binned.addRegion(this.buffer.subarray(top - area, top));
+      top -= area;
+    }
+    this.binned = binned;
+    this.buffer = new Float32Array(0);
+    this.negatives = 0;
+    this.positives = 0;
+  }
+
   private reserve(extra: number): void {
     const used = this.negatives + this.positives;
     if (used + extra <= this.buffer.length) return;
@@ -93,6 +153,12 @@ export class PixelScoreStore {
   /** Pixel AUROC, AP, F1-max, AUPRO and a thinned ROC curve; seals the store (its buffer is sorted in place). */
   metrics(options: ProOptions = {}): PixelMetrics {
     if (this.sealed) throw new Error("PixelScoreStore: metrics() can be computed once");
+    if (this.binned) {
+      this.sealed = true;
+      const r = this.binned.ranking();
+      const aupro = this.binned.aupro(this.min, this.max, options);
+      return { auroc: r.auroc, ap: r.ap, f1Max: r.f1Max, aupro, roc: r.roc, pixels: r.positives + r.negatives, positives: r.positives };
+    }
     const negatives = this.buffer.subarray(0, this.negatives);
     const positives = this.buffer.subarray(this.buffer.length - this.positives);
     // AUPRO first: it needs the positives still grouped by region (upwards: regions in reverse add order).
