@@ -1,4 +1,5 @@
 // safetensors read/write: parse a file's bytes into float32 tensors (F32/F16/BF16/F64) and serialise tensors back.
+import { concatBytes } from "../concat-bytes";
 import { CheckpointError } from "./checkpoint-error";
 import { decodeBF16, decodeF16, encodeF16 } from "./float16";
 import { fmtShape, numel } from "./tensor-map";
@@ -190,12 +191,5 @@ export function serializeSafetensors(
   dtype: "F32" | "F16" = "F32",
   metadata?: Record<string, string>,
 ): Uint8Array {
-  const chunks = serializeSafetensorsChunks(tensors, dtype, metadata);
-  const out = new Uint8Array(chunks.reduce((n, c) => n + c.byteLength, 0));
-  let off = 0;
-  for (const c of chunks) {
-    out.set(c, off);
-    off += c.byteLength;
-  }
-  return out;
+  return concatBytes(serializeSafetensorsChunks(tensors, dtype, metadata));
 }

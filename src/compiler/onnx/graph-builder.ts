@@ -1,4 +1,5 @@
 // Builds an ONNX ModelProto (field numbers from onnx.proto3) from nodes, initializers and typed inputs/outputs.
+import { concatBytes } from "../concat-bytes";
 import { ProtoMessage } from "./protobuf-writer";
 
 export const DataType = { FLOAT: 1, UINT8: 2, INT8: 3, INT32: 6, INT64: 7, FLOAT16: 10 } as const;
@@ -135,13 +136,7 @@ export class GraphBuilder {
 
   /** The external data file's contents (empty without `externalData`). */
   buildExternalData(): Uint8Array {
-    const out = new Uint8Array(this.externalLength);
-    let offset = 0;
-    for (const c of this.external) {
-      out.set(c, offset);
-      offset += c.length;
-    }
-    return out;
+    return concatBytes(this.external);
   }
 
   private pushExternal(chunk: Uint8Array): void {

@@ -1,4 +1,5 @@
 // Minimal protobuf encoder: messages are lists of byte chunks, so large tensors are never copied until the final join.
+import { concatBytes } from "../concat-bytes";
 
 export class ProtoMessage {
   readonly chunks: Uint8Array[] = [];
@@ -59,13 +60,7 @@ export class ProtoMessage {
   }
 
   toBytes(): Uint8Array {
-    const out = new Uint8Array(this.length);
-    let offset = 0;
-    for (const c of this.chunks) {
-      out.set(c, offset);
-      offset += c.length;
-    }
-    return out;
+    return concatBytes(this.chunks);
   }
 }
 
