@@ -88,7 +88,7 @@ const modelPath = join(outDir, "open_clip_model.safetensors");
 console.error(`model-random: writing ${modelPath} (${dtype})...`);
 const modelBytes = await writeChunks(modelPath, serializeSafetensorsChunks(tensors, dtype, { format: "pt", arch: archName, seed: String(seed) }));
 const configPath = join(outDir, "open_clip_config.json");
-await writeFile(configPath, JSON.stringify(config, null, 1) + "\n");
+await writeFile(configPath, `${JSON.stringify(config, null, 1)}\n`);
 const written = [`open_clip_model.safetensors (${mb(modelBytes)})`, "open_clip_config.json"];
 if (layers.length > 0) {
   const adapters = randomAdapters({ count: layers.length, width: arch.vision.width, embedDim: arch.embedDim, seed });

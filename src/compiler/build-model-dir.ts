@@ -70,7 +70,7 @@ export async function writeBundleDir(bundle: CompiledBundle, out: string): Promi
   await rm(tmp, { recursive: true, force: true });
   await mkdir(tmp, { recursive: true });
   for (const [name, bytes] of Object.entries(bundle.files)) await writeFile(join(tmp, name), bytes);
-  await writeFile(join(tmp, "manifest.json"), JSON.stringify(bundle.manifest, null, 2) + "\n");
+  await writeFile(join(tmp, "manifest.json"), `${JSON.stringify(bundle.manifest, null, 2)}\n`);
   await rm(out, { recursive: true, force: true });
   await rename(tmp, out);
 }

@@ -54,7 +54,7 @@ export function goldenMetrics(golden: GoldenCase, kind: string, cases: readonly 
     for (let k = 0; k < map.length; k++) if (map[k]! > max) max = map[k]!;
     imageScores[i] = max;
     // test.py's gt_sp is the dataset's anomaly flag; for the oracle's pooled cases it is "has a non-empty mask".
-    imageLabels[i] = mask && mask.some((v) => v !== 0) ? 1 : 0;
+    imageLabels[i] = mask?.some((v) => v !== 0) ? 1 : 0;
   });
   return metricSet(rankingMetricsOf(imageLabels, imageScores), store.metrics(pro));
 }

@@ -71,7 +71,7 @@ export async function runTrainCommand(o: TrainCommandOptions): Promise<TrainSumm
     const encode = async (image: DecodedImage, item: DatasetImage, mask: Uint8Array | null) => {
       const tokens = await clip.patchTokens(clip.pixels(image));
       cache.add({ tokens, text: await clip.textFeatures(item.object), mask });
-      if (mask !== null && mask.some((v) => v !== 0)) abnormal++;
+      if (mask?.some((v) => v !== 0)) abnormal++;
     };
     progress(`encoding ${images.length * perImage} samples from ${images.length} images (${objects.map((ob) => ob.name).join(", ")})` +
       `${cache.onDisk ? ", features cached in a temporary file" : ""}`);

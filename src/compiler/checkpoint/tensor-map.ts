@@ -8,7 +8,7 @@ export type TensorSource = ReadonlyMap<string, Tensor> | Readonly<Record<string,
 export function lookup(tensors: TensorSource, key: string): Tensor | undefined {
   if (tensors instanceof Map) return tensors.get(key);
   const rec = tensors as Readonly<Record<string, Tensor>>;
-  return Object.prototype.hasOwnProperty.call(rec, key) ? rec[key] : undefined;
+  return  Object.hasOwn(rec, key) ? rec[key] : undefined;
 }
 
 export function keysOf(tensors: TensorSource): string[] {

@@ -80,7 +80,7 @@ export function precomputeCoeffs(inSize: number, outSize: number, filter: PilFil
 /** clip8(ss): the lookup table covers ss >> 22 in [-640, 639] and saturates to 0..255. */
 function clip8(ss: number): number {
   const v = Math.floor(ss / ONE);
-  return v < 0 ? 0 : v > 255 ? 255 : v;
+  return v < 0 ? 0 : Math.min(v , 255);
 }
 
 function horizontal(src: Uint8Array, w: number, channels: number, rowFirst: number, rows: number, outW: number, c: ResampleCoeffs): Uint8Array {

@@ -23,7 +23,7 @@ describe("adapters", () => {
 
   it("names a missing adapter when a count is asked for", () => {
     expectCheckpointError(() => parseAdapters(tensors, { count: 4, width: 32, embedDim: 24 }), "missing_tensor", ["fc.3.weight"]);
-    const { ["fc.1.bias"]: _gone, ...rest } = tensors;
+    const { "fc.1.bias": _gone, ...rest } = tensors;
     expectCheckpointError(() => parseAdapters(rest, { width: 32, embedDim: 24 }), "missing_tensor", ["fc.1.bias", "[24]"]);
   });
 

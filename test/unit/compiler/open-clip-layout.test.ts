@@ -32,7 +32,7 @@ describe("open_clip layout", () => {
     expect(tensors["visual.positional_embedding"]!.shape).toEqual([17, 32]);
     expect(tensors["visual.proj"]!.data).toBe(ckpt.vision.proj.data);
     expect(tensors["transformer.resblocks.2.mlp.c_proj.weight"]!.shape).toEqual([16, 64]);
-    expect(tensors["text_projection"]!.shape).toEqual([16, 24]);
+    expect(tensors.text_projection!.shape).toEqual([16, 24]);
     expect(Object.keys(tensors)).toHaveLength(5 + 12 * 2 + 3 + 2 + 12 * 3 + 3);
     expect(parameterCount(archOf(ckpt))).toBe(Object.values(tensors).reduce((n, t) => n + t.data.length, 0));
   });
@@ -65,7 +65,7 @@ describe("open_clip layout", () => {
   it("reads custom-text checkpoints whose text tower sits under text.", () => {
     const { tensors, config } = toOpenClipTensors(ckpt);
     const moved = Object.fromEntries(Object.entries(tensors).map(([k, t]) => [k.startsWith("visual.") ? k : `text.${k}`, t]));
-    expectSameCheckpoint(fromOpenClipTensors(config, { ...moved, "text.logit_scale": tensors["text_projection"]! }), ckpt);
+    expectSameCheckpoint(fromOpenClipTensors(config, { ...moved, "text.logit_scale": tensors.text_projection! }), ckpt);
   });
 
   it("ignores logit_scale and position_ids", () => {

@@ -53,7 +53,7 @@ describe("checkWebhookUrl (production policy)", () => {
     ["https://[ff02::1]/", /IPv6/],
     ["https://[2001:db8::1]/", /IPv6/],
     ["https://[2002:7f00:1::]/", /IPv6/],
-    ["https://a.example/" + "x".repeat(2100), /longer/],
+    [`https://a.example/${"x".repeat(2100)}`, /longer/],
   ])("refuses %s", (url, reason) => {
     const check = checkWebhookUrl(url, strict);
     expect(check.ok).toBe(false);

@@ -140,5 +140,5 @@ export function idctIslow(coeffs: Int16Array, at: number, quant: Uint16Array, ou
 }
 
 function clamp(v: number): number {
-  return v < 0 ? 0 : v > 255 ? 255 : v;
+  return v < 0 ? 0 : Math.min(v , 255);
 }
