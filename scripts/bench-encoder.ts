@@ -21,7 +21,12 @@ if (models.length === 0) {
 const runs = Number(values.runs);
 
 if (values.child) {
-  const r = await runEncoderBenchmark({ bundleDir: models[0]!, runtime: values.runtime?.[0] === "node" ? "node" : "wasm", runs, ortDefaults: values["ort-defaults"] });
+  const r = await runEncoderBenchmark({
+    bundleDir: models[0]!,
+    runtime: values.runtime?.[0] === "node" ? "node" : "wasm",
+    runs,
+    ortDefaults: values["ort-defaults"],
+  });
   console.log(JSON.stringify(r));
 } else {
   const runtimes = values.runtime ?? ["wasm", "node"];
@@ -38,7 +43,9 @@ if (values.child) {
   console.log("| model | runtime | quant | model MB | load ms | p50 ms | p95 ms | peak RSS MB | wasm memory MB |");
   console.log("|---|---|---|---|---|---|---|---|---|");
   for (const r of results) {
-    console.log(`| ${r.model} | ${r.runtime} | ${r.quantization} | ${r.modelMb} | ${r.loadMs} | ${r.p50Ms} | ${r.p95Ms} | ${r.peakRssMb} | ${r.wasmMemoryMb ?? "-"} |`);
+    console.log(
+      `| ${r.model} | ${r.runtime} | ${r.quantization} | ${r.modelMb} | ${r.loadMs} | ${r.p50Ms} | ${r.p95Ms} | ${r.peakRssMb} | ${r.wasmMemoryMb ?? "-"} |`,
+    );
   }
   if (values.json) console.log(JSON.stringify({ results }));
 }

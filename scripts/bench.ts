@@ -28,7 +28,11 @@ if (!(runs > 0)) {
 
 function runChild<T>(kind: string, model: string): T {
   const args = ["--import", "tsx", "scripts/bench.ts", "--child", kind, "--model", model, "--runs", String(runs)];
-  const out = execFileSync(process.execPath, args, { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"], env: { ...process.env, ONNXRUNTIME_NODE_INSTALL_CUDA: "skip" } });
+  const out = execFileSync(process.execPath, args, {
+    encoding: "utf8",
+    stdio: ["ignore", "pipe", "inherit"],
+    env: { ...process.env, ONNXRUNTIME_NODE_INSTALL_CUDA: "skip" },
+  });
   return JSON.parse(out.trim().split("\n").pop()!) as T;
 }
 
@@ -59,7 +63,20 @@ if (values.arch) {
   npmScript("scripts/model-random.ts", ["--arch", values.arch, "--out", join(dir, "src"), "--with-adapter", "--layers", "3,6,9,12"]);
   const vocab = join(process.cwd(), "../shared/clip/bpe_simple_vocab_16e6.txt.gz");
   for (const quant of ["fp32", "int8"]) {
-    const build = ["--from", join(dir, "src"), "--out", join(dir, quant), "--vocab", vocab, "--adapter", join(dir, "src", "adapter.safetensors"), "--layers", "3,6,9,12", "--quant", quant];
+    const build = [
+      "--from",
+      join(dir, "src"),
+      "--out",
+      join(dir, quant),
+      "--vocab",
+      vocab,
+      "--adapter",
+      join(dir, "src", "adapter.safetensors"),
+      "--layers",
+      "3,6,9,12",
+      "--quant",
+      quant,
+    ];
     if (values["image-size"]) build.push("--image-size", values["image-size"]);
     npmScript("scripts/model-build.ts", build);
   }
@@ -97,10 +114,14 @@ for (const model of models) {
   console.log("| mode | decode | preprocess | encoder | scoring | few-shot head | map | total p50 | total p95 |");
   console.log("|---|---|---|---|---|---|---|---|---|");
   const row = (name: string, t: PipelineRunResult["zeroShot"]) =>
-    console.log(`| ${name} | ${t.decode!.p50} | ${t.preprocess!.p50} | ${t.encoder!.p50} | ${t.scoring!.p50} | ${t.few_shot_head?.p50 ?? "-"} | ${t.map!.p50} | ${t.total!.p50} | ${t.total!.p95} |`);
+    console.log(
+      `| ${name} | ${t.decode!.p50} | ${t.preprocess!.p50} | ${t.encoder!.p50} | ${t.scoring!.p50} | ${t.few_shot_head?.p50 ?? "-"} | ${t.map!.p50} | ${t.total!.p50} | ${t.total!.p95} |`,
+    );
   row("zero-shot", pipeline.zeroShot);
   for (const [k, t] of Object.entries(pipeline.fewShot)) row(`few-shot ${k}`, t);
-  console.log(`encoder alone: onnxruntime-web ${wasm.p50Ms} ms (p95 ${wasm.p95Ms}), wasm heap ${wasm.wasmMemoryMb} MB, RSS ${wasm.peakRssMb} MB; onnxruntime-node ${node.p50Ms} ms (p95 ${node.p95Ms}), RSS ${node.peakRssMb} MB; model ${wasm.modelMb} MB`);
+  console.log(
+    `encoder alone: onnxruntime-web ${wasm.p50Ms} ms (p95 ${wasm.p95Ms}), wasm heap ${wasm.wasmMemoryMb} MB, RSS ${wasm.peakRssMb} MB; onnxruntime-node ${node.p50Ms} ms (p95 ${node.p95Ms}), RSS ${node.peakRssMb} MB; model ${wasm.modelMb} MB`,
+  );
 }
 report.encoder_ms = encoderMs;
 const endToEnd: Record<string, unknown> = best ? { zero_shot: best.zs, few_shot_k4: best.fs4, configuration: best.model } : {};

@@ -52,7 +52,12 @@ function integer(name: string, text: string | undefined, min: number): number | 
 function oracleCases(dir: string): string[] {
   const isCase = (d: string) => existsSync(join(d, "golden", "manifest.json")) && existsSync(join(d, "training", "manifest.json"));
   if (isCase(dir)) return [dir];
-  const found = existsSync(dir) ? readdirSync(dir).map((d) => join(dir, d)).filter(isCase).sort() : [];
+  const found = existsSync(dir)
+    ? readdirSync(dir)
+        .map((d) => join(dir, d))
+        .filter(isCase)
+        .sort()
+    : [];
   if (!found.length) fail(`${dir} is not an oracle case (golden/ and training/manifest.json) nor a folder of cases`, 1);
   return found;
 }
@@ -105,7 +110,10 @@ async function runData(): Promise<number> {
     console.log(
       `${r.object}: ${r.images.length} images, setup ${t.setupSeconds.toFixed(2)} s, ${t.msPerImage.toFixed(1)} ms/image, ` +
         `metrics ${t.metricSeconds.toFixed(2)} s over ${r.pixels.toLocaleString("en")} pixels (${(r.storeBytes / 2 ** 20).toFixed(1)} MiB, ${r.pixelMetricsExact ? "exact" : "histograms past 16M pixels"})` +
-        `; per stage ${Object.entries(t.msPerImageByStage).filter(([, v]) => v > 0).map(([k, v]) => `${k} ${v.toFixed(1)}`).join(", ")} ms` +
+        `; per stage ${Object.entries(t.msPerImageByStage)
+          .filter(([, v]) => v > 0)
+          .map(([k, v]) => `${k} ${v.toFixed(1)}`)
+          .join(", ")} ms` +
         (r.calibration ? `; calibration ${r.calibration.method} centre ${r.calibration.center.toFixed(4)} spread ${r.calibration.spread.toFixed(4)}` : ""),
     );
   }

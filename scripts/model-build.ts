@@ -39,7 +39,8 @@ if (!values.from || !values.out) fail("--from and --out are required");
 if (!values.vocab) fail("--vocab is required (the BPE merges file the text tower was trained with, e.g. bpe_simple_vocab_16e6.txt.gz)");
 if (values.layout && values.layout !== "open_clip" && values.layout !== "hf") fail(`--layout must be open_clip or hf, got ${values.layout}`);
 const quant = values.quant!;
-if (!["fp32", "int8", "int8-dynamic", "int8-weight", "int8-block", "int4-block"].includes(quant)) fail(`--quant must be fp32, int8, int8-dynamic or int8-weight, got ${quant}`);
+if (!["fp32", "int8", "int8-dynamic", "int8-weight", "int8-block", "int4-block"].includes(quant))
+  fail(`--quant must be fp32, int8, int8-dynamic or int8-weight, got ${quant}`);
 const imageSize = values["image-size"] ? Number(values["image-size"]) : undefined;
 if (imageSize !== undefined && !(Number.isInteger(imageSize) && imageSize > 0)) fail(`--image-size must be a positive integer`);
 

@@ -44,7 +44,9 @@ const rows = Object.entries(report.arrays);
 const width = Math.max(...rows.map(([n]) => n.length));
 console.log(`${"array".padEnd(width)}  ${"maxAbs".padStart(10)}  ${"rel".padStart(10)}  ${"pearson".padStart(10)}  ok    tolerance`);
 for (const [name, a] of rows) {
-  console.log(`${name.padEnd(width)}  ${fmt(a.maxAbs).padStart(10)}  ${fmt(a.rel).padStart(10)}  ${fmt(a.pearson).padStart(10)}  ${a.ok ? "ok  " : "FAIL"}  ${a.tolerance}${a.note ? ` (${a.note})` : ""}`);
+  console.log(
+    `${name.padEnd(width)}  ${fmt(a.maxAbs).padStart(10)}  ${fmt(a.rel).padStart(10)}  ${fmt(a.pearson).padStart(10)}  ${a.ok ? "ok  " : "FAIL"}  ${a.tolerance}${a.note ? ` (${a.note})` : ""}`,
+  );
 }
 const failed = rows.filter(([, a]) => !a.ok).map(([n]) => n);
 console.log(

@@ -38,7 +38,9 @@ function persistTo(args: string[]): string | undefined {
  */
 function seedLocalR2(persist: string | undefined): void {
   const target = persist ? ["--persist", join(resolve(persist), "v3")] : [];
-  const seeded = spawnSync(process.execPath, ["--import", "tsx", "scripts/seed-local-model.ts", "--bundle", bundle, ...target], { stdio: ["ignore", "ignore", "inherit"] });
+  const seeded = spawnSync(process.execPath, ["--import", "tsx", "scripts/seed-local-model.ts", "--bundle", bundle, ...target], {
+    stdio: ["ignore", "ignore", "inherit"],
+  });
   if (seeded.status !== 0) throw new Error("seeding the local R2 bucket failed (scripts/seed-local-model.ts)");
   console.log(`seeded ${bundle} into local R2 (${persist ?? ".wrangler/state"})`);
 }
@@ -52,7 +54,10 @@ function devApiKey(): { key: string; where: string; cliVars: string[] } {
   }
   const text = existsSync(devVars) ? readFileSync(devVars, "utf8") : "";
   const line = /^API_KEYS\s*=\s*"?([^"\n]*)"?\s*$/m.exec(text)?.[1];
-  const entry = line?.split(",").map((e) => e.trim()).find((e) => e.startsWith(`${DEV_TENANT}:`) && !e.includes(":sha256:"));
+  const entry = line
+    ?.split(",")
+    .map((e) => e.trim())
+    .find((e) => e.startsWith(`${DEV_TENANT}:`) && !e.includes(":sha256:"));
   if (entry) return { key: entry.slice(DEV_TENANT.length + 1), where: devVars, cliVars: [] };
   if (line !== undefined) throw new Error(`${devVars} sets API_KEYS without a plain "${DEV_TENANT}:<key>" entry; add one or set API_KEY`);
   const key = `ea_dev_${randomBytes(24).toString("hex")}`;

@@ -100,8 +100,10 @@ try {
     onProgress: log,
     onEpoch: (r) => log(`epoch ${r.epoch}/${r.epochs}: loss ${r.loss.toFixed(4)} (${r.batches} batches, ${r.seconds.toFixed(2)} s)`),
   });
-  log(`wrote ${summary.out} (${summary.bytes} bytes); build a model with: npm run model:build -- --from ${values["model-from"]} ` +
-    `--adapter ${summary.out} --layers ${summary.layers.join(",")} --image-size ${summary.imageSize} --vocab ... --out models/NAME`);
+  log(
+    `wrote ${summary.out} (${summary.bytes} bytes); build a model with: npm run model:build -- --from ${values["model-from"]} ` +
+      `--adapter ${summary.out} --layers ${summary.layers.join(",")} --image-size ${summary.imageSize} --vocab ... --out models/NAME`,
+  );
   if (values.json) console.log(JSON.stringify({ ...summary, epochs: summary.epochs }));
 } catch (e) {
   const err = e as Error & { code?: string };

@@ -15,7 +15,10 @@ const SHARED_BOTTLE = resolve(process.cwd(), "../shared/data/mvtec/bottle");
 export function loadBenchInputs(shotCount: number): BenchInputs {
   const query = join(SHARED_BOTTLE, "test/broken_large/000.png");
   if (existsSync(query)) {
-    const shots = Array.from({ length: shotCount }, (_, i) => new Uint8Array(readFileSync(join(SHARED_BOTTLE, `train/good/${String(i).padStart(3, "0")}.png`))));
+    const shots = Array.from(
+      { length: shotCount },
+      (_, i) => new Uint8Array(readFileSync(join(SHARED_BOTTLE, `train/good/${String(i).padStart(3, "0")}.png`))),
+    );
     return { image: new Uint8Array(readFileSync(query)), shots, object: "bottle", source: "MVTec AD bottle (900x900 PNG) from ../shared" };
   }
   return {

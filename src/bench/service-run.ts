@@ -174,7 +174,9 @@ export function serviceTable(bundle: string, r: ServiceRunResult): string {
   return [
     `\n## ${bundle} in local workerd (the real service; ${r.model.name}, ${r.model.quantization}, ${r.model.imageSize} px; ${r.runs} warm runs per mode)`,
     `cold start: ${r.cold_start_ms} ms = npm start -> /v1/health 200 ${r.health_ms} ms (of which until seeded ${r.seeded_ms ?? "?"} ms) + first /v1/score ${r.first_score_ms} ms`,
-    `first score server timings: ${Object.entries(r.first_score_timings).map(([s, v]) => `${s} ${v}`).join(", ")}`,
+    `first score server timings: ${Object.entries(r.first_score_timings)
+      .map(([s, v]) => `${s} ${v}`)
+      .join(", ")}`,
     `reference set (k=${r.reference_set_shots}) POST /v1/reference-sets: ${r.reference_set_create_ms} ms; first few-shot score ${r.first_few_shot_ms} ms`,
     "| mode | client p50 | client p95 | server timings p50 (ms) |",
     "|---|---|---|---|",

@@ -47,9 +47,7 @@ export async function compileCheckpointDir(o: BuildModelOptions): Promise<Compil
   const vocabulary = new Uint8Array(await readFile(o.vocab));
   checkVocabulary(vocabulary, ckpt, o.vocab);
   const layers = o.layers ?? defaultLayers(ckpt.vision.layers);
-  const adapters = o.adapter
-    ? await readAdapterFile(o.adapter, { count: layers.length, width: ckpt.vision.width, embedDim: ckpt.embedDim })
-    : undefined;
+  const adapters = o.adapter ? await readAdapterFile(o.adapter, { count: layers.length, width: ckpt.vision.width, embedDim: ckpt.embedDim }) : undefined;
   const compiled = await compileBundle(ckpt, {
     name: basename(o.out),
     imageSize: o.imageSize,

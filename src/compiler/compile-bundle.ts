@@ -5,14 +5,7 @@ import { buildFewShotHeadGraph } from "./onnx/few-shot-head-graph";
 import { buildImageTowerGraph } from "./onnx/image-tower-graph";
 import type { QuantScheme } from "./onnx/linear";
 import { buildTextTowerGraph } from "./onnx/text-tower-graph";
-import {
-  BUNDLE_FORMAT,
-  BUNDLE_VERSION,
-  modelHashOf,
-  sha256Hex,
-  type BundleFileRole,
-  type BundleManifest,
-} from "../engine/runtime/bundle-manifest";
+import { BUNDLE_FORMAT, BUNDLE_VERSION, modelHashOf, sha256Hex, type BundleFileRole, type BundleManifest } from "../engine/runtime/bundle-manifest";
 
 /** File names inside a bundle folder (the graphs refer to their weight files by these names). */
 export const BUNDLE_PATHS: Record<BundleFileRole, string> = {
@@ -49,7 +42,10 @@ export interface CompiledBundle {
 }
 
 export class CompileError extends Error {
-  constructor(readonly code: string, message: string) {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
     super(message);
     this.name = "CompileError";
   }
@@ -83,8 +79,7 @@ export async function compileBundle(ckpt: ClipCheckpoint, o: CompileOptions): Pr
   const quant: QuantScheme = o.quant === "int8" ? DEFAULT_INT8_SCHEME : (o.quant ?? "fp32");
   const grid = imageSize / v.patchSize;
   const checkpointGrid = v.imageSize / v.patchSize;
-  const positionalEmbedding =
-    grid === checkpointGrid ? v.positionalEmbedding : resizePositionalEmbedding(v.positionalEmbedding, checkpointGrid, grid);
+  const positionalEmbedding = grid === checkpointGrid ? v.positionalEmbedding : resizePositionalEmbedding(v.positionalEmbedding, checkpointGrid, grid);
   if (grid !== checkpointGrid) progress(`resized position embeddings ${checkpointGrid}x${checkpointGrid} -> ${grid}x${grid}`);
 
   progress(`building image tower (${v.layers} blocks, width ${v.width}, ${quant})`);
@@ -111,9 +106,10 @@ export async function compileBundle(ckpt: ClipCheckpoint, o: CompileOptions): Pr
     fewShotHead,
     vocabulary: o.vocabulary,
   };
-  const contents = Object.fromEntries(
-    (Object.keys(bytesOf) as BundleFileRole[]).map((r) => [r, { path: BUNDLE_PATHS[r], bytes: bytesOf[r] }]),
-  ) as Record<BundleFileRole, { path: string; bytes: Uint8Array }>;
+  const contents = Object.fromEntries((Object.keys(bytesOf) as BundleFileRole[]).map((r) => [r, { path: BUNDLE_PATHS[r], bytes: bytesOf[r] }])) as Record<
+    BundleFileRole,
+    { path: string; bytes: Uint8Array }
+  >;
   progress("hashing files");
   const files = {} as BundleManifest["files"];
   for (const role of Object.keys(contents) as BundleFileRole[]) {

@@ -178,13 +178,21 @@ export async function evaluateObject(obj: ObjectFolder, o: EvalSettings): Promis
 
   const metricStart = performance.now();
   const labels = images.map((r) => (r.anomalous ? 1 : 0));
-  const imageSorted = sortScores(Float64Array.from(images, (r) => r.score), labels);
+  const imageSorted = sortScores(
+    Float64Array.from(images, (r) => r.score),
+    labels,
+  );
   let batchImage: RankingMetrics | undefined;
   if (o.mode === "few-shot") {
     const lo = Math.min(...images.map((r) => r.mapMax));
     const hi = Math.max(...images.map((r) => r.mapMax));
     for (const r of images) r.batchScore = 0.5 * (r.zeroShotScore + (r.mapMax - lo) / (hi - lo));
-    batchImage = rankingMetrics(sortScores(Float64Array.from(images, (r) => r.batchScore!), labels));
+    batchImage = rankingMetrics(
+      sortScores(
+        Float64Array.from(images, (r) => r.batchScore!),
+        labels,
+      ),
+    );
   }
   const storeBytes = store.bytes;
   const pixel = store.metrics();

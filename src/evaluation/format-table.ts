@@ -26,7 +26,15 @@ export function oracleTable(reports: readonly OracleReport[]): string {
     const caseName = r.caseDir.replace(/\/+$/, "").split("/").pop() ?? r.caseDir;
     for (const [kind, c] of Object.entries(r.metrics)) {
       for (const n of METRIC_NAMES) {
-        rows.push([caseName, kind, n, c.ours[n].toFixed(10), c.expected[n].toFixed(10), c.diff[n].toExponential(2), c.diff[n] <= (n === "aupro" ? 1e-4 : 1e-6) ? "ok" : "FAIL"]);
+        rows.push([
+          caseName,
+          kind,
+          n,
+          c.ours[n].toFixed(10),
+          c.expected[n].toFixed(10),
+          c.diff[n].toExponential(2),
+          c.diff[n] <= (n === "aupro" ? 1e-4 : 1e-6) ? "ok" : "FAIL",
+        ]);
       }
     }
   }

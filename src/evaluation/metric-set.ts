@@ -12,15 +12,7 @@ export interface MetricSet {
   aupro: number;
 }
 
-export const METRIC_NAMES: readonly (keyof MetricSet)[] = [
-  "image_auroc",
-  "image_ap",
-  "image_f1_max",
-  "pixel_auroc",
-  "pixel_ap",
-  "pixel_f1_max",
-  "aupro",
-];
+export const METRIC_NAMES: readonly (keyof MetricSet)[] = ["image_auroc", "image_ap", "image_f1_max", "pixel_auroc", "pixel_ap", "pixel_f1_max", "aupro"];
 
 export function metricSet(image: RankingMetrics, pixel: PixelMetrics): MetricSet {
   return {

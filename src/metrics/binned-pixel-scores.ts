@@ -26,7 +26,7 @@ export class BinnedPixelScores {
   }
 
   bytes(): number {
-    return (this.negatives.byteLength + this.positives.byteLength) + this.regions.length * REGION_BINS * 4;
+    return this.negatives.byteLength + this.positives.byteLength + this.regions.length * REGION_BINS * 4;
   }
 
   private bin(v: number, bins: number): number {

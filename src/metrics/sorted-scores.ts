@@ -51,7 +51,7 @@ export function forEachThreshold(s: SortedScores, visit: (tp: number, fp: number
   let tp = 0;
   let fp = 0;
   while (i >= 0 || j >= 0) {
-    const t = i < 0 ? neg[j]! : j < 0 ? pos[i]! : Math.max(pos[i]! , neg[j]!);
+    const t = i < 0 ? neg[j]! : j < 0 ? pos[i]! : Math.max(pos[i]!, neg[j]!);
     while (i >= 0 && pos[i] === t) {
       tp++;
       i--;

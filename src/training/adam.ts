@@ -20,7 +20,10 @@ export class Adam {
   private readonly v: Float64Array[];
 
   /** `params` are updated in place (float32, like torch parameters). */
-  constructor(readonly params: Float32Array[], o: AdamOptions = {}) {
+  constructor(
+    readonly params: Float32Array[],
+    o: AdamOptions = {},
+  ) {
     this.lr = o.lr ?? APRIL_GAN_ADAM.lr;
     [this.beta1, this.beta2] = o.betas ?? APRIL_GAN_ADAM.betas;
     this.eps = o.eps ?? APRIL_GAN_ADAM.eps;

@@ -1,15 +1,7 @@
 // The training objective: APRIL-GAN adapter maps of a batch, the summed focal + dice loss, and its gradients.
 import { diceCoefficient, focalLoss } from "./losses";
 import { softmax2Backward, softmax2Forward, upsampleBackward, upsampleForward, upsamplePlan, type UpsamplePlan } from "./pixel-ops";
-import {
-  linearBackward,
-  linearForward,
-  normalizeRowsBackward,
-  normalizeRowsForward,
-  textLogitsBackward,
-  textLogitsForward,
-  type Floats,
-} from "./token-ops";
+import { linearBackward, linearForward, normalizeRowsBackward, normalizeRowsForward, textLogitsBackward, textLogitsForward, type Floats } from "./token-ops";
 
 /** The method's logit scale: anomaly_map = 100 * tokens @ text_features. */
 export const LOGIT_SCALE = 100;
@@ -59,7 +51,12 @@ export class AdapterObjective {
   private readonly probs: Float64Array;
   private readonly gProbs: Float64Array;
 
-  constructor(readonly grid: number, readonly size: number, readonly width: number, readonly embedDim: number) {
+  constructor(
+    readonly grid: number,
+    readonly size: number,
+    readonly width: number,
+    readonly embedDim: number,
+  ) {
     this.patches = grid * grid;
     this.pixels = size * size;
     this.plan = upsamplePlan(grid, size);

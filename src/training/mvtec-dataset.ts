@@ -14,14 +14,20 @@ export interface DatasetImage {
 const IMAGE_EXT = new Set([".png", ".jpg", ".jpeg"]);
 const isDir = (p: string): boolean => existsSync(p) && statSync(p).isDirectory();
 const images = (dir: string): string[] =>
-  readdirSync(dir).filter((f) => IMAGE_EXT.has(extname(f).toLowerCase())).sort().map((f) => join(dir, f));
+  readdirSync(dir)
+    .filter((f) => IMAGE_EXT.has(extname(f).toLowerCase()))
+    .sort()
+    .map((f) => join(dir, f));
 
 /** The object folders under `dir`: `dir` itself when it has train/ or test/, else its subfolders that do. */
 export function findObjects(dir: string): { name: string; dir: string }[] {
   if (!isDir(dir)) throw new Error(`${dir} is not a folder`);
   const isObject = (d: string) => isDir(join(d, "test")) || isDir(join(d, "train"));
   if (isObject(dir)) return [{ name: basename(dir), dir }];
-  const found = readdirSync(dir).sort().map((n) => ({ name: n, dir: join(dir, n) })).filter((o) => isDir(o.dir) && isObject(o.dir));
+  const found = readdirSync(dir)
+    .sort()
+    .map((n) => ({ name: n, dir: join(dir, n) }))
+    .filter((o) => isDir(o.dir) && isObject(o.dir));
   if (found.length === 0) throw new Error(`${dir} has no OBJECT/train or OBJECT/test folders (MVTec AD layout)`);
   return found;
 }

@@ -135,8 +135,18 @@ export async function replayTrainingOracle(o: OracleOptions): Promise<OracleRepo
     const ok = lossOk && maxWeightError <= WEIGHT_ABS_TOL;
     const strictOk = lossOk && maxWeightErrorAll <= WEIGHT_ABS_TOL;
     steps.push({
-      step: expected.step, loss: r.loss, expectedLoss: expected.loss, lossRelError, perLayer, maxPerLayerError,
-      maxWeightError, maxWeightErrorAll, illConditioned, parameters, strictOk, ok,
+      step: expected.step,
+      loss: r.loss,
+      expectedLoss: expected.loss,
+      lossRelError,
+      perLayer,
+      maxPerLayerError,
+      maxWeightError,
+      maxWeightErrorAll,
+      illConditioned,
+      parameters,
+      strictOk,
+      ok,
     });
     progress(
       `step ${expected.step}: loss ${r.loss.toFixed(6)} (oracle ${expected.loss.toFixed(6)}), max weight error ${maxWeightError.toExponential(2)}` +

@@ -38,7 +38,8 @@ export function synthesizeDefect(target: RasterImage, texture: RasterImage, rng:
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
     const k = kind ?? DEFECT_KINDS[rng.int(DEFECT_KINDS.length)]!;
     const data = Uint8Array.from(target.data);
-    const region = k === "perlin" ? paintPerlin(target, texture, data, rng) : k === "cutpaste" ? paintCutPaste(target, texture, data, rng) : paintScratch(target, data, rng);
+    const region =
+      k === "perlin" ? paintPerlin(target, texture, data, rng) : k === "cutpaste" ? paintCutPaste(target, texture, data, rng) : paintScratch(target, data, rng);
     const mask = new Uint8Array(width * height);
     let changed = 0;
     for (let i = 0; i < mask.length; i++) {

@@ -52,7 +52,14 @@ export interface TrainSummary {
 
 export async function runTrainCommand(o: TrainCommandOptions): Promise<TrainSummary> {
   const progress = o.onProgress ?? (() => {});
-  const clip = await FrozenClip.open({ modelDir: o.modelFrom, layout: o.layout, imageSize: o.imageSize, layers: o.layers, vocab: o.vocab, onProgress: progress });
+  const clip = await FrozenClip.open({
+    modelDir: o.modelFrom,
+    layout: o.layout,
+    imageSize: o.imageSize,
+    layers: o.layers,
+    vocab: o.vocab,
+    onProgress: progress,
+  });
   const objects = findObjects(o.data);
   const lists = objects.map((ob) => (o.synthetic ? listTrainGood(ob.dir, ob.name) : listTestImages(ob.dir, ob.name)));
   const images = lists.flat();
@@ -73,8 +80,10 @@ export async function runTrainCommand(o: TrainCommandOptions): Promise<TrainSumm
       cache.add({ tokens, text: await clip.textFeatures(item.object), mask });
       if (mask?.some((v) => v !== 0)) abnormal++;
     };
-    progress(`encoding ${images.length * perImage} samples from ${images.length} images (${objects.map((ob) => ob.name).join(", ")})` +
-      `${cache.onDisk ? ", features cached in a temporary file" : ""}`);
+    progress(
+      `encoding ${images.length * perImage} samples from ${images.length} images (${objects.map((ob) => ob.name).join(", ")})` +
+        `${cache.onDisk ? ", features cached in a temporary file" : ""}`,
+    );
     for (const [li, list] of lists.entries()) {
       for (const [k, item] of list.entries()) {
         const image = await readImageFile(item.image);
@@ -94,7 +103,9 @@ export async function runTrainCommand(o: TrainCommandOptions): Promise<TrainSumm
       }
     }
     const encodeSeconds = (performance.now() - started) / 1000;
-    progress(`${cache.count} samples (${abnormal} with defect pixels at ${clip.imageSize}px), ${(cache.bytes / 1e6).toFixed(1)} MB of features, ${encodeSeconds.toFixed(1)} s`);
+    progress(
+      `${cache.count} samples (${abnormal} with defect pixels at ${clip.imageSize}px), ${(cache.bytes / 1e6).toFixed(1)} MB of features, ${encodeSeconds.toFixed(1)} s`,
+    );
 
     const params = o.init
       ? paramsFromAdapters(await readAdapterFile(o.init, { count: clip.layers.length, width: clip.width, embedDim: clip.embedDim }))

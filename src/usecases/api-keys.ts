@@ -22,7 +22,10 @@ export function hashApiKey(key: string): Promise<string> {
  */
 export async function parseBootstrapKeys(spec: string): Promise<Map<string, string>> {
   const keys = new Map<string, string>();
-  const entries = spec.split(",").map((e) => e.trim()).filter(Boolean);
+  const entries = spec
+    .split(",")
+    .map((e) => e.trim())
+    .filter(Boolean);
   for (const [i, entry] of entries.entries()) {
     const colon = entry.indexOf(":");
     const tenant = entry.slice(0, colon);

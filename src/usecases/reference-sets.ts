@@ -67,7 +67,11 @@ export async function getReferenceSet(ctx: ReferenceSetContext, tenant: string, 
   return view(ctx, manifest, await ctx.store.latestEmbeddingInfo(tenant, id), false);
 }
 
-export function listReferenceSets(ctx: Pick<ReferenceSetContext, "store">, tenant: string, page: { cursor?: string; limit: number }): Promise<ReferenceSetPage> {
+export function listReferenceSets(
+  ctx: Pick<ReferenceSetContext, "store">,
+  tenant: string,
+  page: { cursor?: string; limit: number },
+): Promise<ReferenceSetPage> {
   return ctx.store.listManifests(tenant, page);
 }
 
@@ -113,5 +117,4 @@ function view(ctx: ReferenceSetContext, m: ReferenceSetManifest, e: EmbeddingInf
   };
 }
 
-export const SINGLE_SHOT_WARNING =
-  "calibrated from a single shot with a wide prior (single-shot-prior): add a second shot for leave-one-out calibration.";
+export const SINGLE_SHOT_WARNING = "calibrated from a single shot with a wide prior (single-shot-prior): add a second shot for leave-one-out calibration.";

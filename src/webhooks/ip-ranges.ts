@@ -60,7 +60,7 @@ export function parseIpv6(text: string): number[] | undefined {
 export function isReservedIpv4(address: number): boolean {
   return IPV4_RESERVED.some(([base, bits]) => {
     const mask = bits === 0 ? 0 : (~0 << (32 - bits)) >>> 0;
-    return ((address & mask) >>> 0) === ((parseIpv4(base)! & mask) >>> 0);
+    return (address & mask) >>> 0 === (parseIpv4(base)! & mask) >>> 0;
   });
 }
 

@@ -7,8 +7,14 @@ import { startService, type RunningService } from "./service";
 /** Debian's chromium (apt-get install chromium); Playwright's own browsers cannot be downloaded here. */
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 const CHROMIUM_ARGS = [
-  "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-  "--disable-background-networking", "--disable-component-update", "--disable-sync",
+  "--headless",
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
 ];
 const SCREENSHOT = process.env.DEMO_SCREENSHOT ?? "/tmp/demo-page.png";
 /** Bound on any one wait for the page (scoring the tiny demo model takes well under a second once warm). */
@@ -119,7 +125,10 @@ describe("demo page", () => {
     const shots = [bottlePng(300, 240), bottlePng(320, 256)].map((png, i) => ({ name: `good-${i}.png`, mimeType: "image/png", buffer: Buffer.from(png) }));
     await page.getByLabel(/Good images of the object/).setInputFiles(shots);
     await page.getByRole("button", { name: "Create reference set" }).click();
-    await page.locator("#reference-status").getByText(/^Created rs_[0-9a-f]{24}/).waitFor({ timeout: STEP_MS });
+    await page
+      .locator("#reference-status")
+      .getByText(/^Created rs_[0-9a-f]{24}/)
+      .waitFor({ timeout: STEP_MS });
     expect(await page.getByLabel("Reference set", { exact: true }).inputValue()).toMatch(/^rs_[0-9a-f]{24}$/);
 
     await page.getByRole("button", { name: "Score", exact: true }).click();

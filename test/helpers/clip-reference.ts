@@ -1,12 +1,5 @@
 // Reference only (tests): an independent float64 forward pass of the CLIP image and text towers from a ClipCheckpoint.
-import type {
-  Activation,
-  Adapters,
-  ClipCheckpoint,
-  LayerNormWeights,
-  ResidualBlock,
-  Tensor,
-} from "../../src/compiler/checkpoint/clip-checkpoint";
+import type { Activation, Adapters, ClipCheckpoint, LayerNormWeights, ResidualBlock, Tensor } from "../../src/compiler/checkpoint/clip-checkpoint";
 
 /**
  * erf to ~1e-16: erf(x) = 2/sqrt(pi) * exp(-x^2) * sum_n x (2x^2)^n / (1*3*...*(2n+1)).
@@ -119,7 +112,7 @@ function attention(h: Float64Array, rows: number, blk: ResidualBlock, c: BlockCo
         if (scores[j]! > max) max = scores[j]!;
       }
       let total = 0;
-      for (let j = 0; j <= last; j++) total += (scores[j] = Math.exp(scores[j]! - max));
+      for (let j = 0; j <= last; j++) total += scores[j] = Math.exp(scores[j]! - max);
       for (let j = 0; j <= last; j++) {
         const p = scores[j]! / total;
         for (let t = 0; t < d; t++) merged[i * width + off + t] += p * v[j * width + off + t]!;
@@ -214,9 +207,7 @@ export function clipImageReference(ckpt: ClipCheckpoint, pixels: Float32Array, o
       const patches = x.subarray(W);
       projected.set(
         layer,
-        o.adapters
-          ? adapterProjection(patches, G * G, o.adapters.weights[a]!, o.adapters.biases[a]!)
-          : clipProjection(ckpt, patches, G * G),
+        o.adapters ? adapterProjection(patches, G * G, o.adapters.weights[a]!, o.adapters.biases[a]!) : clipProjection(ckpt, patches, G * G),
       );
     }
   }

@@ -23,7 +23,10 @@ describe("eval --oracle", () => {
       const failed = Object.entries(report.metrics).flatMap(([kind, c]) =>
         Object.entries(c.diff)
           .filter(([metric, d]) => !(d <= (metric === "aupro" ? 1e-4 : 1e-6)))
-          .map(([metric, d]) => `${kind}/${metric}: ours ${c.ours[metric as keyof typeof c.ours]} expected ${c.expected[metric as keyof typeof c.expected]} diff ${d}`),
+          .map(
+            ([metric, d]) =>
+              `${kind}/${metric}: ours ${c.ours[metric as keyof typeof c.ours]} expected ${c.expected[metric as keyof typeof c.expected]} diff ${d}`,
+          ),
       );
       expect(failed).toEqual([]);
       expect(Object.keys(report.metrics).sort()).toEqual(["combined_map", "zero_shot_map"]);

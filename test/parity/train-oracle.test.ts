@@ -25,10 +25,14 @@ describe("oracle training replay", () => {
   for (const name of cases) {
     it(`${name}: losses within 1e-4 relative, weights within 1e-5 after every step`, async () => {
       const manifest = JSON.parse(readFileSync(join(ORACLE, name, "training", "manifest.json"), "utf8")) as { losses: unknown[] };
-      const { stdout } = await run(process.execPath, [join(ROOT, "node_modules", "tsx", "dist", "cli.mjs"), join(ROOT, "scripts", "train-adapter.ts"), "--oracle", join(ORACLE, name), "--json"], {
-        cwd: ROOT,
-        maxBuffer: 64 << 20,
-      });
+      const { stdout } = await run(
+        process.execPath,
+        [join(ROOT, "node_modules", "tsx", "dist", "cli.mjs"), join(ROOT, "scripts", "train-adapter.ts"), "--oracle", join(ORACLE, name), "--json"],
+        {
+          cwd: ROOT,
+          maxBuffer: 64 << 20,
+        },
+      );
       const report = JSON.parse(stdout.trim().split("\n").at(-1)!) as Report;
       expect(report.losses).toHaveLength(manifest.losses.length);
       expect(report.maxWeightError).toHaveLength(manifest.losses.length);

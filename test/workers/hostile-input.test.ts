@@ -83,7 +83,11 @@ describe("malformed bodies", () => {
   });
 
   it("other media types -> 415 unsupported_media_type; broken multipart -> 400 invalid_multipart", async () => {
-    await expectError(await callAs(KEYS.a, "/v1/score", { method: "POST", headers: { "content-type": "text/plain" }, body: "hi" }), 415, "unsupported_media_type");
+    await expectError(
+      await callAs(KEYS.a, "/v1/score", { method: "POST", headers: { "content-type": "text/plain" }, body: "hi" }),
+      415,
+      "unsupported_media_type",
+    );
     await expectError(await callAs(KEYS.a, "/v1/score", { method: "POST", body: "no content type" }), 415, "unsupported_media_type");
     const broken = { method: "POST", headers: { "content-type": "multipart/form-data; boundary=xyz" }, body: "--xyz\r\ngarbage" };
     await expectError(await callAs(KEYS.a, "/v1/score", broken), 400, "invalid_multipart");

@@ -53,8 +53,16 @@ describe("POST /v1/jobs validation", () => {
     await expectError(await postJob(acme, { object: "../etc" }), 400, "invalid_request");
     await expectError(await postJob(acme, { webhookUrl: undefined }), 400, "invalid_request");
     await expectError(await postJob(acme, { referenceSet: "rs_000000000000000000000000" }), 404, "reference_set_not_found");
-    await expectError(await api.call("/v1/jobs", acme, { method: "POST", headers: { "content-type": "application/json" }, body: "{object:" }), 400, "invalid_json");
-    await expectError(await api.call("/v1/jobs", acme, { method: "POST", headers: { "content-type": "text/plain" }, body: "x" }), 415, "unsupported_media_type");
+    await expectError(
+      await api.call("/v1/jobs", acme, { method: "POST", headers: { "content-type": "application/json" }, body: "{object:" }),
+      400,
+      "invalid_json",
+    );
+    await expectError(
+      await api.call("/v1/jobs", acme, { method: "POST", headers: { "content-type": "text/plain" }, body: "x" }),
+      415,
+      "unsupported_media_type",
+    );
     await expectError(await api.call("/v1/jobs", "no-such-key-0000000000", jsonPost({})), 401, "unauthorized");
     expect(api.sent.length).toBe(before);
     // Nothing was stored either.

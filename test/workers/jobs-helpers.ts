@@ -26,16 +26,17 @@ export async function tenantKey(tenant: string): Promise<string> {
  * The real app (auth, routes, errors) over the worker's bindings (plus `vars`), except that queue sends are captured
  * instead of delivered: the tests run the consumer themselves, attempt by attempt.
  */
-export function capturingApi(vars: Record<string, string> = {}): { call(path: string, key: string, init?: RequestInit): Promise<Response>; sent: JobMessage[] } {
+export function capturingApi(vars: Record<string, string> = {}): {
+  call(path: string, key: string, init?: RequestInit): Promise<Response>;
+  sent: JobMessage[];
+} {
   const sent: JobMessage[] = [];
   const app = createApp();
   const jobsQueue = { send: async (body: JobMessage) => void sent.push(body) };
   return {
     sent,
     call: (path, key, init = {}) =>
-      Promise.resolve(
-        app.request(path, { ...init, headers: { authorization: `Bearer ${key}`, ...init.headers } }, { ...env, ...vars, JOBS_QUEUE: jobsQueue }),
-      ),
+      Promise.resolve(app.request(path, { ...init, headers: { authorization: `Bearer ${key}`, ...init.headers } }, { ...env, ...vars, JOBS_QUEUE: jobsQueue })),
   };
 }
 

@@ -1,17 +1,7 @@
 // The job consumer in workerd, driven attempt by attempt: scoring, signed delivery, retries with backoff, dead letters, no duplicates.
 import { beforeAll, describe, expect, it } from "vitest";
 import type { JobMessage } from "../../src/usecases/jobs/job";
-import {
-  capturingApi,
-  DEAD_LETTER_QUEUE,
-  jsonPost,
-  MAX_ATTEMPTS,
-  pngBase64,
-  receivedWebhooks,
-  receiverUrl,
-  runConsumer,
-  tenantKey,
-} from "./jobs-helpers";
+import { capturingApi, DEAD_LETTER_QUEUE, jsonPost, MAX_ATTEMPTS, pngBase64, receivedWebhooks, receiverUrl, runConsumer, tenantKey } from "./jobs-helpers";
 import { seedBundle } from "./seed";
 import { verifyStandardWebhook } from "./verify-webhook";
 

@@ -106,7 +106,11 @@ describe("POST /v1/score with a reference set (few-shot)", () => {
     const first = await json<ScoreResponse>(await postScore({ object: "bottle", image, referenceSet: set.id }), 200);
     const again = await json<ScoreResponse>(await postScore({ object: "bottle", image, referenceSet: set.id }), 200);
     expect(scoreResponse.safeParse(first).error).toBeUndefined();
-    expect(first).toMatchObject({ mode: "few-shot", threshold: set.calibration!.threshold, referenceSet: { id: set.id, shots: 4, calibration: "loo-gaussian" } });
+    expect(first).toMatchObject({
+      mode: "few-shot",
+      threshold: set.calibration!.threshold,
+      referenceSet: { id: set.id, shots: 4, calibration: "loo-gaussian" },
+    });
     expect(["memory", "stored"]).toContain(first.referenceSet!.features);
     expect(again.referenceSet!.features).toBe("memory");
     expect(again.score).toBe(first.score);

@@ -89,5 +89,4 @@ describe("POST /v1/score (zero-shot)", () => {
     expect(stored?.byteLength).toBe(2 * bundle.architecture.embedDim * 4);
     expect(textFeatureKey(bundle.modelHash, "bottle")).toMatch(new RegExp(`^tf/${bundle.modelHash}/p1-[^/]+/bottle$`));
   });
-
 });

@@ -23,8 +23,7 @@ export async function receiveWebhook(request: Request): Promise<Response> {
   const log = received.get(key) ?? [];
   received.set(key, log);
   const failFirst = /^fail-(\d+)$/.exec(mode);
-  const answer =
-    mode === "ok" ? 204 : failFirst ? (log.length < Number(failFirst[1]) ? 500 : 200) : mode === "fail" ? 503 : mode === "redirect" ? 307 : 404;
+  const answer = mode === "ok" ? 204 : failFirst ? (log.length < Number(failFirst[1]) ? 500 : 200) : mode === "fail" ? 503 : mode === "redirect" ? 307 : 404;
   const headers: Record<string, string> = {};
   request.headers.forEach((value, name) => {
     if (name.startsWith("webhook-") || name === "content-type") headers[name] = value;

@@ -9,7 +9,8 @@ const FC_WEIGHT = /^(.*?)fc\.(\d+)\.weight$/;
 /** The common prefix before `fc.` (e.g. "" or "trainable_linearlayer."), from the weight keys present. */
 function detectPrefix(keys: string[]): string {
   const prefixes = new Set(keys.map((k) => FC_WEIGHT.exec(k)?.[1]).filter((p): p is string => p !== undefined));
-  if (prefixes.size === 0) throw new CheckpointError("missing_tensor", `adapter file has no "fc.{i}.weight" tensors (keys: ${keys.slice(0, 5).join(", ")})`, "fc.0.weight");
+  if (prefixes.size === 0)
+    throw new CheckpointError("missing_tensor", `adapter file has no "fc.{i}.weight" tensors (keys: ${keys.slice(0, 5).join(", ")})`, "fc.0.weight");
   if (prefixes.size > 1) throw new CheckpointError("unexpected_tensor", `adapter file mixes key prefixes: ${[...prefixes].map((p) => `"${p}"`).join(", ")}`);
   return [...prefixes][0]!;
 }
@@ -26,7 +27,12 @@ export function parseAdapters(tensors: TensorSource, options: AdapterOptions): A
   const prefix = detectPrefix(keys);
   let count = options.count;
   if (count === undefined) {
-    const present = new Set(keys.map((k) => FC_WEIGHT.exec(k)).filter((m) => m?.[1] === prefix).map((m) => Number(m![2])));
+    const present = new Set(
+      keys
+        .map((k) => FC_WEIGHT.exec(k))
+        .filter((m) => m?.[1] === prefix)
+        .map((m) => Number(m![2])),
+    );
     count = 0;
     while (present.has(count)) count++;
   }

@@ -53,7 +53,7 @@ export const ARCH_PRESETS = {
 export type ArchName = keyof typeof ARCH_PRESETS;
 
 export function isArchName(name: string): name is ArchName {
-  return  Object.hasOwn(ARCH_PRESETS, name);
+  return Object.hasOwn(ARCH_PRESETS, name);
 }
 
 /** The hyper-parameters of an in-memory checkpoint. */

@@ -15,7 +15,11 @@ export interface HfConfigInfo {
 function activation(cfg: Json, where: string): Activation {
   const act = stringField(cfg, "hidden_act", where, "quick_gelu");
   if (act === "quick_gelu" || act === "gelu") return act;
-  throw new CheckpointError("unsupported_arch", `hidden_act "${act}" is not supported (config field "${where}.hidden_act"); use gelu or quick_gelu`, `${where}.hidden_act`);
+  throw new CheckpointError(
+    "unsupported_arch",
+    `hidden_act "${act}" is not supported (config field "${where}.hidden_act"); use gelu or quick_gelu`,
+    `${where}.hidden_act`,
+  );
 }
 
 /** Older configs carry `*_config_dict`; newer ones omit fields equal to CLIP*Config defaults. */
@@ -55,9 +59,16 @@ export function parseHfConfig(json: unknown, preprocessorJson?: unknown): HfConf
   const vHeads = intField(vc, "num_attention_heads", vw, 12);
   const tWidth = intField(tc, "hidden_size", tw, 512);
   const tHeads = intField(tc, "num_attention_heads", tw, 8);
-  for (const [w, h, where] of [[vWidth, vHeads, vw], [tWidth, tHeads, tw]] as const) {
+  for (const [w, h, where] of [
+    [vWidth, vHeads, vw],
+    [tWidth, tHeads, tw],
+  ] as const) {
     if (w % h !== 0) {
-      throw new CheckpointError("bad_config", `config field "${where}.num_attention_heads" (${h}) does not divide hidden_size ${w}`, `${where}.num_attention_heads`);
+      throw new CheckpointError(
+        "bad_config",
+        `config field "${where}.num_attention_heads" (${h}) does not divide hidden_size ${w}`,
+        `${where}.num_attention_heads`,
+      );
     }
   }
   const arch: ClipArch = {

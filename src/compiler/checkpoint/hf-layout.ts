@@ -77,11 +77,7 @@ function takeHf(tensors: TensorSource, spec: KeySpec, used: Set<string>): Tensor
 
 const isIgnored = (key: string): boolean => key === "logit_scale" || key.endsWith("position_ids");
 
-export function fromHfTensors(
-  configJson: unknown,
-  tensors: TensorSource,
-  options: { preprocessorConfig?: unknown; files?: string[] } = {},
-): ClipCheckpoint {
+export function fromHfTensors(configJson: unknown, tensors: TensorSource, options: { preprocessorConfig?: unknown; files?: string[] } = {}): ClipCheckpoint {
   const info = parseHfConfig(configJson, options.preprocessorConfig);
   const used = new Set<string>();
   const ckpt = assembleCheckpoint(info.arch, (spec) => takeHf(tensors, spec, used), {

@@ -28,7 +28,10 @@ function rejectFeatures(cfg: Json, where: string, accepted: Record<string, (v: u
 }
 
 const isFalse = (v: unknown): boolean => v === false;
-const is = (x: unknown) => (v: unknown): boolean => v === x;
+const is =
+  (x: unknown) =>
+  (v: unknown): boolean =>
+    v === x;
 
 function eps(cfg: Json, where: string): number {
   const nk = cfg.norm_kwargs;
@@ -63,7 +66,8 @@ export function parseOpenClipConfig(json: unknown): OpenClipConfigInfo {
   const tw = at("text_cfg");
   if (Array.isArray(vc.layers)) throw unsupported(`${vw}.layers`, "ResNet (ModifiedResNet) image towers are not supported, only ViT");
   if (vc.timm_model_name) throw unsupported(`${vw}.timm_model_name`, `timm image tower "${String(vc.timm_model_name)}" is not supported, only open_clip ViT`);
-  if (tc.hf_model_name) throw unsupported(`${tw}.hf_model_name`, `Hugging Face text tower "${String(tc.hf_model_name)}" is not supported, only the CLIP text transformer`);
+  if (tc.hf_model_name)
+    throw unsupported(`${tw}.hf_model_name`, `Hugging Face text tower "${String(tc.hf_model_name)}" is not supported, only the CLIP text transformer`);
   rejectFeatures(vc, vw, {
     ls_init_value: () => false,
     attentional_pool: isFalse,
@@ -134,12 +138,7 @@ function mlpRatio(width: number, mlp: number): number {
 }
 
 /** The hub-form open_clip_config.json for an architecture (extra `"random": true` when asked). */
-export function openClipConfigJson(
-  arch: ClipArch,
-  mean: readonly number[],
-  std: readonly number[],
-  options: { random?: boolean } = {},
-): Json {
+export function openClipConfigJson(arch: ClipArch, mean: readonly number[], std: readonly number[], options: { random?: boolean } = {}): Json {
   const v = arch.vision;
   const t = arch.text;
   if (v.width % v.heads !== 0 || t.width % t.heads !== 0) {

@@ -18,8 +18,9 @@ function normalQuantile(p: number): number {
   if (p > 1 - 0.02425) return -tail(Math.sqrt(-2 * Math.log(1 - p)));
   const q = p - 0.5;
   const r = q * q;
-  return ((((((a[0]! * r + a[1]!) * r + a[2]!) * r + a[3]!) * r + a[4]!) * r + a[5]!) * q) /
-    (((((b[0]! * r + b[1]!) * r + b[2]!) * r + b[3]!) * r + b[4]!) * r + 1);
+  return (
+    ((((((a[0]! * r + a[1]!) * r + a[2]!) * r + a[3]!) * r + a[4]!) * r + a[5]!) * q) / (((((b[0]! * r + b[1]!) * r + b[2]!) * r + b[3]!) * r + b[4]!) * r + 1)
+  );
 }
 
 // Normals are drawn as 16-bit quantiles from a table: two per 32-bit random word, fast enough for ViT-L.
@@ -36,7 +37,7 @@ function quantileTable(): Float32Array {
 function streamSeed(seed: number, name: string): number {
   let h = 0x811c9dc5 ^ Math.imul(seed | 0, 0x9e3779b1);
   for (let i = 0; i < name.length; i++) h = Math.imul(h ^ name.charCodeAt(i), 0x01000193);
-  return (h >>> 0) || 1;
+  return h >>> 0 || 1;
 }
 
 /** Normal(mean, std) (16-bit quantised) from an xorshift32 stream, filling the array directly. */

@@ -28,8 +28,21 @@ export interface SafetensorsHeader {
 }
 
 const ITEM_SIZE: Record<string, number> = {
-  F64: 8, F32: 4, F16: 2, BF16: 2, I64: 8, I32: 4, I16: 2, I8: 1, U64: 8, U32: 4, U16: 2, U8: 1, BOOL: 1,
-  F8_E4M3: 1, F8_E5M2: 1,
+  F64: 8,
+  F32: 4,
+  F16: 2,
+  BF16: 2,
+  I64: 8,
+  I32: 4,
+  I16: 2,
+  I8: 1,
+  U64: 8,
+  U32: 4,
+  U16: 2,
+  U8: 1,
+  BOOL: 1,
+  F8_E4M3: 1,
+  F8_E5M2: 1,
 };
 const DECODED = new Set(["F32", "F16", "BF16", "F64"]);
 const MAX_HEADER = 100_000_000; // the safetensors spec's own limit
@@ -68,24 +81,29 @@ export function readSafetensorsHeader(bytes: Uint8Array): SafetensorsHeader {
     }
     const e = raw as { dtype?: unknown; shape?: unknown; data_offsets?: unknown } | null;
     if (
-      typeof e !== "object" || e === null || typeof e.dtype !== "string" ||
-      !Array.isArray(e.shape) || !e.shape.every(isDim) ||
-      !Array.isArray(e.data_offsets) || e.data_offsets.length !== 2 || !e.data_offsets.every(isDim)
+      typeof e !== "object" ||
+      e === null ||
+      typeof e.dtype !== "string" ||
+      !Array.isArray(e.shape) ||
+      !e.shape.every(isDim) ||
+      !Array.isArray(e.data_offsets) ||
+      e.data_offsets.length !== 2 ||
+      !e.data_offsets.every(isDim)
     ) {
       throw new CheckpointError("bad_header", `safetensors header entry "${key}" lacks a valid dtype, shape or data_offsets`, key);
     }
     const shape = e.shape as number[];
     const [begin, end] = e.data_offsets as [number, number];
     if (end > dataLen) {
-      throw new CheckpointError("truncated", `tensor "${key}" ends at data byte ${end} but the file's data section has only ${dataLen} bytes (truncated file?)`, key);
+      throw new CheckpointError(
+        "truncated",
+        `tensor "${key}" ends at data byte ${end} but the file's data section has only ${dataLen} bytes (truncated file?)`,
+        key,
+      );
     }
     const size = ITEM_SIZE[e.dtype];
     if (begin > end || (size !== undefined && end - begin !== numel(shape) * size)) {
-      throw new CheckpointError(
-        "offset_out_of_range",
-        `tensor "${key}" data_offsets [${begin}, ${end}] do not hold ${e.dtype} ${fmtShape(shape)}`,
-        key,
-      );
+      throw new CheckpointError("offset_out_of_range", `tensor "${key}" data_offsets [${begin}, ${end}] do not hold ${e.dtype} ${fmtShape(shape)}`, key);
     }
     entries.set(key, { dtype: e.dtype, shape, begin, end });
   }

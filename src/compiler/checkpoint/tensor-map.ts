@@ -8,7 +8,7 @@ export type TensorSource = ReadonlyMap<string, Tensor> | Readonly<Record<string,
 export function lookup(tensors: TensorSource, key: string): Tensor | undefined {
   if (tensors instanceof Map) return tensors.get(key);
   const rec = tensors as Readonly<Record<string, Tensor>>;
-  return  Object.hasOwn(rec, key) ? rec[key] : undefined;
+  return Object.hasOwn(rec, key) ? rec[key] : undefined;
 }
 
 export function keysOf(tensors: TensorSource): string[] {
@@ -34,11 +34,7 @@ export function take(tensors: TensorSource, key: string, shape: readonly number[
   const t = lookup(tensors, key);
   if (t === undefined) throw new CheckpointError("missing_tensor", `missing tensor "${key}" (expected shape ${fmtShape(shape)})`, key);
   if (!sameShape(t.shape, shape)) {
-    throw new CheckpointError(
-      "shape_mismatch",
-      `tensor "${key}" has shape ${fmtShape(t.shape)}, expected ${fmtShape(shape)}`,
-      key,
-    );
+    throw new CheckpointError("shape_mismatch", `tensor "${key}" has shape ${fmtShape(t.shape)}, expected ${fmtShape(shape)}`, key);
   }
   if (t.data.length !== numel(shape)) {
     throw new CheckpointError("shape_mismatch", `tensor "${key}" holds ${t.data.length} values for shape ${fmtShape(shape)}`, key);
@@ -74,7 +70,10 @@ export function concatRows(parts: readonly Tensor[]): Tensor {
 export function rejectUnconsumed(all: string[], used: Set<string>, ignored: (key: string) => boolean, layout: string): void {
   const extra = all.filter((k) => !used.has(k) && !ignored(k));
   if (extra.length > 0) {
-    const shown = extra.slice(0, 5).map((k) => `"${k}"`).join(", ");
+    const shown = extra
+      .slice(0, 5)
+      .map((k) => `"${k}"`)
+      .join(", ");
     throw new CheckpointError(
       "unexpected_tensor",
       `${layout} checkpoint has ${extra.length} tensor(s) the config does not account for: ${shown}${extra.length > 5 ? ", ..." : ""}`,

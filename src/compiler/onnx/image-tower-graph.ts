@@ -20,8 +20,6 @@ export interface ImageGraphOptions {
   externalDataFile?: string;
 }
 
-
-
 export function buildImageTowerGraph(ckpt: ClipCheckpoint, o: ImageGraphOptions): GraphFiles {
   const v = ckpt.vision;
   const grid = o.imageSize / v.patchSize;

@@ -5,7 +5,6 @@ import { DataType, GraphBuilder, bytesOf, type GraphFiles } from "./graph-builde
 import { quantizePerColumn, type QuantScheme } from "./linear";
 import { int64Constant, l2Normalize, layerNorm, residualBlock } from "./transformer-blocks";
 
-
 /**
  * The sequence axis is dynamic: with a causal mask the row at the EOT position depends only on the rows before
  * it, so callers may trim every sentence to the longest EOT position + 1 and get the same result for less work.

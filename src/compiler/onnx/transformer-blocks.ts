@@ -82,4 +82,3 @@ export function residualBlock(g: GraphBuilder, x: string, block: ResidualBlock, 
 export function l2Normalize(g: GraphBuilder, x: string): string {
   return g.op("Div", [x, g.op("ReduceL2", [x], { axes: [-1], keepdims: 1 })]);
 }
-

@@ -84,7 +84,7 @@ function requireFinite(value: number, what: string): void {
 }
 
 function clamp01(v: number): number {
-  return v < 0 ? 0 : Math.min(v , 1);
+  return v < 0 ? 0 : Math.min(v, 1);
 }
 
 export function calibrateFromLeaveOneOut(values: readonly LeaveOneOutValue[], options: CalibrationOptions = {}): FewShotCalibration {

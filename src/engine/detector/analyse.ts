@@ -37,7 +37,14 @@ export async function analyseZeroShot(bundle: ModelBundle, pixels: Float32Array,
 export function buildMemory(bundle: ModelBundle, shots: readonly ImageEncoding[]): FewShotMemory {
   const width = bundle.manifest.architecture.vision.width;
   const memory: FewShotMemory = new Map();
-  for (const l of bundle.manifest.layers.fewShot) memory.set(l, memoryBankFromShots(shots.map((s) => s.tokens.get(l)!), width));
+  for (const l of bundle.manifest.layers.fewShot)
+    memory.set(
+      l,
+      memoryBankFromShots(
+        shots.map((s) => s.tokens.get(l)!),
+        width,
+      ),
+    );
   return memory;
 }
 
@@ -57,11 +64,6 @@ export async function fewShotFromZeroShot(bundle: ModelBundle, zs: ZeroShotAnaly
   return { ...zs, fewShotMap: fs, combinedMap: combined, combinedMax: mapMax(combined) };
 }
 
-export async function analyseFewShot(
-  bundle: ModelBundle,
-  pixels: Float32Array,
-  textFeatures: Float32Array,
-  memory: FewShotMemory,
-): Promise<FewShotAnalysis> {
+export async function analyseFewShot(bundle: ModelBundle, pixels: Float32Array, textFeatures: Float32Array, memory: FewShotMemory): Promise<FewShotAnalysis> {
   return fewShotFromZeroShot(bundle, await analyseZeroShot(bundle, pixels, textFeatures), memory);
 }

@@ -25,10 +25,6 @@ export function readImageInfo(bytes: Uint8Array): ImageInfo {
 /** Throws image_too_large when width * height exceeds maxPixels. */
 export function assertPixelLimit(width: number, height: number, maxPixels: number): void {
   if (width * height > maxPixels) {
-    throw new ImageError(
-      "image_too_large",
-      `image is ${width}x${height} = ${width * height} pixels; the limit is ${maxPixels}`,
-      { width, height, maxPixels },
-    );
+    throw new ImageError("image_too_large", `image is ${width}x${height} = ${width * height} pixels; the limit is ${maxPixels}`, { width, height, maxPixels });
   }
 }

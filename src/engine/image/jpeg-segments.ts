@@ -61,9 +61,5 @@ export function scanJpegHeader(bytes: Uint8Array): JpegHeader {
 }
 
 function isExif(body: Uint8Array): boolean {
-  return (
-    body.length >= 14 &&
-    body[0] === 0x45 && body[1] === 0x78 && body[2] === 0x69 && body[3] === 0x66 &&
-    body[4] === 0 && body[5] === 0
-  );
+  return body.length >= 14 && body[0] === 0x45 && body[1] === 0x78 && body[2] === 0x69 && body[3] === 0x66 && body[4] === 0 && body[5] === 0;
 }

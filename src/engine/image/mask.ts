@@ -17,8 +17,7 @@ export function resizeMaskBilinear(mask: DecodedImage, size: number): Uint8Array
   const resized = resizeImage(mask, size, size, "bilinear");
   const out = new Uint8Array(size * size);
   for (let i = 0; i < out.length; i++) {
-    const v =
-      mask.channels === 1 ? resized[i]! : luma(resized[i * 3]!, resized[i * 3 + 1]!, resized[i * 3 + 2]!);
+    const v = mask.channels === 1 ? resized[i]! : luma(resized[i * 3]!, resized[i * 3 + 1]!, resized[i * 3 + 2]!);
     // ToTensor gives v / 255 in float32; v / 255 > 0.5 exactly when v >= 128.
     out[i] = v >= 128 ? 1 : 0;
   }

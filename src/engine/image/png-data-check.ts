@@ -20,7 +20,15 @@ export function expectedRawSize(h: PngHeader): number {
   const bits = h.bitDepth * PNG_SAMPLES[h.colorType]!;
   const rowBytes = (w: number) => Math.ceil((w * bits) / 8);
   if (h.interlace === 0) return h.height * (1 + rowBytes(h.width));
-  const passes = [[0, 0, 8, 8], [4, 0, 8, 8], [0, 4, 4, 8], [2, 0, 4, 4], [0, 2, 2, 4], [1, 0, 2, 2], [0, 1, 1, 2]];
+  const passes = [
+    [0, 0, 8, 8],
+    [4, 0, 8, 8],
+    [0, 4, 4, 8],
+    [2, 0, 4, 4],
+    [0, 2, 2, 4],
+    [1, 0, 2, 2],
+    [0, 1, 1, 2],
+  ];
   let total = 0;
   for (const [x0, y0, dx, dy] of passes as Array<[number, number, number, number]>) {
     const pw = h.width > x0 ? Math.ceil((h.width - x0) / dx) : 0;

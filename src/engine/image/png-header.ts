@@ -23,15 +23,12 @@ export const PNG_SAMPLES: Record<number, number> = { 0: 1, 2: 3, 3: 1, 4: 2, 6: 
 
 const corrupt = (why: string) => new ImageError("corrupt_image", `corrupt PNG: ${why}`);
 
-const u32 = (b: Uint8Array, at: number) =>
-  ((b[at]! << 24) | (b[at + 1]! << 16) | (b[at + 2]! << 8) | b[at + 3]!) >>> 0;
+const u32 = (b: Uint8Array, at: number) => ((b[at]! << 24) | (b[at + 1]! << 16) | (b[at + 2]! << 8) | b[at + 3]!) >>> 0;
 
 /** `bytes` starts with the PNG signature. */
 export function readPngHeader(bytes: Uint8Array): PngHeader {
   if (bytes.length < 8 + 8 + 13) throw corrupt("truncated header");
-  const isIhdr =
-    u32(bytes, 8) === 13 &&
-    bytes[12] === 0x49 && bytes[13] === 0x48 && bytes[14] === 0x44 && bytes[15] === 0x52;
+  const isIhdr = u32(bytes, 8) === 13 && bytes[12] === 0x49 && bytes[13] === 0x48 && bytes[14] === 0x44 && bytes[15] === 0x52;
   if (!isIhdr) throw corrupt("first chunk is not IHDR");
   const width = u32(bytes, 16);
   const height = u32(bytes, 20);

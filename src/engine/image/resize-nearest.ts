@@ -16,14 +16,7 @@ function nearestIndices(inSize: number, outSize: number): Int32Array {
   return idx;
 }
 
-export function resizeNearestPil(
-  src: Uint8Array,
-  width: number,
-  height: number,
-  channels: number,
-  outW: number,
-  outH: number,
-): Uint8Array {
+export function resizeNearestPil(src: Uint8Array, width: number, height: number, channels: number, outW: number, outH: number): Uint8Array {
   if (outW === width && outH === height) return src.slice();
   const xs = nearestIndices(width, outW);
   const ys = nearestIndices(height, outH);

@@ -80,7 +80,7 @@ export function precomputeCoeffs(inSize: number, outSize: number, filter: PilFil
 /** clip8(ss): the lookup table covers ss >> 22 in [-640, 639] and saturates to 0..255. */
 function clip8(ss: number): number {
   const v = Math.floor(ss / ONE);
-  return v < 0 ? 0 : Math.min(v , 255);
+  return v < 0 ? 0 : Math.min(v, 255);
 }
 
 function horizontal(src: Uint8Array, w: number, channels: number, rowFirst: number, rows: number, outW: number, c: ResampleCoeffs): Uint8Array {
@@ -140,15 +140,7 @@ function vertical(src: Uint8Array, w: number, channels: number, outH: number, c:
 }
 
 /** Pillow Image.resize((outW, outH), filter) of an 8-bit image with 1..4 interleaved channels. */
-export function resamplePil(
-  src: Uint8Array,
-  width: number,
-  height: number,
-  channels: number,
-  outW: number,
-  outH: number,
-  filter: PilFilter,
-): Uint8Array {
+export function resamplePil(src: Uint8Array, width: number, height: number, channels: number, outW: number, outH: number, filter: PilFilter): Uint8Array {
   if (src.length !== width * height * channels) throw new RangeError("resamplePil: data size mismatch");
   const needH = outW !== width;
   const needV = outH !== height;

@@ -28,7 +28,10 @@ function startsWith(b: Uint8Array, sig: readonly number[]): "yes" | "prefix" | "
 
 /** The format of `bytes`; throws unsupported_format (or corrupt_image for a cut-off signature). */
 export function sniffFormat(bytes: Uint8Array): ImageFormat {
-  for (const [format, sig] of [["png", PNG_SIGNATURE], ["jpeg", JPEG_SIGNATURE]] as const) {
+  for (const [format, sig] of [
+    ["png", PNG_SIGNATURE],
+    ["jpeg", JPEG_SIGNATURE],
+  ] as const) {
     const m = startsWith(bytes, sig);
     if (m === "yes") return format;
     if (m === "prefix" && bytes.length > 0) {

@@ -65,9 +65,7 @@ export const bundleManifestSchema = z.object({
    * Text features computed at build time for known object names: [objects.length, embedDim, 2] float32, in the
    * order of `objects`, valid for the prompt set `promptSet`. Derived data, so not part of modelHash.
    */
-  precomputedTextFeatures: z
-    .object({ file: fileEntry, promptSet: z.string().min(1), objects: z.array(z.string().min(1)) })
-    .optional(),
+  precomputedTextFeatures: z.object({ file: fileEntry, promptSet: z.string().min(1), objects: z.array(z.string().min(1)) }).optional(),
   createdBy: z.string(),
 });
 

@@ -8,7 +8,10 @@ export interface BundleReader {
 }
 
 export class BundleError extends Error {
-  constructor(readonly code: "bundle_invalid" | "bundle_hash_mismatch" | "bundle_missing_file", message: string) {
+  constructor(
+    readonly code: "bundle_invalid" | "bundle_hash_mismatch" | "bundle_missing_file",
+    message: string,
+  ) {
     super(message);
     this.name = "BundleError";
   }

@@ -33,10 +33,7 @@ function serialised<T>(fn: () => Promise<T>): Promise<T> {
  * emscripten, which calls `WebAssembly.instantiate(bytes, imports)`: that one call, recognised by the placeholder
  * buffer, is answered from `module`, and the original function is restored.
  */
-export function useOrtWasmModule(
-  module: WebAssembly.Module,
-  onInstance?: (instance: WebAssembly.Instance, imports: WebAssembly.Imports) => void,
-): void {
+export function useOrtWasmModule(module: WebAssembly.Module, onInstance?: (instance: WebAssembly.Instance, imports: WebAssembly.Imports) => void): void {
   const placeholder = new ArrayBuffer(8);
   const wasm = WebAssembly as unknown as { instantiate: (source: unknown, imports?: WebAssembly.Imports) => Promise<unknown> };
   const original = wasm.instantiate;

@@ -21,10 +21,7 @@ export function countPretokens(texts: Iterable<string>): Map<string, number> {
  * Learn merges from pre-token counts. Each step merges the most frequent adjacent pair; ties go to
  * the pair whose "first second" string sorts first, so the result depends only on the input.
  */
-export function learnMerges(
-  counts: ReadonlyMap<string, number>,
-  opts: LearnMergesOptions = {},
-): Array<[string, string]> {
+export function learnMerges(counts: ReadonlyMap<string, number>, opts: LearnMergesOptions = {}): Array<[string, string]> {
   const maxMerges = opts.maxMerges ?? 2000;
   const minFrequency = opts.minFrequency ?? 2;
   const words = [...counts].map(([token, n]) => {

@@ -14,9 +14,29 @@ export interface PromptLists {
 
 /** MVTec AD and VisA object names. */
 export const DEMO_OBJECT_NAMES: readonly string[] = [
-  "bottle", "cable", "capsule", "carpet", "grid", "hazelnut", "leather", "metal_nut", "pill",
-  "screw", "tile", "toothbrush", "transistor", "wood", "zipper", "candle", "pcb", "macaroni",
-  "fryum", "cashew", "chewinggum", "pipe_fryum", "magnetic_tile",
+  "bottle",
+  "cable",
+  "capsule",
+  "carpet",
+  "grid",
+  "hazelnut",
+  "leather",
+  "metal_nut",
+  "pill",
+  "screw",
+  "tile",
+  "toothbrush",
+  "transistor",
+  "wood",
+  "zipper",
+  "candle",
+  "pcb",
+  "macaroni",
+  "fryum",
+  "cashew",
+  "chewinggum",
+  "pipe_fryum",
+  "magnetic_tile",
 ];
 
 export interface DemoMergesOptions {

@@ -16,9 +16,22 @@ const LATIN1_NAMES =
   "yacute thorn yuml";
 
 const SEMICOLON_ONLY: Record<string, string> = {
-  apos: "'", hellip: "\u2026", ndash: "\u2013", mdash: "\u2014", lsquo: "\u2018", rsquo: "\u2019",
-  sbquo: "\u201a", ldquo: "\u201c", rdquo: "\u201d", bdquo: "\u201e", bull: "\u2022",
-  trade: "\u2122", euro: "\u20ac", minus: "\u2212", prime: "\u2032", Prime: "\u2033",
+  apos: "'",
+  hellip: "\u2026",
+  ndash: "\u2013",
+  mdash: "\u2014",
+  lsquo: "\u2018",
+  rsquo: "\u2019",
+  sbquo: "\u201a",
+  ldquo: "\u201c",
+  rdquo: "\u201d",
+  bdquo: "\u201e",
+  bull: "\u2022",
+  trade: "\u2122",
+  euro: "\u20ac",
+  minus: "\u2212",
+  prime: "\u2032",
+  Prime: "\u2033",
 };
 
 /** Names valid without a trailing semicolon (HTML5 legacy), mapped to their text. */
@@ -30,7 +43,12 @@ function buildLegacy(): Map<string, string> {
   const names = LATIN1_NAMES.split(" ");
   if (names.length !== 96) throw new Error("html-unescape: Latin-1 entity table is broken");
   const m = new Map<string, string>(names.map((n, i) => [n, String.fromCharCode(160 + i)]));
-  for (const [n, v] of [["amp", "&"], ["lt", "<"], ["gt", ">"], ["quot", '"']] as const) {
+  for (const [n, v] of [
+    ["amp", "&"],
+    ["lt", "<"],
+    ["gt", ">"],
+    ["quot", '"'],
+  ] as const) {
     m.set(n, v);
     m.set(n.toUpperCase(), v);
   }
@@ -48,20 +66,12 @@ function buildNamed(): Map<string, string> {
 
 // CPython _invalid_charrefs: 0x00, 0x0d and the Windows-1252 reading of 0x80-0x9f.
 export const CP1252_80_9F: readonly number[] = [
-  0x20ac, 0x81, 0x201a, 0x192, 0x201e, 0x2026, 0x2020, 0x2021, 0x2c6, 0x2030, 0x160, 0x2039, 0x152,
-  0x8d, 0x17d, 0x8f, 0x90, 0x2018, 0x2019, 0x201c, 0x201d, 0x2022, 0x2013, 0x2014, 0x2dc, 0x2122,
-  0x161, 0x203a, 0x153, 0x9d, 0x17e, 0x178,
+  0x20ac, 0x81, 0x201a, 0x192, 0x201e, 0x2026, 0x2020, 0x2021, 0x2c6, 0x2030, 0x160, 0x2039, 0x152, 0x8d, 0x17d, 0x8f, 0x90, 0x2018, 0x2019, 0x201c, 0x201d,
+  0x2022, 0x2013, 0x2014, 0x2dc, 0x2122, 0x161, 0x203a, 0x153, 0x9d, 0x17e, 0x178,
 ];
 
 function isInvalidCodepoint(n: number): boolean {
-  return (
-    (n >= 0x1 && n <= 0x8) ||
-    n === 0xb ||
-    (n >= 0xe && n <= 0x1f) ||
-    (n >= 0x7f && n <= 0x9f) ||
-    (n >= 0xfdd0 && n <= 0xfdef) ||
-    (n & 0xfffe) === 0xfffe
-  );
+  return (n >= 0x1 && n <= 0x8) || n === 0xb || (n >= 0xe && n <= 0x1f) || (n >= 0x7f && n <= 0x9f) || (n >= 0xfdd0 && n <= 0xfdef) || (n & 0xfffe) === 0xfffe;
 }
 
 function numericRef(body: string): string {
@@ -92,7 +102,5 @@ const CHARREF = /&(#[0-9]+;?|#[xX][0-9a-fA-F]+;?|[^\t\n\f <&#;]{1,32};?)/g;
 /** One round of html.unescape. */
 export function htmlUnescape(text: string): string {
   if (!text.includes("&")) return text;
-  return text.replace(CHARREF, (_m, body: string) =>
-    body[0] === "#" ? numericRef(body) : namedRef(body),
-  );
+  return text.replace(CHARREF, (_m, body: string) => (body[0] === "#" ? numericRef(body) : namedRef(body)));
 }

@@ -9,10 +9,7 @@ export const EOT_TEXT = "<end_of_text>";
 // IGNORECASE). \s is spelled out as Python's Unicode White_Space so that e.g. U+FEFF stays a symbol
 // as in Python (JS \s would treat it as a space); after whitespace_clean only ' ' remains anyway.
 const WS = "\\t\\n\\v\\f\\r \\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000";
-const PATTERN = new RegExp(
-  `${SOT_TEXT}|${EOT_TEXT}|'s|'t|'re|'ve|'m|'ll|'d|\\p{L}+|\\p{N}|[^${WS}\\p{L}\\p{N}]+`,
-  "giu",
-);
+const PATTERN = new RegExp(`${SOT_TEXT}|${EOT_TEXT}|'s|'t|'re|'ve|'m|'ll|'d|\\p{L}+|\\p{N}|[^${WS}\\p{L}\\p{N}]+`, "giu");
 
 /** Pre-tokens of already-cleaned text, as found by the pattern (not byte-mapped). */
 export function splitCleaned(cleaned: string): string[] {

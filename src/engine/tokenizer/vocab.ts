@@ -38,13 +38,7 @@ export function buildVocab(mergesText: string): ClipVocab {
     return parts as [string, string];
   });
   const byteTokens = byteTokensInVocabOrder();
-  const decoder = [
-    ...byteTokens,
-    ...byteTokens.map((t) => `${t}</w>`),
-    ...merges.map(([a, b]) => a + b),
-    SOT_TEXT,
-    EOT_TEXT,
-  ];
+  const decoder = [...byteTokens, ...byteTokens.map((t) => `${t}</w>`), ...merges.map(([a, b]) => a + b), SOT_TEXT, EOT_TEXT];
   const encoder = new Map<string, number>();
   decoder.forEach((t, id) => encoder.set(t, id));
   const ranks = new Map<string, number>();

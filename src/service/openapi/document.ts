@@ -74,7 +74,7 @@ export function openApiDocument(routes: readonly Route[], version: string): Json
     info: {
       title: "edge-anomaly",
       version,
-      description: "Zero- and few-shot visual anomaly detection (APRIL-GAN on CLIP). Errors are always {\"error\": {\"code\", \"message\"}}.",
+      description: 'Zero- and few-shot visual anomaly detection (APRIL-GAN on CLIP). Errors are always {"error": {"code", "message"}}.',
     },
     servers: [{ url: "/" }],
     paths,

@@ -1,12 +1,6 @@
 // /v1/reference-sets: create (JSON or multipart), list, get, delete and re-embed the tenant's reference sets.
 import { referenceSetContext, referenceSetStorage } from "../../usecases/context";
-import {
-  createReferenceSet,
-  deleteReferenceSet,
-  getReferenceSet,
-  listReferenceSets,
-  reembedReferenceSetById,
-} from "../../usecases/reference-sets";
+import { createReferenceSet, deleteReferenceSet, getReferenceSet, listReferenceSets, reembedReferenceSetById } from "../../usecases/reference-sets";
 import { decodeBase64 } from "../base64";
 import { defineRoute } from "../openapi/route";
 import { fileBytes, readBody, validate } from "../request";
@@ -37,9 +31,7 @@ const create = defineRoute(
   async (c) => {
     const body = await readBody(c, { json: createReferenceSetJson, multipart: createReferenceSetMultipart });
     const images =
-      body.kind === "json"
-        ? body.data.images.map((b64, i) => decodeBase64(b64, `images[${i}]`))
-        : await Promise.all(body.data.images.map(fileBytes));
+      body.kind === "json" ? body.data.images.map((b64, i) => decodeBase64(b64, `images[${i}]`)) : await Promise.all(body.data.images.map(fileBytes));
     const set = await createReferenceSet(await referenceSetContext(c.env), c.get("tenant"), { object: body.data.object, images });
     return c.json(set, 201);
   },

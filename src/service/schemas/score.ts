@@ -51,9 +51,7 @@ export const scoreResponse = z.object({
   regions: z.array(regionSchema).nullable().describe("Strongest first, at most 32; boxes in the upload's pixel coordinates."),
   regionThreshold: z.number().nullable(),
   image: z.object({ format: z.enum(["jpeg", "png"]), width: z.number().int(), height: z.number().int() }),
-  referenceSet: z
-    .object({ id: z.string(), shots: z.number().int(), calibration: z.string(), features: z.enum(["memory", "stored", "reembedded"]) })
-    .nullable(),
+  referenceSet: z.object({ id: z.string(), shots: z.number().int(), calibration: z.string(), features: z.enum(["memory", "stored", "reembedded"]) }).nullable(),
   textFeatures: z.enum(["memory", "bundle", "kv", "computed"]),
   timings: z.record(z.string(), z.number()).describe("Milliseconds per stage."),
   model: modelSummarySchema,

@@ -29,7 +29,11 @@ export interface WebhookDelivery {
 
 export async function deliverWebhook(fetcher: typeof fetch, d: WebhookDelivery, timeoutMs = WEBHOOK_TIMEOUT_MS): Promise<DeliveryOutcome> {
   const body = JSON.stringify(d.event);
-  const headers = { "content-type": "application/json", "user-agent": "edge-anomaly-webhooks/1", ...(await webhookHeaders(d.secret, d.webhookId, d.timestamp, body)) };
+  const headers = {
+    "content-type": "application/json",
+    "user-agent": "edge-anomaly-webhooks/1",
+    ...(await webhookHeaders(d.secret, d.webhookId, d.timestamp, body)),
+  };
   const start = Date.now();
   try {
     // redirect "manual": a 3xx is a failure, so a checked URL cannot bounce the POST to an unchecked one.

@@ -1,16 +1,17 @@
 import { describe, expect, it } from "vitest";
-import {
-  calibrateFromLeaveOneOut,
-  fewShotImageScore,
-  normalisedCombinedMax,
-  zeroShotDecisionThreshold,
-} from "../../../src/engine/anomaly/calibration";
+import { calibrateFromLeaveOneOut, fewShotImageScore, normalisedCombinedMax, zeroShotDecisionThreshold } from "../../../src/engine/anomaly/calibration";
 
 const loo = (pairs: [number, number][]) => pairs.map(([combinedMax, zeroShotScore]) => ({ combinedMax, zeroShotScore }));
 
 describe("calibrateFromLeaveOneOut", () => {
   it("k >= 2: mean centre, predictive sample spread, threshold at centre + zStar spreads", () => {
-    const c = calibrateFromLeaveOneOut(loo([[3, 0.6], [3.2, 0.7], [3.4, 0.8]]));
+    const c = calibrateFromLeaveOneOut(
+      loo([
+        [3, 0.6],
+        [3.2, 0.7],
+        [3.4, 0.8],
+      ]),
+    );
     expect(c.method).toBe("loo-gaussian");
     expect(c.k).toBe(3);
     expect(c.center).toBeCloseTo(3.2, 12);
@@ -25,9 +26,29 @@ describe("calibrateFromLeaveOneOut", () => {
   });
 
   it("floors the spread when the shots agree", () => {
-    expect(calibrateFromLeaveOneOut(loo([[4, 0.5], [4, 0.5]])).spread).toBeCloseTo(0.2, 12); // 5 % of 4
-    expect(calibrateFromLeaveOneOut(loo([[0, 0.5], [0, 0.5]])).spread).toBeCloseTo(0.02, 12);
-    const custom = calibrateFromLeaveOneOut(loo([[4, 0.5], [4, 0.5]]), { minSpreadRelative: 0, minSpreadAbsolute: 0.1, zStar: 3 });
+    expect(
+      calibrateFromLeaveOneOut(
+        loo([
+          [4, 0.5],
+          [4, 0.5],
+        ]),
+      ).spread,
+    ).toBeCloseTo(0.2, 12); // 5 % of 4
+    expect(
+      calibrateFromLeaveOneOut(
+        loo([
+          [0, 0.5],
+          [0, 0.5],
+        ]),
+      ).spread,
+    ).toBeCloseTo(0.02, 12);
+    const custom = calibrateFromLeaveOneOut(
+      loo([
+        [4, 0.5],
+        [4, 0.5],
+      ]),
+      { minSpreadRelative: 0, minSpreadAbsolute: 0.1, zStar: 3 },
+    );
     expect(custom.spread).toBeCloseTo(0.1, 12);
     expect(custom.zStar).toBe(3);
   });
@@ -49,13 +70,25 @@ describe("calibrateFromLeaveOneOut", () => {
     expect(() => calibrateFromLeaveOneOut([])).toThrow(RangeError);
     expect(() => calibrateFromLeaveOneOut(loo([[Number.NaN, 0.5]]))).toThrow(RangeError);
     expect(() => calibrateFromLeaveOneOut(loo([[1, 0.5]]), { slope: 0 })).toThrow(RangeError);
-    const c = calibrateFromLeaveOneOut(loo([[1, 0.5], [2, 0.5]]));
+    const c = calibrateFromLeaveOneOut(
+      loo([
+        [1, 0.5],
+        [2, 0.5],
+      ]),
+    );
     expect(() => fewShotImageScore(0.5, Number.POSITIVE_INFINITY, c)).toThrow(RangeError);
   });
 });
 
 describe("fewShotImageScore", () => {
-  const c = calibrateFromLeaveOneOut(loo([[3.1, 0.55], [3.5, 0.62], [3.3, 0.4], [2.9, 0.7]]));
+  const c = calibrateFromLeaveOneOut(
+    loo([
+      [3.1, 0.55],
+      [3.5, 0.62],
+      [3.3, 0.4],
+      [2.9, 0.7],
+    ]),
+  );
   const maxima = Array.from({ length: 121 }, (_, i) => -2 + i * 0.1);
   const zeroShots = Array.from({ length: 21 }, (_, i) => i / 20);
 
@@ -88,9 +121,18 @@ describe("fewShotImageScore", () => {
   });
 
   it("threshold rises with the shots' zero-shot scores; scores fall when the normal maxima rise", () => {
-    const base = loo([[3, 0.5], [3.4, 0.6]]);
-    const higherZs = loo([[3, 0.7], [3.4, 0.8]]);
-    const shifted = loo([[3.5, 0.5], [3.9, 0.6]]);
+    const base = loo([
+      [3, 0.5],
+      [3.4, 0.6],
+    ]);
+    const higherZs = loo([
+      [3, 0.7],
+      [3.4, 0.8],
+    ]);
+    const shifted = loo([
+      [3.5, 0.5],
+      [3.9, 0.6],
+    ]);
     expect(calibrateFromLeaveOneOut(higherZs).threshold).toBeGreaterThan(calibrateFromLeaveOneOut(base).threshold);
     expect(fewShotImageScore(0.5, 4, calibrateFromLeaveOneOut(shifted))).toBeLessThan(fewShotImageScore(0.5, 4, calibrateFromLeaveOneOut(base)));
   });

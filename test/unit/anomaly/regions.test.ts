@@ -31,7 +31,11 @@ describe("findRegions", () => {
     const regions = findRegions(map, 3, 3, 1);
     expect(regions).toHaveLength(4);
     expect(regions[0]).toEqual({ x: 0, y: 2, width: 1, height: 1, score: 2, area: 1 });
-    expect(regions.slice(1).map((r) => [r.x, r.y])).toEqual([[0, 0], [2, 0], [2, 2]]);
+    expect(regions.slice(1).map((r) => [r.x, r.y])).toEqual([
+      [0, 0],
+      [2, 0],
+      [2, 2],
+    ]);
   });
 
   it("handles non-square maps and a large single component without recursion", () => {

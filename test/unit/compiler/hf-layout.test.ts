@@ -28,7 +28,12 @@ describe("Hugging Face layout", () => {
   });
 
   it("applies CLIPConfig defaults for omitted fields and accepts *_config_dict", () => {
-    const info = parseHfConfig({ model_type: "clip", vision_config_dict: { hidden_size: 1024, num_hidden_layers: 24, num_attention_heads: 16, intermediate_size: 4096, patch_size: 14, image_size: 336 }, text_config: { hidden_size: 768, num_attention_heads: 12, intermediate_size: 3072 }, projection_dim: 768 });
+    const info = parseHfConfig({
+      model_type: "clip",
+      vision_config_dict: { hidden_size: 1024, num_hidden_layers: 24, num_attention_heads: 16, intermediate_size: 4096, patch_size: 14, image_size: 336 },
+      text_config: { hidden_size: 768, num_attention_heads: 12, intermediate_size: 3072 },
+      projection_dim: 768,
+    });
     expect(info.arch).toEqual({
       embedDim: 768,
       activation: "quick_gelu",
@@ -72,14 +77,14 @@ describe("Hugging Face layout errors", () => {
   });
 
   it("rejects extra layers the config does not describe", () => {
-    expectCheckpointError(
-      () => fromHfTensors({ ...hf.config, vision_config: { ...vc, num_hidden_layers: 1 } }, hf.tensors),
-      "unexpected_tensor",
-      ["vision_model.encoder.layers.1."],
-    );
+    expectCheckpointError(() => fromHfTensors({ ...hf.config, vision_config: { ...vc, num_hidden_layers: 1 } }, hf.tensors), "unexpected_tensor", [
+      "vision_model.encoder.layers.1.",
+    ]);
   });
 
   it("rejects heads that do not divide the width", () => {
-    expectCheckpointError(() => fromHfTensors({ ...hf.config, vision_config: { ...vc, num_attention_heads: 5 } }, hf.tensors), "bad_config", ["vision_config.num_attention_heads"]);
+    expectCheckpointError(() => fromHfTensors({ ...hf.config, vision_config: { ...vc, num_attention_heads: 5 } }, hf.tensors), "bad_config", [
+      "vision_config.num_attention_heads",
+    ]);
   });
 });

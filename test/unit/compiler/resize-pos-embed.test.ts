@@ -17,10 +17,18 @@ const at = (t: Tensor, g: number, y: number, x: number, c: number): number => t.
 describe("aaBicubicTaps (torch antialiased bicubic, a = -0.5)", () => {
   it("matches hand-computed upsampling taps (2 -> 3)", () => {
     const taps = aaBicubicTaps(2, 3);
-    const want = [[1.0657894736842104, -0.06578947368421037], [0.5, 0.5], [-0.0657894736842109, 1.0657894736842108]];
+    const want = [
+      [1.0657894736842104, -0.06578947368421037],
+      [0.5, 0.5],
+      [-0.0657894736842109, 1.0657894736842108],
+    ];
     taps.forEach((t, i) => {
       expect(t.start).toBe(0);
-      expect(Array.from(t.weights).map((w, j) => w - want[i]![j]!).every((d) => Math.abs(d) < 1e-6)).toBe(true);
+      expect(
+        Array.from(t.weights)
+          .map((w, j) => w - want[i]![j]!)
+          .every((d) => Math.abs(d) < 1e-6),
+      ).toBe(true);
     });
   });
 
@@ -34,7 +42,13 @@ describe("aaBicubicTaps (torch antialiased bicubic, a = -0.5)", () => {
   });
 
   it("normalises every output's weights to 1", () => {
-    for (const [n, m] of [[16, 24], [24, 16], [7, 10], [37, 5], [5, 37]] as const) {
+    for (const [n, m] of [
+      [16, 24],
+      [24, 16],
+      [7, 10],
+      [37, 5],
+      [5, 37],
+    ] as const) {
       for (const t of aaBicubicTaps(n, m)) expect(t.weights.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 5);
     }
   });
@@ -56,8 +70,18 @@ describe("resizePositionalEmbedding", () => {
   });
 
   it("keeps a constant grid constant, up and down", () => {
-    for (const [g, gn] of [[16, 24], [24, 16], [7, 10], [10, 7], [3, 1]] as const) {
-      const out = resizePositionalEmbedding(posEmbed(g, 3, (_y, _x, c) => 0.25 - c), g, gn);
+    for (const [g, gn] of [
+      [16, 24],
+      [24, 16],
+      [7, 10],
+      [10, 7],
+      [3, 1],
+    ] as const) {
+      const out = resizePositionalEmbedding(
+        posEmbed(g, 3, (_y, _x, c) => 0.25 - c),
+        g,
+        gn,
+      );
       for (let y = 0; y < gn; y++) for (let x = 0; x < gn; x++) for (let c = 0; c < 3; c++) expect(at(out, gn, y, x, c)).toBeCloseTo(0.25 - c, 5);
     }
   });
@@ -72,9 +96,11 @@ describe("resizePositionalEmbedding", () => {
     const src = (i: number): number => scale * (i + 0.5) - 0.5;
     const interior = [...Array(gn).keys()].filter((i) => src(i) - 1 >= 0 && src(i) + 2 <= g - 1);
     expect(interior.length).toBeGreaterThan(15);
-    for (const y of interior) for (const x of interior) for (let c = 0; c < 2; c++) {
-      expect(at(out, gn, y, x, c)).toBeCloseTo(f(src(y), src(x), c), 5);
-    }
+    for (const y of interior)
+      for (const x of interior)
+        for (let c = 0; c < 2; c++) {
+          expect(at(out, gn, y, x, c)).toBeCloseTo(f(src(y), src(x), c), 5);
+        }
   });
 
   it("is separable and symmetric: mirroring the input mirrors the output", () => {
@@ -82,7 +108,11 @@ describe("resizePositionalEmbedding", () => {
     const gn = 11;
     const fn = (y: number, x: number, c: number) => Math.cos(3 * y + x * x + c);
     const a = resizePositionalEmbedding(posEmbed(g, 2, fn), g, gn);
-    const b = resizePositionalEmbedding(posEmbed(g, 2, (y, x, c) => fn(g - 1 - y, g - 1 - x, c)), g, gn);
+    const b = resizePositionalEmbedding(
+      posEmbed(g, 2, (y, x, c) => fn(g - 1 - y, g - 1 - x, c)),
+      g,
+      gn,
+    );
     for (let y = 0; y < gn; y++) for (let x = 0; x < gn; x++) expect(at(b, gn, y, x, 1)).toBeCloseTo(at(a, gn, gn - 1 - y, gn - 1 - x, 1), 5);
   });
 

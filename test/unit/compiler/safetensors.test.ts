@@ -126,7 +126,10 @@ describe("parseSafetensors", () => {
     const bytes = rawFile({ k: { dtype: "F32", shape: [3], data_offsets: [0, 8] } }, new Uint8Array(12));
     const err = expectCheckpointError(() => parseSafetensors(bytes), "offset_out_of_range", ['"k"']);
     expect(err.key).toBe("k");
-    expectCheckpointError(() => parseSafetensors(rawFile({ k: { dtype: "F32", shape: [0], data_offsets: [8, 4] } }, new Uint8Array(12))), "offset_out_of_range");
+    expectCheckpointError(
+      () => parseSafetensors(rawFile({ k: { dtype: "F32", shape: [0], data_offsets: [8, 4] } }, new Uint8Array(12))),
+      "offset_out_of_range",
+    );
   });
 
   it("rejects unsupported dtypes naming the key, unless filtered out", () => {

@@ -11,7 +11,10 @@ const delivery: WebhookDelivery = {
   timestamp: 1700000000,
 };
 
-const answering = (status: number): typeof fetch => async () => new Response(null, { status });
+const answering =
+  (status: number): typeof fetch =>
+  async () =>
+    new Response(null, { status });
 
 describe("deliverWebhook", () => {
   it("POSTs the event JSON with the Standard Webhooks headers, without following redirects", async () => {
@@ -30,8 +33,7 @@ describe("deliverWebhook", () => {
   });
 
   it("gives up on a receiver that does not answer in time", async () => {
-    const hanging: typeof fetch = (_url, init) =>
-      new Promise((_, reject) => init!.signal!.addEventListener("abort", () => reject(init!.signal!.reason)));
+    const hanging: typeof fetch = (_url, init) => new Promise((_, reject) => init!.signal!.addEventListener("abort", () => reject(init!.signal!.reason)));
     const outcome = await deliverWebhook(hanging, delivery, 50);
     expect(outcome).toMatchObject({ ok: false, error: "no answer within 50 ms" });
     expect(outcome.status).toBeUndefined();

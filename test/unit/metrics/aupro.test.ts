@@ -60,7 +60,7 @@ describe("auPro", () => {
 
   it("agrees with a literal transliteration of cal_pro_score on random maps", () => {
     let seed = 7;
-    const rand = () => ((seed = (seed * 1664525 + 1013904223) >>> 0) / 2 ** 32);
+    const rand = () => (seed = (seed * 1664525 + 1013904223) >>> 0) / 2 ** 32;
     const w = 12;
     const h = 9;
     for (let trial = 0; trial < 4; trial++) {

@@ -51,7 +51,7 @@ describe("ranking metrics", () => {
 
   it("AUROC equals the Mann-Whitney pair count and AP its definition on random tied data", () => {
     let seed = 12345;
-    const rand = () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32);
+    const rand = () => (seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32;
     for (let trial = 0; trial < 20; trial++) {
       const n = 5 + Math.floor(rand() * 60);
       const y = Array.from({ length: n }, () => (rand() < 0.3 ? 1 : 0));
@@ -60,10 +60,12 @@ describe("ranking metrics", () => {
       const s = Float32Array.from({ length: n }, () => Math.round(rand() * 10) / 10); // many ties
       let pairs = 0;
       let wins = 0;
-      for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) if (y[i] === 1 && y[j] === 0) {
-        pairs++;
-        wins += s[i]! > s[j]! ? 1 : s[i] === s[j] ? 0.5 : 0;
-      }
+      for (let i = 0; i < n; i++)
+        for (let j = 0; j < n; j++)
+          if (y[i] === 1 && y[j] === 0) {
+            pairs++;
+            wins += s[i]! > s[j]! ? 1 : s[i] === s[j] ? 0.5 : 0;
+          }
       expect(rocAucScore(y, s)).toBeCloseTo(wins / pairs, 12);
       const p = y.filter((v) => v).length;
       let ap = 0;

@@ -15,7 +15,8 @@ const feed = { [imageGraphNames.pixels]: { type: "float32" as const, data: pixel
 function imageGraph(width: number, seed: number): Uint8Array {
   const ckpt = randomCheckpoint(tinyArch({ width, heads: 4 }), seed);
   const v = ckpt.vision;
-  return buildImageTowerGraph(ckpt, { imageSize: 32, positionalEmbedding: v.positionalEmbedding, tappedLayers: [1, 3], projectedLayers: [1, 3], quant: "fp32" }).model;
+  return buildImageTowerGraph(ckpt, { imageSize: 32, positionalEmbedding: v.positionalEmbedding, tappedLayers: [1, 3], projectedLayers: [1, 3], quant: "fp32" })
+    .model;
 }
 
 async function features(model: OnnxModel): Promise<number[]> {
@@ -62,10 +63,7 @@ describe("ORT sessions used concurrently", () => {
     const baseline = await encodeImage(bundle, pixels);
     const ids = new Int32Array(77);
     ids.set([62, 5, 63]);
-    const [images, texts] = await Promise.allSettled([
-      Promise.all(Array.from({ length: 8 }, () => encodeImage(bundle, pixels))),
-      encodeTexts(bundle, ids),
-    ]);
+    const [images, texts] = await Promise.allSettled([Promise.all(Array.from({ length: 8 }, () => encodeImage(bundle, pixels))), encodeTexts(bundle, ids)]);
     expect([images, texts].map((s) => (s.status === "rejected" ? String(s.reason) : "ok"))).toEqual(["ok", "ok"]);
     if (images.status === "fulfilled") {
       for (const e of images.value) expect(Array.from(e.imageFeatures)).toEqual(Array.from(baseline.imageFeatures));

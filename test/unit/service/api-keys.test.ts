@@ -9,7 +9,12 @@ const noStore = { tenantOf: async () => undefined };
 describe("parseBootstrapKeys", () => {
   it("reads tenant:key and tenant:sha256:<hex> entries, ignoring whitespace", async () => {
     const keys = await parseBootstrapKeys(` acme:key-of-acme-0000000001 , beta:sha256:${sha("key-of-beta-0000000002").toUpperCase()} `);
-    expect(keys).toEqual(new Map([[sha("key-of-acme-0000000001"), "acme"], [sha("key-of-beta-0000000002"), "beta"]]));
+    expect(keys).toEqual(
+      new Map([
+        [sha("key-of-acme-0000000001"), "acme"],
+        [sha("key-of-beta-0000000002"), "beta"],
+      ]),
+    );
   });
 
   it("skips malformed entries without logging their content", async () => {

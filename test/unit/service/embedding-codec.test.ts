@@ -8,12 +8,19 @@ function embedding(): ReferenceEmbedding {
   const width = 8;
   const rows = 6;
   const memory = new Map<number, Float32Array>();
-  for (const l of [3, 6, 9]) memory.set(l, Float32Array.from({ length: rows * width }, (_, i) => Math.sin(i * l) * 40 + (i === 5 ? 1e6 : 0)));
+  for (const l of [3, 6, 9])
+    memory.set(
+      l,
+      Float32Array.from({ length: rows * width }, (_, i) => Math.sin(i * l) * 40 + (i === 5 ? 1e6 : 0)),
+    );
   return {
     modelHash: "a".repeat(64),
     promptSet: "p1-abc",
     createdAt: "2026-01-01T00:00:00.000Z",
-    calibration: calibrateFromLeaveOneOut([{ combinedMax: 1, zeroShotScore: 0.2 }, { combinedMax: 1.2, zeroShotScore: 0.3 }]),
+    calibration: calibrateFromLeaveOneOut([
+      { combinedMax: 1, zeroShotScore: 0.2 },
+      { combinedMax: 1.2, zeroShotScore: 0.3 },
+    ]),
     width,
     memory,
   };

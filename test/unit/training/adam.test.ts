@@ -30,14 +30,14 @@ describe("Adam", () => {
     let w = 0.3;
     let m = (1 - b1) * g1;
     let v = (1 - b2) * g1 * g1;
-    w -= (lr / (1 - b1)) * m / (Math.sqrt(v) / Math.sqrt(1 - b2) + eps);
+    w -= ((lr / (1 - b1)) * m) / (Math.sqrt(v) / Math.sqrt(1 - b2) + eps);
     m = b1 * m + (1 - b1) * g2;
     v = b2 * v + (1 - b2) * g2 * g2;
-    w -= (lr / (1 - b1 ** 2)) * m / (Math.sqrt(v) / Math.sqrt(1 - b2 ** 2) + eps);
+    w -= ((lr / (1 - b1 ** 2)) * m) / (Math.sqrt(v) / Math.sqrt(1 - b2 ** 2) + eps);
     expect(adam.t).toBe(2);
     expect(p[0]).toBeCloseTo(w, 7);
     // by hand: step 1 moves by lr exactly; then m = 0.05, v = 0.999 * 0.00016 + 0.001 * 0.01, bias-corrected
-    expect(w).toBeCloseTo(0.3 - 0.01 - (0.01 / 0.75) * 0.05 / (Math.sqrt(0.999 * 0.00016 + 0.001 * 0.01) / Math.sqrt(1 - 0.999 ** 2)), 9);
+    expect(w).toBeCloseTo(0.3 - 0.01 - ((0.01 / 0.75) * 0.05) / (Math.sqrt(0.999 * 0.00016 + 0.001 * 0.01) / Math.sqrt(1 - 0.999 ** 2)), 9);
   });
 
   it("orders adapter parameters weight, bias per layer and rejects mismatched gradients", () => {

@@ -25,7 +25,10 @@ describe("AdapterObjective", () => {
     };
     const text = Float32Array.of(0.3, 0.3, 1, 0, 0, 1, 0, 0);
     const tokens = [f32(randomArray(G * G * W, 1)), f32(randomArray(G * G * W, 2))];
-    const batch: TrainSample[] = [{ tokens, text, mask }, { tokens, text, mask: null }];
+    const batch: TrainSample[] = [
+      { tokens, text, mask },
+      { tokens, text, mask: null },
+    ];
     const obj = new AdapterObjective(G, S, W, E);
     const r = obj.lossAndGradients(params, batch);
     const pt = Math.fround(0.99999) * 0.5 + Math.fround(1e-5) * 0.5 + 1e-5;

@@ -34,7 +34,7 @@ describe("focalLoss", () => {
   it("gradient matches finite differences", () => {
     const n = 9;
     const probs = randomArray(2 * n, 1).map((v) => 0.5 + 0.45 * v);
-    const mask = Uint8Array.from({ length: n }, (_, i) => i % 3 === 0 ? 1 : 0);
+    const mask = Uint8Array.from({ length: n }, (_, i) => (i % 3 === 0 ? 1 : 0));
     const g = new Float64Array(2 * n);
     focalLoss(probs, mask, n, 1 / 7, g);
     expect(maxGradError(() => focalLoss(probs, mask, n, 1 / 7), probs, g, 1e-7)).toBeLessThan(1e-7);

@@ -36,7 +36,12 @@ describe("linear", () => {
   });
 
   it("matches plain loops on odd sizes (the 2x2 blocking's edges)", () => {
-    for (const [r, wd, d] of [[5, 7, 3], [1, 1, 1], [2, 3, 1], [3, 2, 5]] as const) {
+    for (const [r, wd, d] of [
+      [5, 7, 3],
+      [1, 1, 1],
+      [2, 3, 1],
+      [3, 2, 5],
+    ] as const) {
       const x = randomArray(r * wd, 5);
       const w = randomArray(d * wd, 6);
       const b = randomArray(d, 7);

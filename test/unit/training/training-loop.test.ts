@@ -20,7 +20,8 @@ function samples(count: number): TrainSample[] {
     for (const p of bad) {
       tokens[0]![p * W] = 3; // the defect direction
       const [gy, gx] = [Math.floor(p / G), p % G];
-      for (let y = 0; y < S; y++) for (let x = 0; x < S; x++) if (Math.round((y * (G - 1)) / (S - 1)) === gy && Math.round((x * (G - 1)) / (S - 1)) === gx) mask[y * S + x] = 1;
+      for (let y = 0; y < S; y++)
+        for (let x = 0; x < S; x++) if (Math.round((y * (G - 1)) / (S - 1)) === gy && Math.round((x * (G - 1)) / (S - 1)) === gx) mask[y * S + x] = 1;
     }
     return { tokens, text, mask: bad.length ? mask : null };
   });

@@ -9,6 +9,8 @@ describe("backoffSeconds", () => {
   });
 
   it("reads WEBHOOK_BACKOFF_BASE_SECONDS, ignoring junk", () => {
-    expect([backoffBase("2"), backoffBase("0"), backoffBase(undefined), backoffBase(""), backoffBase("-1"), backoffBase("soon")]).toEqual([2, 0, 30, 30, 30, 30]);
+    expect([backoffBase("2"), backoffBase("0"), backoffBase(undefined), backoffBase(""), backoffBase("-1"), backoffBase("soon")]).toEqual([
+      2, 0, 30, 30, 30, 30,
+    ]);
   });
 });

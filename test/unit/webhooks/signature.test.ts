@@ -12,7 +12,9 @@ describe("signWebhook", () => {
   it("agrees with node:crypto's HMAC over id.timestamp.body, keyed by the decoded secret", async () => {
     const secret = generateWebhookSecret();
     const body = JSON.stringify({ type: "score.completed", data: { jobId: "job_1", result: { score: 0.25, note: "ü" } } });
-    const expected = createHmac("sha256", Buffer.from(secret.slice(6), "base64")).update(`msg_1.1700000000.${body}`).digest("base64");
+    const expected = createHmac("sha256", Buffer.from(secret.slice(6), "base64"))
+      .update(`msg_1.1700000000.${body}`)
+      .digest("base64");
     expect(await webhookHeaders(secret, "msg_1", 1700000000, body)).toEqual({
       "webhook-id": "msg_1",
       "webhook-timestamp": "1700000000",

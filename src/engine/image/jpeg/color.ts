@@ -17,7 +17,7 @@ for (let i = 0; i < 256; i++) {
   CB_G[i] = -fix(0.34414) * x + ONE_HALF;
 }
 
-const clamp = (v: number) => (v < 0 ? 0 : Math.min(v , 255));
+const clamp = (v: number) => (v < 0 ? 0 : Math.min(v, 255));
 
 /** ycc_rgb_convert: three full-size planes -> interleaved RGB. */
 export function yccToRgb(y: Uint8Array, cb: Uint8Array, cr: Uint8Array): Uint8Array {

@@ -47,7 +47,8 @@ interface Frame {
 const corrupt = (m: string) => new JpegFormatError(m, "corrupt");
 
 function parseFrame(body: Uint8Array, marker: number, maxBytes: number): Frame {
-  if (marker !== 0xc0 && marker !== 0xc1 && marker !== 0xc2) throw new JpegFormatError("only Huffman baseline/extended/progressive JPEG is supported", "unsupported");
+  if (marker !== 0xc0 && marker !== 0xc1 && marker !== 0xc2)
+    throw new JpegFormatError("only Huffman baseline/extended/progressive JPEG is supported", "unsupported");
   if (body[0] !== 8) throw new JpegFormatError(`${body[0]}-bit JPEG is not supported`, "unsupported");
   const height = (body[1]! << 8) | body[2]!;
   const width = (body[3]! << 8) | body[4]!;
@@ -163,7 +164,15 @@ export function decodeJpegPixels(data: Uint8Array, maxBytes: number): JpegPixels
 }
 
 /** Decodes the scan whose SOS body is `body` and whose data starts at `pos`; returns where it ends. */
-function runScan(data: Uint8Array, pos: number, body: Uint8Array, f: Frame, quant: Map<number, Uint16Array>, huffman: Map<string, HuffmanTable>, restartInterval: number): number {
+function runScan(
+  data: Uint8Array,
+  pos: number,
+  body: Uint8Array,
+  f: Frame,
+  quant: Map<number, Uint16Array>,
+  huffman: Map<string, HuffmanTable>,
+  restartInterval: number,
+): number {
   const ns = body[0]!;
   if (ns < 1 || ns > 4 || body.length < 1 + 2 * ns + 3) throw corrupt("bad scan header");
   const comps: Component[] = [];

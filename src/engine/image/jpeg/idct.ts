@@ -35,8 +35,13 @@ export function idctIslow(coeffs: Int16Array, at: number, quant: Uint16Array, ou
   for (let c = 0; c < 8; c++) {
     const i = at + c;
     if (
-      coeffs[i + 8] === 0 && coeffs[i + 16] === 0 && coeffs[i + 24] === 0 && coeffs[i + 32] === 0 &&
-      coeffs[i + 40] === 0 && coeffs[i + 48] === 0 && coeffs[i + 56] === 0
+      coeffs[i + 8] === 0 &&
+      coeffs[i + 16] === 0 &&
+      coeffs[i + 24] === 0 &&
+      coeffs[i + 32] === 0 &&
+      coeffs[i + 40] === 0 &&
+      coeffs[i + 48] === 0 &&
+      coeffs[i + 56] === 0
     ) {
       const dc = coeffs[i]! * quant[c]! * (1 << PASS1_BITS);
       for (let r = 0; r < 8; r++) ws[r * 8 + c] = dc;
@@ -140,5 +145,5 @@ export function idctIslow(coeffs: Int16Array, at: number, quant: Uint16Array, ou
 }
 
 function clamp(v: number): number {
-  return v < 0 ? 0 : Math.min(v , 255);
+  return v < 0 ? 0 : Math.min(v, 255);
 }

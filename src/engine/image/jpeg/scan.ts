@@ -4,10 +4,8 @@ import type { HuffmanTable } from "./bit-reader";
 
 /** Zigzag index -> natural index, padded with 63 like libjpeg's jpeg_natural_order (corrupt k > 63). */
 export const NATURAL_ORDER = Int32Array.from([
-  0, 1, 8, 16, 9, 2, 3, 10, 17, 24, 32, 25, 18, 11, 4, 5, 12, 19, 26, 33, 40, 48, 41, 34, 27, 20,
-  13, 6, 7, 14, 21, 28, 35, 42, 49, 56, 57, 50, 43, 36, 29, 22, 15, 23, 30, 37, 44, 51, 58, 59, 52,
-  45, 38, 31, 39, 46, 53, 60, 61, 54, 47, 55, 62, 63, 63, 63, 63, 63, 63, 63, 63, 63, 63, 63, 63,
-  63, 63, 63, 63, 63,
+  0, 1, 8, 16, 9, 2, 3, 10, 17, 24, 32, 25, 18, 11, 4, 5, 12, 19, 26, 33, 40, 48, 41, 34, 27, 20, 13, 6, 7, 14, 21, 28, 35, 42, 49, 56, 57, 50, 43, 36, 29, 22,
+  15, 23, 30, 37, 44, 51, 58, 59, 52, 45, 38, 31, 39, 46, 53, 60, 61, 54, 47, 55, 62, 63, 63, 63, 63, 63, 63, 63, 63, 63, 63, 63, 63, 63, 63, 63, 63, 63,
 ]);
 
 export interface ScanComponent {
@@ -131,16 +129,10 @@ export function decodeScan(data: Uint8Array, pos: number, p: ScanParams): BitRea
     }
   };
 
-  const decodeBlock: BlockDecoder = !p.progressive
-    ? baseline
-    : ss === 0
-      ? ah === 0 ? dcFirst : dcRefine
-      : ah === 0 ? acFirst : acRefine;
+  const decodeBlock: BlockDecoder = !p.progressive ? baseline : ss === 0 ? (ah === 0 ? dcFirst : dcRefine) : ah === 0 ? acFirst : acRefine;
 
   const single = p.components.length === 1;
-  const total = single
-    ? p.components[0]!.blocksWide * p.components[0]!.blocksHigh
-    : p.mcusPerLine * p.mcusPerColumn;
+  const total = single ? p.components[0]!.blocksWide * p.components[0]!.blocksHigh : p.mcusPerLine * p.mcusPerColumn;
   for (let mcu = 0; mcu < total; mcu++) {
     if (p.restartInterval > 0 && mcu > 0 && mcu % p.restartInterval === 0) {
       reader.restart();

@@ -118,7 +118,10 @@ describe("corrupt data", () => {
 
   it("rejects a truncated PNG", () => {
     for (const cut of [20, 40, good.length - 13, good.length - 1]) {
-      expect(codeOf(() => decodeImage(good.subarray(0, cut), LIMIT)), `cut at ${cut}`).toBe("corrupt_image");
+      expect(
+        codeOf(() => decodeImage(good.subarray(0, cut), LIMIT)),
+        `cut at ${cut}`,
+      ).toBe("corrupt_image");
     }
   });
 

@@ -55,8 +55,12 @@ describe("applyOrientation", () => {
 
   it("moves every channel and the alpha plane together", () => {
     const rgb: DecodedImage = {
-      width: 2, height: 1, channels: 3, mode: "RGBA",
-      data: Uint8Array.from([1, 2, 3, 4, 5, 6]), alpha: Uint8Array.from([7, 8]),
+      width: 2,
+      height: 1,
+      channels: 3,
+      mode: "RGBA",
+      data: Uint8Array.from([1, 2, 3, 4, 5, 6]),
+      alpha: Uint8Array.from([7, 8]),
     };
     const out = applyOrientation(rgb, 2);
     expect(Array.from(out.data)).toEqual([4, 5, 6, 1, 2, 3]);

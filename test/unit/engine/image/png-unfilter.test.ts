@@ -38,7 +38,13 @@ function filteredPng(width: number, height: number, colorType: number, bitDepth:
       const b = y > 0 ? samples[(y - 1) * stride + i]! : 0;
       const c = i >= bpp && y > 0 ? samples[(y - 1) * stride + i - bpp]! : 0;
       const p = a + b - c;
-      const pred = [0, a, b, (a + b) >> 1, Math.abs(p - a) <= Math.abs(p - b) && Math.abs(p - a) <= Math.abs(p - c) ? a : Math.abs(p - b) <= Math.abs(p - c) ? b : c][filter]!;
+      const pred = [
+        0,
+        a,
+        b,
+        (a + b) >> 1,
+        Math.abs(p - a) <= Math.abs(p - b) && Math.abs(p - a) <= Math.abs(p - c) ? a : Math.abs(p - b) <= Math.abs(p - c) ? b : c,
+      ][filter]!;
       raw[y * (stride + 1) + 1 + i] = (x - pred) & 255;
     }
   }
@@ -63,7 +69,11 @@ function randomBytes(n: number, seed: number): Uint8Array {
 }
 
 describe("PNG unfiltering", () => {
-  for (const [colorType, channels] of [[0, 1], [2, 3], [6, 4]] as const) {
+  for (const [colorType, channels] of [
+    [0, 1],
+    [2, 3],
+    [6, 4],
+  ] as const) {
     it(`colour type ${colorType}, 8-bit, all five filters: same pixels as fast-png`, () => {
       const png = filteredPng(13, 10, colorType, 8, randomBytes(13 * 10 * channels, colorType + 1));
       const ours = decodeImage(png, { maxPixels: 1e6 });

@@ -33,7 +33,11 @@ describe("resamplePil", () => {
   it("keeps a constant image constant (down and up, 1 and 3 channels)", () => {
     for (const channels of [1, 3]) {
       const src = new Uint8Array(37 * 23 * channels).fill(201);
-      for (const [w, h] of [[10, 10], [100, 7], [37, 50]]) {
+      for (const [w, h] of [
+        [10, 10],
+        [100, 7],
+        [37, 50],
+      ]) {
         const out = resamplePil(src, 37, 23, channels, w!, h!, "bicubic");
         expect(out.length).toBe(w! * h! * channels);
         expect(out.every((v) => v === 201)).toBe(true);

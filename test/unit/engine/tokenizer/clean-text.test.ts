@@ -25,7 +25,7 @@ describe("htmlUnescape (CPython html.unescape)", () => {
 
 describe("fixText (ftfy subset)", () => {
   it("uncurls quotes, splits latin ligatures, narrows full-width forms", () => {
-    expect(fixText("don\u2019t \u201cfine\u201d")).toBe("don't \"fine\"");
+    expect(fixText("don\u2019t \u201cfine\u201d")).toBe('don\'t "fine"');
     expect(fixText("\ufb01ne")).toBe("fine");
     expect(fixText("\uff21\uff22\uff23\u3000x")).toBe("ABC x");
   });

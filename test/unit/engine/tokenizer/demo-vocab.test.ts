@@ -58,7 +58,16 @@ describe("buildDemoMerges", () => {
 describe("learnMerges", () => {
   it("merges the most frequent pair first, ties by string order", () => {
     // "ab" x3, "ac" x3: pairs "a b</w>" and "a c</w>" tie at 3 -> "a b</w>" sorts first.
-    const merges = learnMerges(new Map([["ab", 3], ["ac", 3], ["d", 1]]));
-    expect(merges).toEqual([["a", "b</w>"], ["a", "c</w>"]]);
+    const merges = learnMerges(
+      new Map([
+        ["ab", 3],
+        ["ac", 3],
+        ["d", 1],
+      ]),
+    );
+    expect(merges).toEqual([
+      ["a", "b</w>"],
+      ["a", "c</w>"],
+    ]);
   });
 });
