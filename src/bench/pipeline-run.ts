@@ -54,7 +54,11 @@ export async function runPipelineBenchmark(o: PipelineRunOptions): Promise<Pipel
   }
 
   const samples: Record<string, Record<string, number[]>> = {};
-  const add = (mode: string, stage: string, ms: number) => ((samples[mode] ??= {})[stage] ??= []).push(ms);
+  const add = (mode: string, stage: string, ms: number) => {
+    samples[mode] ??= {};
+    samples[mode][stage] ??= [];
+    samples[mode][stage].push(ms);
+  };
   for (let run = -1; run < o.runs; run++) {
     const keep = run >= 0; // run -1 warms up every path
     const lap = stopwatch();

@@ -129,7 +129,9 @@ async function measure(o: ServiceRunOptions, service: RunningService): Promise<S
 
   const setForm = new FormData();
   setForm.set("object", o.object);
-  o.shots.slice(0, o.k).forEach((s, i) => setForm.append("images", png(s, `shot-${i}.png`)));
+  o.shots.slice(0, o.k).forEach((s, i) => {
+    setForm.append("images", png(s, `shot-${i}.png`));
+  });
   const set = await client.request<{ id: string }>("POST", "/v1/reference-sets", setForm);
   const firstFew = await client.request<ScoreBody>("POST", "/v1/score", scoreForm(o, set.body.id));
   if (firstFew.body.mode !== "few-shot") throw new Error(`expected a few-shot answer, got mode ${firstFew.body.mode}`);

@@ -98,7 +98,9 @@ export class BinnedPixelScores {
     const pro = new Float64Array(thresholds.length);
     this.regions.forEach((hist, r) => {
       const above = suffixSums(hist);
-      thresholds.forEach((t, j) => (pro[j]! += above[this.bin(t, REGION_BINS)]! / this.areas[r]! / this.regions.length));
+      thresholds.forEach((t, j) => {
+        pro[j]! += above[this.bin(t, REGION_BINS)]! / this.areas[r]! / this.regions.length;
+      });
     });
     return this.regions.length === 0 || n === 0 ? NaN : areaUnderPro(fpr, pro, o);
   }

@@ -77,14 +77,17 @@ export class PixelScoreStore {
     const plane = this.width * this.height;
     if (map.length !== plane || (mask && mask.length !== plane)) throw new RangeError(`map and mask must be ${this.width}x${this.height}`);
     if (!this.binned && this.options.range && this.negatives + this.positives + plane > this.exactPixels) this.switchToBins(this.options.range);
-    if (this.binned) return this.addBinned(map, mask, this.binned);
+    if (this.binned) {
+      this.addBinned(map, mask, this.binned);
+      return;
+    }
     this.reserve(plane);
     const buf = this.buffer;
     let lo = this.min;
     let hi = this.max;
     for (let i = 0; i < plane; i++) {
       const v = map[i]!;
-      if (v !== v) throw new RangeError("anomaly map contains NaN");
+      if (Number.isNaN(v)) throw new RangeError("anomaly map contains NaN");
       if (v < lo) lo = v;
       if (v > hi) hi = v;
       if (!mask || mask[i] === 0) buf[this.negatives++] = v;
@@ -109,7 +112,7 @@ export class PixelScoreStore {
   private addBinned(map: Float32Array, mask: Uint8Array | null, binned: BinnedPixelScores): void {
     for (let i = 0; i < map.length; i++) {
       const v = map[i]!;
-      if (v !== v) throw new RangeError("anomaly map contains NaN");
+      if (Number.isNaN(v)) throw new RangeError("anomaly map contains NaN");
       if (v < this.min) this.min = v;
       if (v > this.max) this.max = v;
       if (!mask || mask[i] === 0) binned.addNegative(v);

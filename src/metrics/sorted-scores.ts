@@ -33,7 +33,7 @@ export function sortScores(scores: ArrayLike<number>, labels: ArrayLike<number>)
 /** Sorts both arrays in place (numeric ascending) after checking for NaN; returns them as SortedScores. */
 export function sortInPlace(positives: ScoreArray, negatives: ScoreArray): SortedScores {
   for (const a of [positives, negatives]) {
-    for (let i = 0; i < a.length; i++) if (a[i] !== a[i]) throw new RangeError("scores contain NaN");
+    for (let i = 0; i < a.length; i++) if (Number.isNaN(a[i])) throw new RangeError("scores contain NaN");
     a.sort();
   }
   return { positives, negatives };

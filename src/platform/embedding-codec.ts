@@ -70,7 +70,9 @@ export function decodeEmbedding(bytes: Uint8Array): ReferenceEmbedding {
   const half = new Uint16Array(bytes.slice(dataOffset).buffer);
   const bankValues = header.rows * header.width;
   const memory = new Map<number, Float32Array>();
-  header.layers.forEach((l, i) => memory.set(l, decodeF16(half.subarray(i * bankValues, (i + 1) * bankValues))));
+  header.layers.forEach((l, i) => {
+    memory.set(l, decodeF16(half.subarray(i * bankValues, (i + 1) * bankValues)));
+  });
   return { ...infoOf(header), width: header.width, memory };
 }
 

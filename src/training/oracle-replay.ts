@@ -116,7 +116,9 @@ export async function replayTrainingOracle(o: OracleOptions): Promise<OracleRepo
     const t0 = performance.now();
     const r = objective.lossAndGradients(params, batch);
     const grads = r.gradWeights.flatMap((g, i) => [g, r.gradBiases[i]!]);
-    grads.forEach((g, k) => markBelow(g, GRAD_NOISE_FLOOR, unstable[k]!));
+    grads.forEach((g, k) => {
+      markBelow(g, GRAD_NOISE_FLOOR, unstable[k]!);
+    });
     adam.step(grads);
     stepSeconds.push((performance.now() - t0) / 1000);
     const perLayer = r.focal.flatMap((f, i) => [f, r.dice[i]!]);

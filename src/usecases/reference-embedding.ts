@@ -30,7 +30,7 @@ export async function embedShots(runtime: ModelRuntime, object: string, images: 
   const encodings: ImageEncoding[] = [];
   const shots: ShotInfo[] = [];
   for (const [index, bytes] of images.entries()) {
-    let input;
+    let input: ReturnType<typeof modelInput>;
     try {
       input = modelInput(bytes, m, maxPixels);
     } catch (e) {

@@ -71,8 +71,8 @@ export function isReservedIpv6(groups: readonly number[]): boolean {
 }
 
 function matchesPrefix(groups: readonly number[], prefix: readonly number[], bits: number): boolean {
-  for (let i = 0; i < prefix.length && bits > 0; i++, bits -= 16) {
-    const mask = bits >= 16 ? 0xffff : (0xffff << (16 - bits)) & 0xffff;
+  for (let i = 0, left = bits; i < prefix.length && left > 0; i++, left -= 16) {
+    const mask = left >= 16 ? 0xffff : (0xffff << (16 - left)) & 0xffff;
     if ((groups[i]! & mask) !== (prefix[i]! & mask)) return false;
   }
   return true;

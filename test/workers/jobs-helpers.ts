@@ -74,7 +74,12 @@ export async function runConsumer(message: JobMessage, attempts: number, queue =
   const delays: (number | undefined)[] = [];
   const m = batch.messages[0]!;
   const retry = m.retry.bind(m);
-  Object.defineProperty(m, "retry", { value: (options?: { delaySeconds?: number }) => (delays.push(options?.delaySeconds), retry(options)) });
+  Object.defineProperty(m, "retry", {
+    value: (options?: { delaySeconds?: number }) => {
+      delays.push(options?.delaySeconds);
+      retry(options);
+    },
+  });
   const ctx = createExecutionContext();
   await worker.queue(batch, { ...env, WEBHOOK_BACKOFF_BASE_SECONDS: "30" }, ctx);
   const result: QueueResult = await getQueueResult(batch, ctx);

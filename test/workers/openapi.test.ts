@@ -3,7 +3,8 @@ import { describe, expect, it } from "vitest";
 import { apiRoutes } from "../../src/service/routes/index";
 import { call } from "./seed";
 
-type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+// biome-ignore lint/suspicious/noExplicitAny: walks an arbitrary JSON document
+type Json = Record<string, any>;
 
 async function document(): Promise<Json> {
   const response = await call("/openapi.json");
@@ -13,7 +14,10 @@ async function document(): Promise<Json> {
 }
 
 function refs(node: unknown, out: string[] = []): string[] {
-  if (Array.isArray(node)) node.forEach((n) => refs(n, out));
+  if (Array.isArray(node))
+    node.forEach((n) => {
+      refs(n, out);
+    });
   else if (node && typeof node === "object") {
     for (const [k, v] of Object.entries(node)) {
       if (k === "$ref" && typeof v === "string") out.push(v);

@@ -13,8 +13,8 @@ import { fmtShape } from "./tensor-map";
 const A = -0.5;
 const f = Math.fround;
 
-function aaCubic(x: number): number {
-  x = Math.abs(x);
+function aaCubic(signed: number): number {
+  const x = Math.abs(signed);
   if (x < 1) return f(f(f(f(f((A + 2) * x) - (A + 3)) * x) * x) + 1);
   if (x < 2) return f(f(f(f(f(f(A * x) - 5 * A) * x) + 8 * A) * x) - 4 * A);
   return 0;

@@ -100,7 +100,10 @@ export class GraphBuilder {
   /** Adds a node and returns its output names (fresh ones unless given). */
   node(opType: string, inputs: string[], attrs: Record<string, AttributeValue> = {}, outputs: string[] | number = 1, domain = ""): string[] {
     const outs = typeof outputs === "number" ? Array.from({ length: outputs }, () => this.fresh(opType.toLowerCase())) : outputs;
-    if (typeof outputs !== "number") outs.forEach((o) => this.claim(o));
+    if (typeof outputs !== "number")
+      outs.forEach((o) => {
+        this.claim(o);
+      });
     const n = new ProtoMessage();
     for (const i of inputs) n.string(1, i);
     for (const o of outs) n.string(2, o);

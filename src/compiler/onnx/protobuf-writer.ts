@@ -55,7 +55,9 @@ export class ProtoMessage {
   packedFloats(field: number, values: readonly number[]): this {
     const b = new Uint8Array(values.length * 4);
     const view = new DataView(b.buffer);
-    values.forEach((v, i) => view.setFloat32(i * 4, v, true));
+    values.forEach((v, i) => {
+      view.setFloat32(i * 4, v, true);
+    });
     return this.bytes(field, b);
   }
 

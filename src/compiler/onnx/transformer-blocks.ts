@@ -34,18 +34,30 @@ const constants = new WeakMap<GraphBuilder, Map<string, string>>();
 /** One shared scalar initializer per (graph, name). */
 export function constant(g: GraphBuilder, name: string, value: number): string {
   let m = constants.get(g);
-  if (!m) constants.set(g, (m = new Map()));
+  if (!m) {
+    m = new Map();
+    constants.set(g, m);
+  }
   let c = m.get(name);
-  if (!c) m.set(name, (c = g.scalar(`f32_${name}`, value)));
+  if (!c) {
+    c = g.scalar(`f32_${name}`, value);
+    m.set(name, c);
+  }
   return c;
 }
 
 export function int64Constant(g: GraphBuilder, name: string, values: number[]): string {
   const key = `${name}:${values.join(",")}`;
   let m = constants.get(g);
-  if (!m) constants.set(g, (m = new Map()));
+  if (!m) {
+    m = new Map();
+    constants.set(g, m);
+  }
   let c = m.get(key);
-  if (!c) m.set(key, (c = g.int64s(`i64_${name}`, values)));
+  if (!c) {
+    c = g.int64s(`i64_${name}`, values);
+    m.set(key, c);
+  }
   return c;
 }
 

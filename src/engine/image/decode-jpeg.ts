@@ -10,7 +10,7 @@ const CODE = { corrupt: "corrupt_image", unsupported: "unsupported_format", too_
 
 /** `maxMemoryMB` bounds the decoder's working memory (coefficients, planes, output). */
 export function decodeJpeg(bytes: Uint8Array, maxMemoryMB: number): DecodedImage {
-  let px;
+  let px: ReturnType<typeof decodeJpegPixels>;
   try {
     px = decodeJpegPixels(bytes, maxMemoryMB * 2 ** 20);
   } catch (err) {

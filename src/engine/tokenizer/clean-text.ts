@@ -26,6 +26,7 @@ const LIGATURE_RE = /[\u0132\u0133\ufb00-\ufb06]/g;
 // ftfy.fix_character_width: U+3000 -> space, U+FF01..U+FFEF -> their NFKC form.
 const WIDTH_RE = /[\u3000\uff01-\uffef]/g;
 // ftfy.remove_control_chars (C1 controls were already mapped through Windows-1252 by fix_c1_controls)
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
 const CONTROL_RE = /[\x00-\x08\x0b\x0e-\x1f\x7f\u206a-\u206f\ufeff\ufff9-\ufffc\u{1d173}-\u{1d17a}\u{e0000}-\u{e007f}]/gu;
 
 /** The character-level subset of ftfy.fix_text described above. */

@@ -40,9 +40,13 @@ export function buildVocab(mergesText: string): ClipVocab {
   const byteTokens = byteTokensInVocabOrder();
   const decoder = [...byteTokens, ...byteTokens.map((t) => `${t}</w>`), ...merges.map(([a, b]) => a + b), SOT_TEXT, EOT_TEXT];
   const encoder = new Map<string, number>();
-  decoder.forEach((t, id) => encoder.set(t, id));
+  decoder.forEach((t, id) => {
+    encoder.set(t, id);
+  });
   const ranks = new Map<string, number>();
-  merges.forEach(([a, b], rank) => ranks.set(`${a} ${b}`, rank));
+  merges.forEach(([a, b], rank) => {
+    ranks.set(`${a} ${b}`, rank);
+  });
   return {
     encoder,
     decoder,

@@ -3,7 +3,7 @@
  * Plain ES2020 run in the browser as-is (no bundler touches it). Kept free of backticks and "${" so it can live in
  * a template string. Defines `createOverlay(canvas, legend, legendMax)` for page-script.ts, in the same scope.
  */
-export const overlayScript = String.raw`
+export const overlayScript = `
 /** The overlay canvas's longer side: large photos are drawn at most this big (the API caps its map PNG there too)... */
 const OVERLAY_MAX_SIDE = 1024;
 /** ...and small ones are scaled up to this, so boxes and labels stay crisp when the page stretches the canvas. */

@@ -1,5 +1,5 @@
 // The demo page's stylesheet: one neutral light theme, two columns that stack on narrow screens.
-export const demoPageCss = String.raw`
+export const demoPageCss = `
 :root {
   --bg: #f3f4f7; --panel: #fff; --text: #1b1f2a; --muted: #5b6475; --line: #d9dde5;
   --accent: #2456d3; --accent-dark: #1a42a8; --bad: #b42318; --bad-bg: #fdecea; --good: #137a3f; --good-bg: #e6f4ec;

@@ -2,7 +2,7 @@
 import { overlayScript } from "./overlay-script";
 
 /** Plain ES2020 for the browser, free of backticks and "${" (it lives in a template string), like overlay-script.ts. */
-const mainScript = String.raw`
+const mainScript = `
 const KEY_STORAGE = "edge-anomaly.demo.apiKey";
 const OBJECT_STORAGE = "edge-anomaly.demo.object";
 const $ = (id) => document.getElementById(id);

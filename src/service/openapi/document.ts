@@ -36,7 +36,10 @@ function parameters(spec: RouteSpec): Json[] {
 function errorStatuses(spec: RouteSpec): ApiErrorStatus[] {
   const statuses = new Set<ApiErrorStatus>(spec.errors ?? []);
   if (spec.auth) statuses.add(401);
-  if (spec.body) [400, 413, 415].forEach((s) => statuses.add(s as ApiErrorStatus));
+  if (spec.body)
+    [400, 413, 415].forEach((s) => {
+      statuses.add(s as ApiErrorStatus);
+    });
   if (spec.params) statuses.add(404);
   statuses.add(500);
   return [...statuses].sort();
@@ -68,7 +71,10 @@ function operation(spec: RouteSpec): Json {
 
 export function openApiDocument(routes: readonly Route[], version: string): Json {
   const paths: Record<string, Json> = {};
-  for (const { spec } of routes) (paths[spec.path] ??= {})[spec.method] = operation(spec);
+  for (const { spec } of routes) {
+    paths[spec.path] ??= {};
+    paths[spec.path][spec.method] = operation(spec);
+  }
   return {
     openapi: "3.1.0",
     info: {

@@ -18,6 +18,9 @@ export function openApiRoute(routes: () => readonly Route[]): Route {
       auth: false,
       responses: { 200: { description: "OpenAPI 3.1", schema: z.object({ openapi: z.string() }).passthrough() } },
     },
-    (c) => c.json((document ??= openApiDocument(routes(), API_VERSION))),
+    (c) => {
+      document ??= openApiDocument(routes(), API_VERSION);
+      return c.json(document);
+    },
   );
 }

@@ -30,7 +30,9 @@ describe("fewShotMap / combineMaps", () => {
   it("sums upsampled layers", () => {
     const map = fewShotMap([new Float32Array([0, 1, 2, 3]), new Float32Array(4).fill(0.25)], 2, 3);
     const expected = [0, 0.5, 1, 1, 1.5, 2, 2, 2.5, 3].map((v) => v + 0.25);
-    expected.forEach((v, i) => expect(map[i]).toBeCloseTo(v, 6));
+    expected.forEach((v, i) => {
+      expect(map[i]).toBeCloseTo(v, 6);
+    });
   });
 
   it("combines element-wise", () => {

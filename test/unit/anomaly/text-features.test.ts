@@ -9,7 +9,9 @@ describe("ensembleTextFeatures", () => {
     const r = Math.SQRT1_2;
     const expected = [r, 0, r, 0, 0, 1];
     expect(t).toHaveLength(6);
-    expected.forEach((v, i) => expect(t[i]).toBeCloseTo(v, 6));
+    expected.forEach((v, i) => {
+      expect(t[i]).toBeCloseTo(v, 6);
+    });
   });
 
   it("normalises each sentence embedding before averaging", () => {

@@ -3,7 +3,9 @@ import { axisPlan, resampleBilinear, upsampleAlignCorners } from "../../../src/e
 
 const close = (a: ArrayLike<number>, b: number[], digits = 6): void => {
   expect(a.length).toBe(b.length);
-  b.forEach((v, i) => expect(a[i]).toBeCloseTo(v, digits));
+  b.forEach((v, i) => {
+    expect(a[i]).toBeCloseTo(v, digits);
+  });
 };
 
 describe("upsampleAlignCorners", () => {

@@ -29,7 +29,9 @@ describe("zeroShotLayerLogits", () => {
     const projected = new Float32Array([0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8]); // 4 patches x E=2
     const l = zeroShotLayerLogits(projected, T);
     const expected = [10, 30, 50, 70, 20, 40, 60, 80];
-    expected.forEach((v, i) => expect(l[i]).toBeCloseTo(v, 4));
+    expected.forEach((v, i) => {
+      expect(l[i]).toBeCloseTo(v, 4);
+    });
   });
 
   it("uses both text columns", () => {
@@ -51,7 +53,9 @@ describe("zeroShotMap", () => {
     const layer = new Float32Array([0, 0.01, 0.02, 0, 0, 0.03, 0.01, 0.01]);
     const one = zeroShotMap([layer], T, 2, 4);
     const three = zeroShotMap([layer, layer, layer], T, 2, 4);
-    one.forEach((v, i) => expect(three[i]).toBeCloseTo(3 * v, 5));
+    one.forEach((v, i) => {
+      expect(three[i]).toBeCloseTo(3 * v, 5);
+    });
   });
 
   it("upsamples the logits before the softmax", () => {

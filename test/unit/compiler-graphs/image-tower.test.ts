@@ -112,7 +112,8 @@ describe("image tower, int8", () => {
   let fp32: ReturnType<typeof encode> | undefined;
 
   it.each(["int8-dynamic", "int8-weight"] as const)("%s: features close to fp32, graph under a third of its size", async (quant) => {
-    const ref = await (fp32 ??= encode(ckpt, { ...options, quant: "fp32" }, pixels));
+    fp32 ??= encode(ckpt, { ...options, quant: "fp32" }, pixels);
+    const ref = await fp32;
     const q = await encode(ckpt, { ...options, quant }, pixels);
     q.encodings.forEach((got, i) => {
       const base = ref.encodings[i]!;

@@ -17,7 +17,9 @@ const EOT = 63; // the largest id of the 64-token vocabulary, as 49407 is in CLI
 function tokenRows(): Int32Array {
   const bodies = [[5, 9], [1, 2, 3, 4, 5, 6, 7, 8, 9, 10], [], Array.from({ length: 75 }, (_, i) => 1 + ((i * 37) % 61))];
   const ids = new Int32Array(bodies.length * CONTEXT);
-  bodies.forEach((b, r) => ids.set([SOT, ...b, EOT], r * CONTEXT));
+  bodies.forEach((b, r) => {
+    ids.set([SOT, ...b, EOT], r * CONTEXT);
+  });
   return ids;
 }
 
@@ -76,7 +78,8 @@ describe("text tower, int8", () => {
   let fp32: ReturnType<typeof encodeAll> | undefined;
 
   it.each(["int8-dynamic", "int8-weight"] as const)("%s: cosine >= 0.99 with fp32 per row, graph under a third", async (quant) => {
-    const base = await (fp32 ??= encodeAll(ckpt, ids, "fp32", 2));
+    fp32 ??= encodeAll(ckpt, ids, "fp32", 2);
+    const base = await fp32;
     const q = await encodeAll(ckpt, ids, quant, 2);
     for (let r = 0; r < ids.length / CONTEXT; r++) {
       const s = base.embedDim;

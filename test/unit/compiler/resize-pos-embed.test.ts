@@ -35,10 +35,14 @@ describe("aaBicubicTaps (torch antialiased bicubic, a = -0.5)", () => {
   it("matches hand-computed antialiased downsampling taps (3 -> 2, 4 -> 2: support widened by the scale)", () => {
     const t3 = aaBicubicTaps(3, 2);
     expect(t3[0]!.weights).toHaveLength(3);
-    [0.65008025682183, 0.390048154093098, -0.040128410914928].forEach((w, j) => expect(t3[0]!.weights[j]!).toBeCloseTo(w, 6));
+    [0.65008025682183, 0.390048154093098, -0.040128410914928].forEach((w, j) => {
+      expect(t3[0]!.weights[j]!).toBeCloseTo(w, 6);
+    });
     const t4 = aaBicubicTaps(4, 2);
     expect(t4[1]!.weights).toHaveLength(4);
-    [-0.0371900826446281, 0.11983471074380166, 0.45867768595041325, 0.45867768595041325].forEach((w, j) => expect(t4[1]!.weights[j]!).toBeCloseTo(w, 6));
+    [-0.0371900826446281, 0.11983471074380166, 0.45867768595041325, 0.45867768595041325].forEach((w, j) => {
+      expect(t4[1]!.weights[j]!).toBeCloseTo(w, 6);
+    });
   });
 
   it("normalises every output's weights to 1", () => {

@@ -22,7 +22,9 @@ function rawFile(header: unknown, data: Uint8Array, pad = true): Uint8Array {
 function u16le(values: number[]): Uint8Array {
   const out = new Uint8Array(values.length * 2);
   const dv = new DataView(out.buffer);
-  values.forEach((v, i) => dv.setUint16(i * 2, v, true));
+  values.forEach((v, i) => {
+    dv.setUint16(i * 2, v, true);
+  });
   return out;
 }
 

@@ -19,7 +19,10 @@ const answering =
 describe("deliverWebhook", () => {
   it("POSTs the event JSON with the Standard Webhooks headers, without following redirects", async () => {
     let seen: RequestInit | undefined;
-    const outcome = await deliverWebhook(async (_url, init) => ((seen = init), new Response(null, { status: 200 })), delivery);
+    const outcome = await deliverWebhook(async (_url, init) => {
+      seen = init;
+      return new Response(null, { status: 200 });
+    }, delivery);
     expect(outcome).toMatchObject({ ok: true, status: 200 });
     expect(seen).toMatchObject({ method: "POST", redirect: "manual", body: JSON.stringify(delivery.event) });
     const headers = seen!.headers as Record<string, string>;

@@ -43,7 +43,10 @@ function setup(scoreImage: ScoreImage) {
     store,
     secrets: { getOrCreate: async () => "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw" },
     scoreImage,
-    fetch: async (_url, init) => (posts.push(String(init?.body)), new Response(null, { status: 200 })),
+    fetch: async (_url, init) => {
+      posts.push(String(init?.body));
+      return new Response(null, { status: 200 });
+    },
     now: () => now,
     backoffBaseSeconds: 30,
   };

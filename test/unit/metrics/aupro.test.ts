@@ -60,7 +60,10 @@ describe("auPro", () => {
 
   it("agrees with a literal transliteration of cal_pro_score on random maps", () => {
     let seed = 7;
-    const rand = () => (seed = (seed * 1664525 + 1013904223) >>> 0) / 2 ** 32;
+    const rand = () => {
+      seed = (seed * 1664525 + 1013904223) >>> 0;
+      return seed / 2 ** 32;
+    };
     const w = 12;
     const h = 9;
     for (let trial = 0; trial < 4; trial++) {
@@ -79,7 +82,11 @@ function literalProScore(masks: Uint8Array, maps: Float32Array, w: number, h: nu
   const regions = Array.from({ length: masks.length / plane }, (_, k) => {
     const r = labelRegions(masks.subarray(k * plane, (k + 1) * plane), w, h);
     let at = 0;
-    return Array.from(r.areas, (a) => Array.from(r.pixels.subarray(at, (at += a)), (p) => p + k * plane));
+    return Array.from(r.areas, (a) => {
+      const start = at;
+      at += a;
+      return Array.from(r.pixels.subarray(start, at), (p) => p + k * plane);
+    });
   }).flat();
   const negatives = masks.reduce((s, m) => s + (m ? 0 : 1), 0);
   const fprs: number[] = [];

@@ -8,7 +8,10 @@ const H = 24;
 /** A map in [0, 1] with a brighter blob where the mask is set (masks on every other image), seeded. */
 function sample(i: number): { map: Float32Array; mask: Uint8Array | null } {
   let s = (i + 1) * 2654435761;
-  const rnd = () => (s = (s * 1103515245 + 12345) >>> 0) / 2 ** 32;
+  const rnd = () => {
+    s = (s * 1103515245 + 12345) >>> 0;
+    return s / 2 ** 32;
+  };
   const map = new Float32Array(W * H);
   const defect = i % 2 === 1;
   const mask = defect ? new Uint8Array(W * H) : null;

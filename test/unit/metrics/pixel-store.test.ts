@@ -9,7 +9,10 @@ const H = 8;
 
 function images(): { map: Float32Array; mask: Uint8Array | null }[] {
   let seed = 99;
-  const rand = () => (seed = (seed * 1664525 + 1013904223) >>> 0) / 2 ** 32;
+  const rand = () => {
+    seed = (seed * 1664525 + 1013904223) >>> 0;
+    return seed / 2 ** 32;
+  };
   const map = () => Float32Array.from({ length: W * H }, () => Math.round(rand() * 50) / 10);
   const box = (mask: Uint8Array, x0: number, y0: number, w: number, h: number) => {
     for (let y = y0; y < y0 + h; y++) for (let x = x0; x < x0 + w; x++) mask[y * W + x] = 1;

@@ -51,7 +51,10 @@ describe("ranking metrics", () => {
 
   it("AUROC equals the Mann-Whitney pair count and AP its definition on random tied data", () => {
     let seed = 12345;
-    const rand = () => (seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32;
+    const rand = () => {
+      seed = (seed * 1103515245 + 12345) >>> 0;
+      return seed / 2 ** 32;
+    };
     for (let trial = 0; trial < 20; trial++) {
       const n = 5 + Math.floor(rand() * 60);
       const y = Array.from({ length: n }, () => (rand() < 0.3 ? 1 : 0));

@@ -27,7 +27,12 @@ describe("ModelBundle.open", () => {
   it("opens a compiled bundle, reading only manifest.json until a session is asked for", async () => {
     const reads: string[] = [];
     const inner = memoryReader(bundle);
-    const b = await ModelBundle.open({ read: (p) => (reads.push(p), inner.read(p)) });
+    const b = await ModelBundle.open({
+      read: (p) => {
+        reads.push(p);
+        return inner.read(p);
+      },
+    });
     expect(b.manifest).toEqual(bundle.manifest);
     expect(reads).toEqual(["manifest.json"]);
     expect(await b.readFile("vocabulary")).toEqual(vocabulary);

@@ -57,7 +57,9 @@ describe("AdapterObjective", () => {
           norm += s * s;
           return s;
         });
-        z.forEach((v, e) => (out[p * E + e] = v / Math.sqrt(norm)));
+        z.forEach((v, e) => {
+          out[p * E + e] = v / Math.sqrt(norm);
+        });
       }
       return out;
     });

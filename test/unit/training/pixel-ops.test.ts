@@ -29,7 +29,10 @@ describe("upsample (align_corners=True)", () => {
     const grid = randomArray(2 * 9, 4);
     const probe = randomArray(2 * 64, 5);
     const out = new Float64Array(2 * 64);
-    const f = () => (upsampleForward(plan, grid, 2, out), dot(out, probe));
+    const f = () => {
+      upsampleForward(plan, grid, 2, out);
+      return dot(out, probe);
+    };
     const g = new Float64Array(2 * 9).fill(123); // overwritten, not accumulated
     upsampleBackward(plan, probe, 2, g);
     expect(maxGradError(f, grid, g)).toBeLessThan(1e-8);
@@ -52,7 +55,10 @@ describe("softmax over 2 channels", () => {
     const logits = randomArray(2 * n, 6, 3);
     const probe = randomArray(2 * n, 7);
     const p = new Float64Array(2 * n);
-    const f = () => (softmax2Forward(logits, n, p), dot(p, probe));
+    const f = () => {
+      softmax2Forward(logits, n, p);
+      return dot(p, probe);
+    };
     f();
     const g = Float64Array.from(probe);
     softmax2Backward(p, g, n, g);

@@ -27,7 +27,10 @@ describe("linear", () => {
     const b = randomArray(dim, 3);
     const probe = randomArray(rows * dim, 4);
     const z = new Float64Array(rows * dim);
-    const f = () => (linearForward(x, w, b, rows, width, dim, z), dot(z, probe));
+    const f = () => {
+      linearForward(x, w, b, rows, width, dim, z);
+      return dot(z, probe);
+    };
     const gw = new Float64Array(w.length);
     const gb = new Float64Array(b.length);
     linearBackward(x, probe, rows, width, dim, gw, gb);
@@ -94,7 +97,10 @@ describe("row normalisation", () => {
     const probe = randomArray(rows * dim, 6);
     const u = new Float64Array(z.length);
     const n = new Float64Array(rows);
-    const f = () => (normalizeRowsForward(z, rows, dim, u, n), dot(u, probe));
+    const f = () => {
+      normalizeRowsForward(z, rows, dim, u, n);
+      return dot(u, probe);
+    };
     f();
     const gz = Float64Array.from(probe);
     normalizeRowsBackward(u, n, gz, rows, dim, gz);
@@ -115,7 +121,10 @@ describe("text logits", () => {
     const text = randomArray(dim * 2, 8);
     const probe = randomArray(2 * rows, 9);
     const out = new Float64Array(2 * rows);
-    const f = () => (textLogitsForward(u, text, rows, dim, 100, out), dot(out, probe));
+    const f = () => {
+      textLogitsForward(u, text, rows, dim, 100, out);
+      return dot(out, probe);
+    };
     const gu = new Float64Array(u.length);
     textLogitsBackward(probe, text, rows, dim, 100, gu);
     expect(maxGradError(f, u, gu)).toBeLessThan(1e-7);

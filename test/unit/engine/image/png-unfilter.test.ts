@@ -65,7 +65,10 @@ function filteredPng(width: number, height: number, colorType: number, bitDepth:
 
 function randomBytes(n: number, seed: number): Uint8Array {
   let s = seed;
-  return Uint8Array.from({ length: n }, () => ((s = (s * 1103515245 + 12345) >>> 0), s >>> 24));
+  return Uint8Array.from({ length: n }, () => {
+    s = (s * 1103515245 + 12345) >>> 0;
+    return s >>> 24;
+  });
 }
 
 describe("PNG unfiltering", () => {
