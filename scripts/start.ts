@@ -6,7 +6,10 @@ import { createRequire } from "node:module";
 import { dirname, join, resolve } from "node:path";
 import { writeBundleDir } from "../src/compiler/build-model-dir";
 import { buildDemoModel } from "../src/compiler/demo-model";
+import { exitOnUnsupportedNode } from "../src/tools/supported-node";
 import { API_KEY_SHAPE } from "../src/usecases/api-keys";
+
+exitOnUnsupportedNode();
 
 /**
  * wrangler's bin script refuses Node < 22, but its bundled CLI (wrangler-dist/cli.js) and miniflare run on Node 20:
