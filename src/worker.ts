@@ -12,12 +12,11 @@ const app = createApp();
 
 type Fetch = NonNullable<ExportedHandler<Env>["fetch"]>;
 
-/** The repo type-checks against DOM Request/Response; workers-types names the same run-time objects differently. */
 const fetch: Fetch = async (request, env, ctx) => {
-  const response = await app.fetch(request as unknown as Request, env, ctx);
+  const response = await app.fetch(request, env, ctx);
   // ORT's wasm linear memory, the bulk of the isolate's memory: watched against the 128 MB isolate limit.
   response.headers.set("x-ort-wasm-heap-bytes", String(ortWasmHeapBytes()));
-  return response as unknown as Awaited<ReturnType<Fetch>>;
+  return response;
 };
 
 /** The job queue and its dead-letter queue (wrangler.toml [[queues.consumers]]). */

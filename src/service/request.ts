@@ -74,6 +74,8 @@ function isArrayField(field: z.ZodType): boolean {
   return f instanceof z.ZodArray;
 }
 
-export async function fileBytes(file: File): Promise<Uint8Array> {
+/** `file` is typed unknown: zod types z.file() from globalThis, which holds no File class under workers-types. */
+export async function fileBytes(file: unknown): Promise<Uint8Array> {
+  if (!(file instanceof Blob)) throw new TypeError("a multipart file part was expected");
   return new Uint8Array(await file.arrayBuffer());
 }

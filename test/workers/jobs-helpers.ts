@@ -1,6 +1,6 @@
 // Job test helpers: tenants with API keys, the app over a capturing queue, the consumer driven batch by batch, the receiver's log.
 import { encode } from "fast-png";
-import { createExecutionContext, createMessageBatch, getQueueResult, type QueueResult } from "cloudflare:test";
+import { createExecutionContext, createMessageBatch, getQueueResult } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { apiKeyKvKey } from "../../src/platform/kv-api-keys";
 import { createApp } from "../../src/service/app";
@@ -82,7 +82,8 @@ export async function runConsumer(message: JobMessage, attempts: number, queue =
   });
   const ctx = createExecutionContext();
   await worker.queue(batch, { ...env, WEBHOOK_BACKOFF_BASE_SECONDS: "30" }, ctx);
-  const result: QueueResult = await getQueueResult(batch, ctx);
+  // The installed workers-types has no FetcherQueueResult (what getQueueResult is declared to return): the slice used.
+  const result = (await getQueueResult(batch, ctx)) as { explicitAcks: string[]; retryMessages: { msgId: string }[] };
   const acked = result.explicitAcks.includes(id);
   const retried = result.retryMessages.some((r) => r.msgId === id);
   if (acked === retried) throw new Error(`message ${id}: acked ${acked}, retried ${retried}`);

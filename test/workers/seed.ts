@@ -75,7 +75,7 @@ export function postForm(path: string, fields: Record<string, string | Uint8Arra
   for (const [name, value] of Object.entries(fields)) {
     const values = Array.isArray(value) ? value : [value];
     values.forEach((v, i) => {
-      typeof v === "string" ? form.append(name, v) : form.append(name, new Blob([v as BlobPart]), `${name}-${i}.bin`);
+      typeof v === "string" ? form.append(name, v) : form.append(name, new Blob([v as Uint8Array<ArrayBuffer>]), `${name}-${i}.bin`);
     });
   }
   return callAs(key, path, { method: "POST", body: form });

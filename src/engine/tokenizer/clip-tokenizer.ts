@@ -23,7 +23,7 @@ export interface ClipTokenizer {
   readonly vocabSize: number;
 }
 
-const utf8 = new TextDecoder("utf-8", { fatal: false });
+const utf8 = new TextDecoder("utf-8");
 
 /** `mergesText` is the merges file as text (gunzipped): "#version: 0.2" then one "a b" per line. */
 export function createClipTokenizer(mergesText: string, opts: ClipTokenizerOptions = {}): ClipTokenizer {
