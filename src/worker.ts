@@ -1,14 +1,14 @@
 // Worker entry: hands ORT the precompiled wasm, then serves the Hono app and consumes the job queues over this isolate's bindings.
 import type { ExportedHandler } from "@cloudflare/workers-types";
+import { createWorkerApp } from "./composition/fetch";
+import { jobsQueueHandler } from "./composition/queue";
 import type { Env } from "./platform/env";
 import { installOrtWasm, ortWasmHeapBytes } from "./platform/ort-wasm";
-import { createApp } from "./service/app";
-import { jobsQueueHandler } from "./service/jobs-queue";
 import type { JobMessage } from "./usecases/jobs/job";
-import { scoreImage } from "./usecases/score-image";
 
+// Each handler has its own composition root in src/composition/ (fetch.ts, queue.ts; a scheduled handler gets its own).
 installOrtWasm();
-const app = createApp();
+const app = createWorkerApp();
 
 type Fetch = NonNullable<ExportedHandler<Env>["fetch"]>;
 
@@ -19,7 +19,4 @@ const fetch: Fetch = async (request, env, ctx) => {
   return response;
 };
 
-/** The job queue and its dead-letter queue (wrangler.toml [[queues.consumers]]). */
-const queue = jobsQueueHandler(scoreImage);
-
-export default { fetch, queue } satisfies ExportedHandler<Env, JobMessage>;
+export default { fetch, queue: jobsQueueHandler } satisfies ExportedHandler<Env, JobMessage>;

@@ -1,11 +1,7 @@
 // Text features [embedDim, 2] cached in KV (raw little-endian float32) under model hash, prompt set and object name.
 import type { KVNamespace } from "@cloudflare/workers-types";
 import { PROMPT_SET_VERSION } from "../engine/anomaly/prompts";
-
-export interface TextFeatureCache {
-  get(modelHash: string, objectName: string): Promise<Float32Array | undefined>;
-  put(modelHash: string, objectName: string, features: Float32Array): Promise<void>;
-}
+import type { TextFeatureCache } from "../usecases/text-feature-cache";
 
 export function textFeatureKey(modelHash: string, objectName: string): string {
   return `tf/${modelHash}/${PROMPT_SET_VERSION}/${encodeURIComponent(objectName)}`;

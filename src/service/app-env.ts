@@ -1,9 +1,10 @@
-// The Hono environment of every route: the worker's bindings and what the auth middleware puts on the context.
-import type { Env } from "../platform/env";
+// The Hono environment of every route: what the app's first middleware and the auth middleware put on the context.
+import type { AppServices } from "./app-services";
 
 export interface AppEnv {
-  Bindings: Env;
   Variables: {
+    /** The use cases over this request's bindings (src/composition/fetch.ts builds them). */
+    services: AppServices;
     /** The tenant the request's API key belongs to; set by the auth middleware on every /v1 route but health. */
     tenant: string;
   };

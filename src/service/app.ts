@@ -2,6 +2,7 @@
 import { Hono, type MiddlewareHandler } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { AppEnv } from "./app-env";
+import type { AppServices } from "./app-services";
 import { requireApiKey } from "./auth";
 import { ApiError, errorBody, toApiError } from "./errors";
 import { honoPath, type Route } from "./openapi/route";
@@ -10,15 +11,22 @@ import { demoPage } from "./routes/demo-page";
 import { apiRoutes } from "./routes/index";
 
 export interface AppOptions {
+  /** The use cases over one request's bindings (Hono's `c.env`): the entry point's composition root. */
+  services(bindings: unknown): AppServices;
   /** Routes with an OpenAPI description (src/service/routes/index.ts). */
   routes?: readonly Route[];
   /** Further Hono apps mounted at "/": every /v1 path they serve is behind the key check too. */
   mounts?: readonly Hono<AppEnv>[];
 }
 
-export function createApp(options: AppOptions = {}): Hono<AppEnv> {
+export function createApp(options: AppOptions): Hono<AppEnv> {
   const routes = options.routes ?? apiRoutes;
   const app = new Hono<AppEnv>();
+
+  app.use(async function provideServices(c, next) {
+    c.set("services", options.services(c.env));
+    await next();
+  });
 
   // Every /v1 path needs a key except the routes documented as public (health): also unknown /v1 paths, so that
   // nothing about the API's shape is visible without a key. Auth runs before any body is read.

@@ -1,6 +1,5 @@
-// API errors: a stable machine code, a message and an HTTP status; engine errors mapped onto them.
-import { ImageError } from "../engine/image/image-error";
-import { BundleError } from "../engine/runtime/model-bundle";
+// API errors: a stable machine code, a message and an HTTP status; the one place domain failures become HTTP.
+import { type Failure, failureOf } from "../usecases/domain-error";
 
 /** Every code the API answers with; clients may switch on these, so they never change meaning. */
 export const API_ERROR_CODES = [
@@ -44,16 +43,24 @@ export interface ErrorBody {
   error: { code: ApiErrorCode; message: string; details?: Record<string, string | number> };
 }
 
-/** Any thrown value as an ApiError: known engine errors keep their meaning, the rest is a 500. */
+/** Statuses of refused input, by code; refusals not listed are 400. */
+const REJECTED_STATUS: Partial<Record<Failure["code"], ApiErrorStatus>> = {
+  not_found: 404,
+  reference_set_not_found: 404,
+  unsupported_format: 415,
+  image_too_large: 413,
+};
+
+function statusOf(f: Failure): ApiErrorStatus {
+  if (f.kind === "rejected") return REJECTED_STATUS[f.code] ?? 400;
+  return f.kind === "unavailable" ? 503 : 500;
+}
+
+/** Any thrown value as an ApiError: domain and engine failures keep their code, the rest is a 500. */
 export function toApiError(e: unknown): ApiError {
   if (e instanceof ApiError) return e;
-  if (e instanceof ImageError) {
-    const status = e.code === "unsupported_format" ? 415 : e.code === "image_too_large" ? 413 : 400;
-    return new ApiError(status, e.code, e.message, e.details);
-  }
-  if (e instanceof BundleError) return new ApiError(503, "model_unavailable", e.message);
-  // The cause stays in the logs (app.onError): its message may name storage keys or internals.
-  return new ApiError(500, "internal", "internal error");
+  const failure = failureOf(e);
+  return new ApiError(statusOf(failure), failure.code, failure.message, failure.details);
 }
 
 export function errorBody(e: ApiError): ErrorBody {

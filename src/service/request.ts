@@ -2,7 +2,6 @@
 import type { Context, MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { z } from "zod";
-import { limitsOf } from "../usecases/limits";
 import type { AppEnv } from "./app-env";
 import { ApiError } from "./errors";
 
@@ -19,7 +18,7 @@ export function validate<T>(schema: z.ZodType<T>, value: unknown, where: string)
 /** The request-size limit (MAX_BODY_BYTES): from Content-Length before reading, and while streaming without one. */
 export function limitBody(): MiddlewareHandler<AppEnv> {
   return async function limitBody(c, next) {
-    const maxSize = limitsOf(c.env).maxBodyBytes;
+    const maxSize = c.var.services.limits.maxBodyBytes;
     const limit = bodyLimit({
       maxSize,
       onError: () => {

@@ -1,10 +1,11 @@
 // A reference set's features for the served model: isolate cache, then R2, else re-embedded from the stored shots.
 import { sha256Hex } from "../engine/runtime/bundle-manifest";
-import { ApiError } from "../service/errors";
+import { DomainError } from "./domain-error";
 import type { Limits } from "./limits";
 import type { ModelRuntime } from "./model-runtime";
 import { currentEmbeddingKey, embedShots } from "./reference-embedding";
-import { REFERENCE_SET_ID, type ReferenceEmbedding, type ReferenceSetManifest, type ReferenceSetStore } from "./reference-set-store";
+import { referenceSetNotFound, requireManifestFor } from "./reference-set-manifest";
+import type { ReferenceEmbedding, ReferenceSetManifest, ReferenceSetStore } from "./reference-set-store";
 
 export interface ReferenceSetContext {
   runtime: ModelRuntime;
@@ -24,10 +25,6 @@ export interface FewShotReference {
 const CACHE_BYTES = 32 * 1024 * 1024;
 const cache = new Map<string, { embedding: ReferenceEmbedding; bytes: number }>();
 const pending = new Map<string, Promise<ReferenceEmbedding>>();
-
-export function referenceSetNotFound(id: string): ApiError {
-  return new ApiError(404, "reference_set_not_found", `no reference set ${id}`);
-}
 
 function cacheKey(tenant: string, id: string, e: { modelHash: string; promptSet: string }): string {
   return `${tenant}/${id}/${e.modelHash}/${e.promptSet}`;
@@ -59,10 +56,8 @@ function remember(key: string, embedding: ReferenceEmbedding): void {
  * re-embedded instead.
  */
 export async function fewShotReference(ctx: ReferenceSetContext, tenant: string, id: string, object: string): Promise<FewShotReference> {
-  const manifest = REFERENCE_SET_ID.test(id) ? await ctx.store.getManifest(tenant, id) : undefined;
-  if (!manifest) throw referenceSetNotFound(id);
-  // Checked before any re-embedding: the set's calibration holds for its own object's text features only.
-  if (manifest.object !== object) throw new ApiError(400, "object_mismatch", `reference set ${id} is for "${manifest.object}", not "${object}"`);
+  // Checked before any re-embedding.
+  const manifest = await requireManifestFor(ctx.store, tenant, id, object);
   const current = currentEmbeddingKey(ctx.runtime);
   const key = cacheKey(tenant, id, current);
   const hit = cache.get(key);
@@ -96,7 +91,7 @@ async function reembed(ctx: ReferenceSetContext, manifest: ReferenceSetManifest)
     const bytes = await ctx.store.getShot(tenant, id, index);
     // The manifest is written last and deleted first: a missing shot means the set is being deleted.
     if (!bytes) throw referenceSetNotFound(id);
-    if ((await sha256Hex(bytes)) !== shot.sha256) throw new ApiError(500, "storage_error", `shot ${index} of ${id} does not match its manifest`);
+    if ((await sha256Hex(bytes)) !== shot.sha256) throw new DomainError("fault", "storage_error", `shot ${index} of ${id} does not match its manifest`);
     images.push(bytes);
   }
   // The shots passed the pixel limit when the set was created; a lower limit since then must not orphan the set.

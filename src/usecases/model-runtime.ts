@@ -1,12 +1,10 @@
-// One model per isolate, opened lazily from R2 and kept: bundle, tokenizer and text features of object names.
+// The served model: its bundle, and text features of object names from memory, the bundle, a cache or the text tower.
 import { gunzipSync } from "fflate";
 import { PROMPT_SET_VERSION } from "../engine/anomaly/prompts";
 import { objectTextFeatures } from "../engine/detector/text-features";
 import { ModelBundle } from "../engine/runtime/model-bundle";
 import { createClipTokenizer, type ClipTokenizer } from "../engine/tokenizer/clip-tokenizer";
-import type { Env } from "../platform/env";
-import { kvTextFeatureCache, type TextFeatureCache } from "../platform/kv-text-features";
-import { r2BundleReader } from "../platform/r2-bundle-reader";
+import type { TextFeatureCache } from "./text-feature-cache";
 
 export type TextFeatureSource = "memory" | "bundle" | "kv" | "computed";
 
@@ -80,21 +78,4 @@ export class ModelRuntime {
     }
     return this.tokenizer;
   }
-}
-
-const runtimes = new Map<string, Promise<ModelRuntime>>();
-
-/** The isolate's runtime for env.MODEL_NAME; a failed open is forgotten so the next request retries. */
-export function modelRuntime(env: Env): Promise<ModelRuntime> {
-  const name = env.MODEL_NAME;
-  let runtime = runtimes.get(name);
-  if (!runtime) {
-    runtime = ModelBundle.open(r2BundleReader(env.MODELS, name)).then((bundle) => {
-      const size = 2 * bundle.manifest.architecture.embedDim;
-      return new ModelRuntime(bundle, kvTextFeatureCache(env.TEXT_FEATURES, size));
-    });
-    runtimes.set(name, runtime);
-    runtime.catch(() => runtimes.delete(name));
-  }
-  return runtime;
 }

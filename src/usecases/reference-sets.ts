@@ -1,7 +1,8 @@
 // Reference sets of one tenant: create (embed, calibrate, store, manifest last), list, get, delete, re-embed.
 import type { FewShotCalibration } from "../engine/anomaly/calibration";
-import { ApiError } from "../service/errors";
-import { evictReferenceSet, reembedReferenceSet, referenceSetNotFound, type ReferenceSetContext } from "./few-shot-reference";
+import { DomainError } from "./domain-error";
+import { evictReferenceSet, reembedReferenceSet, type ReferenceSetContext } from "./few-shot-reference";
+import { referenceSetNotFound, requireManifest } from "./reference-set-manifest";
 import { MAX_SHOTS, MIN_SHOTS } from "./limits";
 import { randomModelWarning } from "./model-warnings";
 import { currentEmbeddingKey, embedShots } from "./reference-embedding";
@@ -35,7 +36,7 @@ export async function createReferenceSet(
 ): Promise<ReferenceSetView> {
   const n = input.images.length;
   if (n < MIN_SHOTS || n > MAX_SHOTS) {
-    throw new ApiError(400, "invalid_request", `images: a reference set has ${MIN_SHOTS} to ${MAX_SHOTS} images, got ${n}`);
+    throw new DomainError("rejected", "invalid_request", `images: a reference set has ${MIN_SHOTS} to ${MAX_SHOTS} images, got ${n}`);
   }
   // Everything that can fail on bad input happens before the first write.
   const { embedding, shots } = await embedShots(ctx.runtime, input.object, input.images, ctx.limits.maxImagePixels);
@@ -55,13 +56,13 @@ export async function createReferenceSet(
     await ctx.store.putManifest(manifest);
   } catch (e) {
     await removeReferenceSet(ctx, tenant, id).catch((cleanup: unknown) => console.error(`cleanup of ${tenant}/${id} failed: ${String(cleanup)}`));
-    throw new ApiError(503, "storage_error", `the reference set could not be stored: ${(e as Error).message}`);
+    throw new DomainError("unavailable", "storage_error", `the reference set could not be stored: ${(e as Error).message}`);
   }
   return view(ctx, manifest, embedding, true);
 }
 
 export async function getReferenceSet(ctx: ReferenceSetContext, tenant: string, id: string): Promise<ReferenceSetView> {
-  const manifest = await requireManifest(ctx, tenant, id);
+  const manifest = await requireManifest(ctx.store, tenant, id);
   const current = await ctx.store.embeddingInfo(tenant, id, currentEmbeddingKey(ctx.runtime));
   if (current) return view(ctx, manifest, current, true);
   return view(ctx, manifest, await ctx.store.latestEmbeddingInfo(tenant, id), false);
@@ -84,14 +85,8 @@ export async function deleteReferenceSet(ctx: Pick<ReferenceSetContext, "store">
 
 /** Recomputes the features and calibration of the set with the served model from its stored shots. */
 export async function reembedReferenceSetById(ctx: ReferenceSetContext, tenant: string, id: string): Promise<ReferenceSetView> {
-  const manifest = await requireManifest(ctx, tenant, id);
+  const manifest = await requireManifest(ctx.store, tenant, id);
   return view(ctx, manifest, await reembedReferenceSet(ctx, manifest), true);
-}
-
-async function requireManifest(ctx: ReferenceSetContext, tenant: string, id: string): Promise<ReferenceSetManifest> {
-  const manifest = REFERENCE_SET_ID.test(id) ? await ctx.store.getManifest(tenant, id) : undefined;
-  if (!manifest) throw referenceSetNotFound(id);
-  return manifest;
 }
 
 async function removeReferenceSet(ctx: Pick<ReferenceSetContext, "store">, tenant: string, id: string): Promise<void> {

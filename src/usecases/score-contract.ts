@@ -1,6 +1,4 @@
 // What scoring one image takes and gives: the contract between the HTTP routes, the job consumer and the scorer.
-import type { Env } from "../platform/env";
-
 export interface ScoreInput {
   object: string;
   /** The uploaded JPEG or PNG, undecoded. */
@@ -20,5 +18,5 @@ export type ScoreResult = {
   threshold: number;
 } & Record<string, unknown>;
 
-/** Scores for `tenant`; throws ApiError (src/service/errors.ts) on bad input. */
-export type ScoreImage = (env: Env, tenant: string, input: ScoreInput) => Promise<ScoreResult>;
+/** Scores for `tenant`; throws DomainError or ImageError on bad input (failureOf classifies them). */
+export type ScoreImage = (tenant: string, input: ScoreInput) => Promise<ScoreResult>;

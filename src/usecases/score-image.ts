@@ -3,13 +3,12 @@ import { fewShotImageScore, zeroShotDecisionThreshold } from "../engine/anomaly/
 import { mapMax } from "../engine/anomaly/few-shot";
 import type { Region } from "../engine/anomaly/regions";
 import { analyseZeroShot, fewShotFromZeroShot } from "../engine/detector/analyse";
-import { referenceSetContext } from "./context";
-import { fewShotReference, type EmbeddingSource } from "./few-shot-reference";
+import { fewShotReference, type EmbeddingSource, type ReferenceSetContext } from "./few-shot-reference";
 import { modelInput } from "./image-input";
 import { modelSummary, randomModelWarning } from "./model-warnings";
-import type { TextFeatureSource } from "./model-runtime";
+import type { ModelRuntime, TextFeatureSource } from "./model-runtime";
 import { SINGLE_SHOT_WARNING } from "./reference-sets";
-import type { ScoreImage, ScoreInput, ScoreResult } from "./score-contract";
+import type { ScoreInput, ScoreResult } from "./score-contract";
 import { mapRegions, renderMap, type MapOutput, type MapResolution } from "./score-outputs";
 
 export interface ScoreOptions extends ScoreInput {
@@ -31,11 +30,14 @@ export type ScoreResponse = ScoreResult & {
   warning?: string;
 };
 
-export const scoreImage: ScoreImage = (env, tenant, input) => scoreImageWith(env, tenant, input);
+/** The model is opened inside, so that its loading shows in the timings. */
+export interface ScorePorts extends Omit<ReferenceSetContext, "runtime"> {
+  runtime(): Promise<ModelRuntime>;
+}
 
-export async function scoreImageWith(env: Parameters<ScoreImage>[0], tenant: string, input: ScoreOptions): Promise<ScoreResponse> {
+export async function scoreImage(ports: ScorePorts, tenant: string, input: ScoreOptions): Promise<ScoreResponse> {
   const clock = stopwatch();
-  const ctx = await referenceSetContext(env);
+  const ctx: ReferenceSetContext = { ...ports, runtime: await ports.runtime() };
   const { bundle } = ctx.runtime;
   const m = bundle.manifest;
   const timings: Record<string, number> = { model: clock.lap() };

@@ -1,7 +1,7 @@
 // What a score response shows of a map: a grayscale PNG (upload's or model's coordinates) and anomalous regions.
 import { encodeMapPng, resizeMapBilinear } from "../engine/anomaly/map-encoding";
 import { findRegions, rescaleRegions, type Region } from "../engine/anomaly/regions";
-import { encodeBase64 } from "../service/base64";
+import { encodeBase64 } from "../shared/base64";
 
 /** The map PNG has the upload's aspect ratio and size, but its longer side is capped here. */
 export const MAP_MAX_SIDE = 1024;

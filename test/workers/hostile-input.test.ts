@@ -1,7 +1,7 @@
 // Hostile and malformed input in workerd: every rejection is a 4xx with a stable code, decided before decoding.
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
-import { encodeBase64 } from "../../src/service/base64";
+import { encodeBase64 } from "../../src/shared/base64";
 import { GIF, hugeDeclaredPng, syntheticPng, truncatedPng } from "./images";
 import { callAs, callWithEnv, expectError, KEYS, postForm, postJson, postScore, seedBundle } from "./seed";
 

@@ -69,6 +69,37 @@ describe("POST /v1/jobs validation", () => {
     expect((await env.JOBS.list({ prefix: "jobs/acme/" })).objects.filter((o) => o.key.endsWith("job.json")).length).toBe(0);
   });
 
+  it("takes multipart like POST /v1/score: the image as a file part, text fields, the same error codes", async () => {
+    const png = Uint8Array.from(atob(pngBase64()), (ch) => ch.charCodeAt(0));
+    const postForm = (fields: Record<string, string | Uint8Array>) => {
+      const form = new FormData();
+      for (const [name, value] of Object.entries(fields)) {
+        if (typeof value === "string") form.append(name, value);
+        else form.append(name, new Blob([value as BlobPart]), `${name}.bin`);
+      }
+      return api.call("/v1/jobs", acme, { method: "POST", body: form });
+    };
+    const before = api.sent.length;
+    await expectError(
+      await postForm({ object: "bottle", image: new TextEncoder().encode("GIF89a, not a PNG or JPEG"), webhookUrl: receiverUrl("ok", "mp") }),
+      415,
+      "unsupported_format",
+    );
+    await expectError(await postForm({ object: "bottle", image: png }), 400, "invalid_request");
+    await expectError(await postForm({ object: "bottle", image: "not a file", webhookUrl: receiverUrl("ok", "mp") }), 400, "invalid_request");
+    await expectError(await postForm({ object: "bottle", image: png, webhookUrl: "http://receiver.example/hook" }), 400, "invalid_webhook_url");
+    expect(api.sent.length).toBe(before);
+
+    const response = await postForm({ object: "bottle", image: png, webhookUrl: receiverUrl("ok", "mp"), regions: "false", map: "none" });
+    expect(response.status).toBe(202);
+    const { id } = (await response.json()) as { id: string };
+    expect(api.sent.at(-1)).toEqual({ tenant: "acme", jobId: id });
+    const record = JSON.parse(await (await env.JOBS.get(`${jobPrefix("acme", id)}job.json`))!.text()) as { request: Record<string, unknown> };
+    expect(record.request).toEqual({ object: "bottle", map: "none", regions: false, webhookUrl: receiverUrl("ok", "mp"), imageBytes: png.length });
+    const image = new Uint8Array(await (await env.JOBS.get(`${jobPrefix("acme", id)}image`))!.arrayBuffer());
+    expect(image).toEqual(png);
+  });
+
   it("refuses an image over MAX_IMAGE_PIXELS from its header, before queueing", async () => {
     const header = Uint8Array.from(atob(pngBase64()), (c) => c.charCodeAt(0)).subarray(0, 33);
     const huge = new Uint8Array(header); // IHDR width/height at bytes 16..23: 4096 x 4096 (CRC is not checked from the header)

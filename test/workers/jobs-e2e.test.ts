@@ -42,6 +42,24 @@ describe("jobs through Miniflare's queue", () => {
     console.log(`end to end: POST /v1/jobs -> delivered in ${ms} ms (queue batch timeout 1 s)`);
   });
 
+  it("accepts a multipart job (the image as a file part, webhookUrl a field), as curl -F sends it, and delivers it", async () => {
+    const form = new FormData();
+    form.append("object", "bottle");
+    form.append("image", new Blob([Uint8Array.from(atob(pngBase64()), (ch) => ch.charCodeAt(0))], { type: "image/png" }), "x.png");
+    form.append("webhookUrl", receiverUrl("ok", "e2e-multipart"));
+    form.append("regions", "false");
+    form.append("map", "none");
+    const response = await call("/v1/jobs", { method: "POST", body: form });
+    expect(response.status).toBe(202);
+    const { id } = (await response.json()) as { id: string };
+    expect(response.headers.get("location")).toBe(`/v1/jobs/${id}`);
+    await waitFor(id, (j) => j.status === "delivered");
+    const hooks = await receivedWebhooks("e2e-multipart");
+    expect(hooks).toHaveLength(1);
+    const event = JSON.parse(hooks[0]!.body) as { type: string; data: { jobId: string; result: { object: string; map: unknown; regions: unknown } } };
+    expect(event).toMatchObject({ type: "score.completed", data: { jobId: id, result: { object: "bottle", map: null, regions: null } } });
+  });
+
   it("dead-letters through wrangler.toml's max_retries and dead-letter queue (backoff base 0 s in the tests)", async () => {
     const response = await call("/v1/jobs", jsonPost({ object: "bottle", image: pngBase64(), webhookUrl: receiverUrl("fail", "e2e-dead") }));
     const { id } = (await response.json()) as { id: string };

@@ -3,8 +3,8 @@ import { encode } from "fast-png";
 import { createExecutionContext, createMessageBatch, getQueueResult } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { apiKeyKvKey } from "../../src/platform/kv-api-keys";
-import { createApp } from "../../src/service/app";
-import { encodeBase64 } from "../../src/service/base64";
+import { createWorkerApp } from "../../src/composition/fetch";
+import { encodeBase64 } from "../../src/shared/base64";
 import { hashApiKey } from "../../src/usecases/api-keys";
 import type { JobMessage } from "../../src/usecases/jobs/job";
 import worker from "../../src/worker";
@@ -31,7 +31,7 @@ export function capturingApi(vars: Record<string, string> = {}): {
   sent: JobMessage[];
 } {
   const sent: JobMessage[] = [];
-  const app = createApp();
+  const app = createWorkerApp();
   const jobsQueue = { send: async (body: JobMessage) => void sent.push(body) };
   return {
     sent,

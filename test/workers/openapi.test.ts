@@ -83,13 +83,17 @@ describe("GET /openapi.json", () => {
     for (const ref of refs(doc)) expect(resolvePointer(doc, ref), ref).toBeDefined();
   });
 
-  it("documents both request bodies of /v1/score, a binary file part, and the error body", async () => {
+  it("documents both request bodies of /v1/score and /v1/jobs, a binary file part, and the error body", async () => {
     const doc = await document();
     const content = doc.paths["/v1/score"].post.requestBody.content;
     expect(Object.keys(content).sort()).toEqual(["application/json", "multipart/form-data"]);
     expect(content["multipart/form-data"].schema.properties.image).toMatchObject({ type: "string", format: "binary" });
     expect(content["application/json"].schema.required).toEqual(expect.arrayContaining(["object", "image"]));
     expect(doc.components.schemas.Error.properties.error.properties.code.enum).toContain("unauthorized");
+    const job = doc.paths["/v1/jobs"].post.requestBody.content;
+    expect(Object.keys(job).sort()).toEqual(["application/json", "multipart/form-data"]);
+    expect(job["multipart/form-data"].schema.properties.image).toMatchObject({ type: "string", format: "binary" });
+    expect(job["multipart/form-data"].schema.required).toEqual(expect.arrayContaining(["object", "image", "webhookUrl"]));
     const created = doc.paths["/v1/reference-sets"].post.responses["201"].content["application/json"].schema;
     expect(created.properties.calibration).toBeDefined();
   });

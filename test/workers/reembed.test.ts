@@ -3,7 +3,7 @@
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
 import { referenceSetKeys } from "../../src/platform/r2-reference-sets";
-import { encodeBase64 } from "../../src/service/base64";
+import { encodeBase64 } from "../../src/shared/base64";
 import type { ReferenceSetView } from "../../src/usecases/reference-sets";
 import type { ScoreResponse } from "../../src/usecases/score-image";
 import { syntheticPng } from "./images";

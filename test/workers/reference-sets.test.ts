@@ -2,7 +2,7 @@
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
 import { referenceSetKeys } from "../../src/platform/r2-reference-sets";
-import { encodeBase64 } from "../../src/service/base64";
+import { encodeBase64 } from "../../src/shared/base64";
 import { referenceSetPage, referenceSetSchema } from "../../src/service/schemas/reference-sets";
 import { scoreResponse } from "../../src/service/schemas/score";
 import type { ReferenceSetView } from "../../src/usecases/reference-sets";

@@ -4,7 +4,7 @@ import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
 import { textFeatureKey } from "../../src/platform/kv-text-features";
 import { ortWasmHeapBytes } from "../../src/platform/ort-wasm";
-import { decodeBase64, encodeBase64 } from "../../src/service/base64";
+import { decodeBase64, encodeBase64 } from "../../src/shared/base64";
 import { scoreResponse } from "../../src/service/schemas/score";
 import type { ScoreResponse } from "../../src/usecases/score-image";
 import { syntheticJpeg, syntheticPng } from "./images";
@@ -43,7 +43,7 @@ describe("POST /v1/score (zero-shot)", () => {
     expect(body.score).toBeLessThanOrEqual(1);
     expect(body.isAnomalous).toBe(body.score >= 0.5);
     expect(body.score).toBe(cold.body.score);
-    const png = decode(decodeBase64(body.map!.data, "map"));
+    const png = decode(decodeBase64(body.map!.data)!);
     expect([png.width, png.height, png.channels, body.map!.width, body.map!.height]).toEqual([160, 120, 1, 160, 120]);
     expect(body.map!.max).toBeGreaterThan(0);
     expect(body.image).toEqual({ format: "png", width: 160, height: 120 });

@@ -1,6 +1,6 @@
 // Tenant isolation in workerd: another tenant's reference set is absent (404), never forbidden, and cannot be touched.
 import { beforeAll, describe, expect, it } from "vitest";
-import { encodeBase64 } from "../../src/service/base64";
+import { encodeBase64 } from "../../src/shared/base64";
 import type { ReferenceSetView } from "../../src/usecases/reference-sets";
 import { syntheticPng } from "./images";
 import { callAs, expectError, KEYS, postForm, postScore, seedBundle } from "./seed";

@@ -1,9 +1,5 @@
 // GET /v1/health: no key needed; describes the served model and the request limits.
 import { z } from "zod";
-import { PROMPT_SET_VERSION } from "../../engine/anomaly/prompts";
-import { limitsOf, MAX_SHOTS } from "../../usecases/limits";
-import { modelRuntime } from "../../usecases/model-runtime";
-import { randomModelWarning } from "../../usecases/model-warnings";
 import { warningField } from "../schemas/common";
 import { defineRoute } from "../openapi/route";
 
@@ -36,24 +32,7 @@ export const healthRoute = defineRoute(
     errors: [503],
   },
   async (c) => {
-    const m = (await modelRuntime(c.env)).bundle.manifest;
-    const warning = randomModelWarning(m);
-    const body: z.infer<typeof healthResponse> = {
-      status: "ok",
-      model: {
-        name: m.name,
-        random: m.random,
-        modelHash: m.modelHash,
-        imageSize: m.imageSize,
-        quantization: m.quantization,
-        grid: m.grid,
-        layers: m.layers,
-        projection: m.projection,
-      },
-      promptSet: PROMPT_SET_VERSION,
-      limits: { ...limitsOf(c.env), maxShots: MAX_SHOTS },
-      ...(warning ? { warning } : {}),
-    };
+    const body: z.infer<typeof healthResponse> = await c.var.services.serviceStatus();
     return c.json(body);
   },
 );

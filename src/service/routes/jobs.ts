@@ -1,14 +1,8 @@
 // POST /v1/jobs queues a scoring job whose result goes to a signed webhook; GET /v1/jobs/{id} reports on it.
-import { r2JobStore } from "../../platform/r2-job-store";
-import { r2WebhookSecretStore } from "../../platform/r2-webhook-secrets";
-import { referenceSetStorage } from "../../usecases/context";
-import { isJobId, newJobId, webhookIdOf, type Job } from "../../usecases/jobs/job";
-import { limitsOf } from "../../usecases/limits";
-import { ApiError } from "../errors";
+import { base64Field } from "../base64-field";
 import { defineRoute, type Route } from "../openapi/route";
-import { readBody, validate } from "../request";
-import { createJobRequest, jobAccepted, jobParams, jobSchema, type CreateJobRequest } from "../schemas/jobs";
-import { allowPrivateWebhooks, checkJobRequest, checkReferenceSet, checkWebhookHost } from "./job-request";
+import { fileBytes, readBody, validate } from "../request";
+import { createJobJson, createJobMultipart, jobAccepted, jobParams, jobSchema } from "../schemas/jobs";
 
 const tags = ["jobs"];
 
@@ -19,48 +13,30 @@ const createJob = defineRoute(
     operationId: "createJob",
     summary: "Score an image asynchronously; the result is POSTed to a signed webhook",
     description:
+      "Takes POST /v1/score's fields (JSON with a base64 image, or multipart with the image as a file part) plus `webhookUrl`. " +
       "Checks everything POST /v1/score would check up front (and the webhook URL: https, public host), stores the image and queues the job. " +
       "The webhook follows Standard Webhooks: webhook-id / webhook-timestamp / webhook-signature, signed with GET /v1/webhook-secret.",
     tags,
     auth: true,
-    body: { json: createJobRequest },
+    body: { json: createJobJson, multipart: createJobMultipart },
     responses: { 202: { description: "Queued; poll GET /v1/jobs/{id} or wait for the webhook", schema: jobAccepted } },
     errors: [404, 503],
   },
   async (c) => {
-    const tenant = c.get("tenant");
-    const body = await readBody<CreateJobRequest, never>(c, { json: createJobRequest });
-    const { input, webhookUrl } = checkJobRequest(body.data, limitsOf(c.env), allowPrivateWebhooks(c.env));
-    await checkWebhookHost(webhookUrl, c.env);
-    await checkReferenceSet(referenceSetStorage(c.env).store, tenant, input);
-    // The secret exists before the first delivery, so the tenant can fetch it while the job waits.
-    await r2WebhookSecretStore(c.env.JOBS).getOrCreate(tenant);
-    const id = newJobId();
-    const now = new Date().toISOString();
-    const { object, referenceSet, map, regions } = input;
-    const job: Job = {
-      id,
-      tenant,
-      status: "queued",
-      createdAt: now,
-      updatedAt: now,
-      request: { object, map, regions, webhookUrl, imageBytes: input.image.length, ...(referenceSet !== undefined ? { referenceSet } : {}) },
-      webhookId: webhookIdOf(id),
-      attempts: 0,
-      deliveries: [],
-    };
-    const store = r2JobStore(c.env.JOBS);
-    await store.create(job, input.image);
-    try {
-      // Ids only: the image stays in R2 (a queue message is limited to 128 KB).
-      await c.env.JOBS_QUEUE.send({ tenant, jobId: id }, { contentType: "json" });
-    } catch (e) {
-      await store.delete(tenant, id).catch(() => undefined);
-      console.error(`job ${id}: not queued: ${(e as Error).message}`);
-      throw new ApiError(503, "storage_error", "the job queue is unavailable; nothing was queued, try again");
-    }
-    c.header("location", `/v1/jobs/${id}`);
-    return c.json({ id, status: "queued" as const }, 202);
+    const body = await readBody(c, { json: createJobJson, multipart: createJobMultipart });
+    const d = body.data;
+    const image = body.kind === "json" ? base64Field(body.data.image, "image") : await fileBytes(body.data.image);
+    const regions = body.kind === "json" ? body.data.regions : body.data.regions === "true";
+    const accepted = await c.var.services.createJob(c.get("tenant"), {
+      object: d.object,
+      image,
+      ...(d.referenceSet !== undefined ? { referenceSet: d.referenceSet } : {}),
+      map: d.map,
+      regions,
+      webhookUrl: d.webhookUrl,
+    });
+    c.header("location", `/v1/jobs/${accepted.id}`);
+    return c.json(accepted, 202);
   },
 );
 
@@ -76,30 +52,8 @@ const getJob = defineRoute(
     responses: { 200: { description: "The job", schema: jobSchema } },
   },
   async (c) => {
-    const tenant = c.get("tenant");
     const { id } = validate(jobParams, c.req.param(), "path");
-    const store = r2JobStore(c.env.JOBS);
-    const found = isJobId(id) ? await store.get(tenant, id) : undefined;
-    // The store is keyed by tenant; the check on the record is belt and braces. Another tenant's job reads as missing.
-    if (!found || found.job.tenant !== tenant) throw new ApiError(404, "not_found", `no job ${id}`);
-    const { job } = found;
-    const scored = job.status === "succeeded" || job.status === "delivered" || job.status === "dead_lettered";
-    const result = scored && !job.error ? await store.result(tenant, id) : undefined;
-    return c.json({
-      id: job.id,
-      status: job.status,
-      object: job.request.object,
-      createdAt: job.createdAt,
-      updatedAt: job.updatedAt,
-      webhookUrl: job.request.webhookUrl,
-      webhookId: job.webhookId,
-      attempts: job.attempts,
-      deliveries: job.deliveries,
-      ...(job.deliveredAt ? { deliveredAt: job.deliveredAt } : {}),
-      ...(job.deliveryError ? { deliveryError: job.deliveryError } : {}),
-      ...(job.error ? { error: job.error } : {}),
-      ...(result ? { result } : {}),
-    });
+    return c.json(await c.var.services.getJob(c.get("tenant"), id));
   },
 );
 

@@ -1,7 +1,5 @@
 // /v1/reference-sets: create (JSON or multipart), list, get, delete and re-embed the tenant's reference sets.
-import { referenceSetContext, referenceSetStorage } from "../../usecases/context";
-import { createReferenceSet, deleteReferenceSet, getReferenceSet, listReferenceSets, reembedReferenceSetById } from "../../usecases/reference-sets";
-import { decodeBase64 } from "../base64";
+import { base64Field } from "../base64-field";
 import { defineRoute } from "../openapi/route";
 import { fileBytes, readBody, validate } from "../request";
 import {
@@ -31,8 +29,8 @@ const create = defineRoute(
   async (c) => {
     const body = await readBody(c, { json: createReferenceSetJson, multipart: createReferenceSetMultipart });
     const images =
-      body.kind === "json" ? body.data.images.map((b64, i) => decodeBase64(b64, `images[${i}]`)) : await Promise.all(body.data.images.map(fileBytes));
-    const set = await createReferenceSet(await referenceSetContext(c.env), c.get("tenant"), { object: body.data.object, images });
+      body.kind === "json" ? body.data.images.map((b64, i) => base64Field(b64, `images[${i}]`)) : await Promise.all(body.data.images.map(fileBytes));
+    const set = await c.var.services.createReferenceSet(c.get("tenant"), { object: body.data.object, images });
     return c.json(set, 201);
   },
 );
@@ -51,7 +49,7 @@ const list = defineRoute(
   },
   async (c) => {
     const query = validate(listReferenceSetsQuery, c.req.query(), "query");
-    return c.json(await listReferenceSets(referenceSetStorage(c.env), c.get("tenant"), query));
+    return c.json(await c.var.services.listReferenceSets(c.get("tenant"), query));
   },
 );
 
@@ -66,7 +64,7 @@ const get = defineRoute(
     params: referenceSetParams,
     responses: { 200: { description: "The set", schema: referenceSetSchema } },
   },
-  async (c) => c.json(await getReferenceSet(await referenceSetContext(c.env), c.get("tenant"), c.req.param("id")!)),
+  async (c) => c.json(await c.var.services.getReferenceSet(c.get("tenant"), c.req.param("id")!)),
 );
 
 const remove = defineRoute(
@@ -81,7 +79,7 @@ const remove = defineRoute(
     responses: { 204: { description: "Deleted" } },
   },
   async (c) => {
-    await deleteReferenceSet(referenceSetStorage(c.env), c.get("tenant"), c.req.param("id")!);
+    await c.var.services.deleteReferenceSet(c.get("tenant"), c.req.param("id")!);
     return c.body(null, 204);
   },
 );
@@ -98,7 +96,7 @@ const reembed = defineRoute(
     responses: { 200: { description: "The set, current", schema: referenceSetSchema } },
     errors: [503],
   },
-  async (c) => c.json(await reembedReferenceSetById(await referenceSetContext(c.env), c.get("tenant"), c.req.param("id")!)),
+  async (c) => c.json(await c.var.services.reembedReferenceSet(c.get("tenant"), c.req.param("id")!)),
 );
 
 export const referenceSetRoutes = [create, list, get, remove, reembed];

@@ -1,6 +1,5 @@
 // POST /v1/score: one image, zero-shot or few-shot with a reference set; JSON (base64) or multipart.
-import { scoreImageWith } from "../../usecases/score-image";
-import { decodeBase64 } from "../base64";
+import { base64Field } from "../base64-field";
 import { defineRoute } from "../openapi/route";
 import { fileBytes, readBody } from "../request";
 import { scoreJsonRequest, scoreMultipartRequest, scoreResponse } from "../schemas/score";
@@ -23,9 +22,9 @@ export const scoreRoute = defineRoute(
   async (c) => {
     const body = await readBody(c, { json: scoreJsonRequest, multipart: scoreMultipartRequest });
     const d = body.data;
-    const image = body.kind === "json" ? decodeBase64(body.data.image, "image") : await fileBytes(body.data.image);
+    const image = body.kind === "json" ? base64Field(body.data.image, "image") : await fileBytes(body.data.image);
     const regions = body.kind === "json" ? body.data.regions : body.data.regions === "true";
-    const result = await scoreImageWith(c.env, c.get("tenant"), {
+    const result = await c.var.services.scoreImage(c.get("tenant"), {
       object: d.object,
       image,
       ...(d.referenceSet !== undefined ? { referenceSet: d.referenceSet } : {}),

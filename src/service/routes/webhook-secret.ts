@@ -1,5 +1,4 @@
 // GET /v1/webhook-secret: the tenant's Standard Webhooks signing secret, created on first use.
-import { r2WebhookSecretStore } from "../../platform/r2-webhook-secrets";
 import { defineRoute } from "../openapi/route";
 import { webhookSecretSchema } from "../schemas/jobs";
 
@@ -16,7 +15,7 @@ export const webhookSecretRoute = defineRoute(
     errors: [503],
   },
   async (c) => {
-    const secret = await r2WebhookSecretStore(c.env.JOBS).getOrCreate(c.get("tenant"));
+    const secret = await c.var.services.webhookSecret(c.get("tenant"));
     c.header("cache-control", "no-store");
     return c.json({ secret, scheme: "standard-webhooks" as const });
   },

@@ -2,17 +2,18 @@
 import { z } from "zod";
 import { jobStatus } from "../../usecases/jobs/job";
 import { MAX_WEBHOOK_URL_LENGTH } from "../../webhooks/webhook-url";
-import { scoreJsonRequest, scoreResponse } from "./score";
+import { scoreJsonRequest, scoreMultipartRequest, scoreResponse } from "./score";
+
+const webhookUrl = z
+  .string()
+  .max(MAX_WEBHOOK_URL_LENGTH)
+  .describe("https URL of a public host; receives the signed score.completed / score.failed event (README, Jobs and webhooks).");
 
 /** POST /v1/score's JSON fields (same defaults and checks) less mapResolution, plus where to POST the result. */
-export const createJobRequest = scoreJsonRequest.omit({ mapResolution: true }).extend({
-  webhookUrl: z
-    .string()
-    .max(MAX_WEBHOOK_URL_LENGTH)
-    .describe("https URL of a public host; receives the signed score.completed / score.failed event (README, Jobs and webhooks)."),
-});
+export const createJobJson = scoreJsonRequest.omit({ mapResolution: true }).extend({ webhookUrl });
 
-export type CreateJobRequest = z.output<typeof createJobRequest>;
+/** POST /v1/score's multipart fields (the image as a file part) less mapResolution, plus `webhookUrl` as a field. */
+export const createJobMultipart = scoreMultipartRequest.omit({ mapResolution: true }).extend({ webhookUrl });
 
 export const jobParams = z.object({ id: z.string().describe("Job id (job_...).") });
 

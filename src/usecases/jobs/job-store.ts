@@ -1,6 +1,6 @@
 // Where jobs live: the record with a version for compare-and-swap, the uploaded image and the result.
 import type { ScoreResult } from "../score-contract";
-import type { Job } from "./job";
+import type { Job, JobMessage } from "./job";
 
 export interface VersionedJob {
   job: Job;
@@ -23,4 +23,9 @@ export interface JobStore {
 /** Each tenant's Standard Webhooks secret, created on first use. */
 export interface WebhookSecretStore {
   getOrCreate(tenant: string): Promise<string>;
+}
+
+/** The job queue's producer: ids only, the image stays in the job store (a queue message is limited to 128 KB). */
+export interface JobQueue {
+  send(message: JobMessage): Promise<void>;
 }

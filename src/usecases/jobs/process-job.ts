@@ -1,6 +1,5 @@
 // One queue message of the job queue: claim the job, score it once, POST the signed webhook, and say ack or retry.
-import type { Env } from "../../platform/env";
-import { toApiError } from "../../service/errors";
+import { failureOf } from "../domain-error";
 import type { ScoreImage, ScoreResult } from "../score-contract";
 import { backoffSeconds } from "./backoff";
 import { deliverWebhook, type WebhookEvent } from "./deliver-webhook";
@@ -8,7 +7,6 @@ import { isFinal, MAX_DELIVERY_LOG, type Job, type JobMessage } from "./job";
 import type { JobStore, WebhookSecretStore } from "./job-store";
 
 export interface JobDeps {
-  env: Env;
   store: JobStore;
   secrets: WebhookSecretStore;
   scoreImage: ScoreImage;
@@ -98,18 +96,19 @@ export async function deadLetterJob(message: { body: JobMessage }, deps: JobDeps
 
 type Scored = { kind: "scored"; result: ScoreResult } | { kind: "rejected" | "transient"; error: { code: string; message: string } };
 
-/** Client errors (4xx: the upload or the reference set is bad) are final; anything else may pass on a retry. */
+/** Rejections (the upload or the reference set is bad) are final; anything else may pass on a retry. */
 async function score(job: Job, deps: JobDeps): Promise<Scored> {
   const image = await deps.store.image(job.tenant, job.id);
   if (!image) return { kind: "rejected", error: { code: "not_found", message: "the job's image is gone" } };
   const { object, referenceSet, map, regions } = job.request;
   try {
-    const result = await deps.scoreImage(deps.env, job.tenant, { object, image, map, regions, ...(referenceSet ? { referenceSet } : {}) });
+    const result = await deps.scoreImage(job.tenant, { object, image, map, regions, ...(referenceSet ? { referenceSet } : {}) });
     return { kind: "scored", result };
   } catch (e) {
-    const error = toApiError(e);
-    if (error.status >= 500) console.error(`job ${job.id}: scoring failed: ${error.code}: ${error.message}`);
-    return { kind: error.status < 500 ? "rejected" : "transient", error: { code: error.code, message: error.message } };
+    const failure = failureOf(e);
+    const rejected = failure.kind === "rejected";
+    if (!rejected) console.error(`job ${job.id}: scoring failed: ${failure.code}: ${failure.message}`);
+    return { kind: rejected ? "rejected" : "transient", error: { code: failure.code, message: failure.message } };
   }
 }
 

@@ -1,7 +1,7 @@
 // The per-message state machine over in-memory stores: leases against duplicates, transient scoring errors, client errors.
 import { describe, expect, it } from "vitest";
-import type { Env } from "../../../src/platform/env";
-import { ApiError } from "../../../src/service/errors";
+import { BundleError } from "../../../src/engine/runtime/model-bundle";
+import { DomainError } from "../../../src/usecases/domain-error";
 import { webhookIdOf, type Job } from "../../../src/usecases/jobs/job";
 import type { JobStore } from "../../../src/usecases/jobs/job-store";
 import { LEASE_MS, processJob, type JobDeps } from "../../../src/usecases/jobs/process-job";
@@ -39,7 +39,6 @@ function setup(scoreImage: ScoreImage) {
   const posts: string[] = [];
   let now = Date.parse("2026-01-01T00:00:00Z");
   const deps: JobDeps = {
-    env: {} as Env,
     store,
     secrets: { getOrCreate: async () => "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw" },
     scoreImage,
@@ -84,7 +83,7 @@ describe("processJob", () => {
   it("requeues a job whose scoring failed on the server side, with backoff and the error recorded, then scores it", async () => {
     let calls = 0;
     const t = setup(async () => {
-      if (++calls === 1) throw new ApiError(503, "model_unavailable", "bundle missing");
+      if (++calls === 1) throw new BundleError("bundle_missing_file", "bundle missing");
       return RESULT;
     });
     expect(await processJob(t.message, t.deps)).toEqual({ kind: "retry", delaySeconds: 30 });
@@ -99,7 +98,7 @@ describe("processJob", () => {
 
   it("fails a job on a client error and delivers score.failed", async () => {
     const t = setup(async () => {
-      throw new ApiError(404, "reference_set_not_found", "no reference set rs_1");
+      throw new DomainError("rejected", "reference_set_not_found", "no reference set rs_1");
     });
     expect(await processJob(t.message, t.deps)).toEqual({ kind: "ack" });
     expect(t.store.jobs.get(t.message.body.jobId)!.job).toMatchObject({ status: "delivered", error: { code: "reference_set_not_found" } });

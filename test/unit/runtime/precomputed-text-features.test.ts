@@ -11,7 +11,7 @@ import { ModelBundle } from "../../../src/engine/runtime/model-bundle";
 import { buildDemoMerges } from "../../../src/engine/tokenizer/demo-vocab";
 import { createClipTokenizer } from "../../../src/engine/tokenizer/clip-tokenizer";
 import { ModelRuntime } from "../../../src/usecases/model-runtime";
-import type { TextFeatureCache } from "../../../src/platform/kv-text-features";
+import type { TextFeatureCache } from "../../../src/usecases/text-feature-cache";
 
 const plain = await buildDemoModel({ seed: 5 });
 const withFeatures = await withPrecomputedTextFeatures(plain, ["bottle", "metal_nut", "bottle"]);

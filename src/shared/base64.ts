@@ -1,19 +1,17 @@
-// Strict base64 for request and response bodies (standard alphabet, optional padding, optional data: URL prefix).
-import { ApiError } from "./errors";
+// Strict base64 (standard alphabet, optional padding, optional data: URL prefix): for request and response bodies.
 
 const DATA_URL = /^data:[^,]*;base64,/i;
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 
-export function decodeBase64(text: string, field: string): Uint8Array {
+/** The bytes of `text`, or undefined when it is not valid base64 (empty counts as invalid). */
+export function decodeBase64(text: string): Uint8Array | undefined {
   const body = text.replace(DATA_URL, "").replace(/\s+/g, "");
-  if (body.length === 0 || !BASE64.test(body) || body.length % 4 === 1) {
-    throw new ApiError(400, "invalid_base64", `${field} is not valid base64`);
-  }
+  if (body.length === 0 || !BASE64.test(body) || body.length % 4 === 1) return undefined;
   let binary: string;
   try {
     binary = atob(body);
   } catch {
-    throw new ApiError(400, "invalid_base64", `${field} is not valid base64`);
+    return undefined;
   }
   const bytes = new Uint8Array(binary.length);
   for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);

@@ -1,0 +1,44 @@
+// The platform adapters over one set of bindings, shared by every entry point's composition root.
+import type { Env } from "../platform/env";
+import { kvApiKeyStore } from "../platform/kv-api-keys";
+import { queueJobQueue } from "../platform/queue-job-queue";
+import { r2JobStore } from "../platform/r2-job-store";
+import { r2ReferenceSetStore } from "../platform/r2-reference-sets";
+import { r2WebhookSecretStore } from "../platform/r2-webhook-secrets";
+import type { ApiKeyStore } from "../usecases/api-keys";
+import type { JobQueue, JobStore, WebhookSecretStore } from "../usecases/jobs/job-store";
+import type { ModelRuntime } from "../usecases/model-runtime";
+import type { ReferenceSetStore } from "../usecases/reference-set-store";
+import type { ScorePorts } from "../usecases/score-image";
+import type { Config } from "./config";
+import { modelRuntime } from "./model-runtime";
+
+export interface Adapters {
+  runtime(): Promise<ModelRuntime>;
+  referenceSets: ReferenceSetStore;
+  jobs: JobStore;
+  jobQueue: JobQueue;
+  webhookSecrets: WebhookSecretStore;
+  apiKeys: ApiKeyStore;
+  /** Outbound HTTP (webhook deliveries, DNS-over-HTTPS). */
+  fetch: typeof fetch;
+  now(): number;
+}
+
+export function platformAdapters(env: Env, config: Config): Adapters {
+  return {
+    runtime: () => modelRuntime(env.MODELS, env.TEXT_FEATURES, config.modelName),
+    referenceSets: r2ReferenceSetStore(env.REFERENCE_SETS),
+    jobs: r2JobStore(env.JOBS),
+    jobQueue: queueJobQueue(env.JOBS_QUEUE),
+    webhookSecrets: r2WebhookSecretStore(env.JOBS),
+    apiKeys: kvApiKeyStore(env.TENANT_KEYS),
+    // A wrapper, not the global itself: called unbound, workerd's fetch throws "Illegal invocation".
+    fetch: (input, init) => fetch(input, init),
+    now: Date.now,
+  };
+}
+
+export function scorePorts(adapters: Adapters, config: Config): ScorePorts {
+  return { runtime: adapters.runtime, store: adapters.referenceSets, limits: config.limits };
+}

@@ -1,0 +1,54 @@
+// The worker's vars read once and checked: required names present, numbers with their defaults when unset or invalid.
+import { z } from "zod";
+import type { Env } from "../platform/env";
+import { backoffBase } from "../usecases/jobs/backoff";
+import { DEFAULT_LIMITS, type Limits } from "../usecases/limits";
+import { DEFAULT_DOH_URL } from "../webhooks/resolve-host";
+
+export interface Config {
+  modelName: string;
+  limits: Limits;
+  /** The bootstrap secret API_KEYS, unparsed (src/usecases/api-keys.ts parses it once per isolate). */
+  bootstrapApiKeys: string | undefined;
+  allowPrivateWebhooks: boolean;
+  dohUrl: string;
+  backoffBaseSeconds: number;
+  deadLetterQueue: string;
+}
+
+const vars = z.object({
+  MODEL_NAME: z.string().min(1, "MODEL_NAME (wrangler.toml [vars]) names the served bundle"),
+  JOBS_DEAD_LETTER_QUEUE: z.string().min(1, "JOBS_DEAD_LETTER_QUEUE (wrangler.toml [vars]) names the dead-letter queue"),
+  API_KEYS: z.string().optional(),
+  MAX_BODY_BYTES: z.string().optional(),
+  MAX_IMAGE_PIXELS: z.string().optional(),
+  ALLOW_PRIVATE_WEBHOOKS: z.string().optional(),
+  WEBHOOK_DNS_RESOLVER: z.string().optional(),
+  WEBHOOK_BACKOFF_BASE_SECONDS: z.string().optional(),
+});
+
+function positiveInt(value: string | undefined, fallback: number): number {
+  if (value === undefined || value.trim() === "") return fallback;
+  const n = Number(value);
+  return Number.isSafeInteger(n) && n > 0 ? n : fallback;
+}
+
+/** Throws on a deployment that lacks a required var: every request would fail later, and less clearly. */
+export function readConfig(env: Env): Config {
+  const parsed = vars.safeParse(env);
+  if (!parsed.success) throw new Error(`worker configuration: ${parsed.error.issues.map((i) => i.message).join("; ")}`);
+  const v = parsed.data;
+  return {
+    modelName: v.MODEL_NAME,
+    limits: {
+      maxBodyBytes: positiveInt(v.MAX_BODY_BYTES, DEFAULT_LIMITS.maxBodyBytes),
+      maxImagePixels: positiveInt(v.MAX_IMAGE_PIXELS, DEFAULT_LIMITS.maxImagePixels),
+    },
+    bootstrapApiKeys: v.API_KEYS,
+    // On only when exactly "true".
+    allowPrivateWebhooks: v.ALLOW_PRIVATE_WEBHOOKS === "true",
+    dohUrl: v.WEBHOOK_DNS_RESOLVER || DEFAULT_DOH_URL,
+    backoffBaseSeconds: backoffBase(v.WEBHOOK_BACKOFF_BASE_SECONDS),
+    deadLetterQueue: v.JOBS_DEAD_LETTER_QUEUE,
+  };
+}
