@@ -1,11 +1,23 @@
 // The job queue's consumer: messages one at a time (scoring is CPU-bound), each acked or retried on its own.
-import type { MessageBatch } from "@cloudflare/workers-types";
 import { backoffSeconds } from "./backoff";
 import { jobMessage, type JobMessage } from "./job";
 import { deadLetterJob, processJob, type JobDeps, type MessageAction } from "./process-job";
 
+/** The part of a queue batch the consumer uses (Cloudflare's MessageBatch has this shape). */
+export interface JobBatch {
+  queue: string;
+  messages: readonly {
+    id: string;
+    /** Unchecked: checked against the job message schema here. */
+    body: JobMessage;
+    attempts: number;
+    ack(): void;
+    retry(options: { delaySeconds: number }): void;
+  }[];
+}
+
 /** Handles a batch of the job queue, or of its dead-letter queue when `batch.queue` is `deadLetterQueue`. */
-export async function consumeJobs(batch: MessageBatch<JobMessage>, deps: JobDeps, deadLetterQueue: string): Promise<void> {
+export async function consumeJobs(batch: JobBatch, deps: JobDeps, deadLetterQueue: string): Promise<void> {
   const handle = batch.queue === deadLetterQueue ? deadLetterJob : processJob;
   for (const message of batch.messages) {
     if (!jobMessage.safeParse(message.body).success) {
