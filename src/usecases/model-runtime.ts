@@ -2,7 +2,7 @@
 import { gunzipSync } from "fflate";
 import { PROMPT_SET_VERSION } from "../engine/anomaly/prompts";
 import { objectTextFeatures } from "../engine/detector/text-features";
-import { ModelBundle } from "../engine/runtime/model-bundle";
+import type { ModelBundle } from "../engine/runtime/model-bundle";
 import { createClipTokenizer, type ClipTokenizer } from "../engine/tokenizer/clip-tokenizer";
 import type { TextFeatureCache } from "./text-feature-cache";
 

@@ -75,7 +75,7 @@ describe("POST /v1/jobs validation", () => {
       const form = new FormData();
       for (const [name, value] of Object.entries(fields)) {
         if (typeof value === "string") form.append(name, value);
-        else form.append(name, new Blob([value as BlobPart]), `${name}.bin`);
+        else form.append(name, new Blob([value]), `${name}.bin`);
       }
       return api.call("/v1/jobs", acme, { method: "POST", body: form });
     };
