@@ -1,6 +1,6 @@
 // Reference-set features as one binary object: magic, JSON header, then every layer's memory bank as fp16.
 import { z } from "zod";
-import { decodeF16, floatToHalfBits } from "../compiler/checkpoint/float16";
+import { decodeF16, floatToHalfBits } from "../shared/float16";
 import type { EmbeddingInfo, ReferenceEmbedding } from "../usecases/reference-set-store";
 
 const MAGIC = "EAREFv1\n";

@@ -1,7 +1,7 @@
 // safetensors read/write: parse a file's bytes into float32 tensors (F32/F16/BF16/F64) and serialise tensors back.
 import { concatBytes } from "../concat-bytes";
 import { CheckpointError } from "./checkpoint-error";
-import { decodeBF16, decodeF16, encodeF16 } from "./float16";
+import { decodeBF16, decodeF16, encodeF16 } from "../../shared/float16";
 import { fmtShape, numel } from "./tensor-map";
 
 export type SafetensorsDtype = "F32" | "F16" | "BF16" | "F64";

@@ -6,7 +6,7 @@ import { parseOpenClipConfig } from "../../../src/compiler/checkpoint/open-clip-
 import { fromOpenClipTensors, parameterCount, toOpenClipTensors } from "../../../src/compiler/checkpoint/open-clip-layout";
 import { randomCheckpoint } from "../../../src/compiler/checkpoint/random-checkpoint";
 import { parseSafetensors, serializeSafetensors } from "../../../src/compiler/checkpoint/safetensors";
-import { floatToHalfBits, halfBitsToFloat } from "../../../src/compiler/checkpoint/float16";
+import { floatToHalfBits, halfBitsToFloat } from "../../../src/shared/float16";
 import { TEST_ARCH, TINY_SMALL_VOCAB, expectCheckpointError, expectSameCheckpoint } from "./checkpoint-fixtures";
 
 const ckpt = randomCheckpoint(TEST_ARCH, 7);

@@ -1,6 +1,6 @@
 // safetensors codec and half/bfloat16 conversion on hand-computed values, plus every malformed-file error.
 import { describe, expect, it } from "vitest";
-import { decodeBF16, decodeF16, floatToHalfBits, halfBitsToFloat } from "../../../src/compiler/checkpoint/float16";
+import { decodeBF16, decodeF16, floatToHalfBits, halfBitsToFloat } from "../../../src/shared/float16";
 import { parseSafetensors, readSafetensorsHeader, serializeSafetensors } from "../../../src/compiler/checkpoint/safetensors";
 import { expectCheckpointError } from "./checkpoint-fixtures";
 
