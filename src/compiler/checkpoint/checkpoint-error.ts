@@ -10,6 +10,9 @@ export type CheckpointErrorCode =
   | "unexpected_tensor" // a tensor the mapping does not understand (a feature we do not implement)
   | "bad_config" // config JSON missing a field or with a wrong type/value
   | "unsupported_arch" // a valid config for an architecture we do not run (ResNet, timm, HF text tower...)
+  | "bad_archive" // a torch.save zip archive that is not one, or is damaged
+  | "bad_pickle" // a malformed pickle, or one using something a state dict never does
+  | "unsafe_pickle" // a pickle naming a global or opcode that could run code: refused before anything runs
   | "layout_not_found" // a directory without a recognised set of files
   | "unknown_arch"; // an unknown preset name for random checkpoints
 

@@ -12,22 +12,29 @@ export interface DetectedLayout {
   preprocessor?: string;
 }
 
+/** Weight files in order of preference: safetensors first (no pickle to check, zero-copy), then torch.save's zip. */
+const OPEN_CLIP_WEIGHTS = ["open_clip_model.safetensors", "open_clip_pytorch_model.bin"];
+const HF_WEIGHTS = ["model.safetensors", "pytorch_model.bin"];
+
 function openClipIn(files: Set<string>): DetectedLayout | undefined {
-  if (files.has("open_clip_model.safetensors") && files.has("open_clip_config.json")) {
-    return { layout: "open_clip", model: "open_clip_model.safetensors", config: "open_clip_config.json" };
-  }
+  const model = OPEN_CLIP_WEIGHTS.find((f) => files.has(f));
+  if (model && files.has("open_clip_config.json")) return { layout: "open_clip", model, config: "open_clip_config.json" };
   return undefined;
 }
 
 function hfIn(files: Set<string>): DetectedLayout | undefined {
   for (const dir of ["", "hf/"]) {
-    if (files.has(`${dir}model.safetensors`) && files.has(`${dir}config.json`)) {
+    const model = HF_WEIGHTS.map((f) => `${dir}${f}`).find((f) => files.has(f));
+    if (model && files.has(`${dir}config.json`)) {
       const pre = `${dir}preprocessor_config.json`;
-      return { layout: "hf", model: `${dir}model.safetensors`, config: `${dir}config.json`, ...(files.has(pre) ? { preprocessor: pre } : {}) };
+      return { layout: "hf", model, config: `${dir}config.json`, ...(files.has(pre) ? { preprocessor: pre } : {}) };
     }
   }
   return undefined;
 }
+
+const OPEN_CLIP_EXPECTED = "open_clip_model.safetensors or open_clip_pytorch_model.bin + open_clip_config.json (open_clip layout)";
+const HF_EXPECTED = "model.safetensors or pytorch_model.bin + config.json (Hugging Face layout, at the top or in hf/)";
 
 /**
  * `files`: paths relative to the directory, including those of an `hf/` subfolder as "hf/NAME".

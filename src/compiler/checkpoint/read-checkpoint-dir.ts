@@ -1,4 +1,4 @@
-// Node-only entry point: reads a checkpoint directory (open_clip or HF layout) or an adapter file from disk.
+// Node-only entry point: reads a checkpoint directory (open_clip or HF layout, safetensors or torch .bin) or an adapter file from disk.
 import { readdir, readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
 import type { Adapters, ClipCheckpoint } from "./clip-checkpoint";
@@ -9,7 +9,7 @@ import type { LayoutName } from "./detect-layout";
 import { detectLayout } from "./detect-layout";
 import { fromHfTensors } from "./hf-layout";
 import { fromOpenClipTensors } from "./open-clip-layout";
-import { parseSafetensors } from "./safetensors";
+import { parseCheckpointFile } from "./parse-checkpoint-file";
 
 async function listFiles(dir: string): Promise<string[]> {
   const top = await readdir(dir);
@@ -46,7 +46,7 @@ export async function readCheckpointDir(dir: string, options: { layout?: LayoutN
   }
   const found = detectLayout(files, options.layout);
   const config = await readJson(join(dir, found.config));
-  const tensors = parseSafetensors(await readBytes(join(dir, found.model)), { include: notPositionIds });
+  const tensors = parseCheckpointFile(await readBytes(join(dir, found.model)), { include: notPositionIds });
   if (found.layout === "open_clip") {
     return fromOpenClipTensors(config, tensors, { files: [found.model, found.config] });
   }
@@ -57,7 +57,7 @@ export async function readCheckpointDir(dir: string, options: { layout?: LayoutN
   });
 }
 
-/** Reads an APRIL-GAN adapter file (adapter.safetensors). */
+/** Reads an APRIL-GAN adapter file: adapter.safetensors, or the official train.py's .pth ({"trainable_linearlayer": state_dict}). */
 export async function readAdapterFile(path: string, options: AdapterOptions): Promise<Adapters> {
-  return parseAdapters(parseSafetensors(await readBytes(path)), options);
+  return parseAdapters(parseCheckpointFile(await readBytes(path), { unwrap: "trainable_linearlayer" }), options);
 }

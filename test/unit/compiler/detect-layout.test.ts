@@ -44,6 +44,12 @@ describe("detectLayout", () => {
     expect(detectLayout(["hf/model.safetensors", "hf/config.json"]).model).toBe("hf/model.safetensors");
   });
 
+  it("takes torch .bin weights when there is no safetensors file, safetensors first otherwise", () => {
+    expect(detectLayout(["open_clip_pytorch_model.bin", "open_clip_config.json"]).model).toBe("open_clip_pytorch_model.bin");
+    expect(detectLayout(["open_clip_pytorch_model.bin", "open_clip_model.safetensors", "open_clip_config.json"]).model).toBe("open_clip_model.safetensors");
+    expect(detectLayout(["hf/pytorch_model.bin", "hf/config.json"])).toEqual({ layout: "hf", model: "hf/pytorch_model.bin", config: "hf/config.json" });
+  });
+
   it("prefers open_clip when both are present unless told otherwise", () => {
     const both = ["open_clip_model.safetensors", "open_clip_config.json", "hf/model.safetensors", "hf/config.json"];
     expect(detectLayout(both).layout).toBe("open_clip");
@@ -53,9 +59,8 @@ describe("detectLayout", () => {
   it("lists what was expected and what was found", () => {
     expectCheckpointError(() => detectLayout(["open_clip_model.safetensors", "pytorch_model.bin"]), "layout_not_found", [
       "open_clip_config.json",
-      "model.safetensors + config.json",
+      "pytorch_model.bin + config.json",
       "found [open_clip_model.safetensors, pytorch_model.bin]",
-      "safetensors",
     ]);
     expectCheckpointError(() => detectLayout(["model.safetensors", "config.json"], "open_clip"), "layout_not_found", ["open_clip_config.json"]);
   });

@@ -1,0 +1,144 @@
+// Reads a torch.save zip archive (torch >= 1.6: {prefix}/data.pkl + {prefix}/data/{key}) into float32 tensors,
+// the same map parseSafetensors gives. The pickle goes through the restricted unpickler: no code ever runs.
+import { CheckpointError } from "./checkpoint-error";
+import { decodeBF16, decodeF16 } from "./float16";
+import { PyDict, restrictedUnpickle, type StorageDtype, TensorRef } from "./restricted-unpickler";
+import { fmtShape, numel } from "./tensor-map";
+import { isZip, listZipEntries, type ZipEntry, zipEntryBytes } from "./zip-entries";
+
+export interface TorchTensor {
+  dtype: StorageDtype;
+  shape: number[];
+  data: Float32Array;
+}
+
+export interface TorchParseOptions {
+  /** Decode only the keys for which this returns true. */
+  include?: (key: string) => boolean;
+  /** When the top-level dict has this key holding a dict, read that dict (e.g. APRIL-GAN's "trainable_linearlayer"). */
+  unwrap?: string;
+  /** Copy F32 data out of `bytes`; by default aligned contiguous F32 tensors are zero-copy views of `bytes`. */
+  copy?: boolean;
+}
+
+const ITEM_SIZE: Record<StorageDtype, number> = { F32: 4, F16: 2, BF16: 2, F64: 8, I64: 8 };
+const LITTLE_ENDIAN_HOST = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+export function isTorchZip(bytes: Uint8Array): boolean {
+  return isZip(bytes);
+}
+
+/** Tensors of nested dicts, keys joined with "."; non-tensor values (epoch counters, configs) are skipped. */
+function collectTensors(dict: PyDict, prefix: string, out: Map<string, TensorRef>): void {
+  for (const [k, v] of dict.items) {
+    const key = `${prefix}${k}`;
+    if (v instanceof PyDict) collectTensors(v, `${key}.`, out);
+    else if (v instanceof TensorRef) out.set(key, v);
+  }
+}
+
+function decodeElements(dtype: StorageDtype, bytes: Uint8Array, first: number, count: number, copy: boolean): Float32Array {
+  const off = bytes.byteOffset + first * ITEM_SIZE[dtype];
+  const view = new DataView(bytes.buffer, off, count * ITEM_SIZE[dtype]);
+  switch (dtype) {
+    case "F32": {
+      if (LITTLE_ENDIAN_HOST && off % 4 === 0) {
+        const v = new Float32Array(bytes.buffer, off, count);
+        return copy ? v.slice() : v;
+      }
+      const out = new Float32Array(count);
+      for (let i = 0; i < count; i++) out[i] = view.getFloat32(i * 4, true);
+      return out;
+    }
+    case "F16":
+    case "BF16": {
+      const bits = new Uint16Array(count);
+      for (let i = 0; i < count; i++) bits[i] = view.getUint16(i * 2, true);
+      return dtype === "F16" ? decodeF16(bits) : decodeBF16(bits);
+    }
+    case "F64": {
+      const out = new Float32Array(count);
+      for (let i = 0; i < count; i++) out[i] = view.getFloat64(i * 8, true);
+      return out;
+    }
+    case "I64": {
+      const out = new Float32Array(count);
+      for (let i = 0; i < count; i++) out[i] = Number(view.getBigInt64(i * 8, true));
+      return out;
+    }
+  }
+}
+
+function isContiguous(shape: readonly number[], stride: readonly number[]): boolean {
+  let expect = 1;
+  for (let d = shape.length - 1; d >= 0; d--) {
+    if (shape[d] !== 1 && stride[d] !== expect) return false;
+    expect *= shape[d]!;
+  }
+  return true;
+}
+
+/** Materialises a strided view row-major; offsets are checked against the storage before any read. */
+function materialise(key: string, t: TensorRef, storage: Uint8Array, copy: boolean): Float32Array {
+  const { dtype, numel: storageNumel } = t.storage;
+  const count = numel(t.shape);
+  if (storage.length < storageNumel * ITEM_SIZE[dtype]) {
+    throw new CheckpointError("truncated", `storage ${t.storage.key} of "${key}" has ${storage.length} bytes, fewer than its ${storageNumel} ${dtype} values`, key);
+  }
+  if (count === 0) return new Float32Array(0);
+  const last = t.offset + t.shape.reduce((s, d, i) => s + (d - 1) * t.stride[i]!, 0);
+  if (t.offset < 0 || last >= storageNumel) {
+    throw new CheckpointError("offset_out_of_range", `tensor "${key}" ${fmtShape(t.shape)} at offset ${t.offset} reaches element ${last} of a ${storageNumel}-element storage`, key);
+  }
+  if (isContiguous(t.shape, t.stride)) return decodeElements(dtype, storage, t.offset, count, copy);
+  // Decode the storage span once, then gather by strides (transposed or sliced tensors).
+  const span = decodeElements(dtype, storage, 0, last + 1, false);
+  const out = new Float32Array(count);
+  const rank = t.shape.length;
+  const index = new Array<number>(rank).fill(0);
+  let src = t.offset;
+  for (let i = 0; i < count; i++) {
+    out[i] = span[src]!;
+    for (let d = rank - 1; d >= 0; d--) {
+      index[d]!++;
+      src += t.stride[d]!;
+      if (index[d]! < t.shape[d]!) break;
+      src -= t.stride[d]! * t.shape[d]!;
+      index[d] = 0;
+    }
+  }
+  return out;
+}
+
+function archiveLayout(bytes: Uint8Array): { prefix: string; byName: Map<string, ZipEntry> } {
+  if (!isZip(bytes)) {
+    throw new CheckpointError("bad_archive", "not a torch.save zip archive (files saved by torch < 1.6 or with _use_new_zipfile_serialization=False are not read)");
+  }
+  const entries = listZipEntries(bytes);
+  const pickles = entries.filter((e) => /^[^/]+\/data\.pkl$/.test(e.name));
+  if (pickles.length !== 1) {
+    throw new CheckpointError("bad_archive", `expected one {name}/data.pkl in the archive, found ${pickles.length} (entries: ${entries.slice(0, 5).map((e) => e.name).join(", ")})`);
+  }
+  return { prefix: pickles[0]!.name.slice(0, -"data.pkl".length), byName: new Map(entries.map((e) => [e.name, e])) };
+}
+
+/** Decodes the state dict's tensors (all, or the included keys) to float32, in the pickle's key order. */
+export function parseTorchCheckpoint(bytes: Uint8Array, options: TorchParseOptions = {}): Map<string, TorchTensor> {
+  const { prefix, byName } = archiveLayout(bytes);
+  let root = restrictedUnpickle(zipEntryBytes(bytes, byName.get(`${prefix}data.pkl`)!));
+  if (!(root instanceof PyDict)) throw new CheckpointError("bad_pickle", "the checkpoint's top-level object is not a dict");
+  if (options.unwrap !== undefined) {
+    const inner = root.items.get(options.unwrap);
+    if (inner instanceof PyDict) root = inner;
+  }
+  const refs = new Map<string, TensorRef>();
+  collectTensors(root, "", refs);
+  const out = new Map<string, TorchTensor>();
+  for (const [key, t] of refs) {
+    if (options.include && !options.include(key)) continue;
+    const entry = byName.get(`${prefix}data/${t.storage.key}`);
+    if (!entry) throw new CheckpointError("truncated", `tensor "${key}" refers to storage ${t.storage.key}, which the archive lacks`, key);
+    out.set(key, { dtype: t.storage.dtype, shape: [...t.shape], data: materialise(key, t, zipEntryBytes(bytes, entry), options.copy ?? false) });
+  }
+  return out;
+}
