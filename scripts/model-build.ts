@@ -5,9 +5,9 @@ import { compileCheckpointDir, writeBundleDir } from "../src/compiler/build-mode
 import { parseLayerList } from "../src/compiler/parse-layer-list";
 import { DEMO_OBJECT_NAMES } from "../src/engine/tokenizer/demo-vocab";
 
-const usage = `usage: npm run model:build -- --from DIR --out models/NAME --vocab FILE.txt.gz
+const usage = `usage: npm run model:build -- --from DIR (safetensors or torch .bin weights) --out models/NAME --vocab FILE.txt.gz
        [--layout open_clip|hf] [--image-size S] [--layers 6,12,18,24] [--few-shot-layers ...]
-       [--adapter adapter.safetensors] [--quant fp32|int8|int8-dynamic|int8-weight|int8-block|int4-block]
+       [--adapter adapter.safetensors|adapter.pth] [--quant fp32|int8|int8-dynamic|int8-weight|int8-block|int4-block]
        [--text-features known|NAME,NAME,...]   (precompute text features: "known" = the MVTec AD and VisA objects)`;
 
 const { values } = parseArgs({

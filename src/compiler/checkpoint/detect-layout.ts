@@ -44,13 +44,6 @@ export function detectLayout(files: readonly string[], prefer?: LayoutName): Det
   const set = new Set(files.map((f) => f.replace(/\\/g, "/")));
   const found = prefer === "hf" ? hfIn(set) : prefer === "open_clip" ? openClipIn(set) : (openClipIn(set) ?? hfIn(set));
   if (found) return found;
-  const expected =
-    prefer === "hf"
-      ? "model.safetensors + config.json (Hugging Face layout, at the top or in hf/)"
-      : prefer === "open_clip"
-        ? "open_clip_model.safetensors + open_clip_config.json (open_clip layout)"
-        : "open_clip_model.safetensors + open_clip_config.json (open_clip layout) or model.safetensors + config.json (Hugging Face layout, at the top or in hf/)";
-  const bins = files.filter((f) => f.endsWith(".bin") || f.endsWith(".pt") || f.endsWith(".pth"));
-  const hint = bins.length > 0 ? `; PyTorch pickles (${bins.join(", ")}) are not read, convert them to safetensors` : "";
-  throw new CheckpointError("layout_not_found", `no checkpoint found: expected ${expected}; found [${files.join(", ")}]${hint}`);
+  const expected = prefer === "hf" ? HF_EXPECTED : prefer === "open_clip" ? OPEN_CLIP_EXPECTED : `${OPEN_CLIP_EXPECTED} or ${HF_EXPECTED}`;
+  throw new CheckpointError("layout_not_found", `no checkpoint found: expected ${expected}; found [${files.join(", ")}]`);
 }

@@ -24,64 +24,80 @@ export const ALLOWED_GLOBALS: ReadonlySet<string> = new Set([
   "torch.LongStorage",
 ]);
 
-type ArgKind = "none" | "u1" | "u2" | "u4" | "i4" | "u8" | "f8" | "long1" | "utf8_1" | "utf8_4" | "utf8_8" | "latin1_1" | "latin1_4" | "bytes1" | "bytes4" | "global";
+type ArgKind =
+  | "none"
+  | "u1"
+  | "u2"
+  | "u4"
+  | "i4"
+  | "u8"
+  | "f8"
+  | "long1"
+  | "utf8_1"
+  | "utf8_4"
+  | "utf8_8"
+  | "latin1_1"
+  | "latin1_4"
+  | "bytes1"
+  | "bytes4"
+  | "global";
 
 const OPCODES: Record<number, [string, ArgKind]> = {
-  0x80: ["PROTO", "u1"],
-  0x95: ["FRAME", "u8"],
-  0x2e: ["STOP", "none"],
-  0x7d: ["EMPTY_DICT", "none"],
-  0x5d: ["EMPTY_LIST", "none"],
-  0x29: ["EMPTY_TUPLE", "none"],
-  0x28: ["MARK", "none"],
-  0x58: ["BINUNICODE", "utf8_4"],
-  0x8c: ["SHORT_BINUNICODE", "utf8_1"],
-  0x8d: ["BINUNICODE8", "utf8_8"],
-  0x54: ["BINSTRING", "latin1_4"],
-  0x55: ["SHORT_BINSTRING", "latin1_1"],
-  0x42: ["BINBYTES", "bytes4"],
-  0x43: ["SHORT_BINBYTES", "bytes1"],
-  0x71: ["BINPUT", "u1"],
-  0x72: ["LONG_BINPUT", "u4"],
-  0x94: ["MEMOIZE", "none"],
-  0x68: ["BINGET", "u1"],
-  0x6a: ["LONG_BINGET", "u4"],
-  0x74: ["TUPLE", "none"],
-  0x85: ["TUPLE1", "none"],
-  0x86: ["TUPLE2", "none"],
-  0x87: ["TUPLE3", "none"],
-  0x73: ["SETITEM", "none"],
-  0x75: ["SETITEMS", "none"],
-  0x61: ["APPEND", "none"],
-  0x65: ["APPENDS", "none"],
-  0x63: ["GLOBAL", "global"],
-  0x51: ["BINPERSID", "none"],
-  0x52: ["REDUCE", "none"],
-  0x62: ["BUILD", "none"],
-  0x81: ["NEWOBJ", "none"],
-  0x4a: ["BININT", "i4"],
-  0x4b: ["BININT1", "u1"],
-  0x4d: ["BININT2", "u2"],
-  0x8a: ["LONG1", "long1"],
-  0x47: ["BINFLOAT", "f8"],
-  0x88: ["NEWTRUE", "none"],
-  0x89: ["NEWFALSE", "none"],
-  0x4e: ["NONE", "none"],
-  0x30: ["POP", "none"],
-  0x31: ["POP_MARK", "none"],
-  0x32: ["DUP", "none"],
+  128: ["PROTO", "u1"],
+  149: ["FRAME", "u8"],
+  46: ["STOP", "none"],
+  125: ["EMPTY_DICT", "none"],
+  93: ["EMPTY_LIST", "none"],
+  41: ["EMPTY_TUPLE", "none"],
+  40: ["MARK", "none"],
+  88: ["BINUNICODE", "utf8_4"],
+  140: ["SHORT_BINUNICODE", "utf8_1"],
+  141: ["BINUNICODE8", "utf8_8"],
+  84: ["BINSTRING", "latin1_4"],
+  85: ["SHORT_BINSTRING", "latin1_1"],
+  66: ["BINBYTES", "bytes4"],
+  67: ["SHORT_BINBYTES", "bytes1"],
+  113: ["BINPUT", "u1"],
+  114: ["LONG_BINPUT", "u4"],
+  148: ["MEMOIZE", "none"],
+  104: ["BINGET", "u1"],
+  106: ["LONG_BINGET", "u4"],
+  116: ["TUPLE", "none"],
+  133: ["TUPLE1", "none"],
+  134: ["TUPLE2", "none"],
+  135: ["TUPLE3", "none"],
+  115: ["SETITEM", "none"],
+  117: ["SETITEMS", "none"],
+  97: ["APPEND", "none"],
+  101: ["APPENDS", "none"],
+  99: ["GLOBAL", "global"],
+  81: ["BINPERSID", "none"],
+  82: ["REDUCE", "none"],
+  98: ["BUILD", "none"],
+  129: ["NEWOBJ", "none"],
+  74: ["BININT", "i4"],
+  75: ["BININT1", "u1"],
+  77: ["BININT2", "u2"],
+  138: ["LONG1", "long1"],
+  71: ["BINFLOAT", "f8"],
+  136: ["NEWTRUE", "none"],
+  137: ["NEWFALSE", "none"],
+  78: ["NONE", "none"],
+  48: ["POP", "none"],
+  49: ["POP_MARK", "none"],
+  50: ["DUP", "none"],
 };
 
 /** Opcodes that import or call something by themselves; refused outright. */
 const UNSAFE_OPCODES: Record<number, string> = {
-  0x69: "INST",
-  0x6f: "OBJ",
-  0x93: "STACK_GLOBAL",
-  0x92: "NEWOBJ_EX",
-  0x82: "EXT1",
-  0x83: "EXT2",
-  0x84: "EXT4",
-  0x50: "PERSID",
+  105: "INST",
+  111: "OBJ",
+  147: "STACK_GLOBAL",
+  146: "NEWOBJ_EX",
+  130: "EXT1",
+  131: "EXT2",
+  132: "EXT4",
+  80: "PERSID",
 };
 
 function bad(message: string): never {
@@ -197,7 +213,9 @@ export function decodePickleOps(bytes: Uint8Array): PickleOp[] {
         break;
       case "bytes1":
       case "bytes4": {
-        const n = kind === "bytes1" ? bytes[at++]! : (need(4, pos), (at += 4), view.getUint32(at - 4, true));
+        need(kind === "bytes1" ? 1 : 4, pos);
+        const n = kind === "bytes1" ? bytes[at]! : view.getUint32(at, true);
+        at += kind === "bytes1" ? 1 : 4;
         need(n, pos);
         arg = bytes.slice(at, at + n);
         at += n;
@@ -207,7 +225,8 @@ export function decodePickleOps(bytes: Uint8Array): PickleOp[] {
         const module = line(pos);
         const gname = line(pos);
         const full = `${module}.${gname}`;
-        if (!ALLOWED_GLOBALS.has(full)) throw new CheckpointError("unsafe_pickle", `global ${full} is not allowed (a state dict only needs ${[...ALLOWED_GLOBALS].join(", ")})`);
+        if (!ALLOWED_GLOBALS.has(full))
+          throw new CheckpointError("unsafe_pickle", `global ${full} is not allowed (a state dict only needs ${[...ALLOWED_GLOBALS].join(", ")})`);
         arg = { module, name: gname };
         break;
       }

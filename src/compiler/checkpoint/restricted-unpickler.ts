@@ -60,7 +60,8 @@ function isIntList(v: PickleValue): v is PyTuple {
 }
 
 function persistentLoad(op: PickleOp, pid: PickleValue): StorageRef {
-  if (!(pid instanceof PyTuple) || pid.items[0] !== "storage" || pid.items.length !== 5) bad(op, "persistent id is not ('storage', type, key, location, numel)");
+  if (!(pid instanceof PyTuple) || pid.items[0] !== "storage" || pid.items.length !== 5)
+    bad(op, "persistent id is not ('storage', type, key, location, numel)");
   const [, type, key, , numel] = pid.items;
   if (!(type instanceof GlobalRef) || type.module !== "torch" || !(type.name in STORAGE_DTYPES)) bad(op, "persistent id names no storage type");
   if (typeof key !== "string" || typeof numel !== "number" || !Number.isInteger(numel) || numel < 0) bad(op, "persistent id has a bad key or size");
@@ -234,7 +235,10 @@ export function restrictedUnpickle(bytes: Uint8Array): PickleValue {
         const args = pop(op);
         const cls = pop(op);
         if (!(cls instanceof GlobalRef) || cls.fullName !== "collections.OrderedDict") {
-          throw new CheckpointError("unsafe_pickle", `NEWOBJ at byte ${op.pos} instantiates ${cls instanceof GlobalRef ? cls.fullName : "a non-class"}, which is not allowed`);
+          throw new CheckpointError(
+            "unsafe_pickle",
+            `NEWOBJ at byte ${op.pos} instantiates ${cls instanceof GlobalRef ? cls.fullName : "a non-class"}, which is not allowed`,
+          );
         }
         stack.push(call(op, cls, args));
         break;

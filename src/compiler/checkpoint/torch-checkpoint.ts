@@ -83,12 +83,20 @@ function materialise(key: string, t: TensorRef, storage: Uint8Array, copy: boole
   const { dtype, numel: storageNumel } = t.storage;
   const count = numel(t.shape);
   if (storage.length < storageNumel * ITEM_SIZE[dtype]) {
-    throw new CheckpointError("truncated", `storage ${t.storage.key} of "${key}" has ${storage.length} bytes, fewer than its ${storageNumel} ${dtype} values`, key);
+    throw new CheckpointError(
+      "truncated",
+      `storage ${t.storage.key} of "${key}" has ${storage.length} bytes, fewer than its ${storageNumel} ${dtype} values`,
+      key,
+    );
   }
   if (count === 0) return new Float32Array(0);
   const last = t.offset + t.shape.reduce((s, d, i) => s + (d - 1) * t.stride[i]!, 0);
   if (t.offset < 0 || last >= storageNumel) {
-    throw new CheckpointError("offset_out_of_range", `tensor "${key}" ${fmtShape(t.shape)} at offset ${t.offset} reaches element ${last} of a ${storageNumel}-element storage`, key);
+    throw new CheckpointError(
+      "offset_out_of_range",
+      `tensor "${key}" ${fmtShape(t.shape)} at offset ${t.offset} reaches element ${last} of a ${storageNumel}-element storage`,
+      key,
+    );
   }
   if (isContiguous(t.shape, t.stride)) return decodeElements(dtype, storage, t.offset, count, copy);
   // Decode the storage span once, then gather by strides (transposed or sliced tensors).
@@ -112,12 +120,21 @@ function materialise(key: string, t: TensorRef, storage: Uint8Array, copy: boole
 
 function archiveLayout(bytes: Uint8Array): { prefix: string; byName: Map<string, ZipEntry> } {
   if (!isZip(bytes)) {
-    throw new CheckpointError("bad_archive", "not a torch.save zip archive (files saved by torch < 1.6 or with _use_new_zipfile_serialization=False are not read)");
+    throw new CheckpointError(
+      "bad_archive",
+      "not a torch.save zip archive (files saved by torch < 1.6 or with _use_new_zipfile_serialization=False are not read)",
+    );
   }
   const entries = listZipEntries(bytes);
   const pickles = entries.filter((e) => /^[^/]+\/data\.pkl$/.test(e.name));
   if (pickles.length !== 1) {
-    throw new CheckpointError("bad_archive", `expected one {name}/data.pkl in the archive, found ${pickles.length} (entries: ${entries.slice(0, 5).map((e) => e.name).join(", ")})`);
+    throw new CheckpointError(
+      "bad_archive",
+      `expected one {name}/data.pkl in the archive, found ${pickles.length} (entries: ${entries
+        .slice(0, 5)
+        .map((e) => e.name)
+        .join(", ")})`,
+    );
   }
   return { prefix: pickles[0]!.name.slice(0, -"data.pkl".length), byName: new Map(entries.map((e) => [e.name, e])) };
 }

@@ -47,8 +47,14 @@ function applyZip64(view: DataView, extraStart: number, extraLen: number, e: Zip
     const len = view.getUint16(at + 2, true);
     if (id === 0x0001) {
       let p = at + 4;
-      if (e.size === U32_MAX) (e.size = u64(view, p)), (p += 8);
-      if (e.compressedSize === U32_MAX) (e.compressedSize = u64(view, p)), (p += 8);
+      if (e.size === U32_MAX) {
+        e.size = u64(view, p);
+        p += 8;
+      }
+      if (e.compressedSize === U32_MAX) {
+        e.compressedSize = u64(view, p);
+        p += 8;
+      }
       if (e.localHeaderOffset === U32_MAX) e.localHeaderOffset = u64(view, p);
       return;
     }

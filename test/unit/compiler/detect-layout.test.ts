@@ -11,6 +11,7 @@ import { randomAdapters, randomCheckpoint } from "../../../src/compiler/checkpoi
 import { readAdapterFile, readCheckpointDir } from "../../../src/compiler/checkpoint/read-checkpoint-dir";
 import { serializeSafetensors } from "../../../src/compiler/checkpoint/safetensors";
 import { TEST_ARCH, expectCheckpointError, expectSameCheckpoint, toHfLayout } from "./checkpoint-fixtures";
+import { torchStateDictFile } from "./torch-zip-fixtures";
 
 /** Appends an I64 `text_model.embeddings.position_ids` [1, n] tensor, as older transformers versions save. */
 function withInt64PositionIds(file: Uint8Array, n: number): Uint8Array {
@@ -103,5 +104,41 @@ describe("readCheckpointDir", () => {
   it("fails clearly on a missing directory", async () => {
     await expect(readCheckpointDir(join(dir, "nope"))).rejects.toBeInstanceOf(CheckpointError);
     await expect(readCheckpointDir(join(dir, "nope"))).rejects.toMatchObject({ code: "layout_not_found" });
+  });
+});
+
+describe("readCheckpointDir with torch .bin weights", () => {
+  const ckpt = randomCheckpoint(TEST_ARCH, 3);
+  let dir = "";
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), "ckpt-bin-"));
+    const oc = toOpenClipTensors(ckpt);
+    await writeFile(join(dir, "open_clip_pytorch_model.bin"), torchStateDictFile(oc.tensors));
+    await writeFile(join(dir, "open_clip_config.json"), JSON.stringify(oc.config));
+    const hf = toHfLayout(ckpt);
+    const positionIds = { shape: [1, TEST_ARCH.text.contextLength], data: new Float32Array(TEST_ARCH.text.contextLength) };
+    await mkdir(join(dir, "hf"));
+    await writeFile(join(dir, "hf", "pytorch_model.bin"), torchStateDictFile({ ...hf.tensors, "text_model.embeddings.position_ids": positionIds }));
+    await writeFile(join(dir, "hf", "config.json"), JSON.stringify(hf.config));
+    const adapters = adapterTensors(randomAdapters({ count: 2, width: 32, embedDim: 24 }));
+    const wrapped = Object.fromEntries(Object.entries(adapters).map(([k, t]) => [`trainable_linearlayer.${k}`, t]));
+    await writeFile(join(dir, "adapter.pth"), torchStateDictFile(wrapped));
+  });
+  afterAll(async () => {
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it("reads open_clip_pytorch_model.bin and HF pytorch_model.bin to the same checkpoint", async () => {
+    const oc = await readCheckpointDir(dir);
+    const hf = await readCheckpointDir(dir, { layout: "hf" });
+    expect(hf.source).toEqual({ layout: "hf", files: ["hf/pytorch_model.bin", "hf/config.json"] });
+    expectSameCheckpoint(oc, ckpt);
+    expectSameCheckpoint(hf, ckpt);
+  });
+
+  it("reads a .pth adapter", async () => {
+    const a = await readAdapterFile(join(dir, "adapter.pth"), { width: 32, embedDim: 24 });
+    expect(a.weights).toHaveLength(2);
   });
 });
