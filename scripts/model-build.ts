@@ -5,9 +5,10 @@ import { compileCheckpointDir, writeBundleDir } from "../src/compiler/build-mode
 import { parseLayerList } from "../src/compiler/parse-layer-list";
 import { DEMO_OBJECT_NAMES } from "../src/engine/tokenizer/demo-vocab";
 
-const usage = `usage: npm run model:build -- --from DIR (safetensors or torch .bin weights) --out models/NAME --vocab FILE.txt.gz
+const usage = `usage: npm run model:build -- --from DIR (safetensors or torch .bin weights) --out models/NAME
        [--layout open_clip|hf] [--image-size S] [--layers 6,12,18,24] [--few-shot-layers ...]
        [--adapter adapter.safetensors|adapter.pth] [--quant fp32|int8|int8-dynamic|int8-weight|int8-block|int4-block]
+       [--vocab FILE.txt.gz|HF_TOKENIZER_DIR]   (default: vocab/bpe_simple_vocab_16e6.txt.gz, OpenAI CLIP's)
        [--text-features known|NAME,NAME,...]   (precompute text features: "known" = the MVTec AD and VisA objects)`;
 
 const { values } = parseArgs({
@@ -36,7 +37,6 @@ if (values.help) {
   process.exit(0);
 }
 if (!values.from || !values.out) fail("--from and --out are required");
-if (!values.vocab) fail("--vocab is required (the BPE merges file the text tower was trained with, e.g. bpe_simple_vocab_16e6.txt.gz)");
 if (values.layout && values.layout !== "open_clip" && values.layout !== "hf") fail(`--layout must be open_clip or hf, got ${values.layout}`);
 const quant = values.quant!;
 if (!["fp32", "int8", "int8-dynamic", "int8-weight", "int8-block", "int4-block"].includes(quant))

@@ -3,6 +3,7 @@ import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { parseLayerList } from "../src/compiler/parse-layer-list";
+import { DEFAULT_VOCABULARY } from "../src/compiler/vocabulary/read-vocabulary";
 import { replayTrainingOracle } from "../src/training/oracle-replay";
 import { runTrainCommand } from "../src/training/train-command";
 
@@ -49,12 +50,11 @@ function number(name: string, text: string, check: (v: number) => boolean): numb
 const started = performance.now();
 const log = (m: string) => console.error(`[${((performance.now() - started) / 1000).toFixed(1)}s] ${m}`);
 
-/** The gzipped BPE merges: --vocab, else beside the checkpoint or in the shared clip/ folder of the oracle layout. */
+/** The vocabulary: --vocab, else a bpe_simple_vocab_16e6.txt.gz beside the checkpoint, else the one shipped in vocab/. */
 function findVocab(modelDir: string): string {
   if (values.vocab) return values.vocab;
   const name = "bpe_simple_vocab_16e6.txt.gz";
-  const found = [modelDir, join(modelDir, ".."), join(modelDir, "..", "..", "..", "clip")].map((d) => join(d, name)).find(existsSync);
-  if (!found) fail(`no ${name} beside ${modelDir}: pass --vocab`);
+  const found = [modelDir, join(modelDir, "..")].map((d) => join(d, name)).find(existsSync) ?? DEFAULT_VOCABULARY;
   log(`vocabulary ${resolve(found)}`);
   return found;
 }

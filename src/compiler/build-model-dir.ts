@@ -1,12 +1,12 @@
 // Node side of `model:build`: reads a checkpoint folder, adapter and vocabulary, compiles, writes the bundle folder.
-import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { mkdir, rename, rm, writeFile } from "node:fs/promises";
 import { basename, join } from "node:path";
-import { gunzipSync } from "fflate";
 import { createClipTokenizer } from "../engine/tokenizer/clip-tokenizer";
 import type { LayoutName } from "./checkpoint/detect-layout";
 import { readAdapterFile, readCheckpointDir } from "./checkpoint/read-checkpoint-dir";
 import type { ClipCheckpoint } from "./checkpoint/clip-checkpoint";
 import { withPrecomputedTextFeatures } from "./precompute-text-features";
+import { readVocabulary } from "./vocabulary/read-vocabulary";
 import { CompileError, compileBundle, defaultLayers, type CompiledBundle, type QuantOption } from "./compile-bundle";
 
 export interface BuildModelOptions {
@@ -17,20 +17,21 @@ export interface BuildModelOptions {
   layers?: number[];
   fewShotLayers?: number[];
   adapter?: string;
-  vocab: string;
+  /** A merges file (.txt.gz or .txt) or a Hugging Face tokenizer folder; default: OpenAI's, shipped in vocab/. */
+  vocab?: string;
   quant?: QuantOption;
   /** Object names whose text features are computed now and stored in the bundle. */
   textFeatureObjects?: string[];
   onProgress?: (message: string) => void;
 }
 
-/** Checks that the vocabulary file gives exactly the token table the text tower was trained with. */
-export function checkVocabulary(vocabularyGz: Uint8Array, ckpt: ClipCheckpoint, vocabPath: string): void {
+/** Checks that the vocabulary gives exactly the token table the text tower was trained with. */
+export function checkVocabulary(mergesText: string, ckpt: ClipCheckpoint, vocabPath: string): void {
   let size: number;
   try {
-    size = createClipTokenizer(new TextDecoder().decode(gunzipSync(vocabularyGz))).vocabSize;
+    size = createClipTokenizer(mergesText).vocabSize;
   } catch (e) {
-    throw new CompileError("bad_vocabulary", `${vocabPath} is not a gzipped BPE merges file: ${(e as Error).message}`);
+    throw new CompileError("bad_vocabulary", `${vocabPath} is not a BPE merges file: ${(e as Error).message}`);
   }
   if (size !== ckpt.text.vocabSize) {
     throw new CompileError(
@@ -44,8 +45,9 @@ export async function compileCheckpointDir(o: BuildModelOptions): Promise<Compil
   const progress = o.onProgress ?? (() => {});
   progress(`reading checkpoint ${o.from}`);
   const ckpt = await readCheckpointDir(o.from, { layout: o.layout });
-  const vocabulary = new Uint8Array(await readFile(o.vocab));
-  checkVocabulary(vocabulary, ckpt, o.vocab);
+  const vocabulary = await readVocabulary(o.vocab);
+  progress(`vocabulary ${vocabulary.source}`);
+  checkVocabulary(vocabulary.mergesText, ckpt, vocabulary.source);
   const layers = o.layers ?? defaultLayers(ckpt.vision.layers);
   const adapters = o.adapter ? await readAdapterFile(o.adapter, { count: layers.length, width: ckpt.vision.width, embedDim: ckpt.embedDim }) : undefined;
   const compiled = await compileBundle(ckpt, {
@@ -56,7 +58,7 @@ export async function compileCheckpointDir(o: BuildModelOptions): Promise<Compil
     quant: o.quant,
     adapters,
     adapterSource: o.adapter ? basename(o.adapter) : undefined,
-    vocabulary,
+    vocabulary: vocabulary.gz,
     onProgress: progress,
   });
   return withPrecomputedTextFeatures(compiled, o.textFeatureObjects ?? [], progress);

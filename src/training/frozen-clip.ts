@@ -1,10 +1,10 @@
 // The frozen CLIP side of training (Node): compile a checkpoint without adapters, encode images to patch tokens, text.
 import { memoryBundleReader } from "../engine/runtime/memory-bundle-reader";
-import { readFile } from "node:fs/promises";
-import { gunzipSync } from "fflate";
 import type { LayoutName } from "../compiler/checkpoint/detect-layout";
+import { readFile } from "node:fs/promises";
 import { readCheckpointDir } from "../compiler/checkpoint/read-checkpoint-dir";
 import { compileBundle, defaultLayers } from "../compiler/compile-bundle";
+import { readVocabulary } from "../compiler/vocabulary/read-vocabulary";
 import { objectTextFeatures } from "../engine/detector/text-features";
 import { decodeImage } from "../engine/image/decode";
 import type { DecodedImage } from "../engine/image/decoded-image";
@@ -23,7 +23,7 @@ export interface FrozenClipOptions {
   imageSize?: number;
   /** Tapped layers, one adapter each (default: the quarter points of the depth). */
   layers?: number[];
-  /** Path of the gzipped BPE merges. */
+  /** A merges file (.txt.gz/.txt) or a Hugging Face tokenizer folder. */
   vocab: string;
   onProgress?: (message: string) => void;
 }
@@ -45,11 +45,18 @@ export class FrozenClip {
     const progress = o.onProgress ?? (() => {});
     progress(`reading checkpoint ${o.modelDir}`);
     const ckpt = await readCheckpointDir(o.modelDir, { layout: o.layout });
-    const vocabulary = new Uint8Array(await readFile(o.vocab));
+    const vocabulary = await readVocabulary(o.vocab);
     const layers = o.layers ?? defaultLayers(ckpt.vision.layers);
-    const compiled = await compileBundle(ckpt, { name: "train", imageSize: o.imageSize, layers, fewShotLayers: layers, vocabulary, onProgress: progress });
+    const compiled = await compileBundle(ckpt, {
+      name: "train",
+      imageSize: o.imageSize,
+      layers,
+      fewShotLayers: layers,
+      vocabulary: vocabulary.gz,
+      onProgress: progress,
+    });
     const bundle = await ModelBundle.open(memoryBundleReader(compiled.files, compiled.manifest));
-    const tokenizer = createClipTokenizer(new TextDecoder().decode(gunzipSync(vocabulary)));
+    const tokenizer = createClipTokenizer(vocabulary.mergesText);
     const m = compiled.manifest;
     return new FrozenClip(bundle, tokenizer, layers, m.imageSize, m.grid, ckpt.vision.width, ckpt.embedDim);
   }

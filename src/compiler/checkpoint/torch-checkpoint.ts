@@ -136,7 +136,14 @@ function archiveLayout(bytes: Uint8Array): { prefix: string; byName: Map<string,
         .join(", ")})`,
     );
   }
-  return { prefix: pickles[0]!.name.slice(0, -"data.pkl".length), byName: new Map(entries.map((e) => [e.name, e])) };
+  const prefix = pickles[0]!.name.slice(0, -"data.pkl".length);
+  const byName = new Map(entries.map((e) => [e.name, e]));
+  // torch >= 2.1 records the writer's byte order; storages are read little-endian.
+  const order = byName.get(`${prefix}byteorder`);
+  if (order && new TextDecoder().decode(zipEntryBytes(bytes, order)).trim() !== "little") {
+    throw new CheckpointError("unsupported_dtype", "the archive was written on a big-endian machine; only little-endian storages are read");
+  }
+  return { prefix, byName };
 }
 
 /** Decodes the state dict's tensors (all, or the included keys) to float32, in the pickle's key order. */

@@ -157,16 +157,16 @@ describe("compileBundle input checks", () => {
 
 describe("checkVocabulary", () => {
   it("accepts a merges file giving exactly the text tower's vocabulary size", () => {
-    expect(() => checkVocabulary(vocabulary, randomCheckpoint(tinyArch({ vocabSize: 516 }), 1), "v.txt.gz")).not.toThrow();
+    expect(() => checkVocabulary(merges, randomCheckpoint(tinyArch({ vocabSize: 516 }), 1), "v.txt.gz")).not.toThrow();
   });
 
   it("rejects a different size with vocab_mismatch", () => {
-    expect(() => checkVocabulary(vocabulary, ckpt, "v.txt.gz")).toThrow(expect.objectContaining({ code: "vocab_mismatch" }));
+    expect(() => checkVocabulary(merges, ckpt, "v.txt.gz")).toThrow(expect.objectContaining({ code: "vocab_mismatch" }));
     const bigger = randomCheckpoint(tinyArch({ vocabSize: 517 }), 1);
-    expect(() => checkVocabulary(vocabulary, bigger, "v.txt.gz")).toThrow(expect.objectContaining({ code: "vocab_mismatch" }));
+    expect(() => checkVocabulary(merges, bigger, "v.txt.gz")).toThrow(expect.objectContaining({ code: "vocab_mismatch" }));
   });
 
-  it("rejects bytes that are not gzip with bad_vocabulary", () => {
-    expect(() => checkVocabulary(new TextEncoder().encode(merges), ckpt, "v.txt")).toThrow(expect.objectContaining({ code: "bad_vocabulary" }));
+  it("rejects text that is not a merges file with bad_vocabulary", () => {
+    expect(() => checkVocabulary("#version: 0.2\na b c\n", ckpt, "v.txt")).toThrow(expect.objectContaining({ code: "bad_vocabulary" }));
   });
 });
