@@ -55,7 +55,7 @@ export function mergesTextFromTokenizerJson(tokenizerJson: string): string {
     throw new CompileError("bad_vocabulary", `tokenizer.json is not valid JSON: ${(e as Error).message}`);
   }
   const model = parsed.model;
-  if (!model || model.type !== "BPE" || typeof model.vocab !== "object" || model.vocab === null || !Array.isArray(model.merges)) {
+  if (model?.type !== "BPE" || typeof model.vocab !== "object" || model.vocab === null || !Array.isArray(model.merges)) {
     throw new CompileError("bad_vocabulary", "tokenizer.json holds no BPE model with vocab and merges");
   }
   const lines = model.merges.map((m: unknown, i: number) => {
