@@ -18,6 +18,10 @@ describe("parseTorchCheckpoint", () => {
     expect(out.get("fc.bias")!.data).toEqual(b.data);
     const pickle = stateDictPickle([["x", { storage: f32Bytes([5, 6]), storageNumel: 2, shape: [2] }]]);
     expect(parseTorchCheckpoint(torchZip(pickle, [f32Bytes([5, 6])], { level: 6 })).get("x")!.data).toEqual(Float32Array.from([5, 6]));
+    expect(parseTorchCheckpoint(torchZip(pickle, [f32Bytes([5, 6])], { align: false })).get("x")!.data).toEqual(Float32Array.from([5, 6]));
+    // aligned stored data (as torch writes it) is read in place, not copied
+    const aligned = torchZip(pickle, [f32Bytes([5, 6])]);
+    expect(parseTorchCheckpoint(aligned).get("x")!.data.buffer).toBe(aligned.buffer);
   });
 
   it("materialises transposed and offset views through their strides", () => {

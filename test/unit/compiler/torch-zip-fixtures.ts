@@ -117,15 +117,24 @@ export function f32Bytes(values: ArrayLike<number>): Uint8Array {
   return new Uint8Array(Float32Array.from(values).buffer);
 }
 
-/** A torch.save-shaped archive: {name}/data.pkl, {name}/data/{i}, {name}/version. Level 0 stores, as torch does. */
-export function torchZip(pickle: Uint8Array, storages: readonly Uint8Array[], options: { name?: string; level?: 0 | 6 } = {}): Uint8Array {
+/**
+ * A torch.save-shaped archive: {name}/data.pkl, {name}/data/{i}, {name}/version. Stored (level 0) with every entry's
+ * data padded to a 64-byte boundary by an "FB" extra field, as torch writes it; `align: false` leaves it unaligned.
+ */
+export function torchZip(pickle: Uint8Array, storages: readonly Uint8Array[], options: { name?: string; level?: 0 | 6; align?: boolean } = {}): Uint8Array {
   const name = options.name ?? "archive";
-  const files: Record<string, Uint8Array> = { [`${name}/data.pkl`]: pickle };
-  storages.forEach((s, i) => {
-    files[`${name}/data/${i}`] = s;
-  });
-  files[`${name}/version`] = new TextEncoder().encode("3\n");
-  return zipSync(files, { level: options.level ?? 0 });
+  const level = options.level ?? 0;
+  const entries: [string, Uint8Array][] = [[`${name}/data.pkl`, pickle], ...storages.map((s, i) => [`${name}/data/${i}`, s] as [string, Uint8Array])];
+  entries.push([`${name}/version`, new TextEncoder().encode("3\n")]);
+  const files: Record<string, [Uint8Array, { extra?: Record<number, Uint8Array> }]> = {};
+  let offset = 0;
+  for (const [path, data] of entries) {
+    const header = 30 + new TextEncoder().encode(path).length;
+    const pad = level === 0 && options.align !== false ? (64 - ((offset + header + 4) % 64)) % 64 : -1;
+    files[path] = [data, pad >= 0 ? { extra: { 0x4246: new Uint8Array(pad).fill(0x5a) } } : {}];
+    offset += header + (pad >= 0 ? 4 + pad : 0) + data.length;
+  }
+  return zipSync(files, { level });
 }
 
 /** A contiguous float32 state dict as torch.save writes it. */
