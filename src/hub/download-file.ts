@@ -5,7 +5,7 @@ import { createReadStream } from "node:fs";
 import { mkdir, open, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import { dirname } from "node:path";
 import { FetchError } from "./fetch-error";
-import { authHeaders, type HubFile, type HubLocation } from "./hub-file";
+import { authHeaders, type HubFile, type HubLocation, IDENTITY } from "./hub-file";
 
 export interface DownloadProgress {
   file: string;
@@ -56,7 +56,7 @@ async function verify(f: HubFile, path: string): Promise<void> {
 async function transfer(at: HubLocation, f: HubFile, part: string, o: DownloadOptions): Promise<boolean> {
   let have = Math.max(0, await sizeOnDisk(part));
   if (f.size !== undefined && have > f.size) have = 0;
-  const headers: Record<string, string> = { ...authHeaders(at, f.url), ...(have > 0 ? { range: `bytes=${have}-` } : {}) };
+  const headers: Record<string, string> = { ...IDENTITY, ...authHeaders(at, f.url), ...(have > 0 ? { range: `bytes=${have}-` } : {}) };
   let res: Response;
   try {
     res = await fetch(f.url, { headers });

@@ -22,6 +22,8 @@ export interface HubLocation {
 }
 
 const MAX_REDIRECTS = 5;
+/** Sizes and hashes are of the stored bytes: ask for them uncompressed (fetch would otherwise negotiate gzip). */
+export const IDENTITY = { "accept-encoding": "identity" } as const;
 
 export function resolveUrl(at: HubLocation, file: string): string {
   const path = file.split("/").map(encodeURIComponent).join("/");
@@ -56,7 +58,7 @@ export async function headUrl(at: HubLocation, name: string, start: string): Pro
   for (let hop = 0; hop <= MAX_REDIRECTS; hop++) {
     let res: Response;
     try {
-      res = await fetch(url, { method: "HEAD", redirect: "manual", headers: authHeaders(at, url) });
+      res = await fetch(url, { method: "HEAD", redirect: "manual", headers: { ...IDENTITY, ...authHeaders(at, url) } });
     } catch (e) {
       throw new FetchError("network", name, `HEAD ${url} failed: ${(e as Error).message}`);
     }

@@ -13,7 +13,7 @@ export interface HubServerFile {
 
 export interface HubServer {
   endpoint: string;
-  /** "METHOD path range" of every request, in order. */
+  /** "METHOD path [range] [authorization]" of every request, in order. */
   log: string[];
   /** Files whose next full (non-Range) GET is cut after half the body. */
   breakNextTransfer: Set<string>;
@@ -30,7 +30,7 @@ export async function startHubServer(repo: string, files: Record<string, HubServ
   const server: Server = createServer((req, res) => {
     const url = new URL(req.url ?? "/", "http://x");
     const range = req.headers.range;
-    log.push(`${req.method} ${url.pathname}${range ? ` ${range}` : ""}`);
+    log.push(`${req.method} ${url.pathname}${range ? ` ${range}` : ""}${req.headers.authorization ? ` [${req.headers.authorization}]` : ""}`);
     const prefix = `/${repo}/resolve/main/`;
     if (url.pathname.startsWith(prefix)) {
       const name = decodeURIComponent(url.pathname.slice(prefix.length));

@@ -15,6 +15,7 @@ import { createClipTokenizer } from "../../../src/engine/tokenizer/clip-tokenize
 import { buildDemoMerges } from "../../../src/engine/tokenizer/demo-vocab";
 import { buildVocab } from "../../../src/engine/tokenizer/vocab";
 import { fetchCheckpoint } from "../../../src/hub/fetch-checkpoint";
+import { authHeaders } from "../../../src/hub/hub-file";
 import { toHfLayout } from "../compiler/checkpoint-fixtures";
 import { torchStateDictFile } from "../compiler/torch-zip-fixtures";
 import { type HubServer, type HubServerFile, startHubServer } from "./hub-server";
@@ -86,9 +87,10 @@ describe("model:fetch", () => {
     expect(manifest.files).toEqual(direct.manifest.files);
     expect(manifest.modelHash).toBe(direct.manifest.modelHash);
     expect(manifest.source.files).toEqual(["pytorch_model.bin", "config.json"]);
+    expect(hub.log.filter((l) => l.startsWith("HEAD /acme/clip-tiny/resolve/main/")).every((l) => l.endsWith("[Bearer hf_test]"))).toBe(true);
     const binGets = hub.log.filter((l) => l.startsWith("GET /lfs/"));
     const half = Math.floor(bytes["pytorch_model.bin"]!.length / 2);
-    expect(binGets.some((l) => /bytes=\d+-$/.test(l) && Number(/bytes=(\d+)-/.exec(l)![1]) >= half)).toBe(true);
+    expect(binGets.some((l) => Number(/bytes=(\d+)-/.exec(l)?.[1] ?? 0) >= half)).toBe(true);
     expect(existsSync(join(cache, "acme--clip-tiny", "main", "pytorch_model.bin.part"))).toBe(false);
 
     // a second run takes every file from the cache: HEADs only
@@ -138,6 +140,13 @@ describe("model:fetch", () => {
     } finally {
       await bad.close();
     }
+  });
+
+  it("sends HF_TOKEN to the Hub only, not to the storage an LFS redirect points at", () => {
+    const at = { endpoint: "https://hub.example", repo: REPO, revision: "main", token: "hf_x" };
+    expect(authHeaders(at, "https://hub.example/acme/clip-tiny/resolve/main/config.json")).toEqual({ authorization: "Bearer hf_x" });
+    expect(authHeaders(at, "https://cdn-lfs.example/abc")).toEqual({});
+    expect(authHeaders({ ...at, token: undefined }, "https://hub.example/x")).toEqual({});
   });
 
   it("says which file is missing on a 404", async () => {
