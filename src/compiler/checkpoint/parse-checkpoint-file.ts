@@ -1,7 +1,7 @@
 // One entry for checkpoint file bytes of either format: a torch.save zip (.pth/.bin/.pt) or safetensors, told apart by content.
 import type { Tensor } from "./clip-checkpoint";
 import { parseSafetensors } from "./safetensors";
-import { isTorchZip, parseTorchCheckpoint } from "./torch-checkpoint";
+import { isTorchFile, parseTorchCheckpoint } from "./torch-checkpoint";
 
 export interface CheckpointFileOptions {
   include?: (key: string) => boolean;
@@ -10,5 +10,5 @@ export interface CheckpointFileOptions {
 }
 
 export function parseCheckpointFile(bytes: Uint8Array, options: CheckpointFileOptions = {}): Map<string, Tensor> {
-  return isTorchZip(bytes) ? parseTorchCheckpoint(bytes, options) : parseSafetensors(bytes, { include: options.include });
+  return isTorchFile(bytes) ? parseTorchCheckpoint(bytes, options) : parseSafetensors(bytes, { include: options.include });
 }

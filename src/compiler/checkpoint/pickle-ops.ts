@@ -3,7 +3,7 @@
 // the interpreter (restricted-unpickler.ts) executes a single opcode.
 import { CheckpointError } from "./checkpoint-error";
 
-export type PickleArg = number | string | Uint8Array | { module: string; name: string } | undefined;
+export type PickleArg = number | bigint | string | Uint8Array | { module: string; name: string } | undefined;
 
 export interface PickleOp {
   name: string;
@@ -104,11 +104,11 @@ function bad(message: string): never {
   throw new CheckpointError("bad_pickle", message);
 }
 
-/** Parses the whole stream up to STOP, refusing unknown/unsafe opcodes and globals outside ALLOWED_GLOBALS. */
-export function decodePickleOps(bytes: Uint8Array): PickleOp[] {
+/** Parses the stream from `start` up to STOP, refusing unknown/unsafe opcodes and globals outside ALLOWED_GLOBALS. */
+export function decodePickleOps(bytes: Uint8Array, start = 0): PickleOp[] {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const ops: PickleOp[] = [];
-  let at = 0;
+  let at = start;
   const need = (n: number, pos: number): void => {
     if (at + n > bytes.length) bad(`pickle truncated inside the opcode at byte ${pos}`);
   };
@@ -182,8 +182,8 @@ export function decodePickleOps(bytes: Uint8Array): PickleOp[] {
         for (let i = n - 1; i >= 0; i--) v = (v << 8n) | BigInt(bytes[at + i]!);
         if (n > 0 && bytes[at + n - 1]! >= 0x80) v -= 1n << BigInt(8 * n);
         at += n;
-        if (v > BigInt(Number.MAX_SAFE_INTEGER) || v < -BigInt(Number.MAX_SAFE_INTEGER)) bad(`integer at byte ${pos} is too large`);
-        arg = Number(v);
+        // beyond 2^53 only as a bigint (the legacy format's magic number is one)
+        arg = v > BigInt(Number.MAX_SAFE_INTEGER) || v < -BigInt(Number.MAX_SAFE_INTEGER) ? v : Number(v);
         break;
       }
       case "utf8_1":

@@ -28,12 +28,14 @@ export class GlobalRef {
     return `${this.module}.${this.name}`;
   }
 }
-/** A storage named by the archive's persistent id: bytes live in `{prefix}/data/{key}`. */
+/** A storage named by a persistent id: bytes live in `{prefix}/data/{key}` (zip) or after the pickles (legacy). */
 export class StorageRef {
   constructor(
     readonly dtype: StorageDtype,
     readonly key: string,
     readonly numel: number,
+    /** Legacy format only: a view starting this many elements into the storage `key`. */
+    readonly offset = 0,
   ) {}
 }
 /** `_rebuild_tensor_v2(storage, offset, size, stride, ...)`: a strided view of a storage. */
@@ -46,7 +48,7 @@ export class TensorRef {
   ) {}
 }
 
-export type PickleValue = null | boolean | number | string | Uint8Array | PickleValue[] | PyTuple | PyDict | GlobalRef | StorageRef | TensorRef;
+export type PickleValue = null | boolean | number | bigint | string | Uint8Array | PickleValue[] | PyTuple | PyDict | GlobalRef | StorageRef | TensorRef;
 
 const MARK = Symbol("mark");
 type StackItem = PickleValue | typeof MARK;
@@ -59,13 +61,24 @@ function isIntList(v: PickleValue): v is PyTuple {
   return v instanceof PyTuple && v.items.every((d) => typeof d === "number" && Number.isInteger(d) && d >= 0);
 }
 
+const isCount = (v: PickleValue | undefined): v is number => typeof v === "number" && Number.isInteger(v) && v >= 0;
+
+/** ('storage', type, key, location, numel) in zip archives; legacy files add view metadata (view key, offset, numel) or None. */
 function persistentLoad(op: PickleOp, pid: PickleValue): StorageRef {
-  if (!(pid instanceof PyTuple) || pid.items[0] !== "storage" || pid.items.length !== 5)
-    bad(op, "persistent id is not ('storage', type, key, location, numel)");
-  const [, type, key, , numel] = pid.items;
+  if (!(pid instanceof PyTuple) || pid.items[0] !== "storage" || (pid.items.length !== 5 && pid.items.length !== 6)) {
+    bad(op, "persistent id is not ('storage', type, key, location, numel[, view])");
+  }
+  const [, type, key, , numel, view] = pid.items;
   if (!(type instanceof GlobalRef) || type.module !== "torch" || !(type.name in STORAGE_DTYPES)) bad(op, "persistent id names no storage type");
-  if (typeof key !== "string" || typeof numel !== "number" || !Number.isInteger(numel) || numel < 0) bad(op, "persistent id has a bad key or size");
-  return new StorageRef(STORAGE_DTYPES[type.name]!, key, numel);
+  if (typeof key !== "string" || !isCount(numel)) bad(op, "persistent id has a bad key or size");
+  const dtype = STORAGE_DTYPES[type.name]!;
+  if (view === undefined || view === null) return new StorageRef(dtype, key, numel);
+  if (!(view instanceof PyTuple) || view.items.length !== 3 || !isCount(view.items[1]) || !isCount(view.items[2])) {
+    bad(op, "storage view is not (key, offset, numel)");
+  }
+  const [offset, size] = [view.items[1], view.items[2]] as [number, number];
+  if (offset + size > numel) bad(op, `storage view [${offset}, ${offset + size}) lies outside its ${numel}-element storage`);
+  return new StorageRef(dtype, key, size, offset);
 }
 
 function call(op: PickleOp, fn: PickleValue, args: PickleValue): PickleValue {
@@ -92,9 +105,18 @@ function call(op: PickleOp, fn: PickleValue, args: PickleValue): PickleValue {
   }
 }
 
-/** Unpickles a torch state-dict pickle; `load` is never given code to run. */
+/** Unpickles a torch state-dict pickle; nothing in it is ever imported or called. */
 export function restrictedUnpickle(bytes: Uint8Array): PickleValue {
-  const ops = decodePickleOps(bytes);
+  return restrictedUnpickleAt(bytes, 0).value;
+}
+
+/** The pickle starting at byte `start` and the offset just after its STOP (legacy files hold several in a row). */
+export function restrictedUnpickleAt(bytes: Uint8Array, start: number): { value: PickleValue; end: number } {
+  const ops = decodePickleOps(bytes, start);
+  return { value: run(ops), end: ops[ops.length - 1]!.pos + 1 };
+}
+
+function run(ops: PickleOp[]): PickleValue {
   const stack: StackItem[] = [];
   const memo = new Map<number, PickleValue>();
   const pop = (op: PickleOp): PickleValue => {

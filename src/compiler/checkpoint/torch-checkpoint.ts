@@ -1,10 +1,11 @@
-// Reads a torch.save zip archive (torch >= 1.6: {prefix}/data.pkl + {prefix}/data/{key}) into float32 tensors,
-// the same map parseSafetensors gives. The pickle goes through the restricted unpickler: no code ever runs.
+// Reads a torch.save file (the zip archive of torch >= 1.6: {prefix}/data.pkl + {prefix}/data/{key}, or the legacy
+// format) into float32 tensors, the same map parseSafetensors gives. Pickles go through the restricted unpickler.
 import { CheckpointError } from "./checkpoint-error";
 import { decodeBF16, decodeF16 } from "./float16";
 import { PyDict, restrictedUnpickle, type StorageDtype, TensorRef } from "./restricted-unpickler";
 import { fmtShape, numel } from "./tensor-map";
-import { isZip, listZipEntries, type ZipEntry, zipEntryBytes } from "./zip-entries";
+import { isLegacyTorchFile, type TorchFileContents, readLegacyTorchFile } from "./torch-legacy-file";
+import { isZip, listZipEntries, zipEntryBytes } from "./zip-entries";
 
 export interface TorchTensor {
   dtype: StorageDtype;
@@ -24,8 +25,9 @@ export interface TorchParseOptions {
 const ITEM_SIZE: Record<StorageDtype, number> = { F32: 4, F16: 2, BF16: 2, F64: 8, I64: 8 };
 const LITTLE_ENDIAN_HOST = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
-export function isTorchZip(bytes: Uint8Array): boolean {
-  return isZip(bytes);
+/** A torch.save file: the zip archive (torch >= 1.6) or the legacy pickle sequence. */
+export function isTorchFile(bytes: Uint8Array): boolean {
+  return isZip(bytes) || isLegacyTorchFile(bytes);
 }
 
 /** Tensors of nested dicts, keys joined with "."; non-tensor values (epoch counters, configs) are skipped. */
@@ -118,12 +120,9 @@ function materialise(key: string, t: TensorRef, storage: Uint8Array, copy: boole
   return out;
 }
 
-function archiveLayout(bytes: Uint8Array): { prefix: string; byName: Map<string, ZipEntry> } {
+function readZipArchive(bytes: Uint8Array): TorchFileContents {
   if (!isZip(bytes)) {
-    throw new CheckpointError(
-      "bad_archive",
-      "not a torch.save zip archive (files saved by torch < 1.6 or with _use_new_zipfile_serialization=False are not read)",
-    );
+    throw new CheckpointError("bad_archive", "neither a torch.save zip archive nor a legacy torch.save file (the older tar format is not read)");
   }
   const entries = listZipEntries(bytes);
   const pickles = entries.filter((e) => /^[^/]+\/data\.pkl$/.test(e.name));
@@ -143,13 +142,20 @@ function archiveLayout(bytes: Uint8Array): { prefix: string; byName: Map<string,
   if (order && new TextDecoder().decode(zipEntryBytes(bytes, order)).trim() !== "little") {
     throw new CheckpointError("unsupported_dtype", "the archive was written on a big-endian machine; only little-endian storages are read");
   }
-  return { prefix, byName };
+  const pickle = restrictedUnpickle(zipEntryBytes(bytes, pickles[0]!));
+  return {
+    root: pickle,
+    storage: (ref) => {
+      const entry = byName.get(`${prefix}data/${ref.key}`);
+      return entry && zipEntryBytes(bytes, entry);
+    },
+  };
 }
 
 /** Decodes the state dict's tensors (all, or the included keys) to float32, in the pickle's key order. */
 export function parseTorchCheckpoint(bytes: Uint8Array, options: TorchParseOptions = {}): Map<string, TorchTensor> {
-  const { prefix, byName } = archiveLayout(bytes);
-  let root = restrictedUnpickle(zipEntryBytes(bytes, byName.get(`${prefix}data.pkl`)!));
+  const file = isLegacyTorchFile(bytes) ? readLegacyTorchFile(bytes) : readZipArchive(bytes);
+  let root = file.root;
   if (!(root instanceof PyDict)) throw new CheckpointError("bad_pickle", "the checkpoint's top-level object is not a dict");
   if (options.unwrap !== undefined) {
     const inner = root.items.get(options.unwrap);
@@ -160,9 +166,9 @@ export function parseTorchCheckpoint(bytes: Uint8Array, options: TorchParseOptio
   const out = new Map<string, TorchTensor>();
   for (const [key, t] of refs) {
     if (options.include && !options.include(key)) continue;
-    const entry = byName.get(`${prefix}data/${t.storage.key}`);
-    if (!entry) throw new CheckpointError("truncated", `tensor "${key}" refers to storage ${t.storage.key}, which the archive lacks`, key);
-    out.set(key, { dtype: t.storage.dtype, shape: [...t.shape], data: materialise(key, t, zipEntryBytes(bytes, entry), options.copy ?? false) });
+    const storage = file.storage(t.storage);
+    if (!storage) throw new CheckpointError("truncated", `tensor "${key}" refers to storage ${t.storage.key}, which the file lacks`, key);
+    out.set(key, { dtype: t.storage.dtype, shape: [...t.shape], data: materialise(key, t, storage, options.copy ?? false) });
   }
   return out;
 }

@@ -3,7 +3,17 @@ import { describe, expect, it } from "vitest";
 import { restrictedUnpickle } from "../../../src/compiler/checkpoint/restricted-unpickler";
 import { parseTorchCheckpoint } from "../../../src/compiler/checkpoint/torch-checkpoint";
 import { expectCheckpointError } from "./checkpoint-fixtures";
-import { OP, PickleBuilder, f32Bytes, pushTensor, stateDictPickle, torchStateDictFile, torchZip } from "./torch-zip-fixtures";
+import {
+  legacyTorchFile,
+  OP,
+  PickleBuilder,
+  type StoredTensor,
+  f32Bytes,
+  pushTensor,
+  stateDictPickle,
+  torchStateDictFile,
+  torchZip,
+} from "./torch-zip-fixtures";
 
 const iota = (n: number): number[] => Array.from({ length: n }, (_, i) => i * 0.5 - 3);
 
@@ -87,6 +97,27 @@ describe("parseTorchCheckpoint", () => {
     expect([...parseTorchCheckpoint(file).keys()]).toEqual(["trainable_linearlayer.fc.0.bias"]);
   });
 
+  it("reads the legacy (pre-1.6) format: pickles in a row, then the storages", () => {
+    const storage = f32Bytes(iota(12));
+    const half = new Uint8Array(new Uint16Array([0x3c00, 0xc000]).buffer);
+    const tensors: [string, StoredTensor][] = [
+      ["w", { storage, storageNumel: 12, shape: [4, 3], stride: [1, 4] }],
+      ["b", { storageType: "HalfStorage", storage: half, storageNumel: 2, shape: [2] }],
+    ];
+    const out = parseTorchCheckpoint(legacyTorchFile(tensors));
+    const v = iota(12);
+    expect([...out.get("w")!.data]).toEqual([0, 4, 8, 1, 5, 9, 2, 6, 10, 3, 7, 11].map((i) => v[i]));
+    expect([...out.get("b")!.data]).toEqual([1, -2]);
+    const file = legacyTorchFile(tensors);
+    expectCheckpointError(() => parseTorchCheckpoint(file.subarray(0, file.length - 1)), "bad_archive", ["storage 1", "file ends first"]);
+    expectCheckpointError(() => parseTorchCheckpoint(legacyTorchFile(tensors, ["0", "1", "7"])), "bad_archive", ["storage 7"]);
+    // the object pickle is checked like any other
+    const evil = legacyTorchFile(tensors);
+    const at = new TextDecoder("latin1").decode(evil).indexOf("collections\nOrderedDict");
+    evil.set(new TextEncoder().encode("posix\nsystem\n\n\n\n\n\n\n\n\n\n"), at);
+    expectCheckpointError(() => parseTorchCheckpoint(evil), "unsafe_pickle", ["posix.system"]);
+  });
+
   it("refuses views reaching outside their storage, missing storages and non-archives", () => {
     const storage = f32Bytes(iota(6));
     const over = stateDictPickle([["w", { storage, storageNumel: 6, offset: 1, shape: [2, 3] }]]);
@@ -98,7 +129,9 @@ describe("parseTorchCheckpoint", () => {
       ["b", { storage, storageNumel: 6, shape: [6] }],
     ]);
     expectCheckpointError(() => parseTorchCheckpoint(torchZip(two, [storage])), "truncated", ["storage 1"]);
-    expectCheckpointError(() => parseTorchCheckpoint(new TextEncoder().encode("\x80\x02}q\x00.")), "bad_archive", ["torch < 1.6"]);
+    expectCheckpointError(() => parseTorchCheckpoint(new TextEncoder().encode("\x80\x02}q\x00.")), "bad_archive", [
+      "neither a torch.save zip archive nor a legacy",
+    ]);
     const file = torchZip(two, [storage, storage]);
     expectCheckpointError(() => parseTorchCheckpoint(file.subarray(0, file.length - 30)), "bad_archive");
   });

@@ -83,17 +83,21 @@ function contiguousStride(shape: readonly number[]): number[] {
   return s;
 }
 
-/** Pushes `_rebuild_tensor_v2(('storage', type, key, 'cpu', numel), offset, shape, stride, False, OrderedDict())`. */
-export function pushTensor(p: PickleBuilder, key: string, t: StoredTensor): void {
+/**
+ * Pushes `_rebuild_tensor_v2(('storage', type, key, 'cpu', numel), offset, shape, stride, False, OrderedDict())`;
+ * `legacy` adds the legacy format's sixth persistent-id item, the view metadata (None, or [key, offset, numel]).
+ */
+export function pushTensor(p: PickleBuilder, key: string, t: StoredTensor, legacy?: { view?: [string, number, number] }): void {
   p.global("torch._utils", "_rebuild_tensor_v2").mark();
   p.mark()
     .str("storage")
     .global("torch", t.storageType ?? "FloatStorage")
     .str(key)
     .str("cpu")
-    .int(t.storageNumel)
-    .tuple()
-    .op(OP.BINPERSID);
+    .int(t.storageNumel);
+  if (legacy?.view) p.mark().str(legacy.view[0]).int(legacy.view[1]).int(legacy.view[2]).tuple();
+  else if (legacy) p.op(0x4e);
+  p.tuple().op(OP.BINPERSID);
   p.int(t.offset ?? 0)
     .intTuple(t.shape)
     .intTuple(t.stride ?? contiguousStride(t.shape))
@@ -104,11 +108,11 @@ export function pushTensor(p: PickleBuilder, key: string, t: StoredTensor): void
 }
 
 /** An OrderedDict state-dict pickle; storages are named 0, 1, ... in order. */
-export function stateDictPickle(tensors: ReadonlyArray<[string, StoredTensor]>): Uint8Array {
+export function stateDictPickle(tensors: ReadonlyArray<[string, StoredTensor]>, legacy = false): Uint8Array {
   const p = new PickleBuilder().orderedDict().mark();
   tensors.forEach(([name, t], i) => {
     p.str(name);
-    pushTensor(p, String(i), t);
+    pushTensor(p, String(i), t, legacy ? {} : undefined);
   });
   return p.op(OP.SETITEMS).stop();
 }
@@ -131,7 +135,7 @@ export function torchZip(pickle: Uint8Array, storages: readonly Uint8Array[], op
   for (const [path, data] of entries) {
     const header = 30 + new TextEncoder().encode(path).length;
     const pad = level === 0 && options.align !== false ? (64 - ((offset + header + 4) % 64)) % 64 : -1;
-    files[path] = [data, pad >= 0 ? { extra: { 0x4246: new Uint8Array(pad).fill(0x5a) } } : {}];
+    files[path] = [data, pad >= 0 ? { extra: { 16966: new Uint8Array(pad).fill(0x5a) } } : {}];
     offset += header + (pad >= 0 ? 4 + pad : 0) + data.length;
   }
   return zipSync(files, { level });
@@ -146,4 +150,35 @@ export function torchStateDictFile(tensors: Readonly<Record<string, { shape: rea
     stateDictPickle(entries),
     entries.map(([, t]) => t.storage),
   );
+}
+
+/** A legacy torch.save file (torch < 1.6): magic, protocol 1001, sys_info, the state dict, its storage keys, the storages. */
+export function legacyTorchFile(tensors: ReadonlyArray<[string, StoredTensor]>, keys?: string[]): Uint8Array {
+  const magic = new Uint8Array(10);
+  let m = 0x1950a86a20f9469cfc6cn;
+  for (let i = 0; i < 10; i++, m >>= 8n) magic[i] = Number(m & 0xffn);
+  const parts: Uint8Array[] = [
+    new PickleBuilder().op(0x8a, 10, ...magic).stop(),
+    new PickleBuilder().int(1001).stop(),
+    new PickleBuilder().op(OP.EMPTY_DICT).str("protocol_version").int(1001).op(OP.SETITEM).str("little_endian").op(0x88).op(OP.SETITEM).stop(),
+    stateDictPickle(tensors, true),
+  ];
+  const names = keys ?? tensors.map((_, i) => String(i));
+  const list = new PickleBuilder().op(0x5d).mark();
+  for (const k of names) list.str(k);
+  parts.push(list.op(0x65).stop());
+  for (const k of names) {
+    const t = tensors[Number(k)]?.[1];
+    if (!t) continue; // a listed key no tensor refers to: no bytes to write
+    const count = new Uint8Array(8);
+    new DataView(count.buffer).setBigInt64(0, BigInt(t.storageNumel), true);
+    parts.push(count, t.storage);
+  }
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
 }
