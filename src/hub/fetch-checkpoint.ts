@@ -1,5 +1,6 @@
 // Picks and downloads the files of a CLIP checkpoint on the Hub (open_clip or Hugging Face layout) into a cache folder
 // laid out like a local checkpoint directory, so model:build's reader takes it as is.
+import { rm } from "node:fs/promises";
 import { join } from "node:path";
 import { type DownloadOptions, downloadHubFile } from "./download-file";
 import { FetchError } from "./fetch-error";
@@ -12,6 +13,18 @@ export interface FetchedCheckpoint {
   /** The folder holding vocab.json + merges.txt when the repo ships them. */
   vocabDir?: string;
 }
+
+const KNOWN_FILES = [
+  "open_clip_config.json",
+  "open_clip_model.safetensors",
+  "open_clip_pytorch_model.bin",
+  "config.json",
+  "model.safetensors",
+  "pytorch_model.bin",
+  "preprocessor_config.json",
+  "vocab.json",
+  "merges.txt",
+];
 
 async function firstPresent(at: HubLocation, names: string[]): Promise<HubFile | undefined> {
   for (const n of names) {
@@ -57,6 +70,13 @@ export async function fetchCheckpoint(at: HubLocation, cache: string, o: Downloa
   for (const f of wanted) {
     const status = await downloadHubFile(at, f, join(dir, f.name), o);
     files.push({ name: f.name, bytes: f.size ?? 0, status });
+  }
+  // The folder is read as a checkpoint directory: files an earlier run of this revision left that the Hub no longer
+  // serves must not be picked up in place of the ones just checked.
+  const chosen = new Set(wanted.map((f) => f.name));
+  for (const name of KNOWN_FILES.filter((n) => !chosen.has(n))) {
+    await rm(join(dir, name), { force: true });
+    await rm(join(dir, `${name}.identity`), { force: true });
   }
   return { dir, layout, files, ...(vocab && merges ? { vocabDir: dir } : {}) };
 }

@@ -99,6 +99,11 @@ describe("model:fetch", () => {
     expect(again.code, again.stderr).toBe(0);
     expect(hub.log.filter((l) => l.startsWith("GET"))).toEqual([]);
     expect(again.stderr).toContain("pytorch_model.bin: cached");
+
+    // a stale weights file in the cache (from an older state of the revision) is removed, not read
+    await writeFile(join(cache, "acme--clip-tiny", "main", "model.safetensors"), "stale");
+    await fetchCheckpoint({ endpoint: hub.endpoint, repo: REPO, revision: "main" }, cache);
+    expect(existsSync(join(cache, "acme--clip-tiny", "main", "model.safetensors"))).toBe(false);
   });
 
   it("refuses a file whose bytes do not match the Hub's hash, naming it, and writes no bundle", async () => {
