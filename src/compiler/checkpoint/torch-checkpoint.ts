@@ -1,7 +1,7 @@
 // Reads a torch.save file (the zip archive of torch >= 1.6: {prefix}/data.pkl + {prefix}/data/{key}, or the legacy
 // format) into float32 tensors, the same map parseSafetensors gives. Pickles go through the restricted unpickler.
 import { CheckpointError } from "./checkpoint-error";
-import { decodeBF16, decodeF16 } from "./float16";
+import { decodeBF16, decodeF16 } from "../../shared/float16";
 import { PyDict, restrictedUnpickle, type StorageDtype, TensorRef } from "./restricted-unpickler";
 import { fmtShape, numel } from "./tensor-map";
 import { isLegacyTorchFile, type TorchFileContents, readLegacyTorchFile } from "./torch-legacy-file";
