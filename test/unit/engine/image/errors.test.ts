@@ -132,11 +132,9 @@ describe("corrupt data", () => {
     expect(codeOf(() => decodeImage(pngWith(4, 8), LIMIT))).toBe("corrupt_image"); // no IDAT
   });
 
-  it("stops a decompression bomb early", () => {
+  it("stops a decompression bomb at the size the header declares", () => {
     const bomb = zlibSync(new Uint8Array(20_000_000)); // ~20 KB that inflates to 20 MB
-    const t0 = performance.now();
-    expect(codeOf(() => decodeImage(pngWith(10, 10, bomb), LIMIT))).toBe("corrupt_image");
-    expect(performance.now() - t0).toBeLessThan(1000);
+    expect(() => decodeImage(pngWith(10, 10, bomb), LIMIT)).toThrow(/image data larger than the header declares/);
   });
 
   it("rejects an invalid IHDR", () => {
