@@ -91,9 +91,7 @@ describe("size limit", () => {
   it("rejects a PNG declaring 100000 x 100000 from its header alone", () => {
     // No image data at all: decoding would fail as corrupt, so image_too_large proves the order.
     const bytes = pngWith(100_000, 100_000);
-    const t0 = performance.now();
     expect(codeOf(() => decodeImage(bytes, LIMIT))).toBe("image_too_large");
-    expect(performance.now() - t0).toBeLessThan(50);
   });
 
   it("rejects a JPEG whose frame header is too large before decoding", () => {
