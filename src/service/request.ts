@@ -32,12 +32,29 @@ export function admitAndReadBody(admission?: (limits: Limits) => AdmissionQueue)
     const ticket = admission?.(c.var.services.limits).admit(raw.body ? (declared ?? limits.maxBytes) : 0);
     try {
       if (raw.body) c.req.raw = new Request(raw, { body: await readBodyBytes(raw, limits) });
-      await ticket?.turn();
+      if (ticket) await awaitWithTimer(ticket.turn());
       await next();
     } finally {
       ticket?.release();
     }
   };
+}
+
+/**
+ * workerd cancels a request as hung ("your Worker's code had hung") when it waits on a promise only another request
+ * can resolve and has no I/O of its own pending: a timer, renewed until the promise settles, is that I/O.
+ */
+async function awaitWithTimer(promise: Promise<void>): Promise<void> {
+  let settled = false;
+  const done = promise.finally(() => {
+    settled = true;
+  });
+  while (!settled) {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([done, new Promise<void>((resolve) => (timer = setTimeout(resolve, 1_000)))]);
+    clearTimeout(timer);
+  }
+  await done;
 }
 
 export async function readBody<J, M>(c: Context<AppEnv>, schemas: { json?: z.ZodType<J>; multipart?: z.ZodType<M> }): Promise<ParsedBody<J, M>> {
