@@ -30,8 +30,8 @@ interface Entry {
 export class AdmissionQueue {
   private readonly queue: Entry[] = [];
   private bytes = 0;
-  /** Smoothed service time of one request, for Retry-After. */
-  private serviceMs = 1_000;
+  /** The last service times (turn to release), for Retry-After: their median, robust to a cold start. */
+  private readonly recentMs: number[] = [];
 
   constructor(
     private readonly limits: AdmissionLimits,
@@ -48,7 +48,9 @@ export class AdmissionQueue {
 
   /** Seconds a refused client should wait: the expected time to drain the current queue, at least 1. */
   retryAfterSeconds(): number {
-    return Math.max(1, Math.ceil((this.queue.length * this.serviceMs) / 1000));
+    const sorted = [...this.recentMs].sort((a, b) => a - b);
+    const serviceMs = sorted[Math.floor(sorted.length / 2)] ?? 1_000;
+    return Math.max(1, Math.ceil((this.queue.length * serviceMs) / 1000));
   }
 
   /** Admits a request of `bytes` body bytes, or throws 503 overloaded (details.retryAfterSeconds). */
@@ -91,8 +93,9 @@ export class AdmissionQueue {
     this.queue.splice(index, 1);
     this.bytes -= entry.bytes;
     if (entry.started) {
-      const took = this.now() - entry.startedAt;
-      this.serviceMs = 0.8 * this.serviceMs + 0.2 * Math.max(1, took);
+      const took = Math.max(1, this.now() - entry.startedAt);
+      this.recentMs.push(took);
+      if (this.recentMs.length > 9) this.recentMs.shift();
     }
     const head = this.queue[0];
     if (head && !head.started) this.begin(head);

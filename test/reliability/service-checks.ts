@@ -23,10 +23,11 @@ export async function score(
   service: RunningService,
   image: Uint8Array,
   timeoutMs = 60_000,
+  map: "png" | "none" = "none",
 ): Promise<{ status: number; ms: number; body: string; retryAfter: string | null }> {
   const form = new FormData();
   form.set("object", "tile");
-  form.set("map", "none");
+  form.set("map", map);
   form.set("image", new Blob([image as Uint8Array<ArrayBuffer>], { type: "image/png" }), "part.png");
   const started = performance.now();
   const response = await fetch(`${service.baseUrl}/v1/score`, { method: "POST", headers: auth(service), body: form, signal: AbortSignal.timeout(timeoutMs) });
