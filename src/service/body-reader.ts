@@ -91,6 +91,6 @@ async function readWithin(
   try {
     return await Promise.race([reader.read(), timeout]);
   } finally {
-    clearTimeout(timer);
+    if (timer !== undefined) clearTimeout(timer);
   }
 }

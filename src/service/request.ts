@@ -52,7 +52,7 @@ async function awaitWithTimer(promise: Promise<void>): Promise<void> {
   while (!settled) {
     let timer: ReturnType<typeof setTimeout> | undefined;
     await Promise.race([done, new Promise<void>((resolve) => (timer = setTimeout(resolve, 1_000)))]);
-    clearTimeout(timer);
+    if (timer !== undefined) clearTimeout(timer);
   }
   await done;
 }
