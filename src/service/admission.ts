@@ -15,6 +15,9 @@ export interface Admission {
   release(): void;
 }
 
+/** Retry-After is an estimate; beyond a minute it would only turn clients away for good. */
+const MAX_RETRY_AFTER_SECONDS = 60;
+
 interface Entry {
   bytes: number;
   start: () => void;
@@ -48,9 +51,10 @@ export class AdmissionQueue {
 
   /** Seconds a refused client should wait: the expected time to drain the current queue, at least 1. */
   retryAfterSeconds(): number {
+    // Fewer than 3 samples (a cold isolate's first request loads the model): 1 s each.
     const sorted = [...this.recentMs].sort((a, b) => a - b);
-    const serviceMs = sorted[Math.floor(sorted.length / 2)] ?? 1_000;
-    return Math.max(1, Math.ceil((this.queue.length * serviceMs) / 1000));
+    const serviceMs = sorted.length >= 3 ? sorted[Math.floor(sorted.length / 2)]! : 1_000;
+    return Math.min(MAX_RETRY_AFTER_SECONDS, Math.max(1, Math.ceil((this.queue.length * serviceMs) / 1000)));
   }
 
   /** Admits a request of `bytes` body bytes, or throws 503 overloaded (details.retryAfterSeconds). */

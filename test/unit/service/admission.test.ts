@@ -34,15 +34,21 @@ describe("AdmissionQueue", () => {
     let now = 0;
     const queue = new AdmissionQueue({ maxRequests: 2, maxBytes: 1e9 }, () => now);
     const a = queue.admit(1);
-    queue.admit(1);
+    const b = queue.admit(1);
     const error = refused(() => queue.admit(1));
     expect(error.status).toBe(503);
     expect(error.code).toBe("overloaded");
     expect(error.details.retryAfterSeconds).toBeGreaterThanOrEqual(1);
-    now += 10_000; // a slow request raises the estimate
-    a.release();
-    queue.admit(1);
-    expect(queue.retryAfterSeconds()).toBeGreaterThan(2);
+    expect(queue.retryAfterSeconds()).toBe(2); // no service times yet: 1 s per queued request
+    // Three slow requests (4 s each) raise the estimate: 2 queued x 4 s.
+    const tickets = [a, b];
+    for (let i = 0; i < 3; i++) {
+      now += 4_000;
+      tickets.shift()!.release();
+      tickets.push(queue.admit(1));
+    }
+    expect(queue.size).toBe(2);
+    expect(queue.retryAfterSeconds()).toBe(8);
   });
 
   it("bounds the admitted body bytes, but always admits into an empty queue", () => {
