@@ -95,12 +95,12 @@ const publicPort = takeOption(args, "--port");
 const publicIp = takeOption(publicPort.rest, "--ip");
 const wranglerPort = await freePort();
 const front = await startHttpFront({
-  host: publicIp.value ?? "localhost",
+  host: publicIp.value ?? "127.0.0.1",
   port: Number(publicPort.value ?? port),
   upstream: { host: "127.0.0.1", port: wranglerPort },
   ...frontLimits(resolve("wrangler.toml"), args, process.env),
 });
-console.log(`HTTP front on http://${publicIp.value ?? "localhost"}:${front.port} -> wrangler dev on 127.0.0.1:${wranglerPort}`);
+console.log(`HTTP front on http://${publicIp.value ?? "127.0.0.1"}:${front.port} -> wrangler dev on 127.0.0.1:${wranglerPort}`);
 
 const child = spawn(process.execPath, ["--no-warnings", cli, "dev", "--ip", "127.0.0.1", "--port", String(wranglerPort), ...cliVars, ...publicIp.rest], {
   stdio: "inherit",
