@@ -1,7 +1,6 @@
 // Node-only: the body limits of npm start's HTTP front: the vars the worker reads too (wrangler.toml [vars], then
 // `--var NAME:VALUE` arguments), and the front's own FRONT_MAX_BUFFERED_BYTES (there or in the environment).
 import { readFileSync } from "node:fs";
-import { DEFAULT_BODY_DEADLINE_SECONDS, DEFAULT_BODY_IDLE_TIMEOUT_SECONDS } from "../service/http-limits";
 import { DEFAULT_LIMITS } from "../usecases/limits";
 
 export interface FrontLimits {
@@ -40,8 +39,8 @@ export function frontLimits(tomlPath: string, args: readonly string[], env: Node
   if (env.FRONT_MAX_BUFFERED_BYTES !== undefined) values.FRONT_MAX_BUFFERED_BYTES = env.FRONT_MAX_BUFFERED_BYTES;
   return {
     maxBodyBytes: positive(values.MAX_BODY_BYTES, DEFAULT_LIMITS.maxBodyBytes),
-    idleTimeoutMs: positive(values.BODY_IDLE_TIMEOUT_SECONDS, DEFAULT_BODY_IDLE_TIMEOUT_SECONDS) * 1000,
-    deadlineMs: positive(values.BODY_DEADLINE_SECONDS, DEFAULT_BODY_DEADLINE_SECONDS) * 1000,
+    idleTimeoutMs: positive(values.BODY_IDLE_TIMEOUT_SECONDS, DEFAULT_LIMITS.bodyIdleTimeoutSeconds) * 1000,
+    deadlineMs: positive(values.BODY_DEADLINE_SECONDS, DEFAULT_LIMITS.bodyDeadlineSeconds) * 1000,
     maxBufferedBytes: positive(values.FRONT_MAX_BUFFERED_BYTES, 256 * 1024 * 1024),
   };
 }
