@@ -5,6 +5,9 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join, resolve } from "node:path";
 import { writeBundleDir } from "../src/compiler/build-model-dir";
+import { freePort } from "../src/bench/service-process";
+import { frontLimits } from "../src/runner/front-limits";
+import { startHttpFront } from "../src/runner/http-front";
 import { buildDemoModel } from "../src/compiler/demo-model";
 import { exitOnUnsupportedNode } from "../src/tools/supported-node";
 import { API_KEY_SHAPE } from "../src/usecases/api-keys";
@@ -15,6 +18,8 @@ exitOnUnsupportedNode();
  * wrangler's bin script refuses Node < 22, but its bundled CLI (wrangler-dist/cli.js) and miniflare run on Node 20:
  * call the CLI directly. Arguments pass through (e.g. `npm start -- --ip 0.0.0.0`). Environment: PORT (default 8787),
  * API_KEY (else a key generated once and kept in .dev.vars), MODEL_BUNDLE_DIR (default models/demo, built if missing).
+ * `--ip`/`--port` are where a small Node HTTP front listens (src/runner/http-front.ts: it receives every body whole,
+ * within MAX_BODY_BYTES and the body timeouts, before wrangler dev sees it); wrangler dev itself listens on loopback.
  */
 const port = process.env.PORT ?? "8787";
 const bundle = resolve(process.env.MODEL_BUNDLE_DIR ?? "models/demo");
@@ -77,9 +82,27 @@ console.log(`try: curl -H "Authorization: Bearer ${key}" http://localhost:${port
 
 const wranglerDir = dirname(createRequire(import.meta.url).resolve("wrangler/package.json"));
 const cli = join(wranglerDir, "wrangler-dist", "cli.js");
-const portArgs = args.includes("--port") ? [] : ["--port", port];
 
-const child = spawn(process.execPath, ["--no-warnings", cli, "dev", ...portArgs, ...cliVars, ...args], {
+/** The value of `--name V` or `--name=V`, and the arguments without it. */
+function takeOption(list: string[], name: string): { value: string | undefined; rest: string[] } {
+  const i = list.findIndex((a) => a === name || a.startsWith(`${name}=`));
+  if (i < 0) return { value: undefined, rest: list };
+  const inline = list[i]!.includes("=");
+  const value = inline ? list[i]!.slice(name.length + 1) : list[i + 1];
+  return { value, rest: [...list.slice(0, i), ...list.slice(i + (inline ? 1 : 2))] };
+}
+const publicPort = takeOption(args, "--port");
+const publicIp = takeOption(publicPort.rest, "--ip");
+const wranglerPort = await freePort();
+const front = await startHttpFront({
+  host: publicIp.value ?? "127.0.0.1",
+  port: Number(publicPort.value ?? port),
+  upstream: { host: "127.0.0.1", port: wranglerPort },
+  ...frontLimits(resolve("wrangler.toml"), args, process.env),
+});
+console.log(`HTTP front on http://${publicIp.value ?? "127.0.0.1"}:${front.port} -> wrangler dev on 127.0.0.1:${wranglerPort}`);
+
+const child = spawn(process.execPath, ["--no-warnings", cli, "dev", "--ip", "127.0.0.1", "--port", String(wranglerPort), ...cliVars, ...publicIp.rest], {
   stdio: "inherit",
   // No network for the Request.cf lookup (workers.cloudflare.com) unless the caller asks for it.
   env: { CLOUDFLARE_CF_FETCH_ENABLED: "false", ...process.env },

@@ -22,6 +22,10 @@ const vars = z.object({
   API_KEYS: z.string().optional(),
   MAX_BODY_BYTES: z.string().optional(),
   MAX_IMAGE_PIXELS: z.string().optional(),
+  BODY_IDLE_TIMEOUT_SECONDS: z.string().optional(),
+  BODY_DEADLINE_SECONDS: z.string().optional(),
+  ADMISSION_MAX_REQUESTS: z.string().optional(),
+  ADMISSION_MAX_BYTES: z.string().optional(),
   ALLOW_PRIVATE_WEBHOOKS: z.string().optional(),
   WEBHOOK_DNS_RESOLVER: z.string().optional(),
   WEBHOOK_BACKOFF_BASE_SECONDS: z.string().optional(),
@@ -31,6 +35,12 @@ function positiveInt(value: string | undefined, fallback: number): number {
   if (value === undefined || value.trim() === "") return fallback;
   const n = Number(value);
   return Number.isSafeInteger(n) && n > 0 ? n : fallback;
+}
+
+function positiveNumber(value: string | undefined, fallback: number): number {
+  if (value === undefined || value.trim() === "") return fallback;
+  const n = Number(value);
+  return Number.isFinite(n) && n > 0 ? n : fallback;
 }
 
 /** Throws on a deployment that lacks a required var: every request would fail later, and less clearly. */
@@ -43,6 +53,10 @@ export function readConfig(env: Env): Config {
     limits: {
       maxBodyBytes: positiveInt(v.MAX_BODY_BYTES, DEFAULT_LIMITS.maxBodyBytes),
       maxImagePixels: positiveInt(v.MAX_IMAGE_PIXELS, DEFAULT_LIMITS.maxImagePixels),
+      bodyIdleTimeoutSeconds: positiveNumber(v.BODY_IDLE_TIMEOUT_SECONDS, DEFAULT_LIMITS.bodyIdleTimeoutSeconds),
+      bodyDeadlineSeconds: positiveNumber(v.BODY_DEADLINE_SECONDS, DEFAULT_LIMITS.bodyDeadlineSeconds),
+      admissionMaxRequests: positiveInt(v.ADMISSION_MAX_REQUESTS, DEFAULT_LIMITS.admissionMaxRequests),
+      admissionMaxBytes: positiveInt(v.ADMISSION_MAX_BYTES, DEFAULT_LIMITS.admissionMaxBytes),
     },
     bootstrapApiKeys: v.API_KEYS,
     // On only when exactly "true".

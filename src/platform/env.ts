@@ -17,6 +17,14 @@ export interface Env {
   API_KEYS?: string;
   /** Largest request body in bytes (default 20 MiB), checked before the body is read. */
   MAX_BODY_BYTES?: string;
+  /** Seconds a request body may go without data before 408 request_timeout (default 10). */
+  BODY_IDLE_TIMEOUT_SECONDS?: string;
+  /** Seconds a whole request body may take before 408 request_timeout (default 60). */
+  BODY_DEADLINE_SECONDS?: string;
+  /** Model requests (score, set create/re-embed) admitted per isolate, the running one included (default 8); more: 503 overloaded. */
+  ADMISSION_MAX_REQUESTS?: string;
+  /** Body bytes of the admitted model requests per isolate (default 32 MiB); more: 503 overloaded. */
+  ADMISSION_MAX_BYTES?: string;
   /** Largest image in pixels, width * height (default 4 MiP), checked from the header before decoding. */
   MAX_IMAGE_PIXELS?: string;
   /** Async jobs: jobs/<tenant>/<id>/{job.json,image,result.json}, webhook-secrets/<tenant>.json (src/platform/r2-job-store.ts). */

@@ -1,12 +1,16 @@
 // The HTTP API (Hono): key check on /v1, the routes with their body limit; every error is {"error":{"code","message"}}.
 import { Hono, type MiddlewareHandler } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
+import type { Limits } from "../usecases/limits";
 import type { AppEnv } from "./app-env";
 import type { AppServices } from "./app-services";
 import { requireApiKey } from "./auth";
 import { ApiError, errorBody, toApiError } from "./errors";
 import { honoPath, type Route } from "./openapi/route";
-import { limitBody } from "./request";
+import { AdmissionQueue } from "./admission";
+import { cancelQuietly } from "./body-reader";
+import { admissionLimits } from "./http-limits";
+import { admitAndReadBody } from "./request";
 import { demoPage } from "./routes/demo-page";
 import { apiRoutes } from "./routes/index";
 
@@ -23,6 +27,16 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
   const routes = options.routes ?? apiRoutes;
   const app = new Hono<AppEnv>();
 
+  // A body nobody read is cancelled, not left for the runtime to drain from a client that may be gone.
+  app.use("*", async function cancelUnreadBody(c, next) {
+    const original = c.req.raw;
+    try {
+      await next();
+    } finally {
+      cancelQuietly(original.body, "unread");
+    }
+  });
+
   app.use(async function provideServices(c, next) {
     c.set("services", options.services(c.env));
     await next();
@@ -37,12 +51,19 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
     return auth(c, next);
   });
 
-  const limit = limitBody();
+  // One admission queue per isolate (per app), sized from the first request's limits.
+  let admission: AdmissionQueue | undefined;
+  const admissionQueue = (limits: Limits) => {
+    admission ??= new AdmissionQueue(admissionLimits(limits));
+    return admission;
+  };
+  const readBody = admitAndReadBody();
+  const admitThenReadBody = admitAndReadBody(admissionQueue);
   for (const route of routes) {
     const method = route.spec.method.toUpperCase();
     const path = honoPath(route.spec.path);
-    // Handlers of one method and path run in registration order: the body limit, then the route.
-    const chain: MiddlewareHandler<AppEnv>[] = route.spec.body ? [limit] : [];
+    // Handlers of one method and path run in registration order: admission and the body read, then the route.
+    const chain: MiddlewareHandler<AppEnv>[] = route.spec.admission ? [admitThenReadBody] : route.spec.body ? [readBody] : [];
     for (const middleware of chain) app.on(method, path, middleware);
     app.on(method, path, (c) => route.handle(c));
   }
@@ -55,9 +76,11 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
 
   app.onError((e, c) => {
     const error = toApiError(e);
-    if (error.status >= 500) console.error(`${c.req.method} ${c.req.path}: ${error.code}: ${error.message}`, error === e ? "" : e);
+    if (error.status >= 500 && error.code !== "overloaded")
+      console.error(`${c.req.method} ${c.req.path}: ${error.code}: ${error.message}`, error === e ? "" : e);
     // RFC 6750 section 3: a 401 names the scheme it wants.
     if (error.status === 401) c.header("WWW-Authenticate", 'Bearer realm="edge-anomaly"');
+    if (error.code === "overloaded") c.header("Retry-After", String(error.details.retryAfterSeconds ?? 1));
     return c.json(errorBody(error), error.status as ContentfulStatusCode);
   });
 

@@ -10,6 +10,7 @@ export const API_ERROR_CODES = [
   "invalid_webhook_url",
   "unauthorized",
   "payload_too_large",
+  "request_timeout",
   "unsupported_media_type",
   "unsupported_format",
   "corrupt_image",
@@ -19,12 +20,13 @@ export const API_ERROR_CODES = [
   "object_mismatch",
   "model_unavailable",
   "storage_error",
+  "overloaded",
   "internal",
 ] as const;
 
 export type ApiErrorCode = (typeof API_ERROR_CODES)[number];
 
-export type ApiErrorStatus = 400 | 401 | 404 | 409 | 413 | 415 | 500 | 503;
+export type ApiErrorStatus = 400 | 401 | 404 | 408 | 409 | 413 | 415 | 500 | 503;
 
 export class ApiError extends Error {
   override readonly name = "ApiError";

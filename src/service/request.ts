@@ -1,9 +1,12 @@
 // Reads and validates path params, query and body (JSON or multipart) with a route's zod schemas.
 import type { Context, MiddlewareHandler } from "hono";
-import { bodyLimit } from "hono/body-limit";
 import { z } from "zod";
+import type { Limits } from "../usecases/limits";
+import type { AdmissionQueue } from "./admission";
 import type { AppEnv } from "./app-env";
+import { declaredLength, readBodyBytes, tooLarge } from "./body-reader";
 import { ApiError } from "./errors";
+import { bodyReadLimits } from "./http-limits";
 
 export type ParsedBody<J, M> = { kind: "json"; data: J } | { kind: "multipart"; data: M };
 
@@ -15,18 +18,43 @@ export function validate<T>(schema: z.ZodType<T>, value: unknown, where: string)
   throw new ApiError(400, "invalid_request", `${field || where}: ${issue.message}`, field ? { field } : {});
 }
 
-/** The request-size limit (MAX_BODY_BYTES): from Content-Length before reading, and while streaming without one. */
-export function limitBody(): MiddlewareHandler<AppEnv> {
-  return async function limitBody(c, next) {
-    const maxSize = c.var.services.limits.maxBodyBytes;
-    const limit = bodyLimit({
-      maxSize,
-      onError: () => {
-        throw new ApiError(413, "payload_too_large", `request bodies are limited to ${maxSize} bytes`, { maxBytes: maxSize });
-      },
-    });
-    return limit(c, next);
+/**
+ * Body routes: admission to the model queue first when the route runs the model (503 overloaded beyond it, before a
+ * byte is read), then the whole body read within MAX_BODY_BYTES and the body timeouts (413, 408), then the route
+ * once the queue reaches it. The route parses the buffered copy.
+ */
+export function admitAndReadBody(admission?: (limits: Limits) => AdmissionQueue): MiddlewareHandler<AppEnv> {
+  return async function admitAndReadBody(c, next) {
+    const limits = bodyReadLimits(c.var.services.limits);
+    const raw = c.req.raw;
+    const declared = declaredLength(raw.headers);
+    if (declared !== undefined && declared > limits.maxBytes) throw tooLarge(limits.maxBytes);
+    const ticket = admission?.(c.var.services.limits).admit(raw.body ? (declared ?? limits.maxBytes) : 0);
+    try {
+      if (raw.body) c.req.raw = new Request(raw, { body: await readBodyBytes(raw, limits) });
+      if (ticket) await awaitWithTimer(ticket.turn());
+      await next();
+    } finally {
+      ticket?.release();
+    }
   };
+}
+
+/**
+ * workerd cancels a request as hung ("your Worker's code had hung") when it waits on a promise only another request
+ * can resolve and has no I/O of its own pending: a timer, renewed until the promise settles, is that I/O.
+ */
+async function awaitWithTimer(promise: Promise<void>): Promise<void> {
+  let settled = false;
+  const done = promise.finally(() => {
+    settled = true;
+  });
+  while (!settled) {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([done, new Promise<void>((resolve) => (timer = setTimeout(resolve, 1_000)))]);
+    if (timer !== undefined) clearTimeout(timer);
+  }
+  await done;
 }
 
 export async function readBody<J, M>(c: Context<AppEnv>, schemas: { json?: z.ZodType<J>; multipart?: z.ZodType<M> }): Promise<ParsedBody<J, M>> {

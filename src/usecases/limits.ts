@@ -5,9 +5,24 @@ export interface Limits {
   maxBodyBytes: number;
   /** Largest width * height of one image; checked from the image header before decoding. */
   maxImagePixels: number;
+  /** Longest wait for the next chunk of a request body (408 request_timeout). */
+  bodyIdleTimeoutSeconds: number;
+  /** Longest time for a whole request body (408 request_timeout). */
+  bodyDeadlineSeconds: number;
+  /** Model requests admitted per isolate, the running one included (503 overloaded beyond). */
+  admissionMaxRequests: number;
+  /** Body bytes of the admitted model requests per isolate (503 overloaded beyond). */
+  admissionMaxBytes: number;
 }
 
-export const DEFAULT_LIMITS: Limits = { maxBodyBytes: 20 * 1024 * 1024, maxImagePixels: 4 * 1024 * 1024 };
+export const DEFAULT_LIMITS: Limits = {
+  maxBodyBytes: 20 * 1024 * 1024,
+  maxImagePixels: 4 * 1024 * 1024,
+  bodyIdleTimeoutSeconds: 10,
+  bodyDeadlineSeconds: 60,
+  admissionMaxRequests: 8,
+  admissionMaxBytes: 32 * 1024 * 1024,
+};
 
 /** Reference shots per set, inclusive bounds. */
 export const MIN_SHOTS = 1;

@@ -22,7 +22,15 @@ describe("GET /v1/health", () => {
         imageSize: bundle.imageSize,
         quantization: bundle.quantization,
       },
-      limits: { maxBodyBytes: 20 * 1024 * 1024, maxImagePixels: 4 * 1024 * 1024, maxShots: 16 },
+      limits: {
+        maxBodyBytes: 20 * 1024 * 1024,
+        maxImagePixels: 4 * 1024 * 1024,
+        maxShots: 16,
+        bodyIdleTimeoutSeconds: 10,
+        bodyDeadlineSeconds: 60,
+        admissionMaxRequests: 8,
+        admissionMaxBytes: 32 * 1024 * 1024,
+      },
     });
     expect(typeof body.promptSet).toBe("string");
     if (bundle.random) expect(body.warning).toMatch(/random weights/);

@@ -82,6 +82,39 @@ describe("malformed bodies", () => {
     await expectError(await callWithEnv({ MAX_BODY_BYTES: "1000" }, "/v1/reference-sets", { ...init, body: stream }), 413, "payload_too_large");
   });
 
+  it("a stalled body -> 408 request_timeout after BODY_IDLE_TIMEOUT_SECONDS, and the stream is cancelled", async () => {
+    let cancelled = false;
+    const stalled = new ReadableStream<Uint8Array>({
+      start: (c) => c.enqueue(new TextEncoder().encode("--b\r\n")),
+      cancel: () => {
+        cancelled = true;
+      },
+    });
+    const init = { method: "POST", headers: { "content-type": "multipart/form-data; boundary=b" }, body: stalled, duplex: "half" } as RequestInit;
+    const started = Date.now();
+    await expectError(await callWithEnv({ BODY_IDLE_TIMEOUT_SECONDS: "0.2" }, "/v1/score", init), 408, "request_timeout");
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect(cancelled).toBe(true);
+  });
+
+  it("a body nobody reads (unknown path, missing key) is cancelled, not left to drain", async () => {
+    for (const [path, key] of [
+      ["/nonexistent", KEYS.a],
+      ["/v1/score", "not-a-valid-key-000000000000"],
+    ] as const) {
+      let cancelled = false;
+      const body = new ReadableStream<Uint8Array>({
+        pull: (c) => c.enqueue(new Uint8Array(1024)),
+        cancel: () => {
+          cancelled = true;
+        },
+      });
+      const response = await callWithEnv({}, path, { method: "POST", body, duplex: "half" } as RequestInit, key);
+      expect([404, 401]).toContain(response.status);
+      expect(cancelled).toBe(true);
+    }
+  });
+
   it("other media types -> 415 unsupported_media_type; broken multipart -> 400 invalid_multipart", async () => {
     await expectError(
       await callAs(KEYS.a, "/v1/score", { method: "POST", headers: { "content-type": "text/plain" }, body: "hi" }),

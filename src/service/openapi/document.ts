@@ -10,11 +10,12 @@ const ERROR_DESCRIPTIONS: Record<ApiErrorStatus, string> = {
   400: "Invalid request (invalid_json, invalid_multipart, invalid_request, invalid_base64, corrupt_image, object_mismatch)",
   401: "Missing or invalid API key (unauthorized)",
   404: "Not found (not_found, reference_set_not_found)",
+  408: "The request body stalled or was too slow (request_timeout): BODY_IDLE_TIMEOUT_SECONDS, BODY_DEADLINE_SECONDS",
   409: "Conflict",
   413: "Body or image too large (payload_too_large, image_too_large)",
   415: "Not JSON or multipart (unsupported_media_type), or not a JPEG/PNG (unsupported_format)",
   500: "Internal error (internal, storage_error)",
-  503: "Model or storage unavailable (model_unavailable, storage_error)",
+  503: "Model or storage unavailable (model_unavailable, storage_error), or the model queue is full (overloaded, with a Retry-After header in seconds)",
 };
 
 /** OpenAPI 3.1 schemas are JSON Schema 2020-12, which is zod 4's default target. */
@@ -37,9 +38,10 @@ function errorStatuses(spec: RouteSpec): ApiErrorStatus[] {
   const statuses = new Set<ApiErrorStatus>(spec.errors ?? []);
   if (spec.auth) statuses.add(401);
   if (spec.body)
-    [400, 413, 415].forEach((s) => {
+    [400, 408, 413, 415].forEach((s) => {
       statuses.add(s as ApiErrorStatus);
     });
+  if (spec.admission) statuses.add(503);
   if (spec.params) statuses.add(404);
   statuses.add(500);
   return [...statuses].sort();

@@ -18,6 +18,8 @@ export interface RouteSpec {
   query?: z.ZodObject;
   /** A body route gets the body-size limit; JSON and/or multipart, each with its own schema. */
   body?: { json?: z.ZodType; multipart?: z.ZodType; description?: string };
+  /** Runs the model: goes through the isolate's admission queue (first come, first served; 503 overloaded when full). */
+  admission?: boolean;
   responses: Record<number, { description: string; schema?: z.ZodType }>;
   /** Error statuses besides the automatic ones (401 with auth, 400/413/415 with a body, 500). */
   errors?: ApiErrorStatus[];

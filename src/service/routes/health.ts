@@ -16,7 +16,15 @@ const healthResponse = z.object({
     projection: z.string(),
   }),
   promptSet: z.string().describe("Version of the prompt ensemble (part of the text-feature cache key)."),
-  limits: z.object({ maxBodyBytes: z.number().int(), maxImagePixels: z.number().int(), maxShots: z.number().int() }),
+  limits: z.object({
+    maxBodyBytes: z.number().int(),
+    maxImagePixels: z.number().int(),
+    maxShots: z.number().int(),
+    bodyIdleTimeoutSeconds: z.number(),
+    bodyDeadlineSeconds: z.number(),
+    admissionMaxRequests: z.number().int(),
+    admissionMaxBytes: z.number().int(),
+  }),
   warning: warningField,
 });
 

@@ -9,6 +9,7 @@ export const scoreRoute = defineRoute(
     method: "post",
     path: "/v1/score",
     operationId: "scoreImage",
+    admission: true,
     summary: "Score one image",
     description:
       "Zero-shot without `referenceSet`; few-shot (zero-shot + the set's memory bank, calibrated score and threshold) with one. " +
