@@ -1,12 +1,13 @@
-// Worker entry: hands ORT the precompiled wasm, then serves the Hono app and consumes the job queues over this isolate's bindings.
+// Worker entry: hands ORT the precompiled wasm, then serves the Hono app, consumes the job queues and runs the reconciler.
 import type { ExportedHandler } from "@cloudflare/workers-types";
 import { createWorkerApp } from "./composition/fetch";
 import { jobsQueueHandler } from "./composition/queue";
+import { reconcileHandler } from "./composition/scheduled";
 import type { Env } from "./platform/env";
 import { installOrtWasm, ortWasmHeapBytes } from "./platform/ort-wasm";
 import type { JobMessage } from "./usecases/jobs/job";
 
-// Each handler has its own composition root in src/composition/ (fetch.ts, queue.ts; a scheduled handler gets its own).
+// Each handler has its own composition root in src/composition/ (fetch.ts, queue.ts, scheduled.ts).
 installOrtWasm();
 const app = createWorkerApp();
 
@@ -19,4 +20,5 @@ const fetch: Fetch = async (request, env, ctx) => {
   return response;
 };
 
-export default { fetch, queue: jobsQueueHandler } satisfies ExportedHandler<Env, JobMessage>;
+/** Cron Trigger (wrangler.toml [triggers]); locally scripts/start.ts calls /__scheduled instead. */
+export default { fetch, queue: jobsQueueHandler, scheduled: reconcileHandler } satisfies ExportedHandler<Env, JobMessage>;

@@ -2,7 +2,9 @@
 import { z } from "zod";
 import type { Env } from "../platform/env";
 import { backoffBase } from "../usecases/jobs/backoff";
+import { LEASE_MS } from "../usecases/jobs/process-job";
 import { DEFAULT_LIMITS, type Limits } from "../usecases/limits";
+import { DEFAULT_GRACE_MS } from "../usecases/recovery/recovery-settings";
 import { DEFAULT_DOH_URL } from "../webhooks/resolve-host";
 
 export interface Config {
@@ -14,6 +16,10 @@ export interface Config {
   dohUrl: string;
   backoffBaseSeconds: number;
   deadLetterQueue: string;
+  /** A consumer's lease on a job; the reconciler re-enqueues a job that far past due (JOB_LEASE_SECONDS). */
+  leaseMs: number;
+  /** Age after which the reconciler removes a write left without its manifest or record (UPLOAD_GRACE_SECONDS). */
+  graceMs: number;
 }
 
 const vars = z.object({
@@ -29,6 +35,8 @@ const vars = z.object({
   ALLOW_PRIVATE_WEBHOOKS: z.string().optional(),
   WEBHOOK_DNS_RESOLVER: z.string().optional(),
   WEBHOOK_BACKOFF_BASE_SECONDS: z.string().optional(),
+  JOB_LEASE_SECONDS: z.string().optional(),
+  UPLOAD_GRACE_SECONDS: z.string().optional(),
 });
 
 function positiveInt(value: string | undefined, fallback: number): number {
@@ -64,5 +72,7 @@ export function readConfig(env: Env): Config {
     dohUrl: v.WEBHOOK_DNS_RESOLVER || DEFAULT_DOH_URL,
     backoffBaseSeconds: backoffBase(v.WEBHOOK_BACKOFF_BASE_SECONDS),
     deadLetterQueue: v.JOBS_DEAD_LETTER_QUEUE,
+    leaseMs: positiveInt(v.JOB_LEASE_SECONDS, LEASE_MS / 1000) * 1000,
+    graceMs: positiveInt(v.UPLOAD_GRACE_SECONDS, DEFAULT_GRACE_MS / 1000) * 1000,
   };
 }

@@ -19,6 +19,7 @@ export function jobDeps(env: Env): { deps: JobDeps; deadLetterQueue: string } {
     fetch: a.fetch,
     now: a.now,
     backoffBaseSeconds: config.backoffBaseSeconds,
+    leaseMs: config.leaseMs,
   };
   return { deps, deadLetterQueue: config.deadLetterQueue };
 }

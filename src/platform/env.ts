@@ -39,4 +39,8 @@ export interface Env {
   WEBHOOK_DNS_RESOLVER?: string;
   /** First retry delay of a job in seconds, doubled per attempt (default 30; src/usecases/jobs/backoff.ts). */
   WEBHOOK_BACKOFF_BASE_SECONDS?: string;
+  /** A consumer's lease on a job in seconds (default 120); the reconciler re-enqueues a job that late (src/usecases/recovery/). */
+  JOB_LEASE_SECONDS?: string;
+  /** Age in seconds after which the reconciler removes a write a crash left without its manifest (default 3600). */
+  UPLOAD_GRACE_SECONDS?: string;
 }

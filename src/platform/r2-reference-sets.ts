@@ -9,6 +9,7 @@ import {
   type ReferenceSetSummary,
 } from "../usecases/reference-set-store";
 import { decodeEmbedding, embeddingInfoSchema, encodeEmbedding, infoOf } from "./embedding-codec";
+import { r2PendingMarkers } from "./r2-pending-markers";
 
 /**
  * Tenants and ids are validated by the API (letters, digits, '_' and '-'), so they never contain '/'. The manifests
@@ -28,6 +29,7 @@ const DELETE_BATCH = 1000;
 
 export function r2ReferenceSetStore(bucket: R2Bucket): ReferenceSetStore {
   const keys = referenceSetKeys;
+  const markers = r2PendingMarkers(bucket);
 
   async function bytesOf(key: string): Promise<Uint8Array | undefined> {
     const object = await bucket.get(key);
@@ -102,6 +104,8 @@ export function r2ReferenceSetStore(bucket: R2Bucket): ReferenceSetStore {
       await bucket.delete(key);
       return existed;
     },
+    markPending: (tenant, id) => markers.mark(tenant, id),
+    clearPending: (tenant, id) => markers.clear(tenant, id),
     async deleteData(tenant, id) {
       let cursor: string | undefined;
       do {

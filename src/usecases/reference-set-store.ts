@@ -78,4 +78,10 @@ export interface ReferenceSetStore {
   deleteManifest(tenant: string, id: string): Promise<boolean>;
   /** Removes every object of the set except its manifest (shots and all embeddings). */
   deleteData(tenant: string, id: string): Promise<void>;
+  /**
+   * Before the first write of a creation or deletion: until clearPending, the set is listed for the reconciler, which
+   * deletes the objects of a set left without a manifest after a grace period (src/usecases/recovery/).
+   */
+  markPending(tenant: string, id: string): Promise<void>;
+  clearPending(tenant: string, id: string): Promise<void>;
 }

@@ -51,6 +51,8 @@ export async function createReferenceSet(
     shots,
   };
   try {
+    // A crash before the manifest leaves the marker: the reconciler deletes the shots after the grace period.
+    await ctx.store.markPending(tenant, id);
     for (const [index, bytes] of input.images.entries()) await ctx.store.putShot(tenant, id, index, bytes);
     await ctx.store.putEmbedding(tenant, id, embedding);
     await ctx.store.putManifest(manifest);
@@ -58,6 +60,7 @@ export async function createReferenceSet(
     await removeReferenceSet(ctx, tenant, id).catch((cleanup: unknown) => console.error(`cleanup of ${tenant}/${id} failed: ${String(cleanup)}`));
     throw new DomainError("unavailable", "storage_error", `the reference set could not be stored: ${(e as Error).message}`);
   }
+  await clearPending(ctx, tenant, id);
   return view(ctx, manifest, embedding, true);
 }
 
@@ -76,11 +79,17 @@ export function listReferenceSets(
   return ctx.store.listManifests(tenant, page);
 }
 
-/** The manifest goes first, so the set is absent at once; then its shots and features. */
+/** The manifest goes first, so the set is absent at once; then its shots and features (the reconciler ends a crashed one). */
 export async function deleteReferenceSet(ctx: Pick<ReferenceSetContext, "store">, tenant: string, id: string): Promise<void> {
-  if (!REFERENCE_SET_ID.test(id) || !(await ctx.store.deleteManifest(tenant, id))) throw referenceSetNotFound(id);
+  if (!REFERENCE_SET_ID.test(id)) throw referenceSetNotFound(id);
+  await ctx.store.markPending(tenant, id);
+  if (!(await ctx.store.deleteManifest(tenant, id))) {
+    await clearPending(ctx, tenant, id);
+    throw referenceSetNotFound(id);
+  }
   evictReferenceSet(tenant, id);
   await ctx.store.deleteData(tenant, id);
+  await clearPending(ctx, tenant, id);
 }
 
 /** Recomputes the features and calibration of the set with the served model from its stored shots. */
@@ -93,6 +102,12 @@ async function removeReferenceSet(ctx: Pick<ReferenceSetContext, "store">, tenan
   await ctx.store.deleteManifest(tenant, id);
   evictReferenceSet(tenant, id);
   await ctx.store.deleteData(tenant, id);
+  await ctx.store.clearPending(tenant, id);
+}
+
+/** A marker left behind only delays its removal by the reconciler: not worth failing a request that did its work. */
+async function clearPending(ctx: Pick<ReferenceSetContext, "store">, tenant: string, id: string): Promise<void> {
+  await ctx.store.clearPending(tenant, id).catch((e: unknown) => console.error(`pending marker of ${tenant}/${id} not cleared: ${String(e)}`));
 }
 
 function view(ctx: ReferenceSetContext, m: ReferenceSetManifest, e: EmbeddingInfo | undefined, current: boolean): ReferenceSetView {

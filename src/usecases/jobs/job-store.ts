@@ -9,7 +9,10 @@ export interface VersionedJob {
 }
 
 export interface JobStore {
-  /** Stores the image, then the record (a record is never visible without its image). */
+  /**
+   * Stores the image, then the record (a record is never visible without its image). Until the job is final (a
+   * `replace` to delivered or dead_lettered) or deleted, it stays listed for the reconciler (src/usecases/recovery/).
+   */
   create(job: Job, image: Uint8Array): Promise<void>;
   get(tenant: string, id: string): Promise<VersionedJob | undefined>;
   /** Writes `job` only if the stored version is still `version`: the new version, or undefined after a concurrent write. */

@@ -2,7 +2,12 @@
 import { z } from "zod";
 
 /** What the queue carries: ids only. The image stays in R2 (a queue message is limited to 128 KB). */
-export const jobMessage = z.object({ tenant: z.string().min(1), jobId: z.string().min(1) });
+export const jobMessage = z.object({
+  tenant: z.string().min(1),
+  jobId: z.string().min(1),
+  /** The job's `dispatch` when the reconciler re-enqueued it (absent: the first message); an older one is stale. */
+  dispatch: z.number().int().nonnegative().optional(),
+});
 export type JobMessage = z.infer<typeof jobMessage>;
 
 /**
@@ -51,6 +56,10 @@ export const jobRecord = z.object({
   deliveryError: z.string().optional(),
   /** A consumer is working on the job until then (ISO time); a duplicate message backs off meanwhile. */
   leaseUntil: z.string().optional(),
+  /** When the next attempt is due (ISO time), set with every retry the consumer schedules: the reconciler's clock. */
+  nextAttemptAt: z.string().optional(),
+  /** How many times the reconciler re-enqueued the job; messages carrying a smaller number are dropped (stale). */
+  dispatch: z.number().int().nonnegative().optional(),
 });
 export type Job = z.infer<typeof jobRecord>;
 

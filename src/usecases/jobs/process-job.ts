@@ -1,7 +1,7 @@
 // One queue message of the job queue: claim the job, score it once, POST the signed webhook, and say ack or retry.
 import { failureOf } from "../domain-error";
 import type { ScoreImage, ScoreResult } from "../score-contract";
-import { backoffSeconds } from "./backoff";
+import { backoffSeconds, MAX_DELIVERY_ATTEMPTS } from "./backoff";
 import { deliverWebhook, type WebhookEvent } from "./deliver-webhook";
 import { isFinal, MAX_DELIVERY_LOG, type Job, type JobMessage } from "./job";
 import type { JobStore, WebhookSecretStore } from "./job-store";
@@ -13,6 +13,8 @@ export interface JobDeps {
   fetch: typeof fetch;
   now: () => number;
   backoffBaseSeconds: number;
+  /** The lease a consumer takes on a job (default LEASE_MS); the reconciler waits as long again before re-enqueueing. */
+  leaseMs?: number;
 }
 
 export type MessageAction = { kind: "ack" } | { kind: "retry"; delaySeconds: number };
@@ -33,12 +35,16 @@ export async function processJob(message: { body: JobMessage; attempts: number }
   }
   // A redelivered message of a delivered job ends here: no second POST.
   if (isFinal(found.job.status)) return ACK;
+  // The reconciler re-enqueued the job since this message was sent: the newer message carries on alone.
+  if ((message.body.dispatch ?? 0) < (found.job.dispatch ?? 0)) return ACK;
   const now = deps.now();
+  const leaseMs = deps.leaseMs ?? LEASE_MS;
   const lease = found.job.leaseUntil ? Date.parse(found.job.leaseUntil) : 0;
   if (lease > now) return { kind: "retry", delaySeconds: Math.ceil((lease - now) / 1000) };
 
   const retryLater: MessageAction = { kind: "retry", delaySeconds: backoffSeconds(message.attempts, deps.backoffBaseSeconds) };
-  let job: Job = { ...found.job, status: found.job.status === "queued" ? "running" : found.job.status, leaseUntil: iso(now + LEASE_MS), updatedAt: iso(now) };
+  const claimed = found.job.status === "queued" ? "running" : found.job.status;
+  let job: Job = { ...found.job, status: claimed, leaseUntil: iso(now + leaseMs), nextAttemptAt: undefined, updatedAt: iso(now) };
   let version = await deps.store.replace(job, found.version);
   if (!version) return { kind: "retry", delaySeconds: CONFLICT_DELAY_SECONDS };
 
@@ -46,7 +52,9 @@ export async function processJob(message: { body: JobMessage; attempts: number }
   if (job.status === "running") {
     const scored = await score(job, deps);
     if (scored.kind === "transient") {
-      const saved = await deps.store.replace({ ...job, status: "queued", error: scored.error, leaseUntil: undefined, updatedAt: iso(deps.now()) }, version);
+      const at = deps.now();
+      const nextAttemptAt = iso(at + retryLater.delaySeconds * 1000);
+      const saved = await deps.store.replace({ ...job, status: "queued", error: scored.error, leaseUntil: undefined, nextAttemptAt, updatedAt: iso(at) }, version);
       return saved ? retryLater : { kind: "retry", delaySeconds: CONFLICT_DELAY_SECONDS };
     }
     if (scored.kind === "scored") {
@@ -72,13 +80,24 @@ export async function processJob(message: { body: JobMessage; attempts: number }
   const at = iso(deps.now());
   const entry = { attempt: attempts, at, status: outcome.status, error: outcome.error, ms: outcome.ms };
   const deliveries = [...job.deliveries, entry].slice(-MAX_DELIVERY_LOG);
+  // The schedule follows the job's own count, so a message re-enqueued by the reconciler resumes it where it stopped.
+  const delaySeconds = backoffSeconds(Math.max(message.attempts, attempts), deps.backoffBaseSeconds);
+  // The queue dead-letters after its own max_retries; a re-enqueued message's count started again, so the job's caps it.
+  const exhausted = !outcome.ok && attempts >= MAX_DELIVERY_ATTEMPTS && attempts > message.attempts;
   const next: Job = outcome.ok
     ? { ...job, status: "delivered", attempts, deliveries, deliveredAt: at, deliveryError: undefined, leaseUntil: undefined, updatedAt: at }
-    : { ...job, attempts, deliveries, deliveryError: outcome.error, leaseUntil: undefined, updatedAt: at };
+    : exhausted
+      ? { ...job, status: "dead_lettered", attempts, deliveries, deliveryError: undeliveredError(attempts, outcome.error), leaseUntil: undefined, updatedAt: at }
+      : { ...job, attempts, deliveries, deliveryError: outcome.error, leaseUntil: undefined, nextAttemptAt: iso(deps.now() + delaySeconds * 1000), updatedAt: at };
   if (!(await deps.store.replace(next, version))) {
     console.error(`job ${jobId}: lease lost during delivery attempt ${attempts} (${outcome.ok ? "delivered" : outcome.error})`);
   }
-  return outcome.ok ? ACK : retryLater;
+  return outcome.ok || exhausted ? ACK : { kind: "retry", delaySeconds };
+}
+
+export function undeliveredError(attempts: number, lastError: string | undefined): string {
+  const reason = `webhook not delivered after ${attempts} attempts`;
+  return lastError ? `${reason}; last error: ${lastError}` : reason;
 }
 
 /** A message the queue gave up on (it arrived on the dead-letter queue): the job says so and is never retried. */
@@ -86,6 +105,7 @@ export async function deadLetterJob(message: { body: JobMessage }, deps: JobDeps
   const { tenant, jobId } = message.body;
   const found = await deps.store.get(tenant, jobId);
   if (!found || isFinal(found.job.status)) return ACK;
+  if ((message.body.dispatch ?? 0) < (found.job.dispatch ?? 0)) return ACK;
   const { job } = found;
   const reason = job.status === "queued" || job.status === "running" ? "scoring did not succeed" : `webhook not delivered after ${job.attempts} attempts`;
   const last = job.deliveryError ?? job.error?.message;
