@@ -17,7 +17,8 @@ exitOnUnsupportedNode();
 /**
  * wrangler's bin script refuses Node < 22, but its bundled CLI (wrangler-dist/cli.js) and miniflare run on Node 20:
  * call the CLI directly. Arguments pass through (e.g. `npm start -- --ip 0.0.0.0`). Environment: PORT (default 8787),
- * API_KEY (else a key generated once and kept in .dev.vars), MODEL_BUNDLE_DIR (default models/demo, built if missing).
+ * API_KEY (else a key generated once and kept in .dev.vars), MODEL_BUNDLE_DIR (default models/demo, built if missing),
+ * RECONCILE_INTERVAL_SECONDS (default 60, as the production cron; 0 turns the local reconciler off).
  * `--ip`/`--port` are where a small Node HTTP front listens (src/runner/http-front.ts: it receives every body whole,
  * within MAX_BODY_BYTES and the body timeouts, before wrangler dev sees it); wrangler dev itself listens on loopback.
  */
@@ -102,11 +103,37 @@ const front = await startHttpFront({
 });
 console.log(`HTTP front on http://${publicIp.value ?? "127.0.0.1"}:${front.port} -> wrangler dev on 127.0.0.1:${wranglerPort}`);
 
-const child = spawn(process.execPath, ["--no-warnings", cli, "dev", "--ip", "127.0.0.1", "--port", String(wranglerPort), ...cliVars, ...publicIp.rest], {
+const reconcileEvery = Number(process.env.RECONCILE_INTERVAL_SECONDS ?? "60");
+const scheduledArgs = reconcileEvery > 0 && !args.includes("--test-scheduled") ? ["--test-scheduled"] : [];
+const child = spawn(process.execPath, ["--no-warnings", cli, "dev", "--ip", "127.0.0.1", "--port", String(wranglerPort), ...cliVars, ...scheduledArgs, ...publicIp.rest], {
   stdio: "inherit",
   // No network for the Request.cf lookup (workers.cloudflare.com) unless the caller asks for it.
   env: { CLOUDFLARE_CF_FETCH_ENABLED: "false", ...process.env },
 });
+
+/**
+ * Local Cron Trigger: wrangler dev runs the scheduled handler (the reconciler) only when /__scheduled is requested
+ * (--test-scheduled). Called once as soon as the server answers, then every RECONCILE_INTERVAL_SECONDS, so jobs and
+ * uploads a crash left behind are recovered after a restart exactly as in production.
+ */
+function runLocalCron(everySeconds: number): void {
+  // wrangler dev itself, on loopback behind the HTTP front.
+  const url = `http://127.0.0.1:${wranglerPort}/__scheduled?cron=${encodeURIComponent("* * * * *")}`;
+  let ran = false;
+  const tick = async () => {
+    try {
+      const response = await fetch(url, { signal: AbortSignal.timeout(120_000) });
+      await response.body?.cancel();
+      if (response.ok) ran = true;
+      else console.error(`local cron: ${url} answered ${response.status}`);
+    } catch {
+      // Not listening yet (startup) or restarting: the next tick tries again.
+    }
+    setTimeout(tick, ran ? everySeconds * 1000 : 1000).unref();
+  };
+  setTimeout(tick, 1000).unref();
+}
+if (scheduledArgs.length > 0) runLocalCron(reconcileEvery);
 
 for (const signal of ["SIGINT", "SIGTERM"] as const) process.on(signal, () => child.kill(signal));
 child.on("exit", (code, signal) => process.exit(code ?? (signal ? 1 : 0)));

@@ -33,6 +33,12 @@ export interface StartOptions {
   bundleDir?: string;
   /** Prefix of the temporary folder (state, env file). */
   tempPrefix?: string;
+  /** The local state folder (--persist-to), kept by stop(): a restart after a kill -9 finds the same R2/KV. Default: temporary. */
+  persistTo?: string;
+  /** Worker vars (--var NAME:VALUE), e.g. shorter periods for a test. */
+  vars?: Record<string, string>;
+  /** Extra environment of `npm start` (scripts/start.ts reads e.g. RECONCILE_INTERVAL_SECONDS). */
+  env?: Record<string, string>;
 }
 
 export async function freePort(): Promise<number> {
@@ -100,7 +106,7 @@ async function waitForHealth(baseUrl: string, child: ChildProcess, deadline: num
  * `npm start` with MODEL_BUNDLE_DIR = the bundle and `--persist-to` a temporary folder: start.ts seeds the bundle
  * there, so neither the repo's .wrangler/state nor its .dev.vars is read or written.
  */
-export async function startService({ timeoutMs, bundleDir, tempPrefix = "edge-anomaly-e2e-" }: StartOptions): Promise<RunningService> {
+export async function startService({ timeoutMs, bundleDir, tempPrefix = "edge-anomaly-e2e-", persistTo, vars = {}, env: extraEnv = {} }: StartOptions): Promise<RunningService> {
   const deadline = Date.now() + timeoutMs;
   const dir = await mkdtemp(join(tmpdir(), tempPrefix));
   const apiKey = `e2e-${crypto.randomUUID()}`;
@@ -117,7 +123,7 @@ export async function startService({ timeoutMs, bundleDir, tempPrefix = "edge-an
   const killOnExit = () => child?.pid !== undefined && signalGroup(child.pid, "SIGKILL");
   process.on("exit", killOnExit);
   try {
-    const persist = join(dir, "state");
+    const persist = persistTo ? resolve(persistTo) : join(dir, "state");
     // --env-file replaces .dev.vars, so a developer's own keys neither leak in nor override this one.
     const envFile = join(dir, "e2e.env");
     await writeFile(envFile, `API_KEYS=${TENANT}:${apiKey}\n`);
@@ -131,9 +137,11 @@ export async function startService({ timeoutMs, bundleDir, tempPrefix = "edge-an
       CLOUDFLARE_CF_FETCH_ENABLED: "false",
       WRANGLER_SEND_METRICS: "false",
       NO_COLOR: "1",
+      ...extraEnv,
     };
     const args = ["start", "--", "--ip", "127.0.0.1", "--port", String(port), "--inspector-port", String(inspectorPort)];
     args.push("--persist-to", persist, "--env-file", envFile, "--show-interactive-dev-session=false", "--log-level", "info");
+    for (const [name, value] of Object.entries(vars)) args.push("--var", `${name}:${value}`);
     const spawned = performance.now();
     let seeded: number | undefined;
     // detached: its own process group, so stop() reaches wrangler's workerd grandchildren too.
