@@ -106,7 +106,14 @@ async function waitForHealth(baseUrl: string, child: ChildProcess, deadline: num
  * `npm start` with MODEL_BUNDLE_DIR = the bundle and `--persist-to` a temporary folder: start.ts seeds the bundle
  * there, so neither the repo's .wrangler/state nor its .dev.vars is read or written.
  */
-export async function startService({ timeoutMs, bundleDir, tempPrefix = "edge-anomaly-e2e-", persistTo, vars = {}, env: extraEnv = {} }: StartOptions): Promise<RunningService> {
+export async function startService({
+  timeoutMs,
+  bundleDir,
+  tempPrefix = "edge-anomaly-e2e-",
+  persistTo,
+  vars = {},
+  env: extraEnv = {},
+}: StartOptions): Promise<RunningService> {
   const deadline = Date.now() + timeoutMs;
   const dir = await mkdtemp(join(tmpdir(), tempPrefix));
   const apiKey = `e2e-${crypto.randomUUID()}`;

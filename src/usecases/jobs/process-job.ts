@@ -54,7 +54,10 @@ export async function processJob(message: { body: JobMessage; attempts: number }
     if (scored.kind === "transient") {
       const at = deps.now();
       const nextAttemptAt = iso(at + retryLater.delaySeconds * 1000);
-      const saved = await deps.store.replace({ ...job, status: "queued", error: scored.error, leaseUntil: undefined, nextAttemptAt, updatedAt: iso(at) }, version);
+      const saved = await deps.store.replace(
+        { ...job, status: "queued", error: scored.error, leaseUntil: undefined, nextAttemptAt, updatedAt: iso(at) },
+        version,
+      );
       return saved ? retryLater : { kind: "retry", delaySeconds: CONFLICT_DELAY_SECONDS };
     }
     if (scored.kind === "scored") {
@@ -87,8 +90,24 @@ export async function processJob(message: { body: JobMessage; attempts: number }
   const next: Job = outcome.ok
     ? { ...job, status: "delivered", attempts, deliveries, deliveredAt: at, deliveryError: undefined, leaseUntil: undefined, updatedAt: at }
     : exhausted
-      ? { ...job, status: "dead_lettered", attempts, deliveries, deliveryError: undeliveredError(attempts, outcome.error), leaseUntil: undefined, updatedAt: at }
-      : { ...job, attempts, deliveries, deliveryError: outcome.error, leaseUntil: undefined, nextAttemptAt: iso(deps.now() + delaySeconds * 1000), updatedAt: at };
+      ? {
+          ...job,
+          status: "dead_lettered",
+          attempts,
+          deliveries,
+          deliveryError: undeliveredError(attempts, outcome.error),
+          leaseUntil: undefined,
+          updatedAt: at,
+        }
+      : {
+          ...job,
+          attempts,
+          deliveries,
+          deliveryError: outcome.error,
+          leaseUntil: undefined,
+          nextAttemptAt: iso(deps.now() + delaySeconds * 1000),
+          updatedAt: at,
+        };
   if (!(await deps.store.replace(next, version))) {
     console.error(`job ${jobId}: lease lost during delivery attempt ${attempts} (${outcome.ok ? "delivered" : outcome.error})`);
   }

@@ -64,7 +64,13 @@ export async function reconcileJobs(deps: JobRecoveryDeps): Promise<JobRecoveryR
     if (!isStuck(job, now, deps.leaseMs)) return;
     const at = new Date(now).toISOString();
     if (job.attempts >= MAX_DELIVERY_ATTEMPTS) {
-      const dead: Job = { ...job, status: "dead_lettered", deliveryError: undeliveredError(job.attempts, job.deliveryError), leaseUntil: undefined, updatedAt: at };
+      const dead: Job = {
+        ...job,
+        status: "dead_lettered",
+        deliveryError: undeliveredError(job.attempts, job.deliveryError),
+        leaseUntil: undefined,
+        updatedAt: at,
+      };
       if (await deps.store.replace(dead, version)) report.deadLettered++;
       return;
     }

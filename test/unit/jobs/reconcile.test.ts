@@ -204,7 +204,11 @@ describe("reconcileJobs", () => {
     const actions = [];
     for (let attempt = 1; attempt <= 5; attempt++) actions.push(await processJob({ body: resumed, attempts: attempt }, t.jobDeps));
     expect(actions.at(-1)).toEqual({ kind: "ack" });
-    expect(t.job(message.jobId)).toMatchObject({ status: "dead_lettered", attempts: 9, deliveryError: "webhook not delivered after 9 attempts; last error: HTTP 500" });
+    expect(t.job(message.jobId)).toMatchObject({
+      status: "dead_lettered",
+      attempts: 9,
+      deliveryError: "webhook not delivered after 9 attempts; last error: HTTP 500",
+    });
     expect(t.posts).toHaveLength(9);
     expect(t.markers.entries.size).toBe(0);
 
@@ -249,7 +253,10 @@ describe("reconcileJobs", () => {
     await t.submit("job_00000000000000000000000000000002");
     t.advance(LEASE);
     const get = t.store.get;
-    const failing = { ...t.recovery, store: { ...t.store, get: async (tenant: string, id: string) => (id.endsWith("1") ? Promise.reject(new Error("R2 down")) : get(tenant, id)) } };
+    const failing = {
+      ...t.recovery,
+      store: { ...t.store, get: async (tenant: string, id: string) => (id.endsWith("1") ? Promise.reject(new Error("R2 down")) : get(tenant, id)) },
+    };
     expect(await reconcileJobs(failing)).toMatchObject({ scanned: 2, requeued: 1, errors: 1 });
   });
 });
