@@ -121,8 +121,12 @@ function setup() {
     recovery,
     jobDeps,
     submit,
-    failNext: (...statuses: number[]) => void (answers = statuses),
-    advance: (ms: number) => void (now += ms),
+    failNext: (...statuses: number[]) => {
+      answers = statuses;
+    },
+    advance: (ms: number) => {
+      now += ms;
+    },
     job: (id: string) => jobs.get(id)!.job,
   };
 }
