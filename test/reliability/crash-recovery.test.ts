@@ -97,7 +97,11 @@ interface JobView {
 
 async function submitJob(s: RunningService, webhookUrl: string): Promise<{ id: string; acceptedAt: number }> {
   const image = Buffer.from(encode({ width: 64, height: 48, data: new Uint8Array(64 * 48 * 3).fill(128), channels: 3, depth: 8 })).toString("base64");
-  const response = await api(s, "/v1/jobs", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ object: "bottle", image, webhookUrl }) });
+  const response = await api(s, "/v1/jobs", {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ object: "bottle", image, webhookUrl }),
+  });
   const text = await response.text();
   expect(response.status, text).toBe(202);
   return { id: (JSON.parse(text) as { id: string }).id, acceptedAt: Date.now() };
@@ -110,26 +114,30 @@ async function getJob(s: RunningService, id: string): Promise<JobView> {
 }
 
 /** Noise PNG shots: incompressible, so that storing 6 of them takes long enough to be killed in the middle. */
-function noisePng(size: number, seed: number): Uint8Array {
+function noisePng(size: number, seed: number): Uint8Array<ArrayBuffer> {
   const data = new Uint8Array(size * size * 3);
   let x = seed * 2654435761;
   for (let i = 0; i < data.length; i++) {
     x = (x * 1103515245 + 12345) >>> 0;
     data[i] = x >>> 24;
   }
-  return encode({ width: size, height: size, data, channels: 3, depth: 8 });
+  return new Uint8Array(encode({ width: size, height: size, data, channels: 3, depth: 8 }));
 }
 
-function createSet(s: RunningService, shots: Uint8Array[]): Promise<Response> {
+function createSet(s: RunningService, shots: Uint8Array<ArrayBuffer>[]): Promise<Response> {
   const form = new FormData();
   form.append("object", "bottle");
-  shots.forEach((shot, i) => form.append("images", new Blob([shot as BlobPart], { type: "image/png" }), `shot-${i}.png`));
+  for (const [i, shot] of shots.entries()) form.append("images", new Blob([shot], { type: "image/png" }), `shot-${i}.png`);
   return api(s, "/v1/reference-sets", { method: "POST", body: form });
 }
 
 /** The reference-set bucket as stored on disk (a second local runtime over the same state folder). */
 async function openReferenceSets(): Promise<{ keys(): Promise<string[]>; close(): Promise<void> }> {
-  const proxy = await getPlatformProxy<{ REFERENCE_SETS: R2Bucket }>({ configPath: "wrangler.toml", persist: { path: join(persist, "v3") }, remoteBindings: false });
+  const proxy = await getPlatformProxy<{ REFERENCE_SETS: R2Bucket }>({
+    configPath: "wrangler.toml",
+    persist: { path: join(persist, "v3") },
+    remoteBindings: false,
+  });
   return {
     async keys() {
       const keys: string[] = [];
@@ -229,7 +237,10 @@ describe("kill -9 and restart on the same state", () => {
     const blobs = join(persist, "v3", "r2", "edge-anomaly-reference-sets", "blobs");
     const baseline = readdirSync(blobs).length;
     let answered: string | undefined;
-    const creation = createSet(service, Array.from({ length: 6 }, (_, i) => noisePng(256, 10 + i))).then(
+    const creation = createSet(
+      service,
+      Array.from({ length: 6 }, (_, i) => noisePng(256, 10 + i)),
+    ).then(
       async (r) => {
         answered = `HTTP ${r.status}: ${(await r.text()).slice(0, 300)}`;
         return r;

@@ -1,7 +1,6 @@
 // The reconciler over in-memory ports: stuck jobs re-enqueued (same webhook id, schedule resumed), stale messages dropped,
 // crash leftovers removed after the grace period, and every run bounded and resumed from its cursor.
 import { describe, expect, it } from "vitest";
-import type { Env } from "../../../src/platform/env";
 import { webhookIdOf, type Job, type JobMessage } from "../../../src/usecases/jobs/job";
 import type { JobStore } from "../../../src/usecases/jobs/job-store";
 import { processJob, type JobDeps } from "../../../src/usecases/jobs/process-job";
@@ -82,7 +81,6 @@ function setup() {
     bounds: { pageSize: 10, maxPages: 2 },
   };
   const jobDeps: JobDeps = {
-    env: {} as Env,
     store,
     secrets: { getOrCreate: async () => "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw" },
     scoreImage: async () => RESULT,
