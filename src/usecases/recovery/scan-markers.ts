@@ -16,7 +16,8 @@ export async function scanMarkers(
   bounds: ScanBounds,
   visit: (marker: PendingMarker) => Promise<void>,
 ): Promise<ScanOutcome> {
-  let cursor = await cursors.load(name);
+  const loaded = await cursors.load(name);
+  let cursor = loaded;
   let scanned = 0;
   let errors = 0;
   for (let page = 0; page < bounds.maxPages; page++) {
@@ -33,6 +34,7 @@ export async function scanMarkers(
     cursor = listed.cursor ?? undefined;
     if (cursor === undefined) break;
   }
-  await cursors.save(name, cursor ?? null);
+  // Only when it changed: an idle run reads and lists, and writes nothing.
+  if (cursor !== loaded) await cursors.save(name, cursor ?? null);
   return { scanned, errors, complete: cursor === undefined };
 }
