@@ -105,7 +105,8 @@ console.log(`HTTP front on http://${publicIp.value ?? "127.0.0.1"}:${front.port}
 
 const reconcileEvery = Number(process.env.RECONCILE_INTERVAL_SECONDS ?? "60");
 const scheduledArgs = reconcileEvery > 0 && !args.includes("--test-scheduled") ? ["--test-scheduled"] : [];
-const child = spawn(process.execPath, ["--no-warnings", cli, "dev", "--ip", "127.0.0.1", "--port", String(wranglerPort), ...cliVars, ...scheduledArgs, ...publicIp.rest], {
+const wranglerArgs = ["--ip", "127.0.0.1", "--port", String(wranglerPort), ...cliVars, ...scheduledArgs, ...publicIp.rest];
+const child = spawn(process.execPath, ["--no-warnings", cli, "dev", ...wranglerArgs], {
   stdio: "inherit",
   // No network for the Request.cf lookup (workers.cloudflare.com) unless the caller asks for it.
   env: { CLOUDFLARE_CF_FETCH_ENABLED: "false", ...process.env },
