@@ -9,6 +9,7 @@ import { crc32 } from "./crc32";
 import { ImageError } from "./image-error";
 import { PNG_SAMPLES } from "./png-header";
 import type { PngHeader } from "./png-header";
+import type { ScratchBytes } from "./scratch-bytes";
 
 const SLICE = 16384;
 // Some encoders leave a few stray bytes after the last row; PIL ignores them, and so do we.
@@ -63,11 +64,14 @@ function idatChunks(bytes: Uint8Array): Uint8Array[] {
   return chunks;
 }
 
-/** Inflates the IDAT stream into exactly the size the header implies (the filtered scanlines), or throws corrupt_image. */
-export function inflatePngData(bytes: Uint8Array, header: PngHeader): Uint8Array {
+/**
+ * Inflates the IDAT stream into exactly the size the header implies (the filtered scanlines), or throws corrupt_image.
+ * With `scratch`, the result is a view of its reused buffer (valid until its next use).
+ */
+export function inflatePngData(bytes: Uint8Array, header: PngHeader, scratch?: ScratchBytes): Uint8Array {
   const expected = expectedRawSize(header);
   const idats = idatChunks(bytes); // the layout and checksums first: nothing large is allocated for a broken file
-  const raw = new Uint8Array(expected);
+  const raw = scratch ? scratch.take(expected) : new Uint8Array(expected);
   let produced = 0;
   const inflater = new Unzlib((chunk) => {
     if (produced < expected) raw.set(chunk.subarray(0, expected - produced), produced);
