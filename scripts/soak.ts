@@ -1,12 +1,13 @@
 // CLI: memory soak of the real service (npm start): N zero-shot scores at concurrency C, the worker isolate's memory
 // (JS heap + ArrayBuffer backing stores + ORT wasm heap) every --sample-every requests, a line per 500, a JSON line.
 import { execFileSync } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { loadBenchInputs } from "../src/bench/bench-inputs";
 import { startService } from "../src/bench/service-process";
 import { runSoak } from "../src/bench/soak-run";
 
-const usage = "usage: npm run soak -- [--requests N | --seconds S] [--concurrency C] [--sample-every K] [--model models/NAME]";
+const usage = "usage: npm run soak -- [--requests N | --seconds S] [--concurrency C] [--sample-every K] [--model models/NAME] [--image FILE.png]";
 const { values } = parseArgs({
   options: {
     requests: { type: "string", default: "5000" },
@@ -15,6 +16,7 @@ const { values } = parseArgs({
     "sample-every": { type: "string", default: "50" },
     "report-every": { type: "string", default: "500" },
     model: { type: "string" },
+    image: { type: "string" },
   },
 });
 const [requests, concurrency, sampleEvery, reportEvery] = [values.requests, values.concurrency, values["sample-every"], values["report-every"]].map(Number);
@@ -24,7 +26,7 @@ if (![requests, concurrency, sampleEvery, reportEvery].every((n) => Number.isInt
   process.exit(2);
 }
 
-const inputs = loadBenchInputs(0);
+const inputs = values.image ? { image: new Uint8Array(readFileSync(values.image)), object: "bottle", source: values.image } : loadBenchInputs(0);
 const commit = execFileSync("git", ["rev-parse", "--short", "HEAD"], { encoding: "utf8" }).trim();
 const date = new Date().toISOString();
 console.log(`soak ${date} commit ${commit}: ${seconds ? `${seconds} s` : `${requests} requests`} at concurrency ${concurrency}; ${inputs.source}`);
