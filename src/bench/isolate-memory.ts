@@ -22,8 +22,14 @@ async function connect(port: number, timeoutMs: number): Promise<Connection> {
   const socket = new WebSocket(`ws://127.0.0.1:${port}/ws`);
   await new Promise<void>((ok, fail) => {
     const timer = setTimeout(() => fail(new Error(`inspector on port ${port} did not open in ${timeoutMs} ms`)), timeoutMs);
-    socket.once("open", () => (clearTimeout(timer), ok()));
-    socket.once("error", (e) => (clearTimeout(timer), fail(e)));
+    socket.once("open", () => {
+      clearTimeout(timer);
+      ok();
+    });
+    socket.once("error", (e) => {
+      clearTimeout(timer);
+      fail(e);
+    });
   });
   let nextId = 1;
   const pending = new Map<number, { ok: (v: unknown) => void; fail: (e: Error) => void }>();
@@ -46,8 +52,14 @@ async function connect(port: number, timeoutMs: number): Promise<Connection> {
       const id = nextId++;
       const timer = setTimeout(() => pending.delete(id) && fail(new Error(`${method}: no answer in ${timeoutMs} ms`)), timeoutMs);
       pending.set(id, {
-        ok: (v) => (clearTimeout(timer), ok(v as T)),
-        fail: (e) => (clearTimeout(timer), fail(e)),
+        ok: (v) => {
+          clearTimeout(timer);
+          ok(v as T);
+        },
+        fail: (e) => {
+          clearTimeout(timer);
+          fail(e);
+        },
       });
       socket.send(JSON.stringify({ id, method }));
     });
