@@ -71,7 +71,17 @@ async function connect(port: number, timeoutMs: number): Promise<Connection> {
  * drop the connection (e.g. when it restarts the runtime): a call then reconnects once and retries.
  */
 export async function connectIsolateInspector(port: number, timeoutMs = 10_000): Promise<IsolateInspector> {
-  let connection = await connect(port, timeoutMs);
+  // wrangler may answer on its HTTP port a moment before its inspector proxy listens: retry refused connections.
+  const deadline = Date.now() + 30_000;
+  let connection: Connection | undefined;
+  while (!connection) {
+    try {
+      connection = await connect(port, timeoutMs);
+    } catch (e) {
+      if (Date.now() > deadline) throw e;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }
   const heapUsage = async (): Promise<HeapUsage> => {
     try {
       return await connection.call<HeapUsage>("Runtime.getHeapUsage");
