@@ -73,15 +73,17 @@ async function connect(port: number, timeoutMs: number): Promise<Connection> {
 export async function connectIsolateInspector(port: number, timeoutMs = 10_000): Promise<IsolateInspector> {
   // wrangler may answer on its HTTP port a moment before its inspector proxy listens: retry refused connections.
   const deadline = Date.now() + 30_000;
-  let connection: Connection | undefined;
-  while (!connection) {
-    try {
-      connection = await connect(port, timeoutMs);
-    } catch (e) {
-      if (Date.now() > deadline) throw e;
-      await new Promise((r) => setTimeout(r, 250));
+  const open = async (): Promise<Connection> => {
+    for (;;) {
+      try {
+        return await connect(port, timeoutMs);
+      } catch (e) {
+        if (Date.now() > deadline) throw e;
+        await new Promise((r) => setTimeout(r, 250));
+      }
     }
-  }
+  };
+  let connection = await open();
   const heapUsage = async (): Promise<HeapUsage> => {
     try {
       return await connection.call<HeapUsage>("Runtime.getHeapUsage");
