@@ -7,7 +7,7 @@ import { loadBenchInputs } from "../src/bench/bench-inputs";
 import { startService } from "../src/bench/service-process";
 import { runSoak } from "../src/bench/soak-run";
 
-const usage = "usage: npm run soak -- [--requests N | --seconds S] [--concurrency C] [--sample-every K] [--model models/NAME] [--image FILE.png]";
+const usage = "usage: npm run soak -- [--requests N | --seconds S] [--concurrency C] [--sample-every K] [--model models/NAME] [--image FILE.png] [--json]";
 const { values } = parseArgs({
   options: {
     requests: { type: "string", default: "5000" },
@@ -17,6 +17,7 @@ const { values } = parseArgs({
     "report-every": { type: "string", default: "500" },
     model: { type: "string" },
     image: { type: "string" },
+    json: { type: "boolean", default: false },
   },
 });
 const [requests, concurrency, sampleEvery, reportEvery] = [values.requests, values.concurrency, values["sample-every"], values["report-every"]].map(Number);
@@ -29,7 +30,9 @@ if (![requests, concurrency, sampleEvery, reportEvery].every((n) => Number.isInt
 const inputs = values.image ? { image: new Uint8Array(readFileSync(values.image)), object: "bottle", source: values.image } : loadBenchInputs(0);
 const commit = execFileSync("git", ["rev-parse", "--short", "HEAD"], { encoding: "utf8" }).trim();
 const date = new Date().toISOString();
-console.log(`soak ${date} commit ${commit}: ${seconds ? `${seconds} s` : `${requests} requests`} at concurrency ${concurrency}; ${inputs.source}`);
+console.log(
+  `soak ${date} commit ${commit}: ${seconds ? `${seconds} s` : `${requests} requests`} at concurrency ${concurrency}, ${values.json ? "JSON (base64)" : "multipart"} uploads; ${inputs.source}`,
+);
 const service = await startService({ timeoutMs: 600_000, tempPrefix: "edge-anomaly-soak-", ...(values.model ? { bundleDir: values.model } : {}) });
 try {
   const result = await runSoak(service, {
@@ -40,6 +43,7 @@ try {
     reportEvery: reportEvery!,
     image: inputs.image,
     object: inputs.object,
+    body: values.json ? "json" : "multipart",
     timeoutMs: 120_000,
     print: (line) => console.log(line),
   });

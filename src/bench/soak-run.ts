@@ -20,6 +20,8 @@ export interface SoakOptions {
   reportEvery: number;
   image: Uint8Array;
   object: string;
+  /** multipart/form-data with the image as a file part (default), or JSON with the image in base64. */
+  body?: "multipart" | "json";
   timeoutMs: number;
   print: (line: string) => void;
 }
@@ -123,18 +125,22 @@ async function soak(service: RunningService, o: SoakOptions, heapUsage: () => Pr
     );
   };
 
+  const json = o.body === "json" ? JSON.stringify({ object: o.object, image: Buffer.from(image).toString("base64") }) : "";
+  const multipart = () => {
+    const form = new FormData();
+    form.set("object", o.object);
+    form.set("image", new File([image], "query.png", { type: "image/png" }));
+    return form;
+  };
   const worker = async () => {
     while (more()) {
       started++;
-      const form = new FormData();
-      form.set("object", o.object);
-      form.set("image", new File([image], "query.png", { type: "image/png" }));
       const begin = performance.now();
       try {
         const response = await fetch(`${service.baseUrl}/v1/score`, {
           method: "POST",
-          headers: { authorization: `Bearer ${service.apiKey}` },
-          body: form,
+          headers: { authorization: `Bearer ${service.apiKey}`, ...(o.body === "json" ? { "content-type": "application/json" } : {}) },
+          body: o.body === "json" ? json : multipart(),
           signal: AbortSignal.timeout(o.timeoutMs),
         });
         const text = await response.text();
