@@ -80,7 +80,8 @@ function pngFile(width: number, height: number, idat: Uint8Array[], idatBytes: n
     view.setUint32(d + 4, height);
     out.set([8, 0, 0, 0, 0], d + 8); // 8-bit, grayscale, deflate, no filter method extras, no interlace
   });
-  chunk("IDAT", idatBytes, (d) => {
+  chunk("IDAT", idatBytes, (dataAt) => {
+    let d = dataAt;
     for (const part of idat) {
       out.set(part, d);
       d += part.length;

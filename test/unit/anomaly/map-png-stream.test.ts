@@ -6,7 +6,10 @@ import { encodeResizedMapPng } from "../../../src/engine/anomaly/map-png-stream"
 
 function randomMap(size: number, seed: number): Float32Array {
   let s = seed;
-  const next = () => ((s = (s * 1103515245 + 12345) >>> 0) / 2 ** 32) * 3 - 0.5;
+  const next = () => {
+    s = (s * 1103515245 + 12345) >>> 0;
+    return (s / 2 ** 32) * 3 - 0.5;
+  };
   return Float32Array.from({ length: size * size }, next);
 }
 
