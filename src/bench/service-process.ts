@@ -16,6 +16,8 @@ const TENANT = "dev";
 export interface RunningService {
   baseUrl: string;
   apiKey: string;
+  /** The worker isolate's DevTools inspector (`npm start -- --inspector-port N`): ws://127.0.0.1:N/ws. */
+  inspectorPort: number;
   /** Id of the service's process group (npm, tsx, wrangler, workerd). */
   pgid: number;
   /** performance.now() when `npm start` was spawned, when it printed that the bundle was seeded, when health said 200. */
@@ -163,7 +165,7 @@ export async function startService({
     child.stderr!.on("data", collect);
     const baseUrl = `http://127.0.0.1:${port}`;
     await waitForHealth(baseUrl, child, deadline, log);
-    return { baseUrl, apiKey, pgid, timeline: { spawned, seeded, healthy: performance.now() }, log, stop };
+    return { baseUrl, apiKey, inspectorPort, pgid, timeline: { spawned, seeded, healthy: performance.now() }, log, stop };
   } catch (e) {
     await stop();
     throw e;

@@ -83,14 +83,19 @@ export async function readBody<J, M>(c: Context<AppEnv>, schemas: { json?: z.Zod
   throw new ApiError(415, "unsupported_media_type", `send ${accepted} (got ${type || "no Content-Type"})`);
 }
 
-/** Form fields as an object: array fields of the schema take every part of that name (also `name[]`), others the first. */
+/**
+ * Form fields as an object: array fields of the schema take every part of that name (also `name[]`); any other field
+ * sent more than once is refused rather than silently reduced to one of its parts.
+ */
 function formFields(form: FormData, schema: z.ZodType): Record<string, unknown> {
   const shape = schema instanceof z.ZodObject ? schema.shape : {};
   const out: Record<string, unknown> = {};
   for (const [name, field] of Object.entries(shape)) {
     const values = [...form.getAll(name), ...form.getAll(`${name}[]`)];
     if (isArrayField(field as z.ZodType)) out[name] = values;
-    else if (values.length > 0) out[name] = values[0];
+    else if (values.length > 1) {
+      throw new ApiError(400, "invalid_request", `${name}: sent ${values.length} times; send exactly one`, { field: name });
+    } else if (values.length === 1) out[name] = values[0];
   }
   return out;
 }

@@ -3,7 +3,14 @@ import { ImageError } from "../engine/image/image-error";
 import { BundleError } from "../engine/runtime/model-bundle";
 
 /** Codes of the use cases' own errors; they reach clients unchanged (API errors, job errors in webhooks). */
-export type DomainErrorCode = "invalid_request" | "invalid_webhook_url" | "not_found" | "reference_set_not_found" | "object_mismatch" | "storage_error";
+export type DomainErrorCode =
+  | "invalid_request"
+  | "invalid_webhook_url"
+  | "not_found"
+  | "reference_set_not_found"
+  | "object_mismatch"
+  | "storage_error"
+  | "dns_unavailable";
 
 /**
  * rejected: the input is wrong, a retry with the same input fails again (a job fails for good).

@@ -8,18 +8,22 @@ import type { TextFeatureCache } from "./text-feature-cache";
 
 export type TextFeatureSource = "memory" | "bundle" | "kv" | "computed";
 
-/** Text features kept in the isolate per model, beyond which the oldest entry is dropped. */
-const MEMORY_CACHE_SIZE = 256;
+/** Bytes of text features kept in the isolate per model, beyond which the oldest entries are dropped. */
+const MEMORY_CACHE_BYTES = 1024 * 1024;
 
 export class ModelRuntime {
   private tokenizer: Promise<ClipTokenizer> | undefined;
   private precomputed: Promise<Map<string, Float32Array>> | undefined;
   private readonly features = new Map<string, Promise<Float32Array>>();
+  /** Entries of `features` that fit MEMORY_CACHE_BYTES: each is [embedDim, 2] float32. */
+  private readonly maxFeatureEntries: number;
 
   constructor(
     readonly bundle: ModelBundle,
     private readonly cache: TextFeatureCache,
-  ) {}
+  ) {
+    this.maxFeatureEntries = Math.max(1, Math.floor(MEMORY_CACHE_BYTES / (bundle.manifest.architecture.embedDim * 2 * 4)));
+  }
 
   get modelHash(): string {
     return this.bundle.manifest.modelHash;
@@ -54,7 +58,7 @@ export class ModelRuntime {
   }
 
   private remember(objectName: string, pending: Promise<Float32Array>): void {
-    if (this.features.size >= MEMORY_CACHE_SIZE) this.features.delete(this.features.keys().next().value!);
+    while (this.features.size >= this.maxFeatureEntries) this.features.delete(this.features.keys().next().value!);
     this.features.set(objectName, pending);
     pending.catch(() => this.features.delete(objectName));
   }

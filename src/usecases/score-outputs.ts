@@ -1,5 +1,5 @@
 // What a score response shows of a map: a grayscale PNG (upload's or model's coordinates) and anomalous regions.
-import { encodeMapPng, resizeMapBilinear } from "../engine/anomaly/map-encoding";
+import { encodeResizedMapPng } from "../engine/anomaly/map-png-stream";
 import { findRegions, rescaleRegions, type Region } from "../engine/anomaly/regions";
 import { encodeBase64 } from "../shared/base64";
 
@@ -28,8 +28,7 @@ export function mapSize(width: number, height: number): { width: number; height:
 /** `map` is the model's [size, size] map of the whole (squashed) image; max is its maximum. */
 export function renderMap(map: Float32Array, size: number, max: number, image: { width: number; height: number }, resolution: MapResolution): MapOutput {
   const out = resolution === "model" ? { width: size, height: size } : mapSize(image.width, image.height);
-  const resized = resolution === "model" ? map : resizeMapBilinear(map, size, out.width, out.height);
-  return { format: "png", ...out, max, data: encodeBase64(encodeMapPng(resized, out, max)) };
+  return { format: "png", ...out, max, data: encodeBase64(encodeResizedMapPng(map, size, out.width, out.height, max)) };
 }
 
 /** 8-connected components of map >= threshold at model resolution, boxes in the upload's pixel coordinates. */

@@ -2,7 +2,7 @@
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
 import { encodeBase64 } from "../../src/shared/base64";
-import { GIF, hugeDeclaredPng, syntheticPng, truncatedPng } from "./images";
+import { badCrcPng, GIF, hugeDeclaredPng, oversizedFrameJpeg, syntheticPng, truncatedPng } from "./images";
 import { callAs, callWithEnv, expectError, KEYS, postForm, postJson, postScore, seedBundle } from "./seed";
 
 beforeAll(async () => {
@@ -15,6 +15,22 @@ describe("malformed images", () => {
   it("truncated PNG -> 400 corrupt_image (JSON and multipart)", async () => {
     await expectError(await postScore({ object: "bottle", image: encodeBase64(truncatedPng()) }), 400, "corrupt_image");
     await expectError(await postForm("/v1/score", { object: "bottle", image: truncatedPng() }), 400, "corrupt_image");
+  });
+
+  it("a PNG whose IHDR fails its CRC -> 400 corrupt_image saying so (PIL: broken PNG file)", async () => {
+    for (const response of [
+      await postScore({ object: "bottle", image: encodeBase64(badCrcPng()) }),
+      await postForm("/v1/score", { object: "bottle", image: badCrcPng() }),
+    ]) {
+      expect(response.status).toBe(400);
+      expect(await response.json()).toMatchObject({ error: { code: "corrupt_image", message: expect.stringMatching(/IHDR checksum/) } });
+    }
+  });
+
+  it("a JPEG whose frame header claims 2000x2000 over 64x64 of data -> 400 corrupt_image, not a 2000x2000 score", async () => {
+    const response = await postForm("/v1/score", { object: "bottle", image: oversizedFrameJpeg() });
+    expect(response.status).toBe(400);
+    expect(await response.json()).toMatchObject({ error: { code: "corrupt_image", message: expect.stringMatching(/ends before the 2000x2000 frame/) } });
   });
 
   it("GIF -> 415 unsupported_format", async () => {
@@ -65,6 +81,30 @@ describe("malformed bodies", () => {
     await expectError(await postForm("/v1/score", { object: "bottle", image: "a string, not a file" }), 400, "invalid_request");
     await expectError(await postScore({ object: "x".repeat(65), image: encodeBase64(png) }), 400, "invalid_request");
     await expectError(await postScore({ object: "bottle<script>", image: encodeBase64(png) }), 400, "invalid_request");
+  });
+
+  it("a second image part, or any single field sent twice -> 400 invalid_request naming the field", async () => {
+    const twoImages = await postForm("/v1/score", { object: "bottle", image: [png, syntheticPng(32, 32)] });
+    expect(twoImages.status).toBe(400);
+    expect(await twoImages.json()).toMatchObject({
+      error: { code: "invalid_request", message: expect.stringMatching(/sent 2 times/), details: { field: "image" } },
+    });
+    const form = new FormData();
+    form.append("object", "bottle");
+    form.append("image", new Blob([png as Uint8Array<ArrayBuffer>]), "a.png");
+    form.append("image[]", new Blob([png as Uint8Array<ArrayBuffer>]), "b.png");
+    await expectError(await callAs(KEYS.a, "/v1/score", { method: "POST", body: form }), 400, "invalid_request");
+    await expectError(await postForm("/v1/score", { object: ["bottle", "bottle"] as never, image: png }), 400, "invalid_request");
+  });
+
+  it('referenceSet: "" -> 400 invalid_request, not 404 (JSON and multipart)', async () => {
+    for (const response of [
+      await postScore({ object: "bottle", image: encodeBase64(png), referenceSet: "" }),
+      await postForm("/v1/score", { object: "bottle", image: png, referenceSet: "" }),
+    ]) {
+      expect(response.status).toBe(400);
+      expect(await response.json()).toMatchObject({ error: { code: "invalid_request", details: { field: "referenceSet" } } });
+    }
   });
 
   it("17 images, or none -> 400 invalid_request (JSON and multipart)", async () => {

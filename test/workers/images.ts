@@ -54,4 +54,19 @@ function crc32(bytes: Uint8Array): number {
   return (c ^ 0xffffffff) >>> 0;
 }
 
+/** A PNG whose IHDR fails its CRC (one bit of the checksum flipped). */
+export function badCrcPng(): Uint8Array {
+  const png = syntheticPng(16, 16).slice();
+  png[29] ^= 0x01;
+  return png;
+}
+
+/** A 64x64 JPEG whose frame header (SOF) claims 2000x2000 pixels. */
+export function oversizedFrameJpeg(): Uint8Array {
+  const jpegBytes = syntheticJpeg(64, 64).slice();
+  const sof = jpegBytes.findIndex((b, i) => b === 0xff && jpegBytes[i + 1] === 0xc0);
+  jpegBytes.set([2000 >> 8, 2000 & 255, 2000 >> 8, 2000 & 255], sof + 5);
+  return jpegBytes;
+}
+
 export const GIF = new TextEncoder().encode("GIF89a\u0001\u0000\u0001\u0000\u0000\u0000\u0000;");

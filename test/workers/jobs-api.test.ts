@@ -1,6 +1,7 @@
 // POST /v1/jobs, GET /v1/jobs/{id} and GET /v1/webhook-secret: validation before anything is queued, tenant isolation, secrets.
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
+import { crc32 } from "../../src/engine/image/crc32";
 import { jobPrefix } from "../../src/platform/r2-job-store";
 import { capturingApi, jsonPost, pngBase64, receiverUrl, tenantKey } from "./jobs-helpers";
 
@@ -46,6 +47,13 @@ describe("POST /v1/jobs validation", () => {
     expect(api.sent.length).toBe(before);
   });
 
+  it.each(["resolver-down", "servfail"])("answers 503 dns_unavailable when the DNS resolver cannot vouch for the host (%s), queueing nothing", async (name) => {
+    const before = api.sent.length;
+    const message = await expectError(await postJob(acme, { webhookUrl: `https://${name}.example/hook` }), 503, "dns_unavailable");
+    expect(message).toMatch(/could not be checked now.*retry later/);
+    expect(api.sent.length).toBe(before);
+  });
+
   it("answers bad score fields with the codes of POST /v1/score", async () => {
     const before = api.sent.length;
     await expectError(await postJob(acme, { image: "this is *not* base64!" }), 400, "invalid_base64");
@@ -53,6 +61,7 @@ describe("POST /v1/jobs validation", () => {
     await expectError(await postJob(acme, { object: "../etc" }), 400, "invalid_request");
     await expectError(await postJob(acme, { webhookUrl: undefined }), 400, "invalid_request");
     await expectError(await postJob(acme, { referenceSet: "rs_000000000000000000000000" }), 404, "reference_set_not_found");
+    await expectError(await postJob(acme, { referenceSet: "" }), 400, "invalid_request");
     await expectError(
       await api.call("/v1/jobs", acme, { method: "POST", headers: { "content-type": "application/json" }, body: "{object:" }),
       400,
@@ -102,9 +111,10 @@ describe("POST /v1/jobs validation", () => {
 
   it("refuses an image over MAX_IMAGE_PIXELS from its header, before queueing", async () => {
     const header = Uint8Array.from(atob(pngBase64()), (c) => c.charCodeAt(0)).subarray(0, 33);
-    const huge = new Uint8Array(header); // IHDR width/height at bytes 16..23: 4096 x 4096 (CRC is not checked from the header)
+    const huge = new Uint8Array(header); // IHDR width/height at bytes 16..23: 4096 x 4096, then the chunk's CRC
     new DataView(huge.buffer).setUint32(16, 4096);
     new DataView(huge.buffer).setUint32(20, 4096);
+    new DataView(huge.buffer).setUint32(29, crc32(huge.subarray(12, 29)));
     await expectError(await postJob(acme, { image: btoa(String.fromCharCode(...huge)) }), 413, "image_too_large");
   });
 });

@@ -55,6 +55,9 @@ const TEST_ZONE: Record<string, { A?: string[]; AAAA?: string[] }> = {
 function answerDns(url: URL): Response {
   const name = url.searchParams.get("name") ?? "";
   const type = url.searchParams.get("type") === "AAAA" ? "AAAA" : "A";
+  // Resolver trouble, not an answer about the name: an HTTP error, and SERVFAIL.
+  if (name === "resolver-down.example") return new Response("upstream unavailable", { status: 502 });
+  if (name === "servfail.example") return Response.json({ Status: 2 });
   const zone = TEST_ZONE[name];
   if (!zone) return Response.json({ Status: 3 });
   const code = type === "A" ? 1 : 28;

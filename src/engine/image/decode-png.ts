@@ -12,6 +12,7 @@ import { ImageError } from "./image-error";
 import { inflatePngData } from "./png-data-check";
 import { canUnfilter, unfilterScanlines } from "./png-unfilter";
 import type { PngHeader } from "./png-header";
+import type { ScratchBytes } from "./scratch-bytes";
 
 export type Gray16Policy = "high-byte" | "saturate";
 
@@ -67,11 +68,12 @@ function paletteToRgb(indices: Uint8Array, palette: readonly number[][]): Uint8A
   return out;
 }
 
-export function decodePng(bytes: Uint8Array, header: PngHeader, gray16: Gray16Policy = "high-byte"): DecodedImage {
-  const inflated = inflatePngData(bytes, header);
+/** With `scratch`, the samples of 8-bit images may be a view of its buffer: valid until its next use. */
+export function decodePng(bytes: Uint8Array, header: PngHeader, gray16: Gray16Policy = "high-byte", scratch?: ScratchBytes): DecodedImage {
+  const inflated = inflatePngData(bytes, header, scratch);
   let png: Pick<DecodedPng, "data" | "depth" | "palette">;
   if (canUnfilter(header)) {
-    // The common case: one inflate (done above, bounded), then plain unfiltering; fast-png would inflate again.
+    // The common case: one inflate (done above, bounded), then unfiltering in place; fast-png would inflate again.
     png = { data: unfilterScanlines(inflated, header), depth: header.bitDepth as 8 | 16 };
   } else {
     try {

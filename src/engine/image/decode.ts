@@ -8,6 +8,7 @@ import { readExifOrientation } from "./exif-orientation";
 import { scanJpegHeader } from "./jpeg-segments";
 import { applyOrientation } from "./orient";
 import { readPngHeader } from "./png-header";
+import type { ScratchBytes } from "./scratch-bytes";
 import { sniffFormat } from "./sniff";
 
 export interface DecodeOptions {
@@ -22,6 +23,11 @@ export interface DecodeOptions {
   readonly applyExifOrientation?: boolean;
   /** 16-bit grayscale PNG to 8-bit: see decode-png.ts (default "high-byte"). */
   readonly gray16?: Gray16Policy;
+  /**
+   * A reused buffer for the PNG's inflated data: the decoded image may then be a view of it, valid only until the
+   * scratch is used again (decode, use and drop it without an `await` in between).
+   */
+  readonly scratch?: ScratchBytes;
 }
 
 export function decodeImage(bytes: Uint8Array, opts: DecodeOptions): DecodedImage {
@@ -29,7 +35,7 @@ export function decodeImage(bytes: Uint8Array, opts: DecodeOptions): DecodedImag
   if (format === "png") {
     const header = readPngHeader(bytes);
     assertPixelLimit(header.width, header.height, opts.maxPixels);
-    return decodePng(bytes, header, opts.gray16);
+    return decodePng(bytes, header, opts.gray16, opts.scratch);
   }
   const { frame, exif } = scanJpegHeader(bytes);
   assertPixelLimit(frame.width, frame.height, opts.maxPixels);

@@ -5,9 +5,11 @@
 // streams the IDAT data through fflate in small slices into a buffer of the size the header implies,
 // and stops as soon as the count leaves that size.
 import { Unzlib } from "fflate";
+import { crc32 } from "./crc32";
 import { ImageError } from "./image-error";
 import { PNG_SAMPLES } from "./png-header";
 import type { PngHeader } from "./png-header";
+import type { ScratchBytes } from "./scratch-bytes";
 
 const SLICE = 16384;
 // Some encoders leave a few stray bytes after the last row; PIL ignores them, and so do we.
@@ -38,7 +40,10 @@ export function expectedRawSize(h: PngHeader): number {
   return total;
 }
 
-/** The IDAT payloads, in order; throws corrupt_image on a broken chunk layout. */
+/**
+ * The IDAT payloads, in order; throws corrupt_image on a broken chunk layout, or on a CRC mismatch in any chunk
+ * before the first IDAT (PIL checks exactly those while opening: "broken PNG file (bad header checksum ...)").
+ */
 function idatChunks(bytes: Uint8Array): Uint8Array[] {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const chunks: Uint8Array[] = [];
@@ -48,6 +53,9 @@ function idatChunks(bytes: Uint8Array): Uint8Array[] {
     const length = view.getUint32(pos);
     const type = String.fromCharCode(bytes[pos + 4]!, bytes[pos + 5]!, bytes[pos + 6]!, bytes[pos + 7]!);
     if (pos + 12 + length > bytes.length) throw corrupt(`truncated ${type} chunk`);
+    if (chunks.length === 0 && type !== "IDAT" && crc32(bytes.subarray(pos + 4, pos + 8 + length)) !== view.getUint32(pos + 8 + length)) {
+      throw corrupt(`bad ${type} checksum (CRC mismatch)`);
+    }
     if (type === "IDAT") chunks.push(bytes.subarray(pos + 8, pos + 8 + length));
     if (type === "IEND") break;
     pos += 12 + length;
@@ -56,10 +64,14 @@ function idatChunks(bytes: Uint8Array): Uint8Array[] {
   return chunks;
 }
 
-/** Inflates the IDAT stream into exactly the size the header implies (the filtered scanlines), or throws corrupt_image. */
-export function inflatePngData(bytes: Uint8Array, header: PngHeader): Uint8Array {
+/**
+ * Inflates the IDAT stream into exactly the size the header implies (the filtered scanlines), or throws corrupt_image.
+ * With `scratch`, the result is a view of its reused buffer (valid until its next use).
+ */
+export function inflatePngData(bytes: Uint8Array, header: PngHeader, scratch?: ScratchBytes): Uint8Array {
   const expected = expectedRawSize(header);
-  const raw = new Uint8Array(expected);
+  const idats = idatChunks(bytes); // the layout and checksums first: nothing large is allocated for a broken file
+  const raw = scratch ? scratch.take(expected) : new Uint8Array(expected);
   let produced = 0;
   const inflater = new Unzlib((chunk) => {
     if (produced < expected) raw.set(chunk.subarray(0, expected - produced), produced);
@@ -67,7 +79,7 @@ export function inflatePngData(bytes: Uint8Array, header: PngHeader): Uint8Array
     if (produced > expected + SLACK) throw corrupt("image data larger than the header declares");
   });
   try {
-    for (const idat of idatChunks(bytes)) {
+    for (const idat of idats) {
       for (let at = 0; at < idat.length; at += SLICE) inflater.push(idat.subarray(at, at + SLICE));
     }
     inflater.push(new Uint8Array(0), true);

@@ -1,4 +1,5 @@
 // Reads and validates a PNG's IHDR (the first chunk), without touching the image data.
+import { crc32 } from "./crc32";
 import { ImageError } from "./image-error";
 
 export interface PngHeader {
@@ -30,6 +31,9 @@ export function readPngHeader(bytes: Uint8Array): PngHeader {
   if (bytes.length < 8 + 8 + 13) throw corrupt("truncated header");
   const isIhdr = u32(bytes, 8) === 13 && bytes[12] === 0x49 && bytes[13] === 0x48 && bytes[14] === 0x44 && bytes[15] === 0x52;
   if (!isIhdr) throw corrupt("first chunk is not IHDR");
+  // As PIL ("broken PNG file (bad header checksum in b'IHDR')"): a header that fails its CRC is not trusted.
+  if (bytes.length < 8 + 8 + 13 + 4) throw corrupt("truncated header (no IHDR checksum)");
+  if (crc32(bytes.subarray(12, 29)) !== u32(bytes, 29)) throw corrupt("bad IHDR checksum (CRC mismatch)");
   const width = u32(bytes, 16);
   const height = u32(bytes, 20);
   const [bitDepth, colorType, compression, filter, interlace] = bytes.subarray(24, 29);

@@ -4,7 +4,7 @@ import { formBoolean, modelSummarySchema, objectName, warningField } from "./com
 
 const scoreOptions = {
   object: objectName,
-  referenceSet: z.string().max(64).optional().describe("Id of one of your reference sets: few-shot mode."),
+  referenceSet: z.string().min(1).max(64).optional().describe("Id of one of your reference sets: few-shot mode."),
   map: z.enum(["png", "none"]).default("png").describe("Return the anomaly map as a PNG, or not."),
   mapResolution: z
     .enum(["image", "model"])

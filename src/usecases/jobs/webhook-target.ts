@@ -27,5 +27,12 @@ export async function checkWebhookHost(webhookUrl: string, policy: WebhookPolicy
   const host = new URL(webhookUrl).hostname;
   if (host.startsWith("[") || parseIpv4(host) !== undefined) return; // literal addresses: checked by checkWebhookUrl
   const resolved = await policy.resolveHost(host);
-  if (!resolved.ok) throw invalidWebhookUrl(resolved.reason);
+  if (resolved.ok) return;
+  if (resolved.kind === "unavailable") {
+    // Not the client's fault and not a verdict on the host: retry later, never a job whose host was not checked.
+    throw new DomainError("unavailable", "dns_unavailable", `webhookUrl: the host could not be checked now: ${resolved.reason}; retry later`, {
+      field: "webhookUrl",
+    });
+  }
+  throw invalidWebhookUrl(resolved.reason);
 }

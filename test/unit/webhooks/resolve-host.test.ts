@@ -28,20 +28,28 @@ describe("resolvePublicHost", () => {
     ["cloud metadata", { A: ["169.254.169.254"] }, /169\.254\.169\.254/],
     ["unique-local IPv6", { AAAA: ["fd12::1"] }, /fd12::1/],
     ["no address records", {}, /no A or AAAA/],
-    ["SERVFAIL", { status: 2 }, /DNS status 2/],
   ])("refuses %s", async (_, entry, reason) => {
     const r = await resolvePublicHost("hooks.example", resolver({ "hooks.example": entry }));
-    expect(r.ok).toBe(false);
+    expect(r).toMatchObject({ ok: false, kind: "refused" });
     expect(r.ok ? "" : r.reason).toMatch(reason);
   });
 
-  it("refuses an unknown name (NXDOMAIN) and fails closed when the resolver errors or cannot be reached", async () => {
-    expect(await resolvePublicHost("missing.example", resolver({}))).toMatchObject({ ok: false, reason: expect.stringMatching(/status 3/) });
+  it("refuses an unknown name (NXDOMAIN)", async () => {
+    expect(await resolvePublicHost("missing.example", resolver({}))).toMatchObject({ ok: false, kind: "refused", reason: expect.stringMatching(/status 3/) });
+  });
+
+  it("fails closed, as unavailable (not a verdict on the host), when the resolver errors, cannot answer or cannot be reached", async () => {
     const down = (async () => new Response("busy", { status: 503 })) as unknown as typeof fetch;
-    expect(await resolvePublicHost("hooks.example", down)).toMatchObject({ ok: false, reason: expect.stringMatching(/503/) });
+    expect(await resolvePublicHost("hooks.example", down)).toMatchObject({ ok: false, kind: "unavailable", reason: expect.stringMatching(/503/) });
     const broken = (async () => {
       throw new Error("network down");
     }) as unknown as typeof fetch;
-    expect(await resolvePublicHost("hooks.example", broken)).toMatchObject({ ok: false, reason: expect.stringMatching(/network down/) });
+    expect(await resolvePublicHost("hooks.example", broken)).toMatchObject({ ok: false, kind: "unavailable", reason: expect.stringMatching(/network down/) });
+    const notJson = (async () => new Response("<html>", { status: 200 })) as unknown as typeof fetch;
+    expect(await resolvePublicHost("hooks.example", notJson)).toMatchObject({ ok: false, kind: "unavailable" });
+    for (const status of [2, 5]) {
+      const r = await resolvePublicHost("hooks.example", resolver({ "hooks.example": { status } }));
+      expect(r).toMatchObject({ ok: false, kind: "unavailable", reason: expect.stringMatching(new RegExp(`DNS status ${status}`)) });
+    }
   });
 });

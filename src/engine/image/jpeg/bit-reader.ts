@@ -31,6 +31,9 @@ export function buildHuffmanTable(counts: Uint8Array, symbols: Uint8Array): Huff
 export class BitReader {
   private buf = 0;
   private count = 0;
+  /** Zero bits appended after a marker or the end of data (since the last restart). */
+  private padBits = 0;
+  private starvedBefore = false;
   exhausted = false;
   atMarker = false;
 
@@ -59,9 +62,19 @@ export class BitReader {
           byte = this.data[this.pos++]!;
         }
       }
+      if (this.atMarker) this.padBits += 8;
       this.buf = ((this.buf << 8) | byte) >>> 0;
       this.count += 8;
     }
+  }
+
+  /**
+   * Whether decoding has consumed any of the zero padding: the entropy-coded data ran out (hit a marker or the end)
+   * before the scan was complete. libjpeg warns and goes on ("premature end of data segment"); we treat it as a
+   * truncated file, as PIL does for a file that ends early.
+   */
+  get starved(): boolean {
+    return this.starvedBefore || this.padBits > this.count;
   }
 
   bits(n: number): number {
@@ -97,6 +110,8 @@ export class BitReader {
 
   /** Drops buffered bits and moves past the next RSTn marker (libjpeg process_restart). */
   restart(): void {
+    this.starvedBefore = this.starved;
+    this.padBits = 0;
     this.buf = 0;
     this.count = 0;
     this.atMarker = false;

@@ -205,6 +205,8 @@ function runScan(
     restartInterval,
   });
   if (reader.exhausted) throw corrupt("truncated image data");
+  if (reader.starved)
+    throw corrupt(`image data ends before the ${f.width}x${f.height} frame is complete (truncated file, or a frame header larger than its data)`);
   for (const c of comps) c.scanned = true;
   return reader.pos;
 }

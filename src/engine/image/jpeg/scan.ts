@@ -134,6 +134,8 @@ export function decodeScan(data: Uint8Array, pos: number, p: ScanParams): BitRea
   const single = p.components.length === 1;
   const total = single ? p.components[0]!.blocksWide * p.components[0]!.blocksHigh : p.mcusPerLine * p.mcusPerColumn;
   for (let mcu = 0; mcu < total; mcu++) {
+    // Out of data: the rest would be decoded from zero padding; stop, the caller reports the file as truncated.
+    if (reader.starved) break;
     if (p.restartInterval > 0 && mcu > 0 && mcu % p.restartInterval === 0) {
       reader.restart();
       preds.fill(0);

@@ -1,6 +1,7 @@
 // Every rejection path of image input, with its error code; size limits act before decoding.
 import { encode as encodePng } from "fast-png";
 import { zlibSync } from "fflate";
+import jpegJs from "jpeg-js";
 import { describe, expect, it } from "vitest";
 import { decodeImage } from "../../../../src/engine/image/decode";
 import { assertPixelLimit, readImageInfo } from "../../../../src/engine/image/dimensions";
@@ -148,6 +149,51 @@ describe("corrupt data", () => {
     expect(codeOf(() => decodeImage(jpeg.subarray(0, sos + 12), LIMIT))).toBe("corrupt_image");
     expect(codeOf(() => decodeImage(jpeg.subarray(0, 30), LIMIT))).toBe("corrupt_image");
     expect(codeOf(() => decodeImage(Uint8Array.from([0xff, 0xd8, 0xff, 0xd9]), LIMIT))).toBe("corrupt_image");
+  });
+
+  it("rejects a PNG whose IHDR (or any chunk before the image data) fails its CRC, as PIL does", () => {
+    const bytes = pngWith(4, 4, zlibSync(new Uint8Array(4 * 5)));
+    expect(codeOf(() => decodeImage(bytes, LIMIT))).toBeUndefined();
+    const badIhdr = bytes.slice();
+    badIhdr[29] ^= 0x01; // IHDR's CRC
+    expect(() => decodeImage(badIhdr, LIMIT)).toThrow(/bad IHDR checksum/);
+    expect(codeOf(() => readImageInfo(badIhdr))).toBe("corrupt_image");
+    // A changed width under an unchanged CRC is the same case.
+    const resized = bytes.slice();
+    resized[19] = 5;
+    expect(codeOf(() => decodeImage(resized, LIMIT))).toBe("corrupt_image");
+    const text = chunk("tEXt", new TextEncoder().encode("Comment\0hello"));
+    text[text.length - 1] ^= 0xff;
+    const badText = new Uint8Array([...bytes.subarray(0, 33), ...text, ...bytes.subarray(33)]);
+    expect(() => decodeImage(badText, LIMIT)).toThrow(/bad tEXt checksum/);
+  });
+
+  it("rejects a JPEG whose frame header declares more than its data holds (SOF 2000x2000, 64x64 of data)", () => {
+    const rgba = new Uint8Array(64 * 64 * 4).map((_, i) => (i * 7) & 255);
+    const jpeg = new Uint8Array(jpegJs.encode({ data: rgba, width: 64, height: 64 }, 90).data);
+    expect(decodeImage(jpeg, { maxPixels: 5_000_000 })).toMatchObject({ width: 64, height: 64 });
+    const lying = jpeg.slice();
+    const sof = lying.findIndex((b, i) => b === 0xff && lying[i + 1] === 0xc0);
+    lying.set([2000 >> 8, 2000 & 255, 2000 >> 8, 2000 & 255], sof + 5); // height, width
+    expect(readImageInfo(lying)).toMatchObject({ width: 2000, height: 2000 });
+    expect(codeOf(() => decodeImage(lying, { maxPixels: 5_000_000 }))).toBe("corrupt_image");
+    expect(() => decodeImage(lying, { maxPixels: 5_000_000 })).toThrow(/ends before the 2000x2000 frame is complete/);
+  });
+
+  it("rejects the same lie in a JPEG with restart markers and in a progressive one", () => {
+    const rows = [Array.from({ length: 8 }, (_, i) => 10 * i)];
+    for (const opts of [{ restartInterval: 2 }, { progressive: true }]) {
+      const jpeg = grayJpeg(rows, opts);
+      expect(codeOf(() => decodeImage(jpeg, LIMIT))).toBeUndefined();
+      const lying = jpeg.slice();
+      const sof = lying.findIndex((b, i) => b === 0xff && (lying[i + 1] === 0xc0 || lying[i + 1] === 0xc2));
+      lying[sof + 5] = 0;
+      lying[sof + 6] = 64; // 8 -> 64 rows
+      expect(
+        codeOf(() => decodeImage(lying, LIMIT)),
+        JSON.stringify(opts),
+      ).toBe("corrupt_image");
+    }
   });
 
   it("rejects JPEG variants we cannot decode as unsupported_format", () => {

@@ -1,0 +1,92 @@
+// A square anomaly map to a resized 8-bit grayscale PNG, row by row: the resized map is never held in memory.
+//
+// Same pixels as encodeMapPng(resizeMapBilinear(map, size, width, height), { width, height }, max): bilinear with
+// half-pixel centres (float64 sums, each value rounded to float32 as resizeMapBilinear stores it), then
+// round(clamp(value / max, 0, 1) * 255). What it keeps alive is two float64 rows, one scanline and the compressed
+// output, instead of the float32 map, its float64 intermediate, the 8-bit image and the encoder's copies.
+import { Zlib } from "fflate";
+import { crc32 } from "../image/crc32";
+import { axisPlan } from "./upsample";
+
+const SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
+
+export function encodeResizedMapPng(map: Float32Array, size: number, width: number, height: number, max: number): Uint8Array {
+  if (!Number.isInteger(width) || !Number.isInteger(height) || width < 1 || height < 1) {
+    throw new RangeError(`map size must be positive integers, got ${width}x${height}`);
+  }
+  if (map.length !== size * size) throw new RangeError(`map has ${map.length} values, expected ${size}x${size}`);
+  const px = axisPlan(size, width, false);
+  const py = axisPlan(size, height, false);
+  const scale = max > 0 && Number.isFinite(max) ? 255 / max : 0;
+  // Horizontally resampled source rows: only the two the current output row blends are kept.
+  const rowA = new Float64Array(width);
+  const rowB = new Float64Array(width);
+  let loadedA = -1;
+  let loadedB = -1;
+  const load = (dst: Float64Array, y: number) => {
+    const src = y * size;
+    for (let x = 0; x < width; x++) {
+      const w = px.weight[x]!;
+      dst[x] = (1 - w) * map[src + px.lo[x]!]! + w * map[src + px.hi[x]!]!;
+    }
+  };
+  const chunks: Uint8Array[] = [];
+  let compressedBytes = 0;
+  const zlib = new Zlib({ level: 3 }, (chunk) => {
+    chunks.push(chunk);
+    compressedBytes += chunk.length;
+  });
+  const scanline = new Uint8Array(1 + width); // filter byte 0 (none), then the row
+  for (let y = 0; y < height; y++) {
+    const lo = py.lo[y]!;
+    const hi = py.hi[y]!;
+    if (loadedA !== lo) {
+      if (loadedB === lo) rowA.set(rowB);
+      else load(rowA, lo);
+      loadedA = lo;
+    }
+    if (loadedB !== hi) {
+      load(rowB, hi);
+      loadedB = hi;
+    }
+    const w = py.weight[y]!;
+    if (scale === 0) scanline.fill(0, 1);
+    else {
+      for (let x = 0; x < width; x++) {
+        const v = Math.fround((1 - w) * rowA[x]! + w * rowB[x]!) * scale;
+        scanline[1 + x] = v >= 255 ? 255 : v > 0 ? Math.round(v) : 0;
+      }
+    }
+    zlib.push(scanline, y === height - 1);
+  }
+  return pngFile(width, height, chunks, compressedBytes);
+}
+
+/** Signature, IHDR (8-bit grayscale), one IDAT of the zlib stream, IEND: written once into the final array. */
+function pngFile(width: number, height: number, idat: Uint8Array[], idatBytes: number): Uint8Array {
+  const out = new Uint8Array(8 + 25 + 12 + idatBytes + 12);
+  const view = new DataView(out.buffer);
+  out.set(SIGNATURE, 0);
+  let at = 8;
+  const chunk = (type: string, length: number, fill: (dataAt: number) => void) => {
+    view.setUint32(at, length);
+    for (let i = 0; i < 4; i++) out[at + 4 + i] = type.charCodeAt(i);
+    fill(at + 8);
+    view.setUint32(at + 8 + length, crc32(out.subarray(at + 4, at + 8 + length)));
+    at += 12 + length;
+  };
+  chunk("IHDR", 13, (d) => {
+    view.setUint32(d, width);
+    view.setUint32(d + 4, height);
+    out.set([8, 0, 0, 0, 0], d + 8); // 8-bit, grayscale, deflate, no filter method extras, no interlace
+  });
+  chunk("IDAT", idatBytes, (dataAt) => {
+    let d = dataAt;
+    for (const part of idat) {
+      out.set(part, d);
+      d += part.length;
+    }
+  });
+  chunk("IEND", 0, () => undefined);
+  return out;
+}

@@ -1,0 +1,52 @@
+// Memory soak against the real service: sequential zero-shot scores of a 0.5 MB PNG, the worker isolate's memory
+// (JS heap + ArrayBuffer backing stores + ORT's wasm heap) sampled through its inspector every 25 requests.
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { loadBenchInputs } from "../../src/bench/bench-inputs";
+import { startService, type RunningService } from "../../src/bench/service-process";
+import { runSoak } from "../../src/bench/soak-run";
+import { recordRow } from "./report";
+
+const REQUESTS = 600;
+let service: RunningService;
+
+beforeAll(async () => {
+  service = await startService({ timeoutMs: 240_000, tempPrefix: "edge-anomaly-reliability-soak-" });
+});
+
+afterAll(async () => {
+  await service?.stop();
+});
+
+it(`the isolate's memory stays flat and below the limit over ${REQUESTS} sequential zero-shot scores`, async () => {
+  const inputs = loadBenchInputs(0);
+  const r = await runSoak(service, {
+    requests: REQUESTS,
+    concurrency: 1,
+    sampleEvery: 25,
+    reportEvery: 100,
+    image: inputs.image,
+    object: inputs.object,
+    timeoutMs: 60_000,
+    print: (line) => console.log(line),
+  });
+  const passed = r.non_200 === 0 && r.flat && r.below_limit;
+  recordRow({
+    attack: `soak: ${r.requests} sequential zero-shot scores (${inputs.source})`,
+    outcome:
+      `isolate peak (heap + backing stores + wasm) first ${r.window} ${r.first_peak_mb} MB, last ${r.window} ${r.last_peak_mb} MB ` +
+      `(x${r.last_over_first}), max ${r.peak_mb} MB vs ${r.limit_mb} MB; ${r.non_200} non-200; p50 ${r.latency_ms.p50} ms`,
+    passed,
+    figures: {
+      requests: r.requests,
+      first_peak_mb: r.first_peak_mb,
+      last_peak_mb: r.last_peak_mb,
+      peak_mb: r.peak_mb,
+      wasm_mb: r.wasm_mb,
+      non_200: r.non_200,
+      workerd_rss_end_mb: r.workerd_rss_mb.end,
+    },
+  });
+  expect(r.non_200).toBe(0);
+  expect(r.last_peak_mb, "last window's peak within 10% of the first's").toBeLessThanOrEqual(r.first_peak_mb * 1.1);
+  expect(r.peak_mb, `peak below ${r.limit_mb} MB`).toBeLessThan(r.limit_mb);
+});

@@ -1,0 +1,39 @@
+// The streaming map PNG: the same pixels as resizing the map then encoding it (the path it replaces), any size.
+import { decode } from "fast-png";
+import { describe, expect, it } from "vitest";
+import { encodeMapPng, resizeMapBilinear } from "../../../src/engine/anomaly/map-encoding";
+import { encodeResizedMapPng } from "../../../src/engine/anomaly/map-png-stream";
+
+function randomMap(size: number, seed: number): Float32Array {
+  let s = seed;
+  const next = () => {
+    s = (s * 1103515245 + 12345) >>> 0;
+    return (s / 2 ** 32) * 3 - 0.5;
+  };
+  return Float32Array.from({ length: size * size }, next);
+}
+
+describe("encodeResizedMapPng", () => {
+  it.each([
+    [8, 8, 8, 2.5],
+    [8, 13, 5, 2.5],
+    [14, 900, 600, 1.7],
+    [7, 1, 1, 1],
+    [5, 3, 40, 0.9],
+  ])("matches encodeMapPng(resizeMapBilinear(...)) for a %i map to %ix%i", (size, width, height, max) => {
+    const map = randomMap(size, size * 31 + width);
+    map[3] = Number.NaN;
+    const expected = decode(encodeMapPng(resizeMapBilinear(map, size, width, height), { width, height }, max));
+    const actual = decode(encodeResizedMapPng(map, size, width, height, max));
+    expect([actual.width, actual.height, actual.channels, actual.depth]).toEqual([width, height, 1, 8]);
+    expect(Buffer.from(actual.data as Uint8Array).equals(Buffer.from(expected.data as Uint8Array))).toBe(true);
+  });
+
+  it("writes black for a non-positive or non-finite max, and refuses bad sizes", () => {
+    for (const max of [0, -1, Number.NaN, Number.POSITIVE_INFINITY]) {
+      expect(Array.from(decode(encodeResizedMapPng(new Float32Array([1, 2, 3, 4]), 2, 3, 3, max)).data)).toEqual(new Array(9).fill(0));
+    }
+    expect(() => encodeResizedMapPng(new Float32Array(5), 2, 3, 3, 1)).toThrow(RangeError);
+    expect(() => encodeResizedMapPng(new Float32Array(4), 2, 0, 3, 1)).toThrow(RangeError);
+  });
+});
