@@ -45,6 +45,8 @@ export interface SoakResult {
   /** Peak isolate memory (JS heap + backing stores + wasm) over the first and the last window. */
   first_peak_mb: number;
   last_peak_mb: number;
+  /** Peak JS heap alone (usedSize) over the first and the last window. */
+  js_heap_peak_mb: { first: number; last: number };
   /** last_peak / first_peak. */
   last_over_first: number;
   peak_mb: number;
@@ -169,9 +171,11 @@ async function soak(service: RunningService, o: SoakOptions, heapUsage: () => Pr
   const seconds = (performance.now() - t0) / 1000;
 
   const window = Math.min(1000, Math.max(1, Math.floor(done / 5)));
-  const peak = (xs: SoakSample[]) => Math.max(...xs.map((x) => x.totalMb));
-  const firstPeak = peak(samples.filter((s) => s.done <= window));
-  const lastPeak = peak(samples.filter((s) => s.done > done - window));
+  const peak = (xs: SoakSample[], of: (x: SoakSample) => number = (x) => x.totalMb) => Math.max(...xs.map(of));
+  const firstSamples = samples.filter((s) => s.done <= window);
+  const lastSamples = samples.filter((s) => s.done > done - window);
+  const firstPeak = peak(firstSamples);
+  const lastPeak = peak(lastSamples);
   const overall = peak(samples);
   if (nonOk > 0) o.print(`${nonOk} requests did not answer 200; the last: ${lastError}`);
   return {
@@ -182,6 +186,7 @@ async function soak(service: RunningService, o: SoakOptions, heapUsage: () => Pr
     samples: samples.length,
     first_peak_mb: round(firstPeak),
     last_peak_mb: round(lastPeak),
+    js_heap_peak_mb: { first: round(peak(firstSamples, (x) => x.usedMb)), last: round(peak(lastSamples, (x) => x.usedMb)) },
     last_over_first: round(lastPeak / firstPeak),
     peak_mb: round(overall),
     flat: lastPeak <= firstPeak * 1.1,

@@ -27,7 +27,7 @@ export default function setup(): () => void {
     rmSync(dir, { recursive: true, force: true });
     const date = new Date().toISOString().slice(0, 10);
     const lines = [`reliability summary (${date}, commit ${commit()})`, "| attack | outcome | result |", "|---|---|---|"];
-    for (const row of rows) lines.push(`| ${row.attack} | ${row.outcome} | ${row.passed ? "held" : "FAILED"} |`);
+    for (const row of rows) lines.push(`| ${row.attack} | ${row.outcome} | ${row.passed ? "held" : "not met"} |`);
     console.log(lines.join("\n"));
     console.log(JSON.stringify({ suite: "reliability", date, commit: commit(), rows }));
   };
