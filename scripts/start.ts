@@ -8,6 +8,8 @@ import { writeBundleDir } from "../src/compiler/build-model-dir";
 import { freePort } from "../src/bench/service-process";
 import { frontLimits } from "../src/runner/front-limits";
 import { startHttpFront } from "../src/runner/http-front";
+import { DescendantTracker } from "../src/runner/process-tree";
+import { superviseChild } from "../src/runner/supervisor";
 import { buildDemoModel } from "../src/compiler/demo-model";
 import { exitOnUnsupportedNode } from "../src/tools/supported-node";
 import { API_KEY_SHAPE } from "../src/usecases/api-keys";
@@ -95,33 +97,72 @@ function takeOption(list: string[], name: string): { value: string | undefined; 
 const publicPort = takeOption(args, "--port");
 const publicIp = takeOption(publicPort.rest, "--ip");
 const wranglerPort = await freePort();
+const reconcileEvery = Number(process.env.RECONCILE_INTERVAL_SECONDS ?? "60");
+const scheduledArgs = reconcileEvery > 0 && !args.includes("--test-scheduled") ? ["--test-scheduled"] : [];
+const wranglerArgs = ["--ip", "127.0.0.1", "--port", String(wranglerPort), ...cliVars, ...scheduledArgs, ...publicIp.rest];
+
+/**
+ * wrangler dev exits on some failed forwards (see http-front.ts) and a crash would leave its workerd processes
+ * holding the port: the supervisor ends those and restarts it, same port, arguments and persisted state, with a backoff.
+ */
+const workerds = new DescendantTracker();
+let wranglerPid: number | undefined;
+const wrangler = superviseChild({
+  name: "wrangler dev",
+  spawn: () => {
+    const child = spawn(process.execPath, ["--no-warnings", cli, "dev", ...wranglerArgs], {
+      stdio: "inherit",
+      // No network for the Request.cf lookup (workers.cloudflare.com) unless the caller asks for it.
+      env: { CLOUDFLARE_CF_FETCH_ENABLED: "false", ...process.env },
+    });
+    wranglerPid = child.pid;
+    return child;
+  },
+  isReady: async () => {
+    const response = await fetch(`http://127.0.0.1:${wranglerPort}/v1/health`, { signal: AbortSignal.timeout(5_000) });
+    await response.body?.cancel();
+    return response.ok;
+  },
+  afterExit: () => {
+    const killed = workerds.killLeftovers();
+    if (killed.length > 0) console.error(`ended ${killed.length} process(es) wrangler dev left behind: ${killed.join(" ")}`);
+  },
+  log: (line) => console.error(line),
+});
+setInterval(() => workerds.refresh(wranglerPid), 2_000).unref();
+
 const front = await startHttpFront({
   host: publicIp.value ?? "127.0.0.1",
   port: Number(publicPort.value ?? port),
   upstream: { host: "127.0.0.1", port: wranglerPort },
   ...frontLimits(resolve("wrangler.toml"), args, process.env),
+  upstreamDown: () => {
+    const state = wrangler.state();
+    return state === "up" ? undefined : { retryAfterSeconds: wrangler.retryAfterSeconds(), reason: `wrangler dev ${state}` };
+  },
 });
 console.log(`HTTP front on http://${publicIp.value ?? "127.0.0.1"}:${front.port} -> wrangler dev on 127.0.0.1:${wranglerPort}`);
-
-const reconcileEvery = Number(process.env.RECONCILE_INTERVAL_SECONDS ?? "60");
-const scheduledArgs = reconcileEvery > 0 && !args.includes("--test-scheduled") ? ["--test-scheduled"] : [];
-const wranglerArgs = ["--ip", "127.0.0.1", "--port", String(wranglerPort), ...cliVars, ...scheduledArgs, ...publicIp.rest];
-const child = spawn(process.execPath, ["--no-warnings", cli, "dev", ...wranglerArgs], {
-  stdio: "inherit",
-  // No network for the Request.cf lookup (workers.cloudflare.com) unless the caller asks for it.
-  env: { CLOUDFLARE_CF_FETCH_ENABLED: "false", ...process.env },
-});
 
 /**
  * Local Cron Trigger: wrangler dev runs the scheduled handler (the reconciler) only when /__scheduled is requested
  * (--test-scheduled). Called once as soon as the server answers, then every RECONCILE_INTERVAL_SECONDS, so jobs and
- * uploads a crash left behind are recovered after a restart exactly as in production.
+ * uploads a crash left behind are recovered after a restart exactly as in production. Only while wrangler dev is up;
+ * again as soon as it is up after a supervised restart.
  */
 function runLocalCron(everySeconds: number): void {
   // wrangler dev itself, on loopback behind the HTTP front.
   const url = `http://127.0.0.1:${wranglerPort}/__scheduled?cron=${encodeURIComponent("* * * * *")}`;
   let ran = false;
+  let restartsSeen = 0;
   const tick = async () => {
+    if (wrangler.restarts() !== restartsSeen) {
+      restartsSeen = wrangler.restarts();
+      ran = false;
+    }
+    if (wrangler.state() !== "up") {
+      setTimeout(tick, 1000).unref();
+      return;
+    }
     try {
       const response = await fetch(url, { signal: AbortSignal.timeout(120_000) });
       await response.body?.cancel();
@@ -136,5 +177,11 @@ function runLocalCron(everySeconds: number): void {
 }
 if (scheduledArgs.length > 0) runLocalCron(reconcileEvery);
 
-for (const signal of ["SIGINT", "SIGTERM"] as const) process.on(signal, () => child.kill(signal));
-child.on("exit", (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
+// Ctrl-C / SIGTERM: wrangler dev shuts its workerd down and exits, then so does npm start; a second signal SIGKILLs it.
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  process.on(signal, async () => {
+    const exit = await wrangler.stop(signal);
+    workerds.killLeftovers();
+    process.exit(exit.code ?? (exit.signal ? 1 : 0));
+  });
+}

@@ -13,6 +13,11 @@ export interface FrontOptions {
   deadlineMs: number;
   /** Bytes of bodies held at once across requests (being received or forwarded); beyond it 503 overloaded. */
   maxBufferedBytes: number;
+  /**
+   * Whether the upstream can take requests now (undefined: yes). When it cannot (wrangler dev restarting), requests
+   * are answered 503 service_restarting with Retry-After instead of waiting or failing with 502.
+   */
+  upstreamDown?: () => { retryAfterSeconds: number; reason: string } | undefined;
 }
 
 export interface RunningFront {
@@ -70,7 +75,18 @@ function declaredLength(req: IncomingMessage): number | undefined {
 export async function startHttpFront(options: FrontOptions): Promise<RunningFront> {
   let buffered = 0;
 
+  /** Answers 503 service_restarting when the upstream is down; true if it did. */
+  const refusedWhileDown = (res: ServerResponse): boolean => {
+    const down = options.upstreamDown?.();
+    if (!down) return false;
+    const retryAfterSeconds = down.retryAfterSeconds;
+    const message = `the service is restarting (${down.reason}); retry in ${retryAfterSeconds} s`;
+    errorJson(res, 503, "service_restarting", message, { retryAfterSeconds }, { "retry-after": String(retryAfterSeconds) });
+    return true;
+  };
+
   const handle = (req: IncomingMessage, res: ServerResponse) => {
+    if (refusedWhileDown(res)) return;
     const declared = declaredLength(req);
     const hasBody = declared !== undefined ? declared > 0 : req.headers["transfer-encoding"] !== undefined;
     if (declared !== undefined && declared > options.maxBodyBytes) {
@@ -152,6 +168,11 @@ export async function startHttpFront(options: FrontOptions): Promise<RunningFron
   };
 
   const forward = (req: IncomingMessage, res: ServerResponse, body: Buffer, release: () => void) => {
+    // It may have gone down while the body was being received.
+    if (refusedWhileDown(res)) {
+      release();
+      return;
+    }
     const upstream = httpRequest(
       {
         host: options.upstream.host,
@@ -179,6 +200,13 @@ export async function startHttpFront(options: FrontOptions): Promise<RunningFron
     );
     upstream.on("error", (e) => {
       release();
+      // It went down during the request (the runtime's writes are crash-safe; the client retries), or is not
+      // listening yet although its exit has not been seen.
+      if (refusedWhileDown(res)) return;
+      if ((e as NodeJS.ErrnoException).code === "ECONNREFUSED" && options.upstreamDown) {
+        errorJson(res, 503, "service_restarting", "the service is restarting; retry in 1 s", { retryAfterSeconds: 1 }, { "retry-after": "1" });
+        return;
+      }
       errorJson(res, 502, "internal", `the worker runtime did not answer (${(e as NodeJS.ErrnoException).code ?? e.message})`);
     });
     upstream.end(body);

@@ -22,6 +22,7 @@ export const API_ERROR_CODES = [
   "dns_unavailable",
   "storage_error",
   "overloaded",
+  "service_restarting",
   "internal",
 ] as const;
 

@@ -161,3 +161,64 @@ describe("HTTP front", () => {
     expect(front.bufferedBytes()).toBe(0);
   });
 });
+
+describe("while the upstream is down (wrangler dev restarting)", () => {
+  it("answers 503 service_restarting with Retry-After without forwarding, and forwards again once it is up", async () => {
+    let down: { retryAfterSeconds: number; reason: string } | undefined = { retryAfterSeconds: 7, reason: "wrangler dev waiting" };
+    const port = (upstream.address() as { port: number }).port;
+    const gated = await startHttpFront({
+      host: "127.0.0.1",
+      port: 0,
+      upstream: { host: "127.0.0.1", port },
+      maxBodyBytes: 100_000,
+      idleTimeoutMs: 300,
+      deadlineMs: 1_500,
+      maxBufferedBytes: 250_000,
+      upstreamDown: () => down,
+    });
+    try {
+      const seenBefore = seen.length;
+      const refused = await fetch(`http://127.0.0.1:${gated.port}/v1/score`, { method: "POST", body: "abc" });
+      expect(refused.status).toBe(503);
+      expect(refused.headers.get("retry-after")).toBe("7");
+      const body = (await refused.json()) as { error: { code: string; message: string; details: { retryAfterSeconds: number } } };
+      expect(body.error.code).toBe("service_restarting");
+      expect(body.error.details.retryAfterSeconds).toBe(7);
+      expect(seen.length).toBe(seenBefore);
+      down = undefined;
+      const served = await fetch(`http://127.0.0.1:${gated.port}/v1/score`, { method: "POST", body: "abcd" });
+      expect(served.status).toBe(200);
+      expect(await served.json()).toEqual({ bytes: 4 });
+    } finally {
+      await gated.close();
+    }
+  });
+
+  it("answers 503 service_restarting, not 502, when the upstream refuses the connection", async () => {
+    const closedPort = await new Promise<number>((ok) => {
+      const s = createServer();
+      s.listen(0, "127.0.0.1", () => {
+        const p = (s.address() as { port: number }).port;
+        s.close(() => ok(p));
+      });
+    });
+    const gated = await startHttpFront({
+      host: "127.0.0.1",
+      port: 0,
+      upstream: { host: "127.0.0.1", port: closedPort },
+      maxBodyBytes: 100_000,
+      idleTimeoutMs: 300,
+      deadlineMs: 1_500,
+      maxBufferedBytes: 250_000,
+      upstreamDown: () => undefined,
+    });
+    try {
+      const response = await fetch(`http://127.0.0.1:${gated.port}/v1/health`);
+      expect(response.status).toBe(503);
+      expect(response.headers.get("retry-after")).toBe("1");
+      expect(((await response.json()) as { error: { code: string } }).error.code).toBe("service_restarting");
+    } finally {
+      await gated.close();
+    }
+  });
+});
