@@ -121,6 +121,8 @@ const wrangler = superviseChild({
   isReady: async () => {
     const response = await fetch(`http://127.0.0.1:${wranglerPort}/v1/health`, { signal: AbortSignal.timeout(5_000) });
     await response.body?.cancel();
+    // Its workerd processes all run by now: remember them at once, not only at the next periodic look.
+    if (response.ok) workerds.refresh(wranglerPid);
     return response.ok;
   },
   afterExit: () => {
@@ -138,7 +140,9 @@ const front = await startHttpFront({
   ...frontLimits(resolve("wrangler.toml"), args, process.env),
   upstreamDown: () => {
     const state = wrangler.state();
-    return state === "up" ? undefined : { retryAfterSeconds: wrangler.retryAfterSeconds(), reason: `wrangler dev ${state}` };
+    if (state === "up") return undefined;
+    const reason = state === "starting" ? "wrangler dev is starting" : state === "waiting" ? "wrangler dev exited; it restarts shortly" : "shutting down";
+    return { retryAfterSeconds: wrangler.retryAfterSeconds(), reason };
   },
 });
 console.log(`HTTP front on http://${publicIp.value ?? "127.0.0.1"}:${front.port} -> wrangler dev on 127.0.0.1:${wranglerPort}`);
