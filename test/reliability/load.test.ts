@@ -32,7 +32,9 @@ async function timed(started: number, request: Promise<Response>): Promise<{ sta
 
 describe("load", () => {
   it("a burst of 24 concurrent scores: only 200 and 503 (Retry-After); the median 200 well before the slowest", async () => {
-    const image = testPng(900, 7);
+    // 512x512 (0.6 MB): large enough to decode and map like a photo, small enough that moving 24 uploads through the
+    // local proxies does not dominate the figure on two cores.
+    const image = testPng(512, 7);
     expect((await score(service, image, 60_000, "png")).status).toBe(200); // warm: model and text features loaded
     const results = await Promise.all(Array.from({ length: 24 }, () => score(service, image, 120_000, "png")));
     const ok = results.filter((r) => r.status === 200).map((r) => r.ms);
@@ -42,7 +44,7 @@ describe("load", () => {
     const after = await healthyAfter(service);
     const passed = others.length === 0 && ok.length > 0 && p50 < 0.8 * slowest && after.score === 200;
     recordRow({
-      attack: `burst of 24 concurrent scores (900x900 PNG, ${(image.length / 1e6).toFixed(1)} MB, map png)`,
+      attack: `burst of 24 concurrent scores (512x512 PNG, ${(image.length / 1e6).toFixed(1)} MB, map png)`,
       outcome: `${ok.length} x 200, ${refused.length} x 503 (Retry-After ${[...new Set(refused.map((r) => r.retryAfter))].join("/")} s), ${others.length} other; 200s: median ${(p50 / 1000).toFixed(2)} s, slowest ${(slowest / 1000).toFixed(2)} s; score after ${after.score}`,
       passed,
       figures: {
