@@ -31,26 +31,30 @@ async function timed(started: number, request: Promise<Response>): Promise<{ sta
 }
 
 describe("load", () => {
-  it("a burst of 24 concurrent scores: only 200 and 503 (Retry-After); the median 200 well before the slowest", async () => {
-    // 512x512 (0.6 MB): large enough to decode and map like a photo, small enough that moving 24 uploads through the
-    // local proxies does not dominate the figure on two cores.
-    const image = testPng(512, 7);
+  it("a burst of 24 concurrent scores: only 200 and 503 (Retry-After); the 200s are served one after another, not all at the end", async () => {
+    const image = testPng(900, 7);
     expect((await score(service, image, 60_000, "png")).status).toBe(200); // warm: model and text features loaded
     const results = await Promise.all(Array.from({ length: 24 }, () => score(service, image, 120_000, "png")));
     const ok = results.filter((r) => r.status === 200).map((r) => r.ms);
     const refused = results.filter((r) => r.status === 503);
     const others = results.filter((r) => r.status !== 200 && r.status !== 503);
-    const [p50, slowest] = [median(ok), Math.max(...ok)];
+    const [p50, fastest, slowest] = [median(ok), Math.min(...ok), Math.max(...ok)];
+    // Every request first waits for the burst's uploads to cross the local proxies (about 1 s here), so the median over
+    // the slowest also counts that shared wait. What first-come first-served changes is the spread after it: served
+    // one after another, completions spread out (the median near the middle); interleaved, all finish together.
+    const spread = (slowest - fastest) / slowest;
+    const medianPosition = (p50 - fastest) / (slowest - fastest);
     const after = await healthyAfter(service);
-    const passed = others.length === 0 && ok.length > 0 && p50 < 0.8 * slowest && after.score === 200;
+    const passed = others.length === 0 && ok.length >= 4 && spread >= 0.25 && medianPosition <= 0.8 && after.score === 200;
     recordRow({
-      attack: `burst of 24 concurrent scores (512x512 PNG, ${(image.length / 1e6).toFixed(1)} MB, map png)`,
-      outcome: `${ok.length} x 200, ${refused.length} x 503 (Retry-After ${[...new Set(refused.map((r) => r.retryAfter))].join("/")} s), ${others.length} other; 200s: median ${(p50 / 1000).toFixed(2)} s, slowest ${(slowest / 1000).toFixed(2)} s; score after ${after.score}`,
+      attack: `burst of 24 concurrent scores (900x900 PNG, ${(image.length / 1e6).toFixed(1)} MB, map png)`,
+      outcome: `${ok.length} x 200, ${refused.length} x 503 (Retry-After ${[...new Set(refused.map((r) => r.retryAfter))].join("/")} s), ${others.length} other; 200s: fastest ${(fastest / 1000).toFixed(2)} s, median ${(p50 / 1000).toFixed(2)} s, slowest ${(slowest / 1000).toFixed(2)} s (median/slowest ${(p50 / slowest).toFixed(2)}, spread ${spread.toFixed(2)}, median at ${medianPosition.toFixed(2)} of it); score after ${after.score}`,
       passed,
       figures: {
         ok: ok.length,
         overloaded: refused.length,
         other: others.length,
+        fastestMs: Math.round(fastest),
         medianMs: Math.round(p50),
         slowestMs: Math.round(slowest),
         okMs: ok
@@ -65,7 +69,8 @@ describe("load", () => {
       expect(Number(r.retryAfter)).toBeGreaterThanOrEqual(1);
     }
     expect(ok.length).toBeGreaterThanOrEqual(4);
-    expect(p50).toBeLessThan(0.8 * slowest);
+    expect(spread, "completions spread over at least a quarter of the slowest's time").toBeGreaterThanOrEqual(0.25);
+    expect(medianPosition, "the median 200 in the first 80% of the spread").toBeLessThanOrEqual(0.8);
     expect(after).toEqual({ health: 200, score: 200 });
   });
 
