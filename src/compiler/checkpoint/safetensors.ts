@@ -3,6 +3,7 @@ import { concatBytes } from "../concat-bytes";
 import { CheckpointError } from "./checkpoint-error";
 import { decodeBF16, decodeF16, encodeF16 } from "../../shared/float16";
 import { fmtShape, numel } from "./tensor-map";
+import { LITTLE_ENDIAN_HOST, readFloat32LE } from "./little-endian";
 
 export type SafetensorsDtype = "F32" | "F16" | "BF16" | "F64";
 
@@ -46,7 +47,6 @@ const ITEM_SIZE: Record<string, number> = {
 };
 const DECODED = new Set(["F32", "F16", "BF16", "F64"]);
 const MAX_HEADER = 100_000_000; // the safetensors spec's own limit
-const LITTLE_ENDIAN_HOST = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 function isDim(d: unknown): d is number {
   return typeof d === "number" && Number.isInteger(d) && d >= 0;
@@ -114,15 +114,8 @@ function decode(bytes: Uint8Array, abs: number, entry: SafetensorsEntry, count: 
   const off = bytes.byteOffset + abs;
   const view = new DataView(bytes.buffer, off, entry.end - entry.begin);
   switch (entry.dtype) {
-    case "F32": {
-      if (LITTLE_ENDIAN_HOST && off % 4 === 0) {
-        const v = new Float32Array(bytes.buffer, off, count);
-        return copy ? v.slice() : v;
-      }
-      const out = new Float32Array(count);
-      for (let i = 0; i < count; i++) out[i] = view.getFloat32(i * 4, true);
-      return out;
-    }
+    case "F32":
+      return readFloat32LE(bytes, abs, count, copy);
     case "F16":
     case "BF16": {
       let bits: Uint16Array;

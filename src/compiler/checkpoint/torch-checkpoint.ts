@@ -6,6 +6,7 @@ import { PyDict, restrictedUnpickle, type StorageDtype, TensorRef } from "./rest
 import { fmtShape, numel } from "./tensor-map";
 import { isLegacyTorchFile, type TorchFileContents, readLegacyTorchFile } from "./torch-legacy-file";
 import { isZip, listZipEntries, zipEntryBytes } from "./zip-entries";
+import { readFloat32LE } from "./little-endian";
 
 export interface TorchTensor {
   dtype: StorageDtype;
@@ -23,7 +24,6 @@ export interface TorchParseOptions {
 }
 
 const ITEM_SIZE: Record<StorageDtype, number> = { F32: 4, F16: 2, BF16: 2, F64: 8, I64: 8 };
-const LITTLE_ENDIAN_HOST = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 /** A torch.save file: the zip archive (torch >= 1.6) or the legacy pickle sequence. */
 export function isTorchFile(bytes: Uint8Array): boolean {
@@ -43,15 +43,8 @@ function decodeElements(dtype: StorageDtype, bytes: Uint8Array, first: number, c
   const off = bytes.byteOffset + first * ITEM_SIZE[dtype];
   const view = new DataView(bytes.buffer, off, count * ITEM_SIZE[dtype]);
   switch (dtype) {
-    case "F32": {
-      if (LITTLE_ENDIAN_HOST && off % 4 === 0) {
-        const v = new Float32Array(bytes.buffer, off, count);
-        return copy ? v.slice() : v;
-      }
-      const out = new Float32Array(count);
-      for (let i = 0; i < count; i++) out[i] = view.getFloat32(i * 4, true);
-      return out;
-    }
+    case "F32":
+      return readFloat32LE(bytes, first * ITEM_SIZE[dtype], count, copy);
     case "F16":
     case "BF16": {
       const bits = new Uint16Array(count);

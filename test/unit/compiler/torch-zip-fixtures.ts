@@ -1,5 +1,6 @@
 // Hand-built pickles and torch.save-shaped zip archives for the reader's tests (no Python needed).
 import { zipSync } from "fflate";
+import { concatBytes } from "../../../src/compiler/concat-bytes";
 
 /** Pickle bytes assembled opcode by opcode (protocol 2). */
 export class PickleBuilder {
@@ -174,11 +175,5 @@ export function legacyTorchFile(tensors: ReadonlyArray<[string, StoredTensor]>, 
     new DataView(count.buffer).setBigInt64(0, BigInt(t.storageNumel), true);
     parts.push(count, t.storage);
   }
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
+  return concatBytes(parts);
 }

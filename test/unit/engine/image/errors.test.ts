@@ -8,6 +8,7 @@ import { assertPixelLimit, readImageInfo } from "../../../../src/engine/image/di
 import { ImageError } from "../../../../src/engine/image/image-error";
 import { sniffFormat } from "../../../../src/engine/image/sniff";
 import { grayJpeg } from "./jpeg-fixture";
+import { concatBytes } from "../../../../src/compiler/concat-bytes";
 
 const LIMIT = { maxPixels: 1_000_000 };
 
@@ -50,13 +51,7 @@ function pngWith(width: number, height: number, idat?: Uint8Array, withIend = tr
   const parts = [Uint8Array.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk("IHDR", ihdr)];
   if (idat) parts.push(chunk("IDAT", idat));
   if (withIend) parts.push(chunk("IEND", new Uint8Array(0)));
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
+  return concatBytes(parts);
 }
 
 describe("format detection", () => {
