@@ -9,7 +9,8 @@ const usage = `usage: npm run model:build -- --from DIR (safetensors or torch .b
        [--layout open_clip|hf] [--image-size S] [--layers 6,12,18,24] [--few-shot-layers ...]
        [--adapter adapter.safetensors|adapter.pth] [--quant fp32|int8|int8-dynamic|int8-weight|int8-block|int4-block]
        [--vocab FILE.txt.gz|HF_TOKENIZER_DIR]   (default: vocab/bpe_simple_vocab_16e6.txt.gz, OpenAI CLIP's)
-       [--text-features known|NAME,NAME,...]   (precompute text features: "known" = the MVTec AD and VisA objects)`;
+       [--text-features known|NAME,NAME,...]   (precompute text features: "known" = the MVTec AD and VisA objects)
+       [--stages K | --isolate-budget-mb N]     (image tower in K stages, or as few as fit N MB per isolate; default one)`;
 
 const { values } = parseArgs({
   options: {
@@ -23,6 +24,8 @@ const { values } = parseArgs({
     vocab: { type: "string" },
     quant: { type: "string", default: "fp32" },
     "text-features": { type: "string" },
+    stages: { type: "string" },
+    "isolate-budget-mb": { type: "string" },
     help: { type: "boolean", short: "h", default: false },
   },
 });
@@ -43,6 +46,12 @@ if (!["fp32", "int8", "int8-dynamic", "int8-weight", "int8-block", "int4-block"]
   fail(`--quant must be fp32, int8, int8-dynamic or int8-weight, got ${quant}`);
 const imageSize = values["image-size"] ? Number(values["image-size"]) : undefined;
 if (imageSize !== undefined && !(Number.isInteger(imageSize) && imageSize > 0)) fail(`--image-size must be a positive integer`);
+
+const stages = values.stages !== undefined ? Number(values.stages) : undefined;
+if (stages !== undefined && !(Number.isInteger(stages) && stages >= 1)) fail(`--stages must be a positive integer, got ${values.stages}`);
+const isolateBudgetMb = values["isolate-budget-mb"] !== undefined ? Number(values["isolate-budget-mb"]) : undefined;
+if (isolateBudgetMb !== undefined && !(isolateBudgetMb > 0)) fail(`--isolate-budget-mb must be a positive number, got ${values["isolate-budget-mb"]}`);
+if (stages !== undefined && isolateBudgetMb !== undefined) fail("give --stages or --isolate-budget-mb, not both");
 
 function textFeatureObjects(option: string | undefined): string[] | undefined {
   if (option === undefined) return undefined;
@@ -65,11 +74,16 @@ try {
     vocab: values.vocab,
     quant: quant as "fp32",
     textFeatureObjects: textFeatureObjects(values["text-features"]),
+    stages,
+    isolateBudgetMb,
     onProgress: (m) => console.error(`[${((performance.now() - started) / 1000).toFixed(1)}s] ${m}`),
   });
   await writeBundleDir(bundle, values.out);
   const total = bundleFiles(bundle.manifest).reduce((s, f) => s + f.bytes, 0);
-  console.log(`wrote ${values.out} (${(total / 1e6).toFixed(1)} MB, ${bundle.manifest.quantization}, model hash ${bundle.manifest.modelHash.slice(0, 12)})`);
+  const staged = "stages" in bundle.manifest ? `, ${bundle.manifest.stages.length} image stages` : "";
+  console.log(
+    `wrote ${values.out} (${(total / 1e6).toFixed(1)} MB, ${bundle.manifest.quantization}${staged}, model hash ${bundle.manifest.modelHash.slice(0, 12)})`,
+  );
 } catch (e) {
   const err = e as Error & { code?: string };
   console.error(`model:build failed${err.code ? ` [${err.code}]` : ""}: ${err.message}`);

@@ -7,9 +7,17 @@ import { readAdapterFile, readCheckpointDir } from "./checkpoint/read-checkpoint
 import type { ClipCheckpoint } from "./checkpoint/clip-checkpoint";
 import { withPrecomputedTextFeatures } from "./precompute-text-features";
 import { readVocabulary } from "./vocabulary/read-vocabulary";
-import { CompileError, compileBundle, defaultLayers, type CompiledBundle, type QuantOption } from "./compile-bundle";
+import {
+  CompileError,
+  compileStagedBundle,
+  defaultLayers,
+  type CompiledBundle,
+  type CompiledStagedBundle,
+  type QuantOption,
+  type StageOptions,
+} from "./compile-bundle";
 
-export interface BuildModelOptions {
+export interface BuildModelOptions extends StageOptions {
   from: string;
   out: string;
   layout?: LayoutName;
@@ -41,7 +49,7 @@ export function checkVocabulary(mergesText: string, ckpt: ClipCheckpoint, vocabP
   }
 }
 
-export async function compileCheckpointDir(o: BuildModelOptions): Promise<CompiledBundle> {
+export async function compileCheckpointDir(o: BuildModelOptions): Promise<CompiledBundle | CompiledStagedBundle> {
   const progress = o.onProgress ?? (() => {});
   progress(`reading checkpoint ${o.from}`);
   const ckpt = await readCheckpointDir(o.from, { layout: o.layout });
@@ -50,7 +58,7 @@ export async function compileCheckpointDir(o: BuildModelOptions): Promise<Compil
   checkVocabulary(vocabulary.mergesText, ckpt, vocabulary.source);
   const layers = o.layers ?? defaultLayers(ckpt.vision.layers);
   const adapters = o.adapter ? await readAdapterFile(o.adapter, { count: layers.length, width: ckpt.vision.width, embedDim: ckpt.embedDim }) : undefined;
-  const compiled = await compileBundle(ckpt, {
+  const compiled = await compileStagedBundle(ckpt, {
     name: basename(o.out),
     imageSize: o.imageSize,
     layers,
@@ -59,13 +67,19 @@ export async function compileCheckpointDir(o: BuildModelOptions): Promise<Compil
     adapters,
     adapterSource: o.adapter ? basename(o.adapter) : undefined,
     vocabulary: vocabulary.gz,
+    stages: o.stages,
+    isolateBudgetMb: o.isolateBudgetMb,
     onProgress: progress,
   });
-  return withPrecomputedTextFeatures(compiled, o.textFeatureObjects ?? [], progress);
+  if (!("stages" in compiled.manifest)) return withPrecomputedTextFeatures(compiled as CompiledBundle, o.textFeatureObjects ?? [], progress);
+  if ((o.textFeatureObjects ?? []).length > 0) {
+    throw new CompileError("stages_text_features", "--text-features is not supported with a staged image tower yet (the text tower runs in the front bundle)");
+  }
+  return compiled;
 }
 
 /** Writes into a temporary sibling folder and renames it, so a failed build never leaves a half-written bundle. */
-export async function writeBundleDir(bundle: CompiledBundle, out: string): Promise<void> {
+export async function writeBundleDir(bundle: CompiledBundle | CompiledStagedBundle, out: string): Promise<void> {
   const tmp = `${out}.partial-${process.pid}`;
   await rm(tmp, { recursive: true, force: true });
   await mkdir(tmp, { recursive: true });

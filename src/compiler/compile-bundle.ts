@@ -2,10 +2,23 @@
 import type { Adapters, ClipCheckpoint } from "./checkpoint/clip-checkpoint";
 import { resizePositionalEmbedding } from "./checkpoint/resize-pos-embed";
 import { buildFewShotHeadGraph } from "./onnx/few-shot-head-graph";
-import { buildImageTowerGraph } from "./onnx/image-tower-graph";
+import { buildImageTowerGraph, type ImageGraphOptions } from "./onnx/image-tower-graph";
 import type { QuantScheme } from "./onnx/linear";
 import { buildTextTowerGraph } from "./onnx/text-tower-graph";
-import { BUNDLE_FORMAT, BUNDLE_VERSION, modelHashOf, sha256Hex, type BundleFileRole, type BundleManifest } from "../engine/runtime/bundle-manifest";
+import { evenStages, planStages, predictedPeakBytes, type StageShape, type TowerWeights } from "./stage-plan";
+import {
+  BUNDLE_FORMAT,
+  BUNDLE_VERSION,
+  modelHashOf,
+  sha256Hex,
+  type BundleFile,
+  type BundleFileRole,
+  type BundleManifest,
+  type BundleStage,
+  type StagedBundleManifest,
+} from "../engine/runtime/bundle-manifest";
+import { imageGraphNames } from "../engine/runtime/graph-names";
+import type { GraphFiles } from "./onnx/graph-builder";
 
 /** File names inside a bundle folder (the graphs refer to their weight files by these names). */
 export const BUNDLE_PATHS: Record<BundleFileRole, string> = {
@@ -41,6 +54,23 @@ export interface CompiledBundle {
   files: Record<string, Uint8Array>;
 }
 
+export interface CompiledStagedBundle {
+  manifest: StagedBundleManifest;
+  files: Record<string, Uint8Array>;
+}
+
+export interface StageOptions {
+  /** Force this many image-tower stages (1 = the single-graph bundle). */
+  stages?: number;
+  /** Plan the fewest stages whose predicted isolate peaks fit this budget (README, "Stages"). */
+  isolateBudgetMb?: number;
+}
+
+/** File names of image-tower stage `i` in a staged bundle. */
+export function stagePaths(i: number): { graph: string; weights: string } {
+  return { graph: `image-stage${i}.onnx`, weights: `image-stage${i}.weights` };
+}
+
 export class CompileError extends Error {
   constructor(
     readonly code: string,
@@ -56,7 +86,16 @@ export function defaultLayers(depth: number): number[] {
   return [1, 2, 3, 4].map((q) => Math.max(1, Math.round((depth * q) / 4)));
 }
 
-export async function compileBundle(ckpt: ClipCheckpoint, o: CompileOptions): Promise<CompiledBundle> {
+interface Prepared {
+  quant: QuantScheme;
+  imageSize: number;
+  grid: number;
+  layers: number[];
+  fewShotLayers: number[];
+  imageOptions: ImageGraphOptions;
+}
+
+function prepare(ckpt: ClipCheckpoint, o: CompileOptions): Prepared {
   const progress = o.onProgress ?? (() => {});
   const v = ckpt.vision;
   const imageSize = o.imageSize ?? v.imageSize;
@@ -81,9 +120,7 @@ export async function compileBundle(ckpt: ClipCheckpoint, o: CompileOptions): Pr
   const checkpointGrid = v.imageSize / v.patchSize;
   const positionalEmbedding = grid === checkpointGrid ? v.positionalEmbedding : resizePositionalEmbedding(v.positionalEmbedding, checkpointGrid, grid);
   if (grid !== checkpointGrid) progress(`resized position embeddings ${checkpointGrid}x${checkpointGrid} -> ${grid}x${grid}`);
-
-  progress(`building image tower (${v.layers} blocks, width ${v.width}, ${quant})`);
-  const image = buildImageTowerGraph(ckpt, {
+  const imageOptions: ImageGraphOptions = {
     imageSize,
     positionalEmbedding,
     tappedLayers: [...new Set([...layers, ...fewShotLayers])].sort((a, b) => a - b),
@@ -91,37 +128,157 @@ export async function compileBundle(ckpt: ClipCheckpoint, o: CompileOptions): Pr
     adapters: o.adapters,
     quant,
     externalDataFile: BUNDLE_PATHS.imageWeights,
-  });
-  progress(`image tower: ${mb(image.model.length + (image.externalData?.length ?? 0))}`);
+  };
+  return { quant, imageSize, grid, layers, fewShotLayers, imageOptions };
+}
+
+export async function compileBundle(ckpt: ClipCheckpoint, o: CompileOptions): Promise<CompiledBundle> {
+  const p = prepare(ckpt, o);
+  const v = ckpt.vision;
+  (o.onProgress ?? (() => {}))(`building image tower (${v.layers} blocks, width ${v.width}, ${p.quant})`);
+  const image = buildImageTowerGraph(ckpt, p.imageOptions);
+  (o.onProgress ?? (() => {}))(`image tower: ${mb(graphSize(image))}`);
+  const { manifest, files } = await assemble(ckpt, o, p, { image: image.model, imageWeights: image.externalData! });
+  return { manifest: manifest as BundleManifest, files };
+}
+
+/**
+ * Compiles with the image tower in stages when asked (`stages`, or `isolateBudgetMb` planning more than one); one
+ * stage is exactly the single-graph bundle of compileBundle.
+ */
+export async function compileStagedBundle(ckpt: ClipCheckpoint, o: CompileOptions & StageOptions): Promise<CompiledBundle | CompiledStagedBundle> {
+  const progress = o.onProgress ?? (() => {});
+  if (o.stages === undefined && o.isolateBudgetMb === undefined) return compileBundle(ckpt, o);
+  if (o.stages !== undefined && o.isolateBudgetMb !== undefined) throw new CompileError("bad_stages", "give --stages or --isolate-budget-mb, not both");
+  const p = prepare(ckpt, o);
+  const v = ckpt.vision;
+  const shape = stageShape(ckpt, p);
+  let ranges: [number, number][];
+  if (o.stages !== undefined) {
+    if (!(Number.isInteger(o.stages) && o.stages >= 1 && o.stages <= v.layers)) {
+      throw new CompileError("bad_stages", `--stages must be 1..${v.layers} (at most one per block), got ${o.stages}`);
+    }
+    ranges = evenStages(v.layers, o.stages);
+  } else {
+    const budget = o.isolateBudgetMb!;
+    if (!(budget > 0)) throw new CompileError("bad_stages", `--isolate-budget-mb must be positive, got ${budget}`);
+    progress(`profiling image tower weights (${v.layers} blocks, ${p.quant})`);
+    const plan = planStages(shape, towerWeights(ckpt, p), budget * 1e6);
+    if (!plan) throw new CompileError("budget_too_small", `one image-tower block alone is predicted above ${budget} MB: no split fits`);
+    ranges = plan;
+    progress(`isolate budget ${budget} MB -> ${plan.length} stage(s): ${plan.map(([a, b]) => `[${a}, ${b})`).join(" ")}`);
+  }
+  if (ranges.length === 1) return compileBundle(ckpt, o);
+
+  const stageFiles: { graph: Uint8Array; weights: Uint8Array; blocks: [number, number] }[] = [];
+  for (const [i, blocks] of ranges.entries()) {
+    progress(`building image stage ${i} (blocks [${blocks[0]}, ${blocks[1]}), ${p.quant})`);
+    const g = buildImageTowerGraph(ckpt, { ...p.imageOptions, blocks, externalDataFile: stagePaths(i).weights });
+    stageFiles.push({ graph: g.model, weights: g.externalData!, blocks });
+  }
+  const stages: BundleStage[] = [];
+  for (const [i, s] of stageFiles.entries()) {
+    const entry = async (path: string, bytes: Uint8Array): Promise<BundleFile> => ({ path, sha256: await sha256Hex(bytes), bytes: bytes.length });
+    const paths = stagePaths(i);
+    const peak = predictedPeakBytes(shape, s.blocks, s.graph.length + s.weights.length);
+    stages.push({
+      index: i,
+      graph: await entry(paths.graph, s.graph),
+      weights: await entry(paths.weights, s.weights),
+      blocks: s.blocks,
+      ...stageInterface(p, s.blocks, v.layers),
+      predictedPeakMb: Math.round(peak / 1e5) / 10,
+    });
+    progress(`image stage ${i}: ${mb(s.graph.length + s.weights.length)}, predicted peak ${stages[i]!.predictedPeakMb} MB`);
+  }
+  const { manifest, files } = await assemble(ckpt, o, p, undefined, stages);
+  for (const [i, s] of stageFiles.entries()) {
+    files[stagePaths(i).graph] = s.graph;
+    files[stagePaths(i).weights] = s.weights;
+  }
+  return { manifest: manifest as StagedBundleManifest, files };
+}
+
+/** Graph inputs and outputs of a stage covering blocks [from, to). */
+function stageInterface(p: Prepared, [from, to]: [number, number], layers: number): { inputs: string[]; outputs: string[] } {
+  const outputs: string[] = [];
+  for (let layer = from + 1; layer <= to; layer++) {
+    if (p.imageOptions.tappedLayers.includes(layer)) outputs.push(imageGraphNames.tokens(layer));
+    if (p.layers.includes(layer)) outputs.push(imageGraphNames.projected(layer));
+  }
+  outputs.push(to === layers ? imageGraphNames.features : imageGraphNames.residual(to));
+  return { inputs: [from === 0 ? imageGraphNames.pixels : imageGraphNames.residual(from)], outputs };
+}
+
+function stageShape(ckpt: ClipCheckpoint, p: Prepared): StageShape {
+  const v = ckpt.vision;
+  return {
+    quant: p.quant,
+    tokens: 1 + p.grid * p.grid,
+    width: v.width,
+    mlpWidth: v.blocks[0]!.fcWeight.shape[0]!,
+    heads: v.heads,
+    grid: p.grid,
+    embedDim: ckpt.embedDim,
+    tappedLayers: p.imageOptions.tappedLayers,
+    projectedLayers: p.layers,
+  };
+}
+
+/** Weight bytes per part of the tower, measured by building the whole graph once. */
+function towerWeights(ckpt: ClipCheckpoint, p: Prepared): TowerWeights {
+  const after: number[] = [];
+  const whole = buildImageTowerGraph(ckpt, { ...p.imageOptions, onBlockBytes: (block, bytes) => (after[block] = bytes) });
+  const layers = ckpt.vision.layers;
+  return {
+    embedding: after[0]!,
+    blocks: Array.from({ length: layers }, (_, i) => after[i + 1]! - after[i]!),
+    head: Math.max(0, graphSize(whole) - after[layers]!),
+  };
+}
+
+async function assemble(
+  ckpt: ClipCheckpoint,
+  o: CompileOptions,
+  p: Prepared,
+  image: { image: Uint8Array; imageWeights: Uint8Array } | undefined,
+  stages?: BundleStage[],
+): Promise<{ manifest: BundleManifest | StagedBundleManifest; files: Record<string, Uint8Array> }> {
+  const progress = o.onProgress ?? (() => {});
+  const v = ckpt.vision;
+  const quant = p.quant;
   progress(`building text tower (${ckpt.text.layers} blocks, width ${ckpt.text.width}, ${quant})`);
   const text = buildTextTowerGraph(ckpt, quant, BUNDLE_PATHS.textWeights);
-  progress(`text tower: ${mb(text.model.length + (text.externalData?.length ?? 0))}`);
+  progress(`text tower: ${mb(graphSize(text))}`);
   const fewShotHead = buildFewShotHeadGraph(v.width);
 
-  const bytesOf: Record<BundleFileRole, Uint8Array> = {
-    image: image.model,
-    imageWeights: image.externalData!,
+  const bytesOf: Partial<Record<BundleFileRole, Uint8Array>> = {
+    ...image,
     text: text.model,
     textWeights: text.externalData!,
     fewShotHead,
     vocabulary: o.vocabulary,
   };
-  const contents = Object.fromEntries((Object.keys(bytesOf) as BundleFileRole[]).map((r) => [r, { path: BUNDLE_PATHS[r], bytes: bytesOf[r] }])) as Record<
-    BundleFileRole,
-    { path: string; bytes: Uint8Array }
-  >;
+  const roles = (Object.keys(BUNDLE_PATHS) as BundleFileRole[]).filter((r) => bytesOf[r]);
   progress("hashing files");
-  const files = {} as BundleManifest["files"];
-  for (const role of Object.keys(contents) as BundleFileRole[]) {
-    const c = contents[role];
-    files[role] = { path: c.path, sha256: await sha256Hex(c.bytes), bytes: c.bytes.length };
+  const files: Partial<Record<BundleFileRole, BundleFile>> = {};
+  const out: Record<string, Uint8Array> = {};
+  for (const role of roles) {
+    const bytes = bytesOf[role]!;
+    files[role] = { path: BUNDLE_PATHS[role], sha256: await sha256Hex(bytes), bytes: bytes.length };
+    out[BUNDLE_PATHS[role]] = bytes;
   }
-  const manifest: BundleManifest = {
+  const hashed: Record<string, BundleFile> = { ...(files as Record<string, BundleFile>) };
+  for (const s of stages ?? []) {
+    hashed[`imageStage${s.index}`] = s.graph;
+    hashed[`imageStage${s.index}Weights`] = s.weights;
+  }
+  const manifest = {
     format: BUNDLE_FORMAT,
     version: BUNDLE_VERSION,
     name: o.name,
     random: o.random ?? ckpt.source.layout === "random",
-    modelHash: await modelHashOf(files),
+    modelHash: await modelHashOf(hashed),
     source: { layout: ckpt.source.layout, files: ckpt.source.files, adapter: o.adapterSource ?? (o.adapters ? "given" : "none") },
     architecture: {
       embedDim: ckpt.embedDim,
@@ -136,19 +293,22 @@ export async function compileBundle(ckpt: ClipCheckpoint, o: CompileOptions): Pr
         contextLength: ckpt.text.contextLength,
       },
     },
-    imageSize,
-    grid,
-    layers: { zeroShot: layers, fewShot: fewShotLayers },
-    projection: o.adapters ? "adapter" : "clip-projection",
+    imageSize: p.imageSize,
+    grid: p.grid,
+    layers: { zeroShot: p.layers, fewShot: p.fewShotLayers },
+    projection: o.adapters ? ("adapter" as const) : ("clip-projection" as const),
     mean: ckpt.mean,
     std: ckpt.std,
     quantization: quant,
     files,
+    ...(stages ? { stages } : {}),
     createdBy: "edge-anomaly compiler v1",
   };
-  const out: Record<string, Uint8Array> = {};
-  for (const c of Object.values(contents)) out[c.path] = c.bytes;
-  return { manifest, files: out };
+  return { manifest: manifest as BundleManifest | StagedBundleManifest, files: out };
+}
+
+function graphSize(g: GraphFiles): number {
+  return g.model.length + (g.externalData?.length ?? 0);
 }
 
 function mb(n: number): string {

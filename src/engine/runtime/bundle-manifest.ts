@@ -70,6 +70,26 @@ export const bundleManifestSchema = z.object({
 });
 
 export type BundleManifest = z.infer<typeof bundleManifestSchema>;
+
+const stageEntry = z.object({
+  index: z.number().int().nonnegative(),
+  graph: fileEntry,
+  weights: fileEntry,
+  /** Image-tower blocks [from, to), 0-indexed: stage 0 also embeds the patches, the last also pools and projects. */
+  blocks: z.tuple([z.number().int().nonnegative(), z.number().int().positive()]),
+  inputs: z.array(z.string()),
+  outputs: z.array(z.string()),
+  /** The compiler's cost model (README, "Stages"): this stage's isolate peak while it loads and runs. */
+  predictedPeakMb: z.number().positive(),
+});
+export type BundleStage = z.infer<typeof stageEntry>;
+
+/** A bundle whose image tower is split into stages, one graph + weights each; it has no whole image graph. */
+export const stagedBundleManifestSchema = bundleManifestSchema.extend({
+  files: bundleManifestSchema.shape.files.omit({ image: true, imageWeights: true }),
+  stages: z.array(stageEntry).min(2),
+});
+export type StagedBundleManifest = z.infer<typeof stagedBundleManifestSchema>;
 export type BundleFileRole = keyof BundleManifest["files"];
 export type GraphRole = "image" | "text" | "fewShotHead";
 
@@ -77,8 +97,21 @@ export type GraphRole = "image" | "text" | "fewShotHead";
 export const GRAPH_WEIGHTS: Partial<Record<GraphRole, BundleFileRole>> = { image: "imageWeights", text: "textWeights" };
 
 /** Every file of a bundle besides manifest.json: the graphs, weights, vocabulary and any build-time features. */
-export function bundleFiles(manifest: Pick<BundleManifest, "files" | "precomputedTextFeatures">): BundleFile[] {
-  return [...Object.values(manifest.files), ...(manifest.precomputedTextFeatures ? [manifest.precomputedTextFeatures.file] : [])];
+export function bundleFiles(manifest: {
+  files: Record<string, BundleFile>;
+  precomputedTextFeatures?: { file: BundleFile };
+  stages?: readonly { graph: BundleFile; weights: BundleFile }[];
+}): BundleFile[] {
+  return [
+    ...Object.values(manifest.files),
+    ...(manifest.stages ?? []).flatMap((s) => [s.graph, s.weights]),
+    ...(manifest.precomputedTextFeatures ? [manifest.precomputedTextFeatures.file] : []),
+  ];
+}
+
+/** True for a manifest that lists image-tower stages (checked before the single-graph schema). */
+export function isStagedManifest(json: unknown): boolean {
+  return typeof json === "object" && json !== null && "stages" in json;
 }
 
 export function parseBundleManifest(json: unknown): BundleManifest {
@@ -91,7 +124,7 @@ export async function sha256Hex(bytes: Uint8Array): Promise<string> {
 }
 
 /** Identity of a bundle: hash of its files' hashes in role order, so renaming a bundle keeps its identity. */
-export async function modelHashOf(files: BundleManifest["files"]): Promise<string> {
-  const roles = Object.keys(files).sort() as BundleFileRole[];
-  return sha256Hex(new TextEncoder().encode(roles.map((r) => `${r}:${files[r].sha256}`).join("\n")));
+export async function modelHashOf(files: Record<string, BundleFile>): Promise<string> {
+  const roles = Object.keys(files).sort();
+  return sha256Hex(new TextEncoder().encode(roles.map((r) => `${r}:${files[r]!.sha256}`).join("\n")));
 }

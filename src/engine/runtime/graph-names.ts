@@ -5,6 +5,8 @@ export const imageGraphNames = {
   features: "image_features",
   tokens: (layer: number) => `tokens_layer${layer}`,
   projected: (layer: number) => `projected_layer${layer}`,
+  /** The residual stream [batch, 1+G², W] after `blocks` blocks: what one image-tower stage hands to the next. */
+  residual: (blocks: number) => `residual_block${blocks}`,
 };
 
 export const textGraphNames = { tokens: "tokens", features: "text_features" } as const;

@@ -1,5 +1,14 @@
 // Opens a model bundle through a byte-reading port, verifies every file against the manifest, creates sessions lazily.
-import { GRAPH_WEIGHTS, parseBundleManifest, sha256Hex, type BundleFile, type BundleFileRole, type BundleManifest, type GraphRole } from "./bundle-manifest";
+import {
+  GRAPH_WEIGHTS,
+  isStagedManifest,
+  parseBundleManifest,
+  sha256Hex,
+  type BundleFile,
+  type BundleFileRole,
+  type BundleManifest,
+  type GraphRole,
+} from "./bundle-manifest";
 import { OnnxModel, type SessionOptions } from "./onnx-session";
 
 /** Where bundle files come from: a folder in Node, an R2 prefix in Workers. */
@@ -9,7 +18,7 @@ export interface BundleReader {
 
 export class BundleError extends Error {
   constructor(
-    readonly code: "bundle_invalid" | "bundle_hash_mismatch" | "bundle_missing_file",
+    readonly code: "bundle_invalid" | "bundle_hash_mismatch" | "bundle_missing_file" | "bundle_staged",
     message: string,
   ) {
     super(message);
@@ -32,6 +41,9 @@ export class ModelBundle {
       json = JSON.parse(new TextDecoder().decode(await reader.read("manifest.json")));
     } catch (e) {
       throw new BundleError("bundle_invalid", `cannot read manifest.json: ${(e as Error).message}`);
+    }
+    if (isStagedManifest(json)) {
+      throw new BundleError("bundle_staged", "staged bundles need stage Workers, not served yet: build without --stages / --isolate-budget-mb");
     }
     try {
       return new ModelBundle(parseBundleManifest(json), reader, sessionOptions);

@@ -1,0 +1,84 @@
+// Splits the image tower into stages (contiguous block ranges) and predicts each stage's isolate peak from a cost model.
+import type { QuantScheme } from "./onnx/linear";
+
+/**
+ * ORT's wasm heap per byte of graph + weights, measured on ViT-B-16 (README, "Quantization"): fp32 1.06x, int8
+ * 1.24x. The int8 factor is used for every quantized scheme (the block schemes were not measured per byte).
+ */
+export const HEAP_FACTOR = { fp32: 1.06, quantized: 1.24 } as const;
+/** Fixed per-isolate baseline: ORT's wasm heap with the tiny demo model (16 MB) + the Worker's JS heap (14-18 MB). */
+export const BASELINE_BYTES = 32e6;
+
+export interface StageShape {
+  quant: QuantScheme;
+  /** 1 + G² at the served size. */
+  tokens: number;
+  width: number;
+  mlpWidth: number;
+  heads: number;
+  grid: number;
+  embedDim: number;
+  tappedLayers: number[];
+  projectedLayers: number[];
+}
+
+/** Weight bytes of the tower: the embedding (stage 0), each block (with its layer's projection), the pooled head. */
+export interface TowerWeights {
+  embedding: number;
+  blocks: number[];
+  head: number;
+}
+
+/**
+ * Activations of one forward pass at batch 1 through a stage (float32): the residual stream in and out, q/k/v,
+ * attention scores and their softmax, the MLP's hidden layer before and after the activation, plus the tapped
+ * tokens and projections it outputs, which stay alive until the run returns.
+ */
+export function activationBytes(s: StageShape, blocks: [number, number]): number {
+  const [from, to] = blocks;
+  const inRange = (l: number) => l > from && l <= to;
+  const perBlock = 5 * s.tokens * s.width + 2 * s.heads * s.tokens * s.tokens + 2 * s.tokens * s.mlpWidth;
+  const outputs = s.tappedLayers.filter(inRange).length * s.tokens * s.width + s.projectedLayers.filter(inRange).length * s.grid * s.grid * s.embedDim;
+  return 4 * (perBlock + outputs);
+}
+
+/**
+ * Predicted isolate peak of a stage while it loads and runs: its weights in ORT's heap (x the heap factor) while
+ * the same bytes are still held in JS as read from R2, its activations, and the fixed baseline.
+ */
+export function predictedPeakBytes(s: StageShape, blocks: [number, number], weightBytes: number): number {
+  const factor = s.quant === "fp32" ? HEAP_FACTOR.fp32 : HEAP_FACTOR.quantized;
+  return weightBytes * (factor + 1) + activationBytes(s, blocks) + BASELINE_BYTES;
+}
+
+export function stageWeightBytes(w: TowerWeights, blocks: [number, number]): number {
+  const [from, to] = blocks;
+  let sum = (from === 0 ? w.embedding : 0) + (to === w.blocks.length ? w.head : 0);
+  for (let i = from; i < to; i++) sum += w.blocks[i]!;
+  return sum;
+}
+
+/** K contiguous block ranges of near-equal length. */
+export function evenStages(layers: number, k: number): [number, number][] {
+  if (!(Number.isInteger(k) && k >= 1 && k <= layers)) throw new RangeError(`stages must be 1..${layers} (one per block at most), got ${k}`);
+  return Array.from({ length: k }, (_, i) => [Math.round((layers * i) / k), Math.round((layers * (i + 1)) / k)] as [number, number]);
+}
+
+/**
+ * The fewest stages whose predicted peaks all fit the budget: each stage takes blocks while the next one still fits
+ * (the cost only grows with a stage's blocks, so packing greedily is optimal). Null when one block alone does not fit.
+ */
+export function planStages(s: StageShape, w: TowerWeights, budgetBytes: number): [number, number][] | null {
+  const layers = w.blocks.length;
+  const fits = (r: [number, number]) => predictedPeakBytes(s, r, stageWeightBytes(w, r)) <= budgetBytes;
+  const stages: [number, number][] = [];
+  let from = 0;
+  while (from < layers) {
+    let to = from + 1;
+    if (!fits([from, to])) return null;
+    while (to < layers && fits([from, to + 1])) to++;
+    stages.push([from, to]);
+    from = to;
+  }
+  return stages;
+}

@@ -1,0 +1,190 @@
+// Image tower compiled in stages: the chained stage graphs give the whole graph's outputs; planning; default unchanged.
+import { describe, expect, it } from "vitest";
+import { randomAdapters, randomCheckpoint } from "../../../src/compiler/checkpoint/random-checkpoint";
+import { compileBundle, compileStagedBundle, type CompiledStagedBundle, type CompileOptions, type QuantOption } from "../../../src/compiler/compile-bundle";
+import { buildDemoModel } from "../../../src/compiler/demo-model";
+import { planStages, predictedPeakBytes, type StageShape } from "../../../src/compiler/stage-plan";
+import { bundleFiles, sha256Hex } from "../../../src/engine/runtime/bundle-manifest";
+import { imageGraphNames } from "../../../src/engine/runtime/graph-names";
+import { BundleError, ModelBundle } from "../../../src/engine/runtime/model-bundle";
+import { OnnxModel, type Outputs } from "../../../src/engine/runtime/onnx-session";
+import { relativeError, seededUniform, tinyArch } from "../../helpers/tiny-bundle";
+
+const vocabulary = new Uint8Array([0x1f, 0x8b]);
+const ckpt = randomCheckpoint(tinyArch({ layers: 6, activation: "quick_gelu" }), 5);
+const ZERO_SHOT = [2, 3, 6];
+const options: CompileOptions = {
+  name: "tiny",
+  vocabulary,
+  layers: ZERO_SHOT,
+  fewShotLayers: [3, 4, 6],
+  adapters: randomAdapters({ count: ZERO_SHOT.length, width: 32, embedDim: 16, seed: 9 }),
+};
+// Batch of two images, so the residual stream crosses stages with its batch dimension.
+const pixels = seededUniform(2 * 3 * 32 * 32, 4, -2, 2);
+const pixelFeed = { [imageGraphNames.pixels]: { type: "float32" as const, data: pixels, dims: [2, 3, 32, 32] } };
+
+async function runGraph(graph: Uint8Array, weights: { path: string; data: Uint8Array }, feeds: Parameters<OnnxModel["run"]>[0]): Promise<Outputs> {
+  const model = await OnnxModel.load(graph, {}, weights);
+  try {
+    return await model.run(feeds);
+  } finally {
+    await model.release();
+  }
+}
+
+async function runStages(staged: CompiledStagedBundle): Promise<Outputs> {
+  const all: Outputs = {};
+  let feeds: Parameters<OnnxModel["run"]>[0] = pixelFeed;
+  for (const s of staged.manifest.stages) {
+    expect(Object.keys(feeds)).toEqual(s.inputs);
+    const out = await runGraph(staged.files[s.graph.path]!, { path: s.weights.path, data: staged.files[s.weights.path]! }, feeds);
+    expect(Object.keys(out).sort()).toEqual([...s.outputs].sort());
+    Object.assign(all, out);
+    const next = imageGraphNames.residual(s.blocks[1]);
+    if (out[next]) feeds = { [next]: { type: "float32", data: out[next].data, dims: out[next].dims } };
+  }
+  return all;
+}
+
+function expectStaged(b: Awaited<ReturnType<typeof compileStagedBundle>>): CompiledStagedBundle {
+  if (!("stages" in b.manifest)) throw new Error("expected a staged bundle");
+  return b as CompiledStagedBundle;
+}
+
+describe.each<QuantOption>(["fp32", "int8"])("image tower in stages, %s", (quant) => {
+  let whole: Promise<Outputs> | undefined;
+  const wholeOutputs = async () => {
+    const b = await compileBundle(ckpt, { ...options, quant });
+    return runGraph(b.files["image.onnx"]!, { path: "image.weights", data: b.files["image.weights"]! }, pixelFeed);
+  };
+
+  it.each([2, 3])("K = %i stages chained give the one-graph outputs", async (k) => {
+    whole ??= wholeOutputs();
+    const want = await whole;
+    const staged = expectStaged(await compileStagedBundle(ckpt, { ...options, quant, stages: k }));
+    const m = staged.manifest;
+    expect(m.stages.map((s) => s.blocks)).toEqual(
+      k === 2
+        ? [
+            [0, 3],
+            [3, 6],
+          ]
+        : [
+            [0, 2],
+            [2, 4],
+            [4, 6],
+          ],
+    );
+    expect(m.stages.map((s) => s.index)).toEqual([...Array(k).keys()]);
+    expect("image" in m.files || "imageWeights" in m.files).toBe(false);
+    const got = await runStages(staged);
+    const outputs = Object.keys(want).sort();
+    expect(outputs).toContain(imageGraphNames.features);
+    expect(
+      Object.keys(got)
+        .filter((n) => !n.startsWith("residual_block"))
+        .sort(),
+    ).toEqual(outputs);
+    for (const name of outputs) {
+      expect(got[name]!.dims, name).toEqual(want[name]!.dims);
+      expect(relativeError(got[name]!.data, want[name]!.data), name).toBeLessThan(1e-5);
+    }
+    // Residual streams are [batch, 1 + G², W].
+    expect(got[imageGraphNames.residual(m.stages[0]!.blocks[1])]!.dims).toEqual([2, 17, 32]);
+  });
+});
+
+describe("staged bundle manifest", () => {
+  it("lists and hashes every stage file; the model hash depends on the split", async () => {
+    const two = expectStaged(await compileStagedBundle(ckpt, { ...options, stages: 2 }));
+    const three = expectStaged(await compileStagedBundle(ckpt, { ...options, stages: 3 }));
+    const one = await compileBundle(ckpt, options);
+    for (const s of three.manifest.stages) {
+      for (const f of [s.graph, s.weights]) {
+        expect(f.sha256).toBe(await sha256Hex(three.files[f.path]!));
+        expect(f.bytes).toBe(three.files[f.path]!.length);
+      }
+      expect(s.predictedPeakMb).toBeGreaterThan(32);
+    }
+    const paths = bundleFiles(three.manifest).map((f) => f.path);
+    expect(paths.sort()).toEqual(Object.keys(three.files).sort());
+    expect(paths).toContain("image-stage2.weights");
+    expect(new Set([one.manifest.modelHash, two.manifest.modelHash, three.manifest.modelHash]).size).toBe(3);
+    // The text tower and head stay single graphs, byte for byte.
+    for (const f of ["text.onnx", "text.weights", "few-shot-head.onnx"]) expect(three.files[f]).toEqual(one.files[f]);
+  });
+
+  it("the serving runtime refuses a staged bundle with a clear error", async () => {
+    const staged = await compileStagedBundle(ckpt, { ...options, stages: 2 });
+    const files: Record<string, Uint8Array> = { ...staged.files, "manifest.json": new TextEncoder().encode(JSON.stringify(staged.manifest)) };
+    const open = ModelBundle.open({ read: async (path) => files[path]! });
+    await expect(open).rejects.toBeInstanceOf(BundleError);
+    await expect(open).rejects.toMatchObject({ code: "bundle_staged", message: expect.stringContaining("staged bundles need stage Workers, not served yet") });
+  });
+});
+
+describe("stage planning from the isolate budget", () => {
+  // ViT-B-16 at 224, int8: 12 blocks of ~7.1 MB (12 W² int8 + scales), a 0.6 MB embedding, a 0.4 MB head.
+  const shape: StageShape = {
+    quant: "int8-dynamic",
+    tokens: 197,
+    width: 768,
+    mlpWidth: 3072,
+    heads: 12,
+    grid: 14,
+    embedDim: 512,
+    tappedLayers: [3, 6, 9, 12],
+    projectedLayers: [3, 6, 9, 12],
+  };
+  const weights = { embedding: 0.6e6, blocks: Array(12).fill(7.1e6) as number[], head: 0.4e6 };
+
+  it("plans more stages as the budget shrinks, each within the budget, covering every block once", () => {
+    let previous = 0;
+    for (const budgetMb of [400, 128, 100, 80, 64]) {
+      const plan = planStages(shape, weights, budgetMb * 1e6)!;
+      expect(plan, `${budgetMb} MB`).not.toBeNull();
+      expect(plan.length, `${budgetMb} MB`).toBeGreaterThanOrEqual(previous);
+      expect(plan.flat()[0]).toBe(0);
+      expect(plan.at(-1)![1]).toBe(12);
+      for (let i = 1; i < plan.length; i++) expect(plan[i]![0]).toBe(plan[i - 1]![1]);
+      for (const r of plan) {
+        const bytes = (r[0] === 0 ? weights.embedding : 0) + (r[1] === 12 ? weights.head : 0) + (r[1] - r[0]) * 7.1e6;
+        expect(predictedPeakBytes(shape, r, bytes)).toBeLessThanOrEqual(budgetMb * 1e6);
+      }
+      previous = plan.length;
+    }
+    expect(planStages(shape, weights, 400e6)).toHaveLength(1);
+    expect(planStages(shape, weights, 64e6)!.length).toBeGreaterThan(planStages(shape, weights, 128e6)!.length);
+    // Below the baseline plus one block, no split fits.
+    expect(planStages(shape, weights, 50e6)).toBeNull();
+  });
+
+  it("compiles the planned stages: a budget between one block and the whole tower gives several stages within it", async () => {
+    const three = expectStaged(await compileStagedBundle(ckpt, { ...options, stages: 3 }));
+    const budgetMb = Math.max(...three.manifest.stages.map((s) => s.predictedPeakMb)) + 0.05;
+    const planned = expectStaged(await compileStagedBundle(ckpt, { ...options, isolateBudgetMb: budgetMb }));
+    expect(planned.manifest.stages.length).toBeGreaterThan(1);
+    for (const s of planned.manifest.stages) expect(s.predictedPeakMb).toBeLessThanOrEqual(budgetMb);
+    await expect(compileStagedBundle(ckpt, { ...options, isolateBudgetMb: 1 })).rejects.toMatchObject({ code: "budget_too_small" });
+  });
+});
+
+describe("default build unchanged", () => {
+  it("no stage flag, --stages 1 and a roomy budget give compileBundle's files and model hash byte for byte", async () => {
+    const base = await compileBundle(ckpt, options);
+    for (const extra of [{}, { stages: 1 }, { isolateBudgetMb: 10_000 }]) {
+      const b = await compileStagedBundle(ckpt, { ...options, ...extra });
+      expect(JSON.stringify(b.manifest)).toBe(JSON.stringify(base.manifest));
+      expect(Object.keys(b.files)).toEqual(Object.keys(base.files));
+      for (const [path, bytes] of Object.entries(base.files)) expect(b.files[path], path).toEqual(bytes);
+    }
+  });
+
+  it("the demo bundle keeps its single image graph and today's file list", async () => {
+    const demo = await buildDemoModel();
+    expect("stages" in demo.manifest).toBe(false);
+    expect(Object.keys(demo.manifest.files)).toEqual(["image", "imageWeights", "text", "textWeights", "fewShotHead", "vocabulary"]);
+    expect(demo.manifest.modelHash).toMatch(/^[0-9a-f]{64}$/);
+  });
+});
