@@ -181,10 +181,12 @@ describe("default build unchanged", () => {
     }
   });
 
-  it("the demo bundle keeps its single image graph and today's file list", async () => {
+  it("the demo bundle is byte for byte the one main built before stages existed", async () => {
     const demo = await buildDemoModel();
     expect("stages" in demo.manifest).toBe(false);
     expect(Object.keys(demo.manifest.files)).toEqual(["image", "imageWeights", "text", "textWeights", "fewShotHead", "vocabulary"]);
-    expect(demo.manifest.modelHash).toMatch(/^[0-9a-f]{64}$/);
+    // modelHash of buildDemoModel() at commit feb870a (before the image tower could be staged). It hashes every
+    // file, so a refactor that changes a single byte of any graph fails here; update it only for a deliberate change.
+    expect(demo.manifest.modelHash).toBe("160020f53d7cbfb9e4580b87850f99d0dd547f83c37c4fcc234b877ff1c65b3a");
   });
 });
