@@ -52,17 +52,23 @@ function expectStaged(b: Awaited<ReturnType<typeof compileStagedBundle>>): Compi
   return b as CompiledStagedBundle;
 }
 
-describe.each<QuantOption>(["fp32", "int8"])("image tower in stages, %s", (quant) => {
+describe.each<[QuantOption, string]>([
+  ["fp32", "adapter"],
+  ["int8", "adapter"],
+  ["fp32", "clip-projection"],
+])("image tower in stages, %s, %s", (quant, projection) => {
+  const base = projection === "adapter" ? options : { ...options, adapters: undefined };
   let whole: Promise<Outputs> | undefined;
   const wholeOutputs = async () => {
-    const b = await compileBundle(ckpt, { ...options, quant });
+    const b = await compileBundle(ckpt, { ...base, quant });
+    expect(b.manifest.projection).toBe(projection);
     return runGraph(b.files["image.onnx"]!, { path: "image.weights", data: b.files["image.weights"]! }, pixelFeed);
   };
 
   it.each([2, 3])("K = %i stages chained give the one-graph outputs", async (k) => {
     whole ??= wholeOutputs();
     const want = await whole;
-    const staged = expectStaged(await compileStagedBundle(ckpt, { ...options, quant, stages: k }));
+    const staged = expectStaged(await compileStagedBundle(ckpt, { ...base, quant, stages: k }));
     const m = staged.manifest;
     expect(m.stages.map((s) => s.blocks)).toEqual(
       k === 2
