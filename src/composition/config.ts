@@ -3,6 +3,7 @@ import { z } from "zod";
 import type { Env } from "../platform/env";
 import { backoffBase } from "../usecases/jobs/backoff";
 import { LEASE_MS } from "../usecases/jobs/process-job";
+import { positiveIntVar, positiveNumberVar } from "../shared/var-numbers";
 import { DEFAULT_LIMITS, type Limits } from "../usecases/limits";
 import { DEFAULT_GRACE_MS } from "../usecases/recovery/recovery-settings";
 import { DEFAULT_DOH_URL } from "../webhooks/resolve-host";
@@ -39,18 +40,6 @@ const vars = z.object({
   UPLOAD_GRACE_SECONDS: z.string().optional(),
 });
 
-function positiveInt(value: string | undefined, fallback: number): number {
-  if (value === undefined || value.trim() === "") return fallback;
-  const n = Number(value);
-  return Number.isSafeInteger(n) && n > 0 ? n : fallback;
-}
-
-function positiveNumber(value: string | undefined, fallback: number): number {
-  if (value === undefined || value.trim() === "") return fallback;
-  const n = Number(value);
-  return Number.isFinite(n) && n > 0 ? n : fallback;
-}
-
 /** Throws on a deployment that lacks a required var: every request would fail later, and less clearly. */
 export function readConfig(env: Env): Config {
   const parsed = vars.safeParse(env);
@@ -59,12 +48,12 @@ export function readConfig(env: Env): Config {
   return {
     modelName: v.MODEL_NAME,
     limits: {
-      maxBodyBytes: positiveInt(v.MAX_BODY_BYTES, DEFAULT_LIMITS.maxBodyBytes),
-      maxImagePixels: positiveInt(v.MAX_IMAGE_PIXELS, DEFAULT_LIMITS.maxImagePixels),
-      bodyIdleTimeoutSeconds: positiveNumber(v.BODY_IDLE_TIMEOUT_SECONDS, DEFAULT_LIMITS.bodyIdleTimeoutSeconds),
-      bodyDeadlineSeconds: positiveNumber(v.BODY_DEADLINE_SECONDS, DEFAULT_LIMITS.bodyDeadlineSeconds),
-      admissionMaxRequests: positiveInt(v.ADMISSION_MAX_REQUESTS, DEFAULT_LIMITS.admissionMaxRequests),
-      admissionMaxBytes: positiveInt(v.ADMISSION_MAX_BYTES, DEFAULT_LIMITS.admissionMaxBytes),
+      maxBodyBytes: positiveIntVar(v.MAX_BODY_BYTES, DEFAULT_LIMITS.maxBodyBytes),
+      maxImagePixels: positiveIntVar(v.MAX_IMAGE_PIXELS, DEFAULT_LIMITS.maxImagePixels),
+      bodyIdleTimeoutSeconds: positiveNumberVar(v.BODY_IDLE_TIMEOUT_SECONDS, DEFAULT_LIMITS.bodyIdleTimeoutSeconds),
+      bodyDeadlineSeconds: positiveNumberVar(v.BODY_DEADLINE_SECONDS, DEFAULT_LIMITS.bodyDeadlineSeconds),
+      admissionMaxRequests: positiveIntVar(v.ADMISSION_MAX_REQUESTS, DEFAULT_LIMITS.admissionMaxRequests),
+      admissionMaxBytes: positiveIntVar(v.ADMISSION_MAX_BYTES, DEFAULT_LIMITS.admissionMaxBytes),
     },
     bootstrapApiKeys: v.API_KEYS,
     // On only when exactly "true".
@@ -72,7 +61,7 @@ export function readConfig(env: Env): Config {
     dohUrl: v.WEBHOOK_DNS_RESOLVER || DEFAULT_DOH_URL,
     backoffBaseSeconds: backoffBase(v.WEBHOOK_BACKOFF_BASE_SECONDS),
     deadLetterQueue: v.JOBS_DEAD_LETTER_QUEUE,
-    leaseMs: positiveInt(v.JOB_LEASE_SECONDS, LEASE_MS / 1000) * 1000,
-    graceMs: positiveInt(v.UPLOAD_GRACE_SECONDS, DEFAULT_GRACE_MS / 1000) * 1000,
+    leaseMs: positiveIntVar(v.JOB_LEASE_SECONDS, LEASE_MS / 1000) * 1000,
+    graceMs: positiveIntVar(v.UPLOAD_GRACE_SECONDS, DEFAULT_GRACE_MS / 1000) * 1000,
   };
 }

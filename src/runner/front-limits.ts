@@ -1,6 +1,7 @@
 // Node-only: the body limits of npm start's HTTP front: the vars the worker reads too (wrangler.toml [vars], then
 // `--var NAME:VALUE` arguments), and the front's own FRONT_MAX_BUFFERED_BYTES (there or in the environment).
 import { readFileSync } from "node:fs";
+import { positiveIntVar, positiveNumberVar } from "../shared/var-numbers";
 import { DEFAULT_LIMITS } from "../usecases/limits";
 
 export interface FrontLimits {
@@ -24,11 +25,6 @@ export function tomlVars(toml: string): Partial<Record<Name, string>> {
   return out;
 }
 
-function positive(value: string | undefined, fallback: number): number {
-  const n = value === undefined || value.trim() === "" ? Number.NaN : Number(value);
-  return Number.isFinite(n) && n > 0 ? n : fallback;
-}
-
 export function frontLimits(tomlPath: string, args: readonly string[], env: NodeJS.ProcessEnv): FrontLimits {
   const values: Partial<Record<Name, string>> = tomlVars(readFileSync(tomlPath, "utf8"));
   args.forEach((arg, i) => {
@@ -38,9 +34,10 @@ export function frontLimits(tomlPath: string, args: readonly string[], env: Node
   });
   if (env.FRONT_MAX_BUFFERED_BYTES !== undefined) values.FRONT_MAX_BUFFERED_BYTES = env.FRONT_MAX_BUFFERED_BYTES;
   return {
-    maxBodyBytes: positive(values.MAX_BODY_BYTES, DEFAULT_LIMITS.maxBodyBytes),
-    idleTimeoutMs: positive(values.BODY_IDLE_TIMEOUT_SECONDS, DEFAULT_LIMITS.bodyIdleTimeoutSeconds) * 1000,
-    deadlineMs: positive(values.BODY_DEADLINE_SECONDS, DEFAULT_LIMITS.bodyDeadlineSeconds) * 1000,
-    maxBufferedBytes: positive(values.FRONT_MAX_BUFFERED_BYTES, 256 * 1024 * 1024),
+    // Read exactly as src/composition/config.ts reads them, so the front and the worker enforce the same limits.
+    maxBodyBytes: positiveIntVar(values.MAX_BODY_BYTES, DEFAULT_LIMITS.maxBodyBytes),
+    idleTimeoutMs: positiveNumberVar(values.BODY_IDLE_TIMEOUT_SECONDS, DEFAULT_LIMITS.bodyIdleTimeoutSeconds) * 1000,
+    deadlineMs: positiveNumberVar(values.BODY_DEADLINE_SECONDS, DEFAULT_LIMITS.bodyDeadlineSeconds) * 1000,
+    maxBufferedBytes: positiveIntVar(values.FRONT_MAX_BUFFERED_BYTES, 256 * 1024 * 1024),
   };
 }
