@@ -1,7 +1,7 @@
 // POST /v1/jobs queues a scoring job whose result goes to a signed webhook; GET /v1/jobs/{id} reports on it.
-import { base64Field } from "../base64-field";
 import { defineRoute, type Route } from "../openapi/route";
-import { fileBytes, readBody, validate } from "../request";
+import { readBody, validate } from "../request";
+import { scoreInputOf } from "../score-fields";
 import { createJobJson, createJobMultipart, jobAccepted, jobParams, jobSchema } from "../schemas/jobs";
 
 const tags = ["jobs"];
@@ -24,17 +24,7 @@ const createJob = defineRoute(
   },
   async (c) => {
     const body = await readBody(c, { json: createJobJson, multipart: createJobMultipart });
-    const d = body.data;
-    const image = body.kind === "json" ? base64Field(body.data.image, "image") : await fileBytes(body.data.image);
-    const regions = body.kind === "json" ? body.data.regions : body.data.regions === "true";
-    const accepted = await c.var.services.createJob(c.get("tenant"), {
-      object: d.object,
-      image,
-      ...(d.referenceSet !== undefined ? { referenceSet: d.referenceSet } : {}),
-      map: d.map,
-      regions,
-      webhookUrl: d.webhookUrl,
-    });
+    const accepted = await c.var.services.createJob(c.get("tenant"), { ...(await scoreInputOf(body)), webhookUrl: body.data.webhookUrl });
     c.header("location", `/v1/jobs/${accepted.id}`);
     return c.json(accepted, 202);
   },

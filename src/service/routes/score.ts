@@ -1,7 +1,7 @@
 // POST /v1/score: one image, zero-shot or few-shot with a reference set; JSON (base64) or multipart.
-import { base64Field } from "../base64-field";
 import { defineRoute } from "../openapi/route";
-import { fileBytes, readBody } from "../request";
+import { readBody } from "../request";
+import { scoreInputOf } from "../score-fields";
 import { scoreJsonRequest, scoreMultipartRequest, scoreResponse } from "../schemas/score";
 
 export const scoreRoute = defineRoute(
@@ -22,17 +22,7 @@ export const scoreRoute = defineRoute(
   },
   async (c) => {
     const body = await readBody(c, { json: scoreJsonRequest, multipart: scoreMultipartRequest });
-    const d = body.data;
-    const image = body.kind === "json" ? base64Field(body.data.image, "image") : await fileBytes(body.data.image);
-    const regions = body.kind === "json" ? body.data.regions : body.data.regions === "true";
-    const result = await c.var.services.scoreImage(c.get("tenant"), {
-      object: d.object,
-      image,
-      ...(d.referenceSet !== undefined ? { referenceSet: d.referenceSet } : {}),
-      map: d.map,
-      regions,
-      mapResolution: d.mapResolution,
-    });
+    const result = await c.var.services.scoreImage(c.get("tenant"), { ...(await scoreInputOf(body)), mapResolution: body.data.mapResolution });
     return c.json(result);
   },
 );

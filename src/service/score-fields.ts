@@ -1,0 +1,18 @@
+// The scoring fields POST /v1/score and POST /v1/jobs share, from either body kind (JSON: base64 image and a boolean;
+// multipart: a file part and a form boolean) to the use case's ScoreInput.
+import type { z } from "zod";
+import type { ScoreInput } from "../usecases/score-contract";
+import { base64Field } from "./base64-field";
+import { fileBytes, type ParsedBody } from "./request";
+import type { scoreJsonRequest, scoreMultipartRequest } from "./schemas/score";
+
+type Shared = "object" | "image" | "referenceSet" | "map" | "regions";
+type JsonFields = Pick<z.output<typeof scoreJsonRequest>, Shared>;
+type MultipartFields = Pick<z.output<typeof scoreMultipartRequest>, Shared>;
+
+export async function scoreInputOf(body: ParsedBody<JsonFields, MultipartFields>): Promise<ScoreInput> {
+  const d = body.data;
+  const image = body.kind === "json" ? base64Field(body.data.image, "image") : await fileBytes(body.data.image);
+  const regions = body.kind === "json" ? body.data.regions : body.data.regions === "true";
+  return { object: d.object, image, ...(d.referenceSet !== undefined ? { referenceSet: d.referenceSet } : {}), map: d.map, regions };
+}
