@@ -2,8 +2,9 @@
 import { bundleFiles } from "../src/engine/runtime/bundle-manifest";
 import { parseArgs } from "node:util";
 import { compileCheckpointDir, writeBundleDir } from "../src/compiler/build-model-dir";
+import { parseQuantOption, parseTextFeatureObjects } from "../src/compiler/build-options";
+import type { QuantOption } from "../src/compiler/compile-bundle";
 import { parseLayerList } from "../src/compiler/parse-layer-list";
-import { DEMO_OBJECT_NAMES } from "../src/engine/tokenizer/demo-vocab";
 
 const usage = `usage: npm run model:build -- --from DIR (safetensors or torch .bin weights) --out models/NAME
        [--layout open_clip|hf] [--image-size S] [--layers 6,12,18,24] [--few-shot-layers ...]
@@ -41,9 +42,14 @@ if (values.help) {
 }
 if (!values.from || !values.out) fail("--from and --out are required");
 if (values.layout && values.layout !== "open_clip" && values.layout !== "hf") fail(`--layout must be open_clip or hf, got ${values.layout}`);
-const quant = values.quant!;
-if (!["fp32", "int8", "int8-dynamic", "int8-weight", "int8-block", "int4-block"].includes(quant))
-  fail(`--quant must be fp32, int8, int8-dynamic or int8-weight, got ${quant}`);
+let quant: QuantOption;
+let textFeatureObjects: string[] | undefined;
+try {
+  quant = parseQuantOption(values.quant!);
+  textFeatureObjects = parseTextFeatureObjects(values["text-features"]);
+} catch (e) {
+  fail((e as Error).message);
+}
 const imageSize = values["image-size"] ? Number(values["image-size"]) : undefined;
 if (imageSize !== undefined && !(Number.isInteger(imageSize) && imageSize > 0)) fail(`--image-size must be a positive integer`);
 
@@ -52,14 +58,6 @@ if (stages !== undefined && !(Number.isInteger(stages) && stages >= 1)) fail(`--
 const isolateBudgetMb = values["isolate-budget-mb"] !== undefined ? Number(values["isolate-budget-mb"]) : undefined;
 if (isolateBudgetMb !== undefined && !(isolateBudgetMb > 0)) fail(`--isolate-budget-mb must be a positive number, got ${values["isolate-budget-mb"]}`);
 if (stages !== undefined && isolateBudgetMb !== undefined) fail("give --stages or --isolate-budget-mb, not both");
-
-function textFeatureObjects(option: string | undefined): string[] | undefined {
-  if (option === undefined) return undefined;
-  if (option === "known") return [...DEMO_OBJECT_NAMES];
-  const names = option.split(",").map((n) => n.trim());
-  if (names.some((n) => !n)) fail(`--text-features takes "known" or comma-separated object names, got "${option}"`);
-  return names;
-}
 
 const started = performance.now();
 try {
@@ -72,8 +70,8 @@ try {
     fewShotLayers: values["few-shot-layers"] ? parseLayerList(values["few-shot-layers"]) : undefined,
     adapter: values.adapter,
     vocab: values.vocab,
-    quant: quant as "fp32",
-    textFeatureObjects: textFeatureObjects(values["text-features"]),
+    quant,
+    textFeatureObjects,
     stages,
     isolateBudgetMb,
     onProgress: (m) => console.error(`[${((performance.now() - started) / 1000).toFixed(1)}s] ${m}`),

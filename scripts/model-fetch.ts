@@ -1,9 +1,10 @@
 // CLI: download a CLIP checkpoint from the Hugging Face Hub (cached, resumable, size- and hash-checked), then compile it.
 import { parseArgs } from "node:util";
 import { compileCheckpointDir, writeBundleDir } from "../src/compiler/build-model-dir";
+import { parseQuantOption, parseTextFeatureObjects } from "../src/compiler/build-options";
+import type { QuantOption } from "../src/compiler/compile-bundle";
 import { parseLayerList } from "../src/compiler/parse-layer-list";
 import { bundleFiles } from "../src/engine/runtime/bundle-manifest";
-import { DEMO_OBJECT_NAMES } from "../src/engine/tokenizer/demo-vocab";
 import type { DownloadProgress } from "../src/hub/download-file";
 import { fetchAdapter, fetchCheckpoint } from "../src/hub/fetch-checkpoint";
 import type { HubLocation } from "../src/hub/hub-file";
@@ -53,7 +54,14 @@ if (!values.out) fail("--out is required");
 const imageSize = values["image-size"] ? Number(values["image-size"]) : preset?.imageSize;
 if (imageSize !== undefined && !(Number.isInteger(imageSize) && imageSize > 0)) fail("--image-size must be a positive integer");
 const layers = values.layers ? parseLayerList(values.layers) : preset?.layers;
-if (!["fp32", "int8", "int8-dynamic", "int8-weight", "int8-block", "int4-block"].includes(values.quant!)) fail(`--quant ${values.quant} is not supported`);
+let quant: QuantOption;
+let textFeatureObjects: string[] | undefined;
+try {
+  quant = parseQuantOption(values.quant!);
+  textFeatureObjects = parseTextFeatureObjects(values["text-features"]);
+} catch (e) {
+  fail((e as Error).message);
+}
 
 const hub: HubLocation = {
   endpoint: process.env.HF_ENDPOINT || "https://huggingface.co",
@@ -91,8 +99,8 @@ try {
     layers,
     adapter,
     vocab: values.vocab ?? ckpt.vocabDir,
-    quant: values.quant as "fp32",
-    textFeatureObjects: values["text-features"] === "known" ? [...DEMO_OBJECT_NAMES] : values["text-features"]?.split(","),
+    quant,
+    textFeatureObjects,
     onProgress: log,
   });
   await writeBundleDir(bundle, values.out);

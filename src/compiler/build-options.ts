@@ -1,0 +1,21 @@
+// Command-line options that model:build and model:fetch share, parsed the same way for both.
+import { DEMO_OBJECT_NAMES } from "../engine/tokenizer/demo-vocab";
+import { CompileError, type QuantOption } from "./compile-bundle";
+
+/** `int8` is `int8-dynamic` (README, Quantization). */
+export const QUANT_OPTIONS: readonly QuantOption[] = ["fp32", "int8", "int8-dynamic", "int8-weight", "int8-block", "int4-block"];
+
+export function parseQuantOption(text: string): QuantOption {
+  if (!(QUANT_OPTIONS as readonly string[]).includes(text))
+    throw new CompileError("bad_quant", `--quant must be one of ${QUANT_OPTIONS.join(", ")}, got ${text}`);
+  return text as QuantOption;
+}
+
+/** `--text-features`: "known" (the MVTec AD and VisA objects) or comma-separated object names. */
+export function parseTextFeatureObjects(option: string | undefined): string[] | undefined {
+  if (option === undefined) return undefined;
+  if (option === "known") return [...DEMO_OBJECT_NAMES];
+  const names = option.split(",").map((n) => n.trim());
+  if (names.some((n) => !n)) throw new CompileError("bad_text_features", `--text-features takes "known" or comma-separated object names, got "${option}"`);
+  return names;
+}
