@@ -76,6 +76,9 @@ if (values.arch) {
       "3,6,9,12",
       "--quant",
       quant,
+      // the in-process encoder and pipeline runs take the whole image tower as one graph
+      "--stages",
+      "1",
     ];
     if (values["image-size"]) build.push("--image-size", values["image-size"]);
     npmScript("scripts/model-build.ts", build);

@@ -1,8 +1,7 @@
 // CLI: compile a CLIP checkpoint folder (open_clip or Hugging Face layout) into a model bundle.
-import { bundleFiles } from "../src/engine/runtime/bundle-manifest";
 import { parseArgs } from "node:util";
-import { compileCheckpointDir, writeBundleDir } from "../src/compiler/build-model-dir";
-import { parseQuantOption, parseTextFeatureObjects } from "../src/compiler/build-options";
+import { bundleSummary, compileCheckpointDir, writeBundleDir } from "../src/compiler/build-model-dir";
+import { DEFAULT_ISOLATE_BUDGET_MB, parseQuantOption, parseStageOptions, parseTextFeatureObjects } from "../src/compiler/build-options";
 import type { QuantOption } from "../src/compiler/compile-bundle";
 import { parseLayerList } from "../src/compiler/parse-layer-list";
 
@@ -11,7 +10,8 @@ const usage = `usage: npm run model:build -- --from DIR (safetensors or torch .b
        [--adapter adapter.safetensors|adapter.pth] [--quant fp32|int8|int8-dynamic|int8-weight|int8-block|int4-block]
        [--vocab FILE.txt.gz|HF_TOKENIZER_DIR]   (default: vocab/bpe_simple_vocab_16e6.txt.gz, OpenAI CLIP's)
        [--text-features known|NAME,NAME,...]   (precompute text features: "known" = the MVTec AD and VisA objects)
-       [--stages K | --isolate-budget-mb N]     (image tower in K stages, or as few as fit N MB per isolate; default one)`;
+       [--stages K | --isolate-budget-mb N]     (image tower in K stages, or as few as fit N MB per isolate;
+                                                default: --isolate-budget-mb ${DEFAULT_ISOLATE_BUDGET_MB}; --stages 1 forces one graph)`;
 
 const { values } = parseArgs({
   options: {
@@ -44,20 +44,16 @@ if (!values.from || !values.out) fail("--from and --out are required");
 if (values.layout && values.layout !== "open_clip" && values.layout !== "hf") fail(`--layout must be open_clip or hf, got ${values.layout}`);
 let quant: QuantOption;
 let textFeatureObjects: string[] | undefined;
+let stageOptions: { stages?: number; isolateBudgetMb?: number };
 try {
   quant = parseQuantOption(values.quant!);
   textFeatureObjects = parseTextFeatureObjects(values["text-features"]);
+  stageOptions = parseStageOptions(values.stages, values["isolate-budget-mb"]);
 } catch (e) {
   fail((e as Error).message);
 }
 const imageSize = values["image-size"] ? Number(values["image-size"]) : undefined;
 if (imageSize !== undefined && !(Number.isInteger(imageSize) && imageSize > 0)) fail(`--image-size must be a positive integer`);
-
-const stages = values.stages !== undefined ? Number(values.stages) : undefined;
-if (stages !== undefined && !(Number.isInteger(stages) && stages >= 1)) fail(`--stages must be a positive integer, got ${values.stages}`);
-const isolateBudgetMb = values["isolate-budget-mb"] !== undefined ? Number(values["isolate-budget-mb"]) : undefined;
-if (isolateBudgetMb !== undefined && !(isolateBudgetMb > 0)) fail(`--isolate-budget-mb must be a positive number, got ${values["isolate-budget-mb"]}`);
-if (stages !== undefined && isolateBudgetMb !== undefined) fail("give --stages or --isolate-budget-mb, not both");
 
 const started = performance.now();
 try {
@@ -72,16 +68,11 @@ try {
     vocab: values.vocab,
     quant,
     textFeatureObjects,
-    stages,
-    isolateBudgetMb,
+    ...stageOptions,
     onProgress: (m) => console.error(`[${((performance.now() - started) / 1000).toFixed(1)}s] ${m}`),
   });
   await writeBundleDir(bundle, values.out);
-  const total = bundleFiles(bundle.manifest).reduce((s, f) => s + f.bytes, 0);
-  const staged = "stages" in bundle.manifest ? `, ${bundle.manifest.stages.length} image stages` : "";
-  console.log(
-    `wrote ${values.out} (${(total / 1e6).toFixed(1)} MB, ${bundle.manifest.quantization}${staged}, model hash ${bundle.manifest.modelHash.slice(0, 12)})`,
-  );
+  console.log(bundleSummary(values.out, bundle.manifest));
 } catch (e) {
   const err = e as Error & { code?: string };
   console.error(`model:build failed${err.code ? ` [${err.code}]` : ""}: ${err.message}`);

@@ -1,10 +1,9 @@
 // CLI: download a CLIP checkpoint from the Hugging Face Hub (cached, resumable, size- and hash-checked), then compile it.
 import { parseArgs } from "node:util";
-import { compileCheckpointDir, writeBundleDir } from "../src/compiler/build-model-dir";
-import { parseQuantOption, parseTextFeatureObjects } from "../src/compiler/build-options";
+import { bundleSummary, compileCheckpointDir, writeBundleDir } from "../src/compiler/build-model-dir";
+import { DEFAULT_ISOLATE_BUDGET_MB, parseQuantOption, parseStageOptions, parseTextFeatureObjects } from "../src/compiler/build-options";
 import type { QuantOption } from "../src/compiler/compile-bundle";
 import { parseLayerList } from "../src/compiler/parse-layer-list";
-import { bundleFiles } from "../src/engine/runtime/bundle-manifest";
 import type { DownloadProgress } from "../src/hub/download-file";
 import { fetchAdapter, fetchCheckpoint } from "../src/hub/fetch-checkpoint";
 import type { HubLocation } from "../src/hub/hub-file";
@@ -16,6 +15,7 @@ const presets = Object.entries(FETCH_PRESETS)
 const usage = `usage: npm run model:fetch -- (--repo OWNER/NAME | --preset NAME) --out models/NAME
        [--revision REV] [--adapter FILE|URL] [--image-size S] [--layers 6,12,18,24] [--quant fp32|int8|...]
        [--vocab FILE|DIR] [--cache DIR (default models/.cache/hub)] [--text-features known|NAME,...]
+       [--stages K | --isolate-budget-mb N (default ${DEFAULT_ISOLATE_BUDGET_MB})]   (as model:build)
 Hub: $HF_ENDPOINT (default https://huggingface.co), token $HF_TOKEN when set.
 presets:
 ${presets}`;
@@ -33,6 +33,8 @@ const { values } = parseArgs({
     quant: { type: "string", default: "fp32" },
     vocab: { type: "string" },
     "text-features": { type: "string" },
+    stages: { type: "string" },
+    "isolate-budget-mb": { type: "string" },
     help: { type: "boolean", short: "h", default: false },
   },
 });
@@ -56,9 +58,11 @@ if (imageSize !== undefined && !(Number.isInteger(imageSize) && imageSize > 0)) 
 const layers = values.layers ? parseLayerList(values.layers) : preset?.layers;
 let quant: QuantOption;
 let textFeatureObjects: string[] | undefined;
+let stageOptions: { stages?: number; isolateBudgetMb?: number };
 try {
   quant = parseQuantOption(values.quant!);
   textFeatureObjects = parseTextFeatureObjects(values["text-features"]);
+  stageOptions = parseStageOptions(values.stages, values["isolate-budget-mb"]);
 } catch (e) {
   fail((e as Error).message);
 }
@@ -101,11 +105,11 @@ try {
     vocab: values.vocab ?? ckpt.vocabDir,
     quant,
     textFeatureObjects,
+    ...stageOptions,
     onProgress: log,
   });
   await writeBundleDir(bundle, values.out);
-  const total = bundleFiles(bundle.manifest).reduce((s, f) => s + f.bytes, 0);
-  console.log(`wrote ${values.out} (${(total / 1e6).toFixed(1)} MB, ${bundle.manifest.quantization}, model hash ${bundle.manifest.modelHash.slice(0, 12)})`);
+  console.log(bundleSummary(values.out, bundle.manifest));
 } catch (e) {
   const err = e as Error & { code?: string };
   console.error(`model:fetch failed${err.code ? ` [${err.code}]` : ""}: ${err.message}; no bundle written`);

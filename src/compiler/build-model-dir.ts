@@ -1,6 +1,7 @@
 // Node side of `model:build`: reads a checkpoint folder, adapter and vocabulary, compiles, writes the bundle folder.
 import { mkdir, rename, rm, writeFile } from "node:fs/promises";
 import { basename, join } from "node:path";
+import { bundleFiles } from "../engine/runtime/bundle-manifest";
 import { createClipTokenizer } from "../engine/tokenizer/clip-tokenizer";
 import type { LayoutName } from "./checkpoint/detect-layout";
 import { readAdapterFile, readCheckpointDir } from "./checkpoint/read-checkpoint-dir";
@@ -87,4 +88,12 @@ export async function writeBundleDir(bundle: CompiledBundle | CompiledStagedBund
   await writeFile(join(tmp, "manifest.json"), `${JSON.stringify(bundle.manifest, null, 2)}\n`);
   await rm(out, { recursive: true, force: true });
   await rename(tmp, out);
+}
+
+/** The one-line result of model:build / model:fetch: where, how big, which scheme, how many stages, which hash. */
+export function bundleSummary(out: string, manifest: CompiledBundle["manifest"] | CompiledStagedBundle["manifest"]): string {
+  const total = bundleFiles(manifest).reduce((s, f) => s + f.bytes, 0);
+  const staged =
+    "stages" in manifest ? `, ${manifest.stages.length} image stages (peaks predicted ${manifest.stages.map((s) => s.predictedPeakMb).join(", ")} MB)` : "";
+  return `wrote ${out} (${(total / 1e6).toFixed(1)} MB, ${manifest.quantization}${staged}, model hash ${manifest.modelHash.slice(0, 12)})`;
 }

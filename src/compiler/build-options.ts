@@ -19,3 +19,22 @@ export function parseTextFeatureObjects(option: string | undefined): string[] | 
   if (names.some((n) => !n)) throw new CompileError("bad_text_features", `--text-features takes "known" or comma-separated object names, got "${option}"`);
   return names;
 }
+
+/** The platform's per-isolate memory (Cloudflare Workers): what a stage must fit when no budget is given. */
+export const DEFAULT_ISOLATE_BUDGET_MB = 128;
+
+/**
+ * `--stages K` or `--isolate-budget-mb N` (default 128): a bundle whose predicted peak fits the budget stays one
+ * graph, a larger one is split into as few stages as fit. `--stages 1` forces the single graph whatever its size.
+ */
+export function parseStageOptions(stagesText: string | undefined, budgetText: string | undefined): { stages?: number; isolateBudgetMb?: number } {
+  if (stagesText !== undefined && budgetText !== undefined) throw new CompileError("bad_stages", "give --stages or --isolate-budget-mb, not both");
+  if (stagesText !== undefined) {
+    const stages = Number(stagesText);
+    if (!(Number.isInteger(stages) && stages >= 1)) throw new CompileError("bad_stages", `--stages must be a positive integer, got ${stagesText}`);
+    return { stages };
+  }
+  const isolateBudgetMb = budgetText === undefined ? DEFAULT_ISOLATE_BUDGET_MB : Number(budgetText);
+  if (!(isolateBudgetMb > 0)) throw new CompileError("bad_stages", `--isolate-budget-mb must be a positive number of MB, got ${budgetText}`);
+  return { isolateBudgetMb };
+}
