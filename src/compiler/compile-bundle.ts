@@ -5,7 +5,7 @@ import { buildFewShotHeadGraph } from "./onnx/few-shot-head-graph";
 import { buildImageTowerGraph, type ImageGraphOptions } from "./onnx/image-tower-graph";
 import type { QuantScheme } from "./onnx/linear";
 import { buildTextTowerGraph } from "./onnx/text-tower-graph";
-import { evenStages, planStages, predictedPeakBytes, type StageShape, type TowerWeights } from "./stage-plan";
+import { activationChunks, evenStages, planStages, predictedPeakBytes, type StageShape, type TowerWeights } from "./stage-plan";
 import {
   BUNDLE_FORMAT,
   BUNDLE_VERSION,
@@ -120,8 +120,14 @@ function prepare(ckpt: ClipCheckpoint, o: CompileOptions): Prepared {
   const checkpointGrid = v.imageSize / v.patchSize;
   const positionalEmbedding = grid === checkpointGrid ? v.positionalEmbedding : resizePositionalEmbedding(v.positionalEmbedding, checkpointGrid, grid);
   if (grid !== checkpointGrid) progress(`resized position embeddings ${checkpointGrid}x${checkpointGrid} -> ${grid}x${grid}`);
+  const chunks = activationChunks(1 + grid * grid, v.heads, v.blocks[0]!.fcWeight.shape[0]!);
+  if (chunks.headsPerChunk < v.heads || chunks.mlpRows < 1 + grid * grid) {
+    progress(`attention in chunks of ${chunks.headsPerChunk} of ${v.heads} heads, MLP in chunks of ${chunks.mlpRows} of ${1 + grid * grid} tokens`);
+  }
   const imageOptions: ImageGraphOptions = {
     imageSize,
+    headsPerChunk: chunks.headsPerChunk,
+    mlpRows: chunks.mlpRows,
     positionalEmbedding,
     tappedLayers: [...new Set([...layers, ...fewShotLayers])].sort((a, b) => a - b),
     projectedLayers: layers,

@@ -9,6 +9,25 @@ export const HEAP_FACTOR = { fp32: 1.06, quantized: 1.24 } as const;
 /** Fixed per-isolate baseline: ORT's wasm heap with the tiny demo model (16 MB) + the Worker's JS heap (14-18 MB). */
 export const BASELINE_BYTES = 32e6;
 
+/**
+ * The most bytes of attention scores + softmax, or of MLP hidden activations, a block's graph makes ORT hold at once;
+ * beyond it the block computes attention a few heads at a time and the MLP a few rows at a time (transformer-blocks.ts).
+ * ViT-B at 224 stays below it (its graph is unchanged); ViT-L-14-336 at 518 needs 240 MB of scores unchunked.
+ */
+export const ACTIVATION_CHUNK_BYTES = 8e6;
+
+export interface ActivationChunks {
+  headsPerChunk: number;
+  /** Tokens per MLP row chunk (equal chunks; = tokens when the MLP is not split). */
+  mlpRows: number;
+}
+
+export function activationChunks(tokens: number, heads: number, mlpWidth: number): ActivationChunks {
+  const headsPerChunk = Math.max(1, Math.min(heads, Math.floor(ACTIVATION_CHUNK_BYTES / (2 * tokens * tokens * 4))));
+  const maxRows = Math.max(1, Math.floor(ACTIVATION_CHUNK_BYTES / (mlpWidth * 4)));
+  return { headsPerChunk, mlpRows: Math.ceil(tokens / Math.ceil(tokens / maxRows)) };
+}
+
 export interface StageShape {
   quant: QuantScheme;
   /** 1 + G² at the served size. */
@@ -31,13 +50,15 @@ export interface TowerWeights {
 
 /**
  * Activations of one forward pass at batch 1 through a stage (float32): the residual stream in and out, q/k/v,
- * attention scores and their softmax, the MLP's hidden layer before and after the activation, plus the tapped
+ * attention scores and their softmax and the MLP's hidden layer before and after the activation (for the chunk of
+ * heads / rows computed at once, `activationChunks`), plus the tapped
  * tokens and projections it outputs, which stay alive until the run returns.
  */
 export function activationBytes(s: StageShape, blocks: [number, number]): number {
   const [from, to] = blocks;
   const inRange = (l: number) => l > from && l <= to;
-  const perBlock = 5 * s.tokens * s.width + 2 * s.heads * s.tokens * s.tokens + 2 * s.tokens * s.mlpWidth;
+  const c = activationChunks(s.tokens, s.heads, s.mlpWidth);
+  const perBlock = 5 * s.tokens * s.width + 2 * c.headsPerChunk * s.tokens * s.tokens + 2 * c.mlpRows * s.mlpWidth;
   const outputs = s.tappedLayers.filter(inRange).length * s.tokens * s.width + s.projectedLayers.filter(inRange).length * s.grid * s.grid * s.embedDim;
   return 4 * (perBlock + outputs);
 }

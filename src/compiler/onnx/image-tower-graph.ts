@@ -24,6 +24,10 @@ export interface ImageGraphOptions {
    * Default: the whole tower.
    */
   blocks?: [number, number];
+  /** Attention heads computed at a time (BlockOptions.headsPerChunk); default all. */
+  headsPerChunk?: number;
+  /** Tokens per MLP row chunk (BlockOptions.mlpRowChunk); default all. */
+  mlpRows?: number;
   /** Called with the initializer bytes the graph holds after the embedding and after each block (cost profiling). */
   onBlockBytes?: (afterBlock: number, initializerBytes: number) => void;
 }
@@ -47,7 +51,15 @@ export function buildImageTowerGraph(ckpt: ClipCheckpoint, o: ImageGraphOptions)
   let x = from === 0 ? embedPatches(g, ckpt, o, grid) : g.input(names.residual(from), DataType.FLOAT, residualDims);
   o.onBlockBytes?.(from, g.initializerBytes);
 
-  const block = { width: v.width, heads: v.heads, eps: ckpt.layerNormEps, activation: ckpt.activation, quant: o.quant };
+  const block = {
+    width: v.width,
+    heads: v.heads,
+    eps: ckpt.layerNormEps,
+    activation: ckpt.activation,
+    quant: o.quant,
+    headsPerChunk: o.headsPerChunk,
+    mlpRowChunk: o.mlpRows ? { rows: o.mlpRows, seq: tokens } : undefined,
+  };
   const projectsHere = o.projectedLayers.some((l) => l > from && l <= to);
   const visualProj = last || (projectsHere && !o.adapters) ? g.floats("visual.proj", v.proj.shape, v.proj.data) : "";
   for (let i = from; i < to; i++) {

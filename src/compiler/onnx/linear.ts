@@ -52,37 +52,44 @@ export function quantizePerColumn(w: Float32Array, rows: number, cols: number): 
 
 /** Emits x @ W^T (* scale) + b (* scale) and returns the output name. */
 export function linear(g: GraphBuilder, x: string, lw: LinearWeights, name: string, scheme: QuantScheme, scale = 1): string {
+  return linearLayer(g, lw, name, scheme, scale)(x);
+}
+
+/**
+ * The layer's initializers, added once; the returned function adds the nodes that apply it to an input, so one set
+ * of weights can serve several inputs (the row chunks of an MLP).
+ */
+export function linearLayer(g: GraphBuilder, lw: LinearWeights, name: string, scheme: QuantScheme, scale = 1): (x: string) => string {
   const [out, inp] = lw.weight.shape as [number, number];
+  // initializers in the order earlier builds wrote them (weights, then bias): same bytes, same modelHash
+  const biasInitializer = () => (lw.bias ? g.floats(`${name}.bias`, [out], scale === 1 ? lw.bias.data : lw.bias.data.map((v) => v * scale)) : undefined);
   if (scheme === "int8-block" || scheme === "int4-block") {
     const bits = scheme === "int8-block" ? 8 : 4;
     const q = quantizeNBits(lw.weight.data, out, inp, bits, NBITS_BLOCK, scale);
-    const inputs = [
-      x,
-      g.initializer(`${name}.weight_nbits`, DataType.UINT8, [out, q.blocksPerColumn, q.blockBytes], q.packed),
-      g.floats(`${name}.weight_scales`, [out * q.blocksPerColumn], q.scales),
-    ];
-    if (lw.bias) inputs.push("", "", g.floats(`${name}.bias`, [out], scale === 1 ? lw.bias.data : lw.bias.data.map((v) => v * scale)));
-    return g.op("MatMulNBits", inputs, { K: inp, N: out, bits, block_size: NBITS_BLOCK }, "com.microsoft");
+    const packed = g.initializer(`${name}.weight_nbits`, DataType.UINT8, [out, q.blocksPerColumn, q.blockBytes], q.packed);
+    const scales = g.floats(`${name}.weight_scales`, [out * q.blocksPerColumn], q.scales);
+    const bias = biasInitializer();
+    return (x) => g.op("MatMulNBits", [x, packed, scales, ...(bias ? ["", "", bias] : [])], { K: inp, N: out, bits, block_size: NBITS_BLOCK }, "com.microsoft");
   }
   const wt = transposeWeight(lw.weight, scale);
-  let y: string;
   if (scheme === "fp32") {
-    y = g.op("MatMul", [x, g.floats(`${name}.weight_t`, [inp, out], wt)]);
-  } else {
-    const { q, scales } = quantizePerColumn(wt, inp, out);
-    const wq = g.initializer(`${name}.weight_q`, DataType.INT8, [inp, out], bytesOf(q));
-    const ws = g.floats(`${name}.weight_scale`, [out], scales);
-    if (scheme === "int8-weight") {
-      const w = g.op("DequantizeLinear", [wq, ws], { axis: 1 });
-      y = g.op("MatMul", [x, w]);
-    } else {
-      const [xq, xs, xz] = g.node("DynamicQuantizeLinear", [x], {}, 3);
-      const acc = g.op("MatMulInteger", [xq!, wq, xz!]);
-      const accF = g.op("Cast", [acc], { to: DataType.FLOAT });
-      y = g.op("Mul", [accF, g.op("Mul", [xs!, ws])]);
-    }
+    const w = g.floats(`${name}.weight_t`, [inp, out], wt);
+    const withBias = biasAdder(g, biasInitializer());
+    return (x) => withBias(g.op("MatMul", [x, w]));
   }
-  if (!lw.bias) return y;
-  const b = scale === 1 ? lw.bias.data : lw.bias.data.map((v) => v * scale);
-  return g.op("Add", [y, g.floats(`${name}.bias`, [out], b)]);
+  const { q, scales } = quantizePerColumn(wt, inp, out);
+  const wq = g.initializer(`${name}.weight_q`, DataType.INT8, [inp, out], bytesOf(q));
+  const ws = g.floats(`${name}.weight_scale`, [out], scales);
+  const withBias = biasAdder(g, biasInitializer());
+  if (scheme === "int8-weight") return (x) => withBias(g.op("MatMul", [x, g.op("DequantizeLinear", [wq, ws], { axis: 1 })]));
+  return (x) => {
+    const [xq, xs, xz] = g.node("DynamicQuantizeLinear", [x], {}, 3);
+    const acc = g.op("MatMulInteger", [xq!, wq, xz!]);
+    const accF = g.op("Cast", [acc], { to: DataType.FLOAT });
+    return withBias(g.op("Mul", [accF, g.op("Mul", [xs!, ws])]));
+  };
+}
+
+function biasAdder(g: GraphBuilder, bias: string | undefined): (y: string) => string {
+  return (y) => (bias ? g.op("Add", [y, bias]) : y);
 }

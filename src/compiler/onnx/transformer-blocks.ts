@@ -1,7 +1,7 @@
 // CLIP's pre-LN residual blocks as ONNX nodes, shared by the image and text towers.
 import type { Activation, LayerNormWeights, ResidualBlock, Tensor } from "../checkpoint/clip-checkpoint";
 import type { GraphBuilder } from "./graph-builder";
-import { linear, type QuantScheme } from "./linear";
+import { linear, linearLayer, type QuantScheme } from "./linear";
 
 export interface BlockOptions {
   width: number;
@@ -11,6 +11,16 @@ export interface BlockOptions {
   quant: QuantScheme;
   /** Additive attention mask [seq, seq] (the text tower's causal mask), or none. */
   attentionMask?: string;
+  /**
+   * Heads per attention chunk: scores and softmax are computed for this many heads at a time, then concatenated,
+   * so ORT holds [chunk, seq, seq] instead of [heads, seq, seq] (README, "Stages"). Default: all heads at once.
+   */
+  headsPerChunk?: number;
+  /**
+   * The MLP in row chunks of this many tokens (a static sequence length is needed): it acts on each token alone, so
+   * ORT holds [chunk, mlpWidth] hidden activations instead of [seq, mlpWidth]. Default: all tokens at once.
+   */
+  mlpRowChunk?: { rows: number; seq: number };
 }
 
 export function layerNorm(g: GraphBuilder, x: string, ln: LayerNormWeights, name: string, eps: number): string {
@@ -78,16 +88,47 @@ export function residualBlock(g: GraphBuilder, x: string, block: ResidualBlock, 
   const v = linear(g, h, split(2), `${name}.attn.v`, o.quant);
   const heads = int64Constant(g, "heads_shape", [0, 0, o.heads, headDim]);
   const toHeads = (t: string, perm: number[]) => g.op("Transpose", [g.op("Reshape", [t, heads])], { perm });
-  let scores = g.op("MatMul", [toHeads(q, [0, 2, 1, 3]), toHeads(k, [0, 2, 3, 1])]);
-  if (o.attentionMask) scores = g.op("Add", [scores, o.attentionMask]);
-  const attn = g.op("MatMul", [g.op("Softmax", [scores], { axis: -1 }), toHeads(v, [0, 2, 1, 3])]);
+  // node order as earlier builds wrote it (q, k, scores, softmax, then v): same bytes, same modelHash
+  const attend = (qc: string, kc: string, vc: () => string) => {
+    let scores = g.op("MatMul", [qc, kc]);
+    if (o.attentionMask) scores = g.op("Add", [scores, o.attentionMask]);
+    const probabilities = g.op("Softmax", [scores], { axis: -1 });
+    return g.op("MatMul", [probabilities, vc()]);
+  };
+  const headChunk = o.headsPerChunk ?? o.heads;
+  let attn: string;
+  if (headChunk >= o.heads) attn = attend(toHeads(q, [0, 2, 1, 3]), toHeads(k, [0, 2, 3, 1]), () => toHeads(v, [0, 2, 1, 3]));
+  else {
+    const [qh, kh, vh] = [toHeads(q, [0, 2, 1, 3]), toHeads(k, [0, 2, 3, 1]), toHeads(v, [0, 2, 1, 3])];
+    const parts: string[] = [];
+    const axis = int64Constant(g, "axis1", [1]);
+    for (let from = 0; from < o.heads; from += headChunk) {
+      const range = [int64Constant(g, `head_from_${from}`, [from]), int64Constant(g, `head_to_${from}`, [Math.min(from + headChunk, o.heads)]), axis];
+      parts.push(attend(g.op("Slice", [qh, ...range]), g.op("Slice", [kh, ...range]), () => g.op("Slice", [vh, ...range])));
+    }
+    attn = g.op("Concat", parts, { axis: 1 });
+  }
   const merged = g.op("Reshape", [g.op("Transpose", [attn], { perm: [0, 2, 1, 3] }), int64Constant(g, "merge_shape", [0, 0, o.width])]);
   const attnOut = linear(g, merged, { weight: block.outProjWeight, bias: block.outProjBias }, `${name}.attn.out_proj`, o.quant);
   const x1 = g.op("Add", [x, attnOut]);
   const h2 = layerNorm(g, x1, block.ln2, `${name}.ln_2`, o.eps);
-  const fc = linear(g, h2, { weight: block.fcWeight, bias: block.fcBias }, `${name}.mlp.c_fc`, o.quant);
-  const proj = linear(g, activation(g, fc, o.activation), { weight: block.projWeight, bias: block.projBias }, `${name}.mlp.c_proj`, o.quant);
-  return g.op("Add", [x1, proj]);
+  const fcWeights = { weight: block.fcWeight, bias: block.fcBias };
+  const projWeights = { weight: block.projWeight, bias: block.projBias };
+  const chunk = o.mlpRowChunk;
+  if (!chunk || chunk.rows >= chunk.seq) {
+    const fc = linear(g, h2, fcWeights, `${name}.mlp.c_fc`, o.quant);
+    return g.op("Add", [x1, linear(g, activation(g, fc, o.activation), projWeights, `${name}.mlp.c_proj`, o.quant)]);
+  }
+  const fc = linearLayer(g, fcWeights, `${name}.mlp.c_fc`, o.quant);
+  const proj = linearLayer(g, projWeights, `${name}.mlp.c_proj`, o.quant);
+  const parts: string[] = [];
+  const axis = int64Constant(g, "axis1", [1]);
+  for (let from = 0; from < chunk.seq; from += chunk.rows) {
+    const to = Math.min(from + chunk.rows, chunk.seq);
+    const rows = g.op("Slice", [h2, int64Constant(g, `row_from_${from}`, [from]), int64Constant(g, `row_to_${to}`, [to]), axis]);
+    parts.push(proj(activation(g, fc(rows), o.activation)));
+  }
+  return g.op("Add", [x1, g.op("Concat", parts, { axis: 1 })]);
 }
 
 /** Row-wise L2 normalisation over the last axis. */
