@@ -6,8 +6,15 @@ import type { QuantScheme } from "./onnx/linear";
  * 1.24x. The int8 factor is used for every quantized scheme (the block schemes were not measured per byte).
  */
 export const HEAP_FACTOR = { fp32: 1.06, quantized: 1.24 } as const;
-/** Fixed per-isolate baseline: ORT's wasm heap with the tiny demo model (16 MB) + the Worker's JS heap (14-18 MB). */
-export const BASELINE_BYTES = 32e6;
+/** ORT's wasm heap with the tiny demo model loaded (measured, README "Service"): its code, stack and runtime state. */
+export const ORT_BASE_BYTES = 16e6;
+/** The Worker's JS heap (14-18 MB measured in the soak, README "Reliability"). */
+export const JS_BASE_BYTES = 16e6;
+/**
+ * ORT's wasm memory grows to at least 1.2x its previous size (emscripten's growth step in onnxruntime-web's glue) and
+ * never shrinks, so up to 20% more than the bytes ORT asks for can be committed.
+ */
+export const WASM_GROWTH = 1.2;
 
 /**
  * The most bytes of attention scores + softmax, or of MLP hidden activations, a block's graph makes ORT hold at once;
@@ -64,12 +71,16 @@ export function activationBytes(s: StageShape, blocks: [number, number]): number
 }
 
 /**
- * Predicted isolate peak of a stage while it loads and runs: its weights in ORT's heap (x the heap factor) while
- * the same bytes are still held in JS as read from R2, its activations, and the fixed baseline.
+ * Predicted isolate peak of a stage: the JS heap plus the larger of two moments. Loading: the weights as read from R2
+ * (held in JS until ORT has them) while ORT's heap takes them (x the heap factor). Running: ORT's heap with the weights
+ * and one forward pass's activations, x the growth step. The runtime drops its JS copy once the session exists.
  */
 export function predictedPeakBytes(s: StageShape, blocks: [number, number], weightBytes: number): number {
   const factor = s.quant === "fp32" ? HEAP_FACTOR.fp32 : HEAP_FACTOR.quantized;
-  return weightBytes * (factor + 1) + activationBytes(s, blocks) + BASELINE_BYTES;
+  const ortWeights = ORT_BASE_BYTES + weightBytes * factor;
+  const loading = weightBytes + ortWeights;
+  const running = WASM_GROWTH * (ortWeights + activationBytes(s, blocks));
+  return JS_BASE_BYTES + Math.max(loading, running);
 }
 
 export function stageWeightBytes(w: TowerWeights, blocks: [number, number]): number {

@@ -81,13 +81,13 @@ function sliceRows(t: Tensor, start: number, count: number): Tensor {
 export function residualBlock(g: GraphBuilder, x: string, block: ResidualBlock, name: string, o: BlockOptions): string {
   const headDim = o.width / o.heads;
   const h = layerNorm(g, x, block.ln1, `${name}.ln_1`, o.eps);
-  const split = (i: number) => ({ weight: sliceRows(block.inProjWeight, i * o.width, o.width), bias: sliceRows(block.inProjBias, i * o.width, o.width) });
+  // rows [i * width + from, ... + count) of the packed q/k/v projection: heads [from / headDim, ...) of q, k or v
+  const split = (i: number, from = 0, count = o.width) => ({
+    weight: sliceRows(block.inProjWeight, i * o.width + from, count),
+    bias: sliceRows(block.inProjBias, i * o.width + from, count),
+  });
   // torch scales q by 1/sqrt(head_dim) after the projection; folding it into W_q and b_q is the same product.
-  const q = linear(g, h, split(0), `${name}.attn.q`, o.quant, 1 / Math.sqrt(headDim));
-  const k = linear(g, h, split(1), `${name}.attn.k`, o.quant);
-  const v = linear(g, h, split(2), `${name}.attn.v`, o.quant);
-  const heads = int64Constant(g, "heads_shape", [0, 0, o.heads, headDim]);
-  const toHeads = (t: string, perm: number[]) => g.op("Transpose", [g.op("Reshape", [t, heads])], { perm });
+  const qScale = 1 / Math.sqrt(headDim);
   // node order as earlier builds wrote it (q, k, scores, softmax, then v): same bytes, same modelHash
   const attend = (qc: string, kc: string, vc: () => string) => {
     let scores = g.op("MatMul", [qc, kc]);
@@ -95,16 +95,26 @@ export function residualBlock(g: GraphBuilder, x: string, block: ResidualBlock, 
     const probabilities = g.op("Softmax", [scores], { axis: -1 });
     return g.op("MatMul", [probabilities, vc()]);
   };
+  const toHeads = (t: string, count: number, perm: number[]) =>
+    g.op("Transpose", [g.op("Reshape", [t, int64Constant(g, count === o.heads ? "heads_shape" : `heads_shape_${count}`, [0, 0, count, headDim])])], { perm });
   const headChunk = o.headsPerChunk ?? o.heads;
   let attn: string;
-  if (headChunk >= o.heads) attn = attend(toHeads(q, [0, 2, 1, 3]), toHeads(k, [0, 2, 3, 1]), () => toHeads(v, [0, 2, 1, 3]));
-  else {
-    const [qh, kh, vh] = [toHeads(q, [0, 2, 1, 3]), toHeads(k, [0, 2, 3, 1]), toHeads(v, [0, 2, 1, 3])];
+  if (headChunk >= o.heads) {
+    const q = linear(g, h, split(0), `${name}.attn.q`, o.quant, qScale);
+    const k = linear(g, h, split(1), `${name}.attn.k`, o.quant);
+    const v = linear(g, h, split(2), `${name}.attn.v`, o.quant);
+    attn = attend(toHeads(q, o.heads, [0, 2, 1, 3]), toHeads(k, o.heads, [0, 2, 3, 1]), () => toHeads(v, o.heads, [0, 2, 1, 3]));
+  } else {
+    // Each chunk of heads projects its own q/k/v columns, so no [seq, width] q/k/v or their transposes are held.
     const parts: string[] = [];
-    const axis = int64Constant(g, "axis1", [1]);
-    for (let from = 0; from < o.heads; from += headChunk) {
-      const range = [int64Constant(g, `head_from_${from}`, [from]), int64Constant(g, `head_to_${from}`, [Math.min(from + headChunk, o.heads)]), axis];
-      parts.push(attend(g.op("Slice", [qh, ...range]), g.op("Slice", [kh, ...range]), () => g.op("Slice", [vh, ...range])));
+    for (let first = 0; first < o.heads; first += headChunk) {
+      const count = Math.min(headChunk, o.heads - first);
+      const rows = [first * headDim, count * headDim] as const;
+      const part = `${name}.attn.heads${first}`;
+      const q = linear(g, h, split(0, ...rows), `${part}.q`, o.quant, qScale);
+      const k = linear(g, h, split(1, ...rows), `${part}.k`, o.quant);
+      const v = linear(g, h, split(2, ...rows), `${part}.v`, o.quant);
+      parts.push(attend(toHeads(q, count, [0, 2, 1, 3]), toHeads(k, count, [0, 2, 3, 1]), () => toHeads(v, count, [0, 2, 1, 3])));
     }
     attn = g.op("Concat", parts, { axis: 1 });
   }

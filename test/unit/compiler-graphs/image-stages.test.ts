@@ -171,7 +171,8 @@ describe("stage planning from the isolate budget", () => {
     const budgetMb = Math.max(...three.manifest.stages.map((s) => s.predictedPeakMb)) + 0.05;
     const planned = expectStaged(await compileStagedBundle(ckpt, { ...options, isolateBudgetMb: budgetMb }));
     expect(planned.manifest.stages.length).toBeGreaterThan(1);
-    for (const s of planned.manifest.stages) expect(s.predictedPeakMb).toBeLessThanOrEqual(budgetMb);
+    // the manifest rounds predictions to 0.1 MB
+    for (const s of planned.manifest.stages) expect(s.predictedPeakMb).toBeLessThanOrEqual(budgetMb + 0.051);
     await expect(compileStagedBundle(ckpt, { ...options, isolateBudgetMb: 1 })).rejects.toMatchObject({ code: "budget_too_small" });
   });
 });
