@@ -1,6 +1,7 @@
 // CLI: encoder latency and peak memory of bundles' image graphs, each configuration in its own process.
 import { execFileSync } from "node:child_process";
 import { parseArgs } from "node:util";
+import { profileEncoder, type ProfileSummary } from "../src/bench/encoder-profile";
 import { runEncoderBenchmark, type EncoderRunResult } from "../src/bench/encoder-run";
 
 const { values } = parseArgs({
@@ -9,18 +10,43 @@ const { values } = parseArgs({
     runtime: { type: "string", multiple: true },
     runs: { type: "string", default: "10" },
     "ort-defaults": { type: "boolean", default: false },
+    profile: { type: "boolean", default: false },
     child: { type: "boolean", default: false },
     json: { type: "boolean", default: false },
   },
 });
 const models = values.model ?? [];
 if (models.length === 0) {
-  console.error("usage: npm run bench:encoder -- --model models/NAME [--model ...] [--runtime wasm|node ...] [--runs 10] [--ort-defaults] [--json]");
+  console.error(
+    "usage: npm run bench:encoder -- --model models/NAME [--model ...] [--runtime wasm|node ...] [--runs 10] [--ort-defaults] [--profile] [--json]",
+  );
   process.exit(2);
 }
 const runs = Number(values.runs);
 
-if (values.child) {
+if (values.profile) {
+  // ORT-web's own per-node profiler, one process per model; the warm-up run is left out.
+  for (const model of models) {
+    let summary: ProfileSummary;
+    if (values.child) {
+      console.log(JSON.stringify(await profileEncoder(model, runs)));
+      continue;
+    } else {
+      process.stderr.write(`profiling ${model} in onnxruntime-web wasm (${runs} runs + warm-up)...\n`);
+      const args = ["--import", "tsx", "scripts/bench-encoder.ts", "--child", "--profile", "--model", model, "--runs", String(runs)];
+      const out = execFileSync(process.execPath, args, { encoding: "utf8", maxBuffer: 1 << 30 });
+      summary = JSON.parse(out.trim().split("\n").pop()!) as ProfileSummary;
+    }
+    console.log(`\n${model}: ORT model_run ${summary.modelRunMs} ms per run, node kernels ${summary.nodeMs} ms (${summary.runs} runs)\n`);
+    console.log("| op type | nodes per run | ms per run | % of node time |");
+    console.log("|---|---|---|---|");
+    for (const r of summary.rows) console.log(`| ${r.opType} | ${r.count} | ${r.ms} | ${r.percent} |`);
+    console.log("\n| op type | input shapes | nodes per run | ms per run | % of node time |");
+    console.log("|---|---|---|---|---|");
+    for (const r of summary.detail.filter((d) => d.percent >= 0.5)) console.log(`| ${r.opType} | ${r.shapes} | ${r.count} | ${r.ms} | ${r.percent} |`);
+    if (values.json) console.log(JSON.stringify({ model, profile: summary }));
+  }
+} else if (values.child) {
   const r = await runEncoderBenchmark({
     bundleDir: models[0]!,
     runtime: values.runtime?.[0] === "node" ? "node" : "wasm",

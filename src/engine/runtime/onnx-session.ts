@@ -10,6 +10,8 @@ export interface SessionOptions {
    * memory-pattern planning. Off by default: measured here they cost memory and bought no speed (README).
    */
   ortDefaults?: boolean;
+  /** ORT's per-node profiler (benchmarks only): its WASM build prints the events to the console at `endProfiling`. */
+  enableProfiling?: boolean;
 }
 
 let configured = false;
@@ -69,6 +71,7 @@ export class OnnxModel {
         graphOptimizationLevel: "all",
         enableCpuMemArena: options.ortDefaults ?? false,
         enableMemPattern: options.ortDefaults ?? false,
+        enableProfiling: options.enableProfiling ?? false,
         extra: { session: { disable_prepacking: options.ortDefaults ? "0" : "1" } },
         ...(externalData ? { externalData: [externalData] } : {}),
       }),
@@ -99,6 +102,11 @@ export class OnnxModel {
       t.dispose();
     }
     return out;
+  }
+
+  /** Ends ORT's profiler of a session created with `enableProfiling` (its WASM build prints the events). */
+  async endProfiling(): Promise<void> {
+    await serialised(async () => this.session.endProfiling());
   }
 
   async release(): Promise<void> {
