@@ -1,0 +1,127 @@
+// int8 GEMM building blocks shared by the SIMD128 and relaxed-SIMD kernel modules (AssemblyScript, no GC, raw
+// pointers into linear memory that the TypeScript side lays out).
+//
+// Packed weights: int8 W[K][N] (the bundle's [in, out] order) in blocks of 8 output columns; inside a block, per
+// group of 4 inputs (a "quad"), 32 bytes: columns 0-3 then 4-7, each column's 4 inputs together. K is padded to a
+// multiple of 4 and N to a multiple of 8 with zeros.
+
+// @ts-ignore: decorator
+@inline export const NR: i32 = 8;
+
+let zeroPoint: i32 = 0;
+
+/** Zero point of the last `quantize*` call. */
+export function lastZeroPoint(): i32 {
+  return zeroPoint;
+}
+
+export function packedWeightBytes(K: i32, N: i32): i32 {
+  return ((K + 3) >> 2) * 4 * (((N + 7) >> 3) * 8);
+}
+
+/** Packs w (int8 [K][N]) as described above and writes every column's sum of weights (int32 [Npad]). */
+export function packWeights(w: usize, K: i32, N: i32, dst: usize, colsum: usize): void {
+  const Kq = (K + 3) >> 2;
+  const Nb = (N + 7) >> 3;
+  for (let jb = 0; jb < Nb; jb++) {
+    for (let q = 0; q < Kq; q++) {
+      const base = dst + (<usize>(jb * Kq + q) << 5);
+      for (let h = 0; h < 2; h++) {
+        for (let c = 0; c < 4; c++) {
+          const n = jb * 8 + h * 4 + c;
+          for (let i = 0; i < 4; i++) {
+            const k = q * 4 + i;
+            const v: i8 = n < N && k < K ? load<i8>(w + <usize>(k * N + n)) : 0;
+            store<i8>(base + <usize>(h * 16 + c * 4 + i), v);
+          }
+        }
+      }
+    }
+  }
+  for (let n = 0; n < Nb * 8; n++) {
+    let s: i32 = 0;
+    if (n < N) for (let k = 0; k < K; k++) s += <i32>load<i8>(w + <usize>(k * N + n));
+    store<i32>(colsum + (<usize>n << 2), s);
+  }
+}
+
+/**
+ * onnx DynamicQuantizeLinear's scale and zero point for `levels` (255: uint8, 127: the relaxed dot's 7 bits):
+ * the range of x widened to include 0, zero point rounded half to even. Returns the scale; `lastZeroPoint()` the zp.
+ */
+export function rangeScale(x: usize, count: i32, levels: i32): f32 {
+  let lo: f32 = 0;
+  let hi: f32 = 0;
+  for (let i = 0; i < count; i++) {
+    const v = load<f32>(x + (<usize>i << 2));
+    lo = min(lo, v);
+    hi = max(hi, v);
+  }
+  let scale: f32 = (hi - lo) / <f32>levels;
+  if (scale == 0) scale = 1;
+  let zp = <i32>nearest(-lo / scale);
+  zeroPoint = zp < 0 ? 0 : zp > levels ? levels : zp;
+  return scale;
+}
+
+// @ts-ignore: decorator
+@inline export function quantizeValue(v: f32, scale: f32, zp: i32, levels: i32): i32 {
+  let q = <i32>nearest(v / scale) + zp;
+  return q < 0 ? 0 : q > levels ? levels : q;
+}
+
+// erf, Abramowitz & Stegun 7.1.26 (|error| < 1.5e-7).
+// @ts-ignore: decorator
+@inline function erf(x: f32): f32 {
+  const s: f32 = x < 0 ? -1 : 1;
+  const a = abs(x);
+  const t: f32 = 1 / (1 + 0.3275911 * a);
+  const y: f32 = 1 - ((((1.061405429 * t - 1.453152027) * t + 1.421413741) * t - 0.284496736) * t + 0.254829592) * t * Mathf.exp(-a * a);
+  return s * y;
+}
+
+export const ACT_NONE: i32 = 0;
+export const ACT_GELU: i32 = 1;
+export const ACT_QUICK_GELU: i32 = 2;
+
+// @ts-ignore: decorator
+@inline function activate(v: f32, act: i32): f32 {
+  if (act == ACT_GELU) return 0.5 * v * (1 + erf(v * 0.7071067811865476));
+  if (act == ACT_QUICK_GELU) return v / (1 + Mathf.exp(-1.702 * v));
+  return v;
+}
+
+/**
+ * Epilogue of 4 columns n..n+3 of row m: y = acc * (xScale * wScale[n]) + bias[n], then the activation, then
+ * + residual[m][n]; stores the columns < N. wScale, bias (0 = none) are padded to a multiple of 8.
+ */
+// @ts-ignore: decorator
+@inline export function epilogue4(
+  acc: v128,
+  m: i32,
+  n: i32,
+  N: i32,
+  out: usize,
+  xScale: v128,
+  wScale: usize,
+  bias: usize,
+  residual: usize,
+  act: i32,
+): void {
+  let y = f32x4.mul(f32x4.convert_i32x4_s(acc), f32x4.mul(xScale, v128.load(wScale + (<usize>n << 2))));
+  if (bias) y = f32x4.add(y, v128.load(bias + (<usize>n << 2)));
+  const at = <usize>(m * N + n) << 2;
+  if (n + 4 <= N && act == ACT_NONE) {
+    if (residual) y = f32x4.add(y, v128.load(residual + at));
+    v128.store(out + at, y);
+    return;
+  }
+  const lanes = min(4, N - n);
+  for (let j = 0; j < lanes; j++) {
+    let v: f32 = j == 0 ? f32x4.extract_lane(y, 0) : j == 1 ? f32x4.extract_lane(y, 1) : j == 2 ? f32x4.extract_lane(y, 2) : f32x4.extract_lane(y, 3);
+    v = activate(v, act);
+    const p = out + at + (<usize>j << 2);
+    if (residual) v += load<f32>(residual + at + (<usize>j << 2));
+    store<f32>(p, v);
+  }
+}

@@ -1,0 +1,99 @@
+// Relaxed-SIMD int8 GEMM: i32x4.relaxed_dot_i8x16_i7x16_add_s, weights int8 and activations quantized to 7 bits
+// (0..127) so the unsigned-or-signed reading of the i7 operand is the same on every CPU.
+export { lastZeroPoint, packedWeightBytes, packWeights } from "./common";
+import { epilogue4, quantizeValue, rangeScale, lastZeroPoint } from "./common";
+
+// i32x4.relaxed_dot_i8x16_i7x16_add_s computes the same, but Node 20's baseline compiler (Liftoff, V8 11.3) gets it
+// wrong when many accumulators are live (checked: wrong rows under --liftoff-only, right under --no-liftoff). The
+// i16 dot + pairwise widening add is what x64 lowers the fused instruction to anyway (pmaddubsw, pmaddwd, paddd).
+// @ts-ignore: decorator
+@inline function dot4(w: v128, x: v128, acc: v128): v128 {
+  return i32x4.add(acc, i32x4.extadd_pairwise_i16x8_s(i16x8.relaxed_dot_i8x16_i7x16_s(w, x)));
+}
+
+/** Quantizes x (f32 [M][K]) to 0..127 with a zero point; rows of Kpad bytes, M rounded up to 4 rows. Returns the scale. */
+export function quantizeActivations(x: usize, M: i32, K: i32, dst: usize): f32 {
+  const scale = rangeScale(x, M * K, 127);
+  const zp = lastZeroPoint();
+  const Kp = (K + 3) & ~3;
+  const Mp = (M + 3) & ~3;
+  for (let m = 0; m < Mp; m++) {
+    const row = dst + <usize>(m * Kp);
+    for (let k = 0; k < Kp; k++) {
+      // padding meets zero weights (K) or is never stored (M)
+      const v: i32 = m < M && k < K ? quantizeValue(load<f32>(x + (<usize>(m * K + k) << 2)), scale, zp, 127) : 0;
+      store<u8>(row + <usize>k, <u8>v);
+    }
+  }
+  return scale;
+}
+
+/** As the SIMD128 gemm, with `colsum` from packWeights and the zero point from quantizeActivations; 4 x 8 blocks. */
+export function gemm(
+  a: usize,
+  M: i32,
+  K: i32,
+  w: usize,
+  N: i32,
+  out: usize,
+  xScale: f32,
+  zp: i32,
+  colsum: usize,
+  wScale: usize,
+  bias: usize,
+  residual: usize,
+  act: i32,
+): void {
+  const Kq = (K + 3) >> 2;
+  const Nb = (N + 7) >> 3;
+  const rowBytes = <usize>(Kq * 4);
+  const xs = f32x4.splat(xScale);
+  const z = i32x4.splat(zp);
+  for (let jb = 0; jb < Nb; jb++) {
+    const wb = w + (<usize>(jb * Kq) << 5);
+    const n = jb * 8;
+    const corr0 = i32x4.mul(z, v128.load(colsum + (<usize>n << 2)));
+    const corr1 = i32x4.mul(z, v128.load(colsum + (<usize>(n + 4) << 2)));
+    for (let m = 0; m < M; m += 4) {
+      const a0 = a + <usize>m * rowBytes;
+      const a1 = a0 + rowBytes;
+      const a2 = a1 + rowBytes;
+      const a3 = a2 + rowBytes;
+      let c00 = i32x4.splat(0), c01 = i32x4.splat(0), c10 = i32x4.splat(0), c11 = i32x4.splat(0);
+      let c20 = i32x4.splat(0), c21 = i32x4.splat(0), c30 = i32x4.splat(0), c31 = i32x4.splat(0);
+      let wp = wb;
+      for (let q = 0; q < Kq; q++) {
+        const w0 = v128.load(wp);
+        const w1 = v128.load(wp, 16);
+        const o = <usize>q << 2;
+        const x0 = v128.load32_splat(a0 + o);
+        c00 = dot4(w0, x0, c00);
+        c01 = dot4(w1, x0, c01);
+        const x1 = v128.load32_splat(a1 + o);
+        c10 = dot4(w0, x1, c10);
+        c11 = dot4(w1, x1, c11);
+        const x2 = v128.load32_splat(a2 + o);
+        c20 = dot4(w0, x2, c20);
+        c21 = dot4(w1, x2, c21);
+        const x3 = v128.load32_splat(a3 + o);
+        c30 = dot4(w0, x3, c30);
+        c31 = dot4(w1, x3, c31);
+        wp += 32;
+      }
+      epilogue4(i32x4.sub(c00, corr0), m, n, N, out, xs, wScale, bias, residual, act);
+      if (n + 4 < N) epilogue4(i32x4.sub(c01, corr1), m, n + 4, N, out, xs, wScale, bias, residual, act);
+      if (m + 1 < M) {
+        epilogue4(i32x4.sub(c10, corr0), m + 1, n, N, out, xs, wScale, bias, residual, act);
+        if (n + 4 < N) epilogue4(i32x4.sub(c11, corr1), m + 1, n + 4, N, out, xs, wScale, bias, residual, act);
+      }
+      if (m + 2 < M) {
+        epilogue4(i32x4.sub(c20, corr0), m + 2, n, N, out, xs, wScale, bias, residual, act);
+        if (n + 4 < N) epilogue4(i32x4.sub(c21, corr1), m + 2, n + 4, N, out, xs, wScale, bias, residual, act);
+      }
+      if (m + 3 < M) {
+        epilogue4(i32x4.sub(c30, corr0), m + 3, n, N, out, xs, wScale, bias, residual, act);
+        if (n + 4 < N) epilogue4(i32x4.sub(c31, corr1), m + 3, n + 4, N, out, xs, wScale, bias, residual, act);
+      }
+    }
+  }
+}

@@ -1,0 +1,170 @@
+// The int8 linear-layer kernels (AssemblyScript -> WebAssembly, src/engine/wasm/assembly) behind a small API:
+// weights packed once into the kernel's linear memory, activations quantized per call like DynamicQuantizeLinear.
+
+/** SIMD128 (i16 widening + i32x4.dot_i16x8_s, uint8 activations) or relaxed SIMD (i8 dot, 7-bit activations). */
+export type GemmKind = "simd" | "relaxed";
+
+export const Activation = { none: 0, gelu: 1, quickGelu: 2 } as const;
+export type ActivationId = (typeof Activation)[keyof typeof Activation];
+
+interface KernelExports {
+  memory: WebAssembly.Memory;
+  packedWeightBytes(K: number, N: number): number;
+  packWeights(w: number, K: number, N: number, dst: number, colsum: number): void;
+  quantizeActivations(x: number, M: number, K: number, dst: number): number;
+  lastZeroPoint(): number;
+  gemm(...args: number[]): void;
+}
+
+/** A linear layer's weights inside the kernel memory: int8 [K][N] packed, per-output-channel scales, bias. */
+export interface PackedLinear {
+  readonly K: number;
+  readonly N: number;
+  readonly weights: number;
+  readonly colsum: number;
+  readonly scales: number;
+  readonly bias: number; // 0: none
+}
+
+export interface LinearOptions {
+  activation?: ActivationId;
+  /** Added after the activation (a residual stream), [M][N]. */
+  residual?: Float32Array;
+}
+
+const PAGE = 65536;
+const align16 = (n: number) => (n + 15) & ~15;
+
+/** The tiny module that tells whether this runtime validates relaxed SIMD: (v128.const 0) x3 -> relaxed dot add -> drop. */
+const RELAXED_PROBE = new Uint8Array([
+  0,
+  97,
+  115,
+  109,
+  1,
+  0,
+  0,
+  0,
+  1,
+  4,
+  1,
+  96,
+  0,
+  0,
+  3,
+  2,
+  1,
+  0,
+  10,
+  62,
+  1,
+  60,
+  0,
+  ...v128Zero(),
+  ...v128Zero(),
+  ...v128Zero(),
+  0xfd,
+  0x93,
+  0x02,
+  0x1a,
+  0x0b,
+]);
+
+function v128Zero(): number[] {
+  return [0xfd, 0x0c, ...new Array<number>(16).fill(0)];
+}
+
+export function relaxedSimdSupported(): boolean {
+  return WebAssembly.validate(RELAXED_PROBE);
+}
+
+export class Int8Gemm {
+  private readonly k: KernelExports;
+  private top: number;
+  private scratch = { x: 0, xBytes: 0, a: 0, aBytes: 0, out: 0, outBytes: 0, res: 0, resBytes: 0 };
+
+  private constructor(
+    readonly kind: GemmKind,
+    instance: WebAssembly.Instance,
+  ) {
+    this.k = instance.exports as unknown as KernelExports;
+    this.top = this.k.memory.buffer.byteLength;
+  }
+
+  /**
+   * `modules`: the compiled SIMD128 module and, when the runtime validates it, the relaxed one. `prefer` picks the
+   * relaxed kernel when available unless told "simd".
+   */
+  static async create(modules: { simd: WebAssembly.Module; relaxed?: WebAssembly.Module }, prefer: GemmKind = "relaxed"): Promise<Int8Gemm> {
+    const kind: GemmKind = prefer === "relaxed" && modules.relaxed ? "relaxed" : "simd";
+    const instance = await WebAssembly.instantiate(kind === "relaxed" ? modules.relaxed! : modules.simd, {});
+    return new Int8Gemm(kind, instance);
+  }
+
+  /** Bytes of the kernel's linear memory. */
+  get memoryBytes(): number {
+    return this.k.memory.buffer.byteLength;
+  }
+
+  /** Bump allocation, 16-byte aligned; kernel memory only grows (layers live as long as the engine). */
+  alloc(bytes: number): number {
+    const at = align16(this.top);
+    const end = at + align16(bytes);
+    const have = this.k.memory.buffer.byteLength;
+    if (end > have) this.k.memory.grow(Math.ceil((end - have) / PAGE));
+    this.top = end;
+    return at;
+  }
+
+  /** Packs an int8 weight [K][N] (input-major, as the bundle stores it) with its per-output-channel scales and bias. */
+  packLinear(weights: Int8Array, K: number, N: number, scales: Float32Array, bias?: Float32Array): PackedLinear {
+    if (weights.length !== K * N || scales.length !== N || (bias && bias.length !== N)) throw new Error("packLinear: shape mismatch");
+    const nPad = Math.ceil(N / 8) * 8;
+    const packed = this.alloc(this.k.packedWeightBytes(K, N));
+    const colsum = this.alloc(nPad * 4);
+    const sc = this.alloc(nPad * 4);
+    const b = bias ? this.alloc(nPad * 4) : 0;
+    const src = this.alloc(K * N);
+    new Int8Array(this.k.memory.buffer, src, K * N).set(weights);
+    new Float32Array(this.k.memory.buffer, sc, nPad).set(scales);
+    if (bias) new Float32Array(this.k.memory.buffer, b, nPad).set(bias);
+    this.k.packWeights(src, K, N, packed, colsum);
+    // The unpacked copy was the last allocation: give it back.
+    this.top = src;
+    return { K, N, weights: packed, colsum, scales: sc, bias: b };
+  }
+
+  /** y [M][N] = activation(dequantize(quantize(x) · W) + bias) + residual, for x [M][K]. */
+  linear(x: Float32Array, M: number, layer: PackedLinear, options: LinearOptions = {}): Float32Array {
+    const { K, N } = layer;
+    if (x.length !== M * K) throw new Error(`linear: x has ${x.length} values, expected ${M}x${K}`);
+    if (options.residual && options.residual.length !== M * N) throw new Error("linear: residual shape mismatch");
+    const kPad = Math.ceil(K / 4) * 4;
+    const mPad = Math.ceil(M / 4) * 4;
+    const xp = this.scratchBuffer("x", M * K * 4);
+    const ap = this.scratchBuffer("a", mPad * kPad * 2);
+    const op = this.scratchBuffer("out", M * N * 4);
+    const rp = options.residual ? this.scratchBuffer("res", M * N * 4) : 0;
+    new Float32Array(this.k.memory.buffer, xp, M * K).set(x);
+    if (options.residual) new Float32Array(this.k.memory.buffer, rp, M * N).set(options.residual);
+    const scale = this.k.quantizeActivations(xp, M, K, ap);
+    const act = options.activation ?? Activation.none;
+    if (this.kind === "relaxed") {
+      this.k.gemm(ap, M, K, layer.weights, N, op, scale, this.k.lastZeroPoint(), layer.colsum, layer.scales, layer.bias, rp, act);
+    } else {
+      this.k.gemm(ap, M, K, layer.weights, N, op, scale, layer.scales, layer.bias, rp, act);
+    }
+    return new Float32Array(this.k.memory.buffer, op, M * N).slice();
+  }
+
+  /** Scratch buffers grow to the largest call and are reused. */
+  private scratchBuffer(name: "x" | "a" | "out" | "res", bytes: number): number {
+    const s = this.scratch;
+    const sizeKey = `${name}Bytes` as const;
+    if (s[sizeKey] < bytes) {
+      s[name] = this.alloc(bytes);
+      s[sizeKey] = bytes;
+    }
+    return s[name];
+  }
+}
