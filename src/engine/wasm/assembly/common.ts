@@ -50,9 +50,17 @@ export function packWeights(w: usize, K: i32, N: i32, dst: usize, colsum: usize)
  * the range of x widened to include 0, zero point rounded half to even. Returns the scale; `lastZeroPoint()` the zp.
  */
 export function rangeScale(x: usize, count: i32, levels: i32): f32 {
-  let lo: f32 = 0;
-  let hi: f32 = 0;
-  for (let i = 0; i < count; i++) {
+  let lo4 = f32x4.splat(0);
+  let hi4 = f32x4.splat(0);
+  let i = 0;
+  for (; i + 4 <= count; i += 4) {
+    const v = v128.load(x + (<usize>i << 2));
+    lo4 = f32x4.min(lo4, v);
+    hi4 = f32x4.max(hi4, v);
+  }
+  let lo: f32 = min(min(f32x4.extract_lane(lo4, 0), f32x4.extract_lane(lo4, 1)), min(f32x4.extract_lane(lo4, 2), f32x4.extract_lane(lo4, 3)));
+  let hi: f32 = max(max(f32x4.extract_lane(hi4, 0), f32x4.extract_lane(hi4, 1)), max(f32x4.extract_lane(hi4, 2), f32x4.extract_lane(hi4, 3)));
+  for (; i < count; i++) {
     const v = load<f32>(x + (<usize>i << 2));
     lo = min(lo, v);
     hi = max(hi, v);
@@ -62,6 +70,13 @@ export function rangeScale(x: usize, count: i32, levels: i32): f32 {
   let zp = <i32>nearest(-lo / scale);
   zeroPoint = zp < 0 ? 0 : zp > levels ? levels : zp;
   return scale;
+}
+
+/** 4 values quantized like quantizeValue, as i32x4. */
+// @ts-ignore: decorator
+@inline export function quantize4(v: v128, scale: v128, zp: v128, levels: v128): v128 {
+  const q = i32x4.add(i32x4.trunc_sat_f32x4_s(f32x4.nearest(f32x4.div(v, scale))), zp);
+  return i32x4.min_s(i32x4.max_s(q, i32x4.splat(0)), levels);
 }
 
 // @ts-ignore: decorator

@@ -1,14 +1,14 @@
 // Relaxed-SIMD int8 GEMM: i32x4.relaxed_dot_i8x16_i7x16_add_s, weights int8 and activations quantized to 7 bits
 // (0..127) so the unsigned-or-signed reading of the i7 operand is the same on every CPU.
 export { lastZeroPoint, packedWeightBytes, packWeights } from "./common";
-import { epilogue4, quantizeValue, rangeScale, lastZeroPoint } from "./common";
+import { epilogue4, quantize4, quantizeValue, rangeScale, lastZeroPoint } from "./common";
 
 // i32x4.relaxed_dot_i8x16_i7x16_add_s computes the same, but Node 20's baseline compiler (Liftoff, V8 11.3) gets it
 // wrong when many accumulators are live (checked: wrong rows under --liftoff-only, right under --no-liftoff). The
-// i16 dot + pairwise widening add is what x64 lowers the fused instruction to anyway (pmaddubsw, pmaddwd, paddd).
+// i16 dot + a dot with ones (one pmaddwd, the ones kept in a register) is what x64 lowers the fused instruction to anyway (pmaddubsw, pmaddwd, paddd).
 // @ts-ignore: decorator
-@inline function dot4(w: v128, x: v128, acc: v128): v128 {
-  return i32x4.add(acc, i32x4.extadd_pairwise_i16x8_s(i16x8.relaxed_dot_i8x16_i7x16_s(w, x)));
+@inline function dot4(w: v128, x: v128, acc: v128, ones: v128): v128 {
+  return i32x4.add(acc, i32x4.dot_i16x8_s(i16x8.relaxed_dot_i8x16_i7x16_s(w, x), ones));
 }
 
 /** Quantizes x (f32 [M][K]) to 0..127 with a zero point; rows of Kpad bytes, M rounded up to 4 rows. Returns the scale. */
@@ -17,11 +17,24 @@ export function quantizeActivations(x: usize, M: i32, K: i32, dst: usize): f32 {
   const zp = lastZeroPoint();
   const Kp = (K + 3) & ~3;
   const Mp = (M + 3) & ~3;
+  const s4 = f32x4.splat(scale);
+  const z4 = i32x4.splat(zp);
+  const l4 = i32x4.splat(127);
   for (let m = 0; m < Mp; m++) {
     const row = dst + <usize>(m * Kp);
-    for (let k = 0; k < Kp; k++) {
-      // padding meets zero weights (K) or is never stored (M)
-      const v: i32 = m < M && k < K ? quantizeValue(load<f32>(x + (<usize>(m * K + k) << 2)), scale, zp, 127) : 0;
+    const src = x + (<usize>(m * K) << 2);
+    let k = 0;
+    if (m < M) {
+      for (; k + 16 <= K; k += 16) {
+        const p = src + (<usize>k << 2);
+        const lo = i16x8.narrow_i32x4_s(quantize4(v128.load(p), s4, z4, l4), quantize4(v128.load(p, 16), s4, z4, l4));
+        const hi = i16x8.narrow_i32x4_s(quantize4(v128.load(p, 32), s4, z4, l4), quantize4(v128.load(p, 48), s4, z4, l4));
+        v128.store(row + <usize>k, i8x16.narrow_i16x8_u(lo, hi));
+      }
+    }
+    // padding meets zero weights (K) or is never stored (M)
+    for (; k < Kp; k++) {
+      const v: i32 = m < M && k < K ? quantizeValue(load<f32>(src + (<usize>k << 2)), scale, zp, 127) : 0;
       store<u8>(row + <usize>k, <u8>v);
     }
   }
@@ -49,6 +62,7 @@ export function gemm(
   const rowBytes = <usize>(Kq * 4);
   const xs = f32x4.splat(xScale);
   const z = i32x4.splat(zp);
+  const ones = i16x8.splat(1);
   for (let jb = 0; jb < Nb; jb++) {
     const wb = w + (<usize>(jb * Kq) << 5);
     const n = jb * 8;
@@ -67,17 +81,17 @@ export function gemm(
         const w1 = v128.load(wp, 16);
         const o = <usize>q << 2;
         const x0 = v128.load32_splat(a0 + o);
-        c00 = dot4(w0, x0, c00);
-        c01 = dot4(w1, x0, c01);
+        c00 = dot4(w0, x0, c00, ones);
+        c01 = dot4(w1, x0, c01, ones);
         const x1 = v128.load32_splat(a1 + o);
-        c10 = dot4(w0, x1, c10);
-        c11 = dot4(w1, x1, c11);
+        c10 = dot4(w0, x1, c10, ones);
+        c11 = dot4(w1, x1, c11, ones);
         const x2 = v128.load32_splat(a2 + o);
-        c20 = dot4(w0, x2, c20);
-        c21 = dot4(w1, x2, c21);
+        c20 = dot4(w0, x2, c20, ones);
+        c21 = dot4(w1, x2, c21, ones);
         const x3 = v128.load32_splat(a3 + o);
-        c30 = dot4(w0, x3, c30);
-        c31 = dot4(w1, x3, c31);
+        c30 = dot4(w0, x3, c30, ones);
+        c31 = dot4(w1, x3, c31, ones);
         wp += 32;
       }
       epilogue4(i32x4.sub(c00, corr0), m, n, N, out, xs, wScale, bias, residual, act);

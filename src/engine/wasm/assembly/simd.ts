@@ -1,6 +1,6 @@
 // SIMD128 int8 GEMM: activations as int16 (q - zero point), weights widened from int8 in registers, i32x4.dot_i16x8_s.
 export { lastZeroPoint, packedWeightBytes, packWeights } from "./common";
-import { epilogue4, quantizeValue, rangeScale, lastZeroPoint } from "./common";
+import { epilogue4, quantize4, quantizeValue, rangeScale, lastZeroPoint } from "./common";
 
 /**
  * Quantizes x (f32 [M][K]) like DynamicQuantizeLinear (uint8) and writes (q - zp) as int16 rows of Kpad = K rounded
@@ -11,10 +11,22 @@ export function quantizeActivations(x: usize, M: i32, K: i32, dst: usize): f32 {
   const zp = lastZeroPoint();
   const Kp = (K + 3) & ~3;
   const Mp = (M + 1) & ~1;
+  const s4 = f32x4.splat(scale);
+  const z4 = i32x4.splat(zp);
+  const l4 = i32x4.splat(255);
   for (let m = 0; m < Mp; m++) {
     const row = dst + (<usize>(m * Kp) << 1);
-    for (let k = 0; k < Kp; k++) {
-      const v: i32 = m < M && k < K ? quantizeValue(load<f32>(x + (<usize>(m * K + k) << 2)), scale, zp, 255) - zp : 0;
+    const src = x + (<usize>(m * K) << 2);
+    let k = 0;
+    if (m < M) {
+      for (; k + 8 <= K; k += 8) {
+        const a = i32x4.sub(quantize4(v128.load(src + (<usize>k << 2)), s4, z4, l4), z4);
+        const b = i32x4.sub(quantize4(v128.load(src + (<usize>k << 2), 16), s4, z4, l4), z4);
+        v128.store(row + (<usize>k << 1), i16x8.narrow_i32x4_s(a, b));
+      }
+    }
+    for (; k < Kp; k++) {
+      const v: i32 = m < M && k < K ? quantizeValue(load<f32>(src + (<usize>k << 2)), scale, zp, 255) - zp : 0;
       store<i16>(row + (<usize>k << 1), <i16>v);
     }
   }
