@@ -17,12 +17,13 @@ if (!relaxedSimdSupported() && process.versions.node.startsWith("20.") && !proce
 const kinds = relaxedSimdSupported() ? (["simd", "relaxed"] as const) : (["simd"] as const);
 const rows = await runGemmBenchmark(VIT_B16_SHAPES, Number(values.runs), [...kinds]);
 console.log(
-  `node ${process.version}, one thread, median CPU time (process user + system) of ${values.runs} interleaved runs; a row = quantize x + int8 GEMM + dequantize + bias`,
+  `node ${process.version}, one thread, median CPU time (process user + system) of ${values.runs} interleaved runs; a row = quantize x + int8 GEMM + dequantize + bias (+ QuickGELU)`,
 );
-console.log("| M x K x N | engine | p50 CPU ms | GMAC/s | vs onnxruntime-web | max rel. diff vs ORT output |");
-console.log("|---|---|---|---|---|---|");
+console.log("| M x K x N | engine | p50 CPU ms | GMAC/s | vs onnxruntime-web | max rel. diff vs ORT output | max rel. error vs fp32 |");
+console.log("|---|---|---|---|---|---|---|");
 for (const r of rows) {
-  const ort = rows.find((o) => o.engine === "onnxruntime-web" && o.K === r.K && o.N === r.N)!;
-  console.log(`| ${r.M} x ${r.K} x ${r.N} | ${r.engine} | ${r.p50Ms} | ${r.gmacPerS} | ${(ort.p50Ms / r.p50Ms).toFixed(2)}x | ${r.maxRelDiffVsOrt} |`);
+  const ort = rows.find((o) => o.engine === "onnxruntime-web" && o.K === r.K && o.N === r.N && o.quickGelu === r.quickGelu)!;
+  const shape = `${r.M} x ${r.K} x ${r.N}${r.quickGelu ? " + QuickGELU" : ""}`;
+  console.log(`| ${shape} | ${r.engine} | ${r.p50Ms} | ${r.gmacPerS} | ${(ort.p50Ms / r.p50Ms).toFixed(2)}x | ${r.maxRelDiffVsOrt} | ${r.maxRelErrVsFp32} |`);
 }
 if (values.json) console.log(JSON.stringify({ rows }));

@@ -3,7 +3,7 @@ import type { Tensor } from "../compiler/checkpoint/clip-checkpoint";
 import { DataType, GraphBuilder } from "../compiler/onnx/graph-builder";
 import { linear, quantizePerColumn, transposeWeight } from "../compiler/onnx/linear";
 import { OnnxModel } from "../engine/runtime/onnx-session";
-import type { GemmKind } from "../engine/wasm/int8-gemm";
+import { Activation, type GemmKind } from "../engine/wasm/int8-gemm";
 import { loadInt8Gemm } from "./int8-gemm-node";
 import { percentile, round } from "./stats";
 
@@ -11,6 +11,8 @@ export interface GemmShape {
   M: number;
   K: number;
   N: number;
+  /** QuickGELU after the layer: fused into the engine's epilogue, ORT's own QuickGelu node after its MatMul. */
+  quickGelu?: boolean;
 }
 
 /** ViT-B-16 at 224 (197 tokens): fused q/k/v, out_proj, c_fc, c_proj. */
@@ -19,6 +21,7 @@ export const VIT_B16_SHAPES: GemmShape[] = [
   { M: 197, K: 768, N: 768 },
   { M: 197, K: 768, N: 3072 },
   { M: 197, K: 3072, N: 768 },
+  { M: 197, K: 768, N: 3072, quickGelu: true },
 ];
 
 export interface GemmRow extends GemmShape {
@@ -27,6 +30,8 @@ export interface GemmRow extends GemmShape {
   gmacPerS: number;
   /** Largest |y - y_ort| over the largest |y_ort|. */
   maxRelDiffVsOrt: number;
+  /** Largest |y - y_fp32| over the largest |y_fp32|: the layer in float64 from the unquantized weights. */
+  maxRelErrVsFp32: number;
 }
 
 function randomLinear(K: number, N: number, seed: number): { weight: Tensor; bias: Tensor; x: (M: number) => Float32Array } {
@@ -38,6 +43,19 @@ function randomLinear(K: number, N: number, seed: number): { weight: Tensor; bia
   const weight = { shape: [N, K], data: Float32Array.from({ length: N * K }, () => r() * 0.1) };
   const bias = { shape: [N], data: Float32Array.from({ length: N }, () => r() * 0.1) };
   return { weight, bias, x: (M) => Float32Array.from({ length: M * K }, () => r() * 4) };
+}
+
+/** x [M][K] · W^T (W [N][K]) + b in float64, then QuickGELU if asked. */
+function fp32Linear(x: Float32Array, M: number, w: Float32Array, K: number, N: number, b: Float32Array, quickGelu: boolean): Float32Array {
+  const y = new Float32Array(M * N);
+  for (let m = 0; m < M; m++) {
+    for (let n = 0; n < N; n++) {
+      let acc = b[n]!;
+      for (let k = 0; k < K; k++) acc += x[m * K + k]! * w[n * K + k]!;
+      y[m * N + n] = quickGelu ? acc / (1 + Math.exp(-1.702 * acc)) : acc;
+    }
+  }
+  return y;
 }
 
 function relDiff(a: Float32Array, b: Float32Array): number {
@@ -78,7 +96,9 @@ export async function runGemmBenchmark(shapes: GemmShape[], runs: number, kinds:
     const x = lw.x(M);
     const g = new GraphBuilder("one_linear");
     const input = g.input("x", DataType.FLOAT, [1, M, K]);
-    g.node("Identity", [linear(g, input, lw, "layer", "int8-dynamic")], {}, ["y"]);
+    let y = linear(g, input, lw, "layer", "int8-dynamic");
+    if (shape.quickGelu) y = g.op("Mul", [y, g.op("Sigmoid", [g.op("Mul", [y, g.scalar("k", 1.702)])])]);
+    g.node("Identity", [y], {}, ["y"]);
     g.output("y", DataType.FLOAT, [1, M, N]);
     const model = await OnnxModel.load(g.build());
     const run = () => model.run({ x: { type: "float32", data: x, dims: [1, M, K] } });
@@ -86,13 +106,23 @@ export async function runGemmBenchmark(shapes: GemmShape[], runs: number, kinds:
     const macs = M * K * N;
     const { q, scales } = quantizePerColumn(transposeWeight(lw.weight), K, N);
     const layers = kernels.map((gemm) => gemm.packLinear(q, K, N, scales, lw.bias.data));
-    const outputs = kernels.map((gemm, j) => gemm.linear(x, M, layers[j]!));
-    const ms = await timeInterleaved(runs, [run, ...kernels.map((gemm, j) => () => gemm.linear(x, M, layers[j]!))]);
+    const options = shape.quickGelu ? { activation: Activation.quickGelu } : {};
+    const outputs = kernels.map((gemm, j) => gemm.linear(x, M, layers[j]!, options));
+    const ms = await timeInterleaved(runs, [run, ...kernels.map((gemm, j) => () => gemm.linear(x, M, layers[j]!, options))]);
+    const exact = fp32Linear(x, M, lw.weight.data, K, N, lw.bias.data, shape.quickGelu ?? false);
     await model.release();
     const engines = ["onnxruntime-web", ...kernels.map((k) => `engine ${k.kind}`)];
     for (const [j, engine] of engines.entries()) {
-      const diff = j === 0 ? 0 : relDiff(outputs[j - 1]!, ortY);
-      rows.push({ ...shape, engine, p50Ms: round(ms[j]!, 2), gmacPerS: round(macs / ms[j]! / 1e6, 1), maxRelDiffVsOrt: round(diff, 5) });
+      const out = j === 0 ? ortY : outputs[j - 1]!;
+      const diff = j === 0 ? 0 : relDiff(out, ortY);
+      rows.push({
+        ...shape,
+        engine,
+        p50Ms: round(ms[j]!, 2),
+        gmacPerS: round(macs / ms[j]! / 1e6, 1),
+        maxRelDiffVsOrt: round(diff, 5),
+        maxRelErrVsFp32: round(relDiff(out, exact), 5),
+      });
     }
   }
   return rows;

@@ -85,24 +85,46 @@ export function rangeScale(x: usize, count: i32, levels: i32): f32 {
   return q < 0 ? 0 : q > levels ? levels : q;
 }
 
-// erf, Abramowitz & Stegun 7.1.26 (|error| < 1.5e-7).
-// @ts-ignore: decorator
-@inline function erf(x: f32): f32 {
-  const s: f32 = x < 0 ? -1 : 1;
-  const a = abs(x);
-  const t: f32 = 1 / (1 + 0.3275911 * a);
-  const y: f32 = 1 - ((((1.061405429 * t - 1.453152027) * t + 1.421413741) * t - 0.284496736) * t + 0.254829592) * t * Mathf.exp(-a * a);
-  return s * y;
-}
-
 export const ACT_NONE: i32 = 0;
 export const ACT_GELU: i32 = 1;
 export const ACT_QUICK_GELU: i32 = 2;
 
+// exp of 4 floats (Cephes expf: 2^n e^r, |r| <= ln2 / 2, degree-6 polynomial; relative error ~2e-7).
 // @ts-ignore: decorator
-@inline function activate(v: f32, act: i32): f32 {
-  if (act == ACT_GELU) return 0.5 * v * (1 + erf(v * 0.7071067811865476));
-  if (act == ACT_QUICK_GELU) return v / (1 + Mathf.exp(-1.702 * v));
+@inline function exp4(x: v128): v128 {
+  const v = f32x4.min(f32x4.max(x, f32x4.splat(-87.3)), f32x4.splat(88.3));
+  const n = f32x4.nearest(f32x4.mul(v, f32x4.splat(1.44269504088896341)));
+  const r = f32x4.sub(f32x4.sub(v, f32x4.mul(n, f32x4.splat(0.693359375))), f32x4.mul(n, f32x4.splat(-2.12194440e-4)));
+  let p = f32x4.splat(1.9875691500e-4);
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(1.3981999507e-3));
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(8.3334519073e-3));
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(4.1665795894e-2));
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(1.6666665459e-1));
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(5.0000001201e-1));
+  const e = f32x4.add(f32x4.add(f32x4.mul(f32x4.mul(p, r), r), r), f32x4.splat(1));
+  const pow2n = i32x4.shl(i32x4.add(i32x4.trunc_sat_f32x4_s(n), i32x4.splat(127)), 23);
+  return f32x4.mul(e, pow2n);
+}
+
+// erf of 4 floats, Abramowitz & Stegun 7.1.26 (|error| < 1.5e-7).
+// @ts-ignore: decorator
+@inline function erf4(x: v128): v128 {
+  const a = f32x4.abs(x);
+  const t = f32x4.div(f32x4.splat(1), f32x4.add(f32x4.splat(1), f32x4.mul(f32x4.splat(0.3275911), a)));
+  let p = f32x4.splat(1.061405429);
+  p = f32x4.add(f32x4.mul(p, t), f32x4.splat(-1.453152027));
+  p = f32x4.add(f32x4.mul(p, t), f32x4.splat(1.421413741));
+  p = f32x4.add(f32x4.mul(p, t), f32x4.splat(-0.284496736));
+  p = f32x4.add(f32x4.mul(p, t), f32x4.splat(0.254829592));
+  const y = f32x4.sub(f32x4.splat(1), f32x4.mul(f32x4.mul(p, t), exp4(f32x4.neg(f32x4.mul(a, a)))));
+  // copy the sign of x
+  return v128.or(v128.and(y, i32x4.splat(0x7fffffff)), v128.and(x, i32x4.splat(0x80000000)));
+}
+
+// @ts-ignore: decorator
+@inline function activate4(v: v128, act: i32): v128 {
+  if (act == ACT_GELU) return f32x4.mul(f32x4.mul(f32x4.splat(0.5), v), f32x4.add(f32x4.splat(1), erf4(f32x4.mul(v, f32x4.splat(0.7071067811865476)))));
+  if (act == ACT_QUICK_GELU) return f32x4.div(v, f32x4.add(f32x4.splat(1), exp4(f32x4.mul(v, f32x4.splat(-1.702)))));
   return v;
 }
 
@@ -125,16 +147,16 @@ export const ACT_QUICK_GELU: i32 = 2;
 ): void {
   let y = f32x4.mul(f32x4.convert_i32x4_s(acc), f32x4.mul(xScale, v128.load(wScale + (<usize>n << 2))));
   if (bias) y = f32x4.add(y, v128.load(bias + (<usize>n << 2)));
+  y = activate4(y, act);
   const at = <usize>(m * N + n) << 2;
-  if (n + 4 <= N && act == ACT_NONE) {
+  if (n + 4 <= N) {
     if (residual) y = f32x4.add(y, v128.load(residual + at));
     v128.store(out + at, y);
     return;
   }
-  const lanes = min(4, N - n);
+  const lanes = N - n;
   for (let j = 0; j < lanes; j++) {
-    let v: f32 = j == 0 ? f32x4.extract_lane(y, 0) : j == 1 ? f32x4.extract_lane(y, 1) : j == 2 ? f32x4.extract_lane(y, 2) : f32x4.extract_lane(y, 3);
-    v = activate(v, act);
+    let v: f32 = j == 0 ? f32x4.extract_lane(y, 0) : j == 1 ? f32x4.extract_lane(y, 1) : f32x4.extract_lane(y, 2);
     const p = out + at + (<usize>j << 2);
     if (residual) v += load<f32>(residual + at + (<usize>j << 2));
     store<f32>(p, v);

@@ -144,6 +144,19 @@ describe.each(kinds)("int8 GEMM kernel (%s)", (kind) => {
     expect(relError(plain, reference(c.x, M, K, c.w, N, c.scales, undefined, levels, Activation.none, residual))).toBeLessThan(2e-6);
   });
 
+  it("keeps GELU and QuickGELU finite and right far out in both tails (bias -100..100)", async () => {
+    const g = await loadInt8Gemm(kind);
+    const [M, K, N] = [3, 16, 41];
+    const c = randomCase(M, K, N, 11);
+    const bias = Float32Array.from({ length: N }, (_, n) => -100 + 5 * n);
+    const layer = g.packLinear(c.w, K, N, c.scales, bias);
+    for (const act of [Activation.gelu, Activation.quickGelu]) {
+      const y = g.linear(c.x, M, layer, { activation: act });
+      expect(y.every(Number.isFinite)).toBe(true);
+      expect(relError(y, reference(c.x, M, K, c.w, N, c.scales, bias, levels, act))).toBeLessThan(2e-6);
+    }
+  });
+
   it("is exact at the saturation edges: weights -128/127, activations quantized to 0 and the top level, K = 3072", async () => {
     const g = await loadInt8Gemm(kind);
     const [M, K, N] = [5, 3072, 11];
