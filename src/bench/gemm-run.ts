@@ -72,7 +72,7 @@ function relDiff(a: Float32Array, b: Float32Array): number {
  * Median CPU milliseconds (process user + system time) per runner, the runners interleaved run by run: on a shared,
  * overloaded machine wall time mostly measures waiting for a core.
  */
-async function timeInterleaved(runs: number, runners: (() => Promise<unknown> | unknown)[]): Promise<number[]> {
+export async function timeInterleaved(runs: number, runners: (() => Promise<unknown> | unknown)[]): Promise<number[]> {
   for (const fn of runners) await fn();
   const times = runners.map(() => [] as number[]);
   for (let i = 0; i < runs; i++) {

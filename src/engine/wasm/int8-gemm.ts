@@ -14,6 +14,8 @@ interface KernelExports {
   quantizeActivations(x: number, M: number, K: number, dst: number): number;
   lastZeroPoint(): number;
   gemm(...args: number[]): void;
+  layerNorm(x: number, M: number, W: number, gamma: number, beta: number, eps: number, out: number): void;
+  attention(qkv: number, M: number, W: number, heads: number, out: number, scratch: number): void;
 }
 
 /** A linear layer's weights inside the kernel memory: int8 [K][N] packed, per-output-channel scales, bias. */
@@ -81,7 +83,7 @@ export function relaxedSimdSupported(): boolean {
 export class Int8Gemm {
   private readonly k: KernelExports;
   private top: number;
-  private scratch = { x: 0, xBytes: 0, a: 0, aBytes: 0, out: 0, outBytes: 0, res: 0, resBytes: 0 };
+  private scratch = { x: 0, xBytes: 0, a: 0, aBytes: 0, out: 0, outBytes: 0, res: 0, resBytes: 0, att: 0, attBytes: 0 };
 
   private constructor(
     readonly kind: GemmKind,
@@ -139,26 +141,50 @@ export class Int8Gemm {
     const { K, N } = layer;
     if (x.length !== M * K) throw new Error(`linear: x has ${x.length} values, expected ${M}x${K}`);
     if (options.residual && options.residual.length !== M * N) throw new Error("linear: residual shape mismatch");
-    const kPad = Math.ceil(K / 4) * 4;
-    const mPad = Math.ceil(M / 4) * 4;
     const xp = this.scratchBuffer("x", M * K * 4);
-    const ap = this.scratchBuffer("a", mPad * kPad * 2);
     const op = this.scratchBuffer("out", M * N * 4);
     const rp = options.residual ? this.scratchBuffer("res", M * N * 4) : 0;
-    new Float32Array(this.k.memory.buffer, xp, M * K).set(x);
-    if (options.residual) new Float32Array(this.k.memory.buffer, rp, M * N).set(options.residual);
-    const scale = this.k.quantizeActivations(xp, M, K, ap);
-    const act = options.activation ?? Activation.none;
+    this.write(xp, x);
+    if (options.residual) this.write(rp, options.residual);
+    this.linearAt(xp, M, layer, op, options.activation ?? Activation.none, rp);
+    return this.read(op, M * N);
+  }
+
+  /** As `linear`, on buffers already in kernel memory (from `alloc`); `residual` 0 for none. */
+  linearAt(x: number, M: number, layer: PackedLinear, out: number, activation: ActivationId = Activation.none, residual = 0): void {
+    const { K, N } = layer;
+    const ap = this.scratchBuffer("a", Math.ceil(M / 4) * 4 * Math.ceil(K / 4) * 4 * 2);
+    const scale = this.k.quantizeActivations(x, M, K, ap);
     if (this.kind === "relaxed") {
-      this.k.gemm(ap, M, K, layer.weights, N, op, scale, this.k.lastZeroPoint(), layer.colsum, layer.scales, layer.bias, rp, act);
+      this.k.gemm(ap, M, K, layer.weights, N, out, scale, this.k.lastZeroPoint(), layer.colsum, layer.scales, layer.bias, residual, activation);
     } else {
-      this.k.gemm(ap, M, K, layer.weights, N, op, scale, layer.scales, layer.bias, rp, act);
+      this.k.gemm(ap, M, K, layer.weights, N, out, scale, layer.scales, layer.bias, residual, activation);
     }
-    return new Float32Array(this.k.memory.buffer, op, M * N).slice();
+  }
+
+  /** LayerNorm over rows of W floats (W a multiple of 4); gamma/beta in kernel memory. */
+  layerNormAt(x: number, M: number, W: number, gamma: number, beta: number, eps: number, out: number): void {
+    this.k.layerNorm(x, M, W, gamma, beta, eps, out);
+  }
+
+  /** Multi-head attention on a fused q/k/v projection [M][3W] (q pre-scaled), into out [M][W]. */
+  attentionAt(qkv: number, M: number, W: number, heads: number, out: number): void {
+    if ((W / heads) % 16 !== 0) throw new Error(`attention: head size ${W / heads} is not a multiple of 16`);
+    const mPad = Math.ceil(M / 4) * 4;
+    const scratch = this.scratchBuffer("att", ((W / heads) * mPad + mPad) * 4);
+    this.k.attention(qkv, M, W, heads, out, scratch);
+  }
+
+  write(at: number, data: Float32Array): void {
+    new Float32Array(this.k.memory.buffer, at, data.length).set(data);
+  }
+
+  read(at: number, count: number): Float32Array {
+    return new Float32Array(this.k.memory.buffer, at, count).slice();
   }
 
   /** Scratch buffers grow to the largest call and are reused. */
-  private scratchBuffer(name: "x" | "a" | "out" | "res", bytes: number): number {
+  private scratchBuffer(name: "x" | "a" | "out" | "res" | "att", bytes: number): number {
     const s = this.scratch;
     const sizeKey = `${name}Bytes` as const;
     if (s[sizeKey] < bytes) {

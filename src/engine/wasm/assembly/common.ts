@@ -91,7 +91,7 @@ export const ACT_QUICK_GELU: i32 = 2;
 
 // exp of 4 floats (Cephes expf: 2^n e^r, |r| <= ln2 / 2, degree-6 polynomial; relative error ~2e-7).
 // @ts-ignore: decorator
-@inline function exp4(x: v128): v128 {
+@inline export function exp4(x: v128): v128 {
   const v = f32x4.min(f32x4.max(x, f32x4.splat(-87.3)), f32x4.splat(88.3));
   const n = f32x4.nearest(f32x4.mul(v, f32x4.splat(1.44269504088896341)));
   const r = f32x4.sub(f32x4.sub(v, f32x4.mul(n, f32x4.splat(0.693359375))), f32x4.mul(n, f32x4.splat(-2.12194440e-4)));

@@ -1,0 +1,109 @@
+// float32 pieces of a ViT block around the int8 linear layers: LayerNorm and multi-head attention (fp32, softmax).
+import { exp4 } from "./common";
+
+/** out[m] = (x[m] - mean) / sqrt(var + eps) * gamma + beta, rows of W floats (W a multiple of 4). */
+export function layerNorm(x: usize, M: i32, W: i32, gamma: usize, beta: usize, eps: f32, out: usize): void {
+  const inv = <f32>1 / <f32>W;
+  for (let m = 0; m < M; m++) {
+    const row = x + (<usize>(m * W) << 2);
+    let s4 = f32x4.splat(0);
+    for (let i = 0; i < W; i += 4) s4 = f32x4.add(s4, v128.load(row + (<usize>i << 2)));
+    const mean = (f32x4.extract_lane(s4, 0) + f32x4.extract_lane(s4, 1) + f32x4.extract_lane(s4, 2) + f32x4.extract_lane(s4, 3)) * inv;
+    const mean4 = f32x4.splat(mean);
+    let v4 = f32x4.splat(0);
+    for (let i = 0; i < W; i += 4) {
+      const d = f32x4.sub(v128.load(row + (<usize>i << 2)), mean4);
+      v4 = f32x4.add(v4, f32x4.mul(d, d));
+    }
+    const variance = (f32x4.extract_lane(v4, 0) + f32x4.extract_lane(v4, 1) + f32x4.extract_lane(v4, 2) + f32x4.extract_lane(v4, 3)) * inv;
+    const r4 = f32x4.splat(<f32>1 / Mathf.sqrt(variance + eps));
+    const o = out + (<usize>(m * W) << 2);
+    for (let i = 0; i < W; i += 4) {
+      const at = <usize>i << 2;
+      const d = f32x4.mul(f32x4.sub(v128.load(row + at), mean4), r4);
+      v128.store(o + at, f32x4.add(f32x4.mul(d, v128.load(gamma + at)), v128.load(beta + at)));
+    }
+  }
+}
+
+/**
+ * Multi-head attention on a fused projection qkv [M][3W] (q already scaled by 1/sqrt(d)): out [M][W], head h in
+ * columns h*d..h*d+d. `scratch` holds Kᵀ of one head ([d][Mp], Mp = M rounded up to 4) and one row of scores.
+ * d must be a multiple of 16.
+ */
+export function attention(qkv: usize, M: i32, W: i32, heads: i32, out: usize, scratch: usize): void {
+  const d = W / heads;
+  const Mp = (M + 3) & ~3;
+  const kt = scratch;
+  const p = scratch + (<usize>(d * Mp) << 2);
+  const stride = <usize>(3 * W) << 2;
+  for (let h = 0; h < heads; h++) {
+    // Kᵀ of this head, columns past M zero
+    for (let k = 0; k < d; k++) {
+      const dst = kt + (<usize>(k * Mp) << 2);
+      for (let j = 0; j < Mp; j++) store<f32>(dst + (<usize>j << 2), j < M ? load<f32>(qkv + <usize>j * stride + (<usize>(W + h * d + k) << 2)) : 0);
+    }
+    for (let i = 0; i < M; i++) {
+      const q = qkv + <usize>i * stride + (<usize>(h * d) << 2);
+      // scores p[j] = q · k_j, 4 columns at a time
+      let j = 0;
+      for (; j + 8 <= Mp; j += 8) {
+        let a0 = f32x4.splat(0);
+        let a1 = f32x4.splat(0);
+        for (let k = 0; k < d; k++) {
+          const qk = v128.load32_splat(q + (<usize>k << 2));
+          const r = kt + (<usize>(k * Mp + j) << 2);
+          a0 = f32x4.add(a0, f32x4.mul(qk, v128.load(r)));
+          a1 = f32x4.add(a1, f32x4.mul(qk, v128.load(r, 16)));
+        }
+        v128.store(p + (<usize>j << 2), a0);
+        v128.store(p + (<usize>j << 2), a1, 16);
+      }
+      for (; j < Mp; j += 4) {
+        let a0 = f32x4.splat(0);
+        for (let k = 0; k < d; k++) {
+          a0 = f32x4.add(a0, f32x4.mul(v128.load32_splat(q + (<usize>k << 2)), v128.load(kt + (<usize>(k * Mp + j) << 2))));
+        }
+        v128.store(p + (<usize>j << 2), a0);
+      }
+      // softmax over the M real columns
+      let mx = load<f32>(p);
+      for (let c = 1; c < M; c++) mx = max(mx, load<f32>(p + (<usize>c << 2)));
+      const mx4 = f32x4.splat(mx);
+      let sum: f32 = 0;
+      let c = 0;
+      for (; c + 4 <= M; c += 4) {
+        const e = exp4(f32x4.sub(v128.load(p + (<usize>c << 2)), mx4));
+        v128.store(p + (<usize>c << 2), e);
+        sum += f32x4.extract_lane(e, 0) + f32x4.extract_lane(e, 1) + f32x4.extract_lane(e, 2) + f32x4.extract_lane(e, 3);
+      }
+      for (; c < M; c++) {
+        const e = f32x4.extract_lane(exp4(f32x4.splat(load<f32>(p + (<usize>c << 2)) - mx)), 0);
+        store<f32>(p + (<usize>c << 2), e);
+        sum += e;
+      }
+      const inv = <f32>1 / sum;
+      // out row = Σ_j p[j] v_j, 16 columns of the head at a time
+      const o = out + (<usize>(i * W + h * d) << 2);
+      for (let col = 0; col < d; col += 16) {
+        let o0 = f32x4.splat(0);
+        let o1 = f32x4.splat(0);
+        let o2 = f32x4.splat(0);
+        let o3 = f32x4.splat(0);
+        for (let jj = 0; jj < M; jj++) {
+          const pj = v128.load32_splat(p + (<usize>jj << 2));
+          const v = qkv + <usize>jj * stride + (<usize>(2 * W + h * d + col) << 2);
+          o0 = f32x4.add(o0, f32x4.mul(pj, v128.load(v)));
+          o1 = f32x4.add(o1, f32x4.mul(pj, v128.load(v, 16)));
+          o2 = f32x4.add(o2, f32x4.mul(pj, v128.load(v, 32)));
+          o3 = f32x4.add(o3, f32x4.mul(pj, v128.load(v, 48)));
+        }
+        const s = f32x4.splat(inv);
+        v128.store(o + (<usize>col << 2), f32x4.mul(o0, s));
+        v128.store(o + (<usize>col << 2), f32x4.mul(o1, s), 16);
+        v128.store(o + (<usize>col << 2), f32x4.mul(o2, s), 32);
+        v128.store(o + (<usize>col << 2), f32x4.mul(o3, s), 48);
+      }
+    }
+  }
+}
