@@ -4,7 +4,16 @@ import { createClipTokenizer } from "../engine/tokenizer/clip-tokenizer";
 import { buildDemoMerges } from "../engine/tokenizer/demo-vocab";
 import { ARCH_PRESETS, type ClipArch } from "./checkpoint/clip-arch";
 import { randomAdapters, randomCheckpoint } from "./checkpoint/random-checkpoint";
-import { compileBundle, defaultLayers, type CompiledBundle, type QuantOption } from "./compile-bundle";
+import {
+  compileBundle,
+  compileStagedBundle,
+  defaultLayers,
+  type CompiledBundle,
+  type CompiledStagedBundle,
+  type CompileOptions,
+  type QuantOption,
+} from "./compile-bundle";
+import type { ClipCheckpoint } from "./checkpoint/clip-checkpoint";
 
 export interface DemoModelOptions {
   seed?: number;
@@ -18,21 +27,36 @@ export function demoArch(vocabSize: number): ClipArch {
   return { ...tiny, text: { ...tiny.text, vocabSize } };
 }
 
-export async function buildDemoModel(o: DemoModelOptions = {}): Promise<CompiledBundle> {
+function demoInputs(o: DemoModelOptions): { ckpt: ClipCheckpoint; options: CompileOptions } {
   const merges = buildDemoMerges();
   const vocabSize = createClipTokenizer(merges).vocabSize;
   const arch = demoArch(vocabSize);
   const seed = o.seed ?? 0;
-  const ckpt = randomCheckpoint(arch, seed);
   const layers = defaultLayers(arch.vision.layers);
-  return compileBundle(ckpt, {
-    name: "demo",
-    layers,
-    quant: o.quant ?? "fp32",
-    adapters: randomAdapters({ count: layers.length, width: arch.vision.width, embedDim: arch.embedDim, seed }),
-    adapterSource: "random",
-    vocabulary: gzipSync(new TextEncoder().encode(merges), { mtime: 0 }),
-    random: true,
-    onProgress: o.onProgress,
-  });
+  return {
+    ckpt: randomCheckpoint(arch, seed),
+    options: {
+      name: "demo",
+      layers,
+      quant: o.quant ?? "fp32",
+      adapters: randomAdapters({ count: layers.length, width: arch.vision.width, embedDim: arch.embedDim, seed }),
+      adapterSource: "random",
+      vocabulary: gzipSync(new TextEncoder().encode(merges), { mtime: 0 }),
+      random: true,
+      onProgress: o.onProgress,
+    },
+  };
+}
+
+export async function buildDemoModel(o: DemoModelOptions = {}): Promise<CompiledBundle> {
+  const { ckpt, options } = demoInputs(o);
+  return compileBundle(ckpt, options);
+}
+
+/** The same demo model with its image tower in `stages` stages (2..4: one per block at most). */
+export async function buildStagedDemoModel(o: DemoModelOptions & { stages: number }): Promise<CompiledStagedBundle> {
+  const { ckpt, options } = demoInputs(o);
+  const compiled = await compileStagedBundle(ckpt, { ...options, stages: o.stages });
+  if (!("stages" in compiled.manifest)) throw new Error(`--stages ${o.stages} gave a single-graph bundle`);
+  return compiled as CompiledStagedBundle;
 }

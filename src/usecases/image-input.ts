@@ -21,7 +21,7 @@ export interface ModelInput {
 const decodeScratch = new ScratchBytes(16 * 2 ** 20);
 
 /** Throws ImageError (unsupported_format, corrupt_image, image_too_large) before allocating anything large. */
-export function modelInput(bytes: Uint8Array, model: BundleManifest, maxPixels: number): ModelInput {
+export function modelInput(bytes: Uint8Array, model: Pick<BundleManifest, "imageSize" | "mean" | "std">, maxPixels: number): ModelInput {
   const { format } = readImageInfo(bytes);
   const decoded = decodeImage(bytes, { maxPixels, scratch: decodeScratch });
   return { format, width: decoded.width, height: decoded.height, pixels: preprocess(decoded, model.imageSize, model.mean, model.std) };

@@ -1,6 +1,7 @@
 // The served model: its bundle, and text features of object names from memory, the bundle, a cache or the text tower.
 import { gunzipSync } from "fflate";
 import { PROMPT_SET_VERSION } from "../engine/anomaly/prompts";
+import { type ImageTower, singleGraphTower } from "../engine/detector/image-tower";
 import { objectTextFeatures } from "../engine/detector/text-features";
 import type { ModelBundle } from "../engine/runtime/model-bundle";
 import { createClipTokenizer, type ClipTokenizer } from "../engine/tokenizer/clip-tokenizer";
@@ -18,9 +19,14 @@ export class ModelRuntime {
   /** Entries of `features` that fit MEMORY_CACHE_BYTES: each is [embedDim, 2] float32. */
   private readonly maxFeatureEntries: number;
 
+  /**
+   * `tower`: where the image tower runs; by default the bundle's one image graph in this isolate, for a staged bundle
+   * the stage Workers (src/engine/staging).
+   */
   constructor(
     readonly bundle: ModelBundle,
     private readonly cache: TextFeatureCache,
+    readonly tower: ImageTower = singleGraphTower(bundle),
   ) {
     this.maxFeatureEntries = Math.max(1, Math.floor(MEMORY_CACHE_BYTES / (bundle.manifest.architecture.embedDim * 2 * 4)));
   }

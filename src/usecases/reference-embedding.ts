@@ -3,7 +3,7 @@ import { buildMemory } from "../engine/detector/analyse";
 import { calibrateShots } from "../engine/detector/shot-calibration";
 import { ImageError } from "../engine/image/image-error";
 import { sha256Hex } from "../engine/runtime/bundle-manifest";
-import { encodeImage, type ImageEncoding } from "../engine/runtime/clip-encoders";
+import type { ImageEncoding } from "../engine/runtime/clip-encoders";
 import { PROMPT_SET_VERSION } from "../engine/anomaly/prompts";
 import { modelInput } from "./image-input";
 import type { ModelRuntime } from "./model-runtime";
@@ -36,7 +36,7 @@ export async function embedShots(runtime: ModelRuntime, object: string, images: 
     } catch (e) {
       throw withShotIndex(e, index);
     }
-    encodings.push(await encodeImage(runtime.bundle, input.pixels));
+    encodings.push(await runtime.tower.encode(input.pixels));
     shots.push({ format: input.format, width: input.width, height: input.height, bytes: bytes.length, sha256: await sha256Hex(bytes) });
   }
   const calibration = await calibrateShots(runtime.bundle, encodings, features);

@@ -2,7 +2,7 @@
 import { fewShotImageScore, zeroShotDecisionThreshold } from "../engine/anomaly/calibration";
 import { mapMax } from "../engine/anomaly/few-shot";
 import type { Region } from "../engine/anomaly/regions";
-import { analyseZeroShot, fewShotFromZeroShot } from "../engine/detector/analyse";
+import { traceTotals } from "../engine/staging/stage-trace";
 import { fewShotReference, type EmbeddingSource, type ReferenceSetContext } from "./few-shot-reference";
 import { modelInput } from "./image-input";
 import { modelSummary, randomModelWarning } from "./model-warnings";
@@ -27,8 +27,18 @@ export type ScoreResponse = ScoreResult & {
   /** Milliseconds per stage. Workers' clocks only advance on I/O, so in production CPU-only stages may read 0. */
   timings: Record<string, number>;
   model: { name: string; random: boolean; modelHash: string };
+  /** A staged bundle's hops: bytes each way, round trip and the stage's own work per stage (README "Stages"). */
+  stages?: StageHopSummary[];
   warning?: string;
 };
+
+export interface StageHopSummary {
+  stage: number;
+  sentBytes: number;
+  receivedBytes: number;
+  roundTripMs: number;
+  workMs: number;
+}
 
 /** The model is opened inside, so that its loading shows in the timings. */
 export interface ScorePorts extends Omit<ReferenceSetContext, "runtime"> {
@@ -47,25 +57,33 @@ export async function scoreImage(ports: ScorePorts, tenant: string, input: Score
   timings.textFeatures = clock.lap();
   const reference = input.referenceSet === undefined ? undefined : await fewShotReference(ctx, tenant, input.referenceSet, input.object);
   if (reference) timings.referenceSet = clock.lap();
-  const zs = await analyseZeroShot(bundle, image.pixels, text.features);
-  timings.inference = clock.lap();
+  const fewShot = reference && {
+    memory: reference.embedding.memory,
+    bank: { tenant, referenceSet: reference.manifest.id, modelHash: reference.embedding.modelHash, promptSet: reference.embedding.promptSet },
+  };
+  const analysis = await ctx.runtime.tower.analyse(image.pixels, text.features, fewShot);
+  timings.inference = round(clock.lap() - (analysis.fewShot?.ms ?? 0));
+  if (analysis.stages) {
+    const totals = traceTotals(analysis.stages);
+    timings.stages = round(totals.stagesMs);
+    timings.hop = round(totals.hopMs);
+  }
 
-  let score = zs.zeroShotScore;
+  let score = analysis.zeroShotScore;
   let threshold = zeroShotDecisionThreshold;
-  let map = zs.zeroShotMap;
+  let map = analysis.zeroShotMap;
   // Zero-shot: the map sums one abnormal probability per layer, so "mean probability over layers >= 0.5".
   let regionThreshold = 0.5 * m.layers.zeroShot.length;
   const warnings = [randomModelWarning(m)];
-  if (reference) {
+  if (reference && analysis.fewShot) {
     const { calibration } = reference.embedding;
-    const fs = await fewShotFromZeroShot(bundle, zs, reference.embedding.memory);
-    score = fewShotImageScore(zs.zeroShotScore, fs.combinedMax, calibration);
+    score = fewShotImageScore(analysis.zeroShotScore, analysis.fewShot.combinedMax, calibration);
     threshold = calibration.threshold;
-    map = fs.combinedMap;
+    map = analysis.fewShot.combinedMap;
     // Few-shot: the combined-map level at which the calibrated term g(max) reaches 0.5 (zStar spreads above normal).
     regionThreshold = calibration.center + calibration.zStar * calibration.spread;
     if (calibration.method === "single-shot-prior") warnings.push(SINGLE_SHOT_WARNING);
-    timings.fewShot = clock.lap();
+    timings.fewShot = round((analysis.fewShot.ms ?? 0) + clock.lap());
   }
 
   const size = m.imageSize;
@@ -91,14 +109,16 @@ export async function scoreImage(ports: ScorePorts, tenant: string, input: Score
     textFeatures: text.source,
     timings,
     model: modelSummary(m),
+    ...(analysis.stages ? { stages: analysis.stages.hops.map((h) => ({ ...h, roundTripMs: round(h.roundTripMs), workMs: round(h.workMs) })) } : {}),
     ...(warning ? { warning } : {}),
   };
 }
 
+const round = (ms: number) => Math.round(ms * 10) / 10;
+
 function stopwatch(): { lap(): number; total(): number } {
   const start = performance.now();
   let last = start;
-  const round = (ms: number) => Math.round(ms * 10) / 10;
   return {
     lap() {
       const now = performance.now();

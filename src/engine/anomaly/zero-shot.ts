@@ -54,20 +54,38 @@ export function zeroShotLayerLogits(projected: Float32Array, textFeatures: Float
 }
 
 /**
+ * Abnormal minus normal logit per patch [G*G] of one layer (from zeroShotLayerLogits): all the zero-shot map needs of
+ * that layer. A stage Worker that holds the layer sends this instead of the projected tokens [G*G, E].
+ */
+export function zeroShotLogitDifference(projected: Float32Array, textFeatures: Float32Array): Float32Array {
+  const logits = zeroShotLayerLogits(projected, textFeatures);
+  const patches = logits.length / 2;
+  const diff = new Float32Array(patches);
+  for (let p = 0; p < patches; p++) diff[p] = logits[patches + p] - logits[p];
+  return diff;
+}
+
+/**
  * Sum over layers of softmax-over-channels(upsample(logits))[abnormal], [size, size] row-major.
  * The logits are upsampled BEFORE the softmax, as in the reference. Bilinear upsampling is linear, so
  * upsampling the logit difference (abnormal - normal) and applying the sigmoid is the same computation
  * with half the interpolation work.
  */
 export function zeroShotMap(projectedPerLayer: readonly Float32Array[], textFeatures: Float32Array, grid: number, size: number): Float32Array {
+  return zeroShotMapFromDifferences(
+    projectedPerLayer.map((projected) => zeroShotLogitDifference(projected, textFeatures)),
+    grid,
+    size,
+  );
+}
+
+/** The zero-shot map from each layer's logit difference [G*G] (zeroShotLogitDifference). */
+export function zeroShotMapFromDifferences(differencePerLayer: readonly Float32Array[], grid: number, size: number): Float32Array {
   const patches = grid * grid;
   const map = new Float32Array(size * size);
-  const diff = new Float32Array(patches);
   const upsampled = new Float32Array(size * size);
-  for (const projected of projectedPerLayer) {
-    const logits = zeroShotLayerLogits(projected, textFeatures);
-    if (logits.length !== 2 * patches) throw new RangeError(`projected tokens have ${logits.length / 2} patches, grid ${grid}x${grid}`);
-    for (let p = 0; p < patches; p++) diff[p] = logits[patches + p] - logits[p];
+  for (const diff of differencePerLayer) {
+    if (diff.length !== patches) throw new RangeError(`projected tokens have ${diff.length} patches, grid ${grid}x${grid}`);
     upsampleAlignCorners(diff, 1, grid, size, upsampled);
     for (let i = 0; i < map.length; i++) map[i] += 1 / (1 + Math.exp(-upsampled[i]));
   }

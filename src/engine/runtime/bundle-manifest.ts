@@ -90,6 +90,8 @@ export const stagedBundleManifestSchema = bundleManifestSchema.extend({
   stages: z.array(stageEntry).min(2),
 });
 export type StagedBundleManifest = z.infer<typeof stagedBundleManifestSchema>;
+/** What the runtime serves: a single-graph bundle, or a staged one whose image tower runs in stage Workers. */
+export type ServedManifest = BundleManifest | StagedBundleManifest;
 export type BundleFileRole = keyof BundleManifest["files"];
 export type GraphRole = "image" | "text" | "fewShotHead";
 
@@ -116,6 +118,15 @@ export function isStagedManifest(json: unknown): boolean {
 
 export function parseBundleManifest(json: unknown): BundleManifest {
   return bundleManifestSchema.parse(json);
+}
+
+/** Either kind of manifest, told apart by `stages`. */
+export function parseServedManifest(json: unknown): ServedManifest {
+  return isStagedManifest(json) ? stagedBundleManifestSchema.parse(json) : bundleManifestSchema.parse(json);
+}
+
+export function isStaged(m: ServedManifest): m is StagedBundleManifest {
+  return "stages" in m;
 }
 
 export async function sha256Hex(bytes: Uint8Array): Promise<string> {

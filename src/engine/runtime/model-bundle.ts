@@ -1,19 +1,25 @@
 // Opens a model bundle through a byte-reading port, verifies every file against the manifest, creates sessions lazily.
 import {
   GRAPH_WEIGHTS,
-  isStagedManifest,
-  parseBundleManifest,
+  isStaged,
+  parseServedManifest,
   sha256Hex,
   type BundleFile,
   type BundleFileRole,
-  type BundleManifest,
   type GraphRole,
+  type ServedManifest,
+  type StagedBundleManifest,
 } from "./bundle-manifest";
 import { OnnxModel, type SessionOptions } from "./onnx-session";
 
 /** Where bundle files come from: a folder in Node, an R2 prefix in Workers. */
 export interface BundleReader {
   read(path: string): Promise<Uint8Array>;
+  /**
+   * True when every read returns a new buffer nobody else holds: the bundle may then detach a weights buffer as soon
+   * as ORT has copied it, instead of leaving it to the collector (the load peak of a stage Worker).
+   */
+  readonly freshBuffers?: boolean;
 }
 
 export class BundleError extends Error {
@@ -28,9 +34,10 @@ export class BundleError extends Error {
 
 export class ModelBundle {
   private readonly sessions = new Map<GraphRole, Promise<OnnxModel>>();
+  private readonly stageSessions = new Map<number, Promise<OnnxModel>>();
 
   private constructor(
-    readonly manifest: BundleManifest,
+    readonly manifest: ServedManifest,
     private readonly reader: BundleReader,
     private readonly sessionOptions: SessionOptions,
   ) {}
@@ -42,19 +49,26 @@ export class ModelBundle {
     } catch (e) {
       throw new BundleError("bundle_invalid", `cannot read manifest.json: ${(e as Error).message}`);
     }
-    if (isStagedManifest(json)) {
-      throw new BundleError("bundle_staged", "staged bundles need stage Workers, not served yet: build without --stages / --isolate-budget-mb");
-    }
+    let manifest: ServedManifest;
     try {
-      return new ModelBundle(parseBundleManifest(json), reader, sessionOptions);
+      manifest = parseServedManifest(json);
     } catch (e) {
       throw new BundleError("bundle_invalid", `manifest.json is not a valid bundle manifest: ${(e as Error).message}`);
     }
+    if (isStaged(manifest)) checkStages(manifest);
+    return new ModelBundle(manifest, reader, sessionOptions);
+  }
+
+  /** The image-tower stages of a staged bundle (its image graph runs stage by stage); undefined for a single graph. */
+  get stages(): StagedBundleManifest["stages"] | undefined {
+    return isStaged(this.manifest) ? this.manifest.stages : undefined;
   }
 
   /** Reads one file of the bundle and checks its size and sha256 against the manifest. */
   readFile(role: BundleFileRole): Promise<Uint8Array> {
-    return this.readEntry(this.manifest.files[role]);
+    const entry = (this.manifest.files as Partial<Record<BundleFileRole, BundleFile>>)[role];
+    if (!entry) throw new BundleError("bundle_staged", `a staged bundle has no ${role} file: its image tower is image-stage{i}.onnx, run stage by stage`);
+    return this.readEntry(entry);
   }
 
   /** The build-time text features by object name, or undefined when the bundle has none. */
@@ -99,7 +113,37 @@ export class ModelBundle {
     const weightsRole = GRAPH_WEIGHTS[role];
     if (!weightsRole) return OnnxModel.load(graph, this.sessionOptions);
     const weights = await this.readFile(weightsRole);
-    return OnnxModel.load(graph, this.sessionOptions, { path: this.manifest.files[weightsRole].path, data: weights });
+    const path = (this.manifest.files as Partial<Record<BundleFileRole, BundleFile>>)[weightsRole]!.path;
+    return this.loadWithWeights(graph, path, weights);
+  }
+
+  /**
+   * The session of image-tower stage `index` of a staged bundle: reads only that stage's graph and weights, created on
+   * first use and kept.
+   */
+  stageSession(index: number): Promise<OnnxModel> {
+    let s = this.stageSessions.get(index);
+    if (!s) {
+      s = this.loadStageSession(index);
+      s.catch(() => this.stageSessions.delete(index));
+      this.stageSessions.set(index, s);
+    }
+    return s;
+  }
+
+  private async loadStageSession(index: number): Promise<OnnxModel> {
+    const stage = this.stages?.[index];
+    if (!stage) throw new BundleError("bundle_invalid", `the bundle has no image-tower stage ${index}`);
+    const graph = await this.readEntry(stage.graph);
+    const weights = await this.readEntry(stage.weights);
+    return this.loadWithWeights(graph, stage.weights.path, weights);
+  }
+
+  /** ORT copies the weights into its heap; a buffer only this bundle holds is then detached, not left to the collector. */
+  private async loadWithWeights(graph: Uint8Array, path: string, weights: Uint8Array): Promise<OnnxModel> {
+    const model = await OnnxModel.load(graph, this.sessionOptions, { path, data: weights });
+    if (this.reader.freshBuffers) releaseBuffer(weights);
+    return model;
   }
 
   async releaseSession(role: GraphRole): Promise<void> {
@@ -107,4 +151,27 @@ export class ModelBundle {
     this.sessions.delete(role);
     if (s) await (await s).release();
   }
+}
+
+/** Stage i is entry i, and the stages cover the image tower's blocks in order, without gaps. */
+function checkStages(m: StagedBundleManifest): void {
+  let next = 0;
+  for (const [i, s] of m.stages.entries()) {
+    if (s.index !== i || s.blocks[0] !== next || s.blocks[1] <= s.blocks[0]) {
+      throw new BundleError("bundle_invalid", `manifest.json: stage ${i} (index ${s.index}, blocks [${s.blocks.join(", ")})) does not follow stage ${i - 1}`);
+    }
+    next = s.blocks[1];
+  }
+  if (next !== m.architecture.vision.layers) {
+    throw new BundleError("bundle_invalid", `manifest.json: the stages end at block ${next}, the image tower has ${m.architecture.vision.layers}`);
+  }
+}
+
+/**
+ * Frees a buffer's memory now where the runtime can (ArrayBuffer.prototype.transfer, e.g. workerd): the buffer is
+ * detached and its backing store released; elsewhere it waits for the collector like any unreferenced buffer.
+ */
+function releaseBuffer(bytes: Uint8Array): void {
+  const buffer = bytes.buffer as ArrayBuffer & { transfer?: (length?: number) => ArrayBuffer };
+  if (typeof buffer.transfer === "function") buffer.transfer(0);
 }

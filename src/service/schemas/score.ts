@@ -55,5 +55,17 @@ export const scoreResponse = z.object({
   textFeatures: z.enum(["memory", "bundle", "kv", "computed"]),
   timings: z.record(z.string(), z.number()).describe("Milliseconds per stage."),
   model: modelSummarySchema,
+  stages: z
+    .array(
+      z.object({
+        stage: z.number().int(),
+        sentBytes: z.number().int().describe("Float32 payload bytes sent to the stage (its input, the text features)."),
+        receivedBytes: z.number().int().describe("Float32 payload bytes the stage returned (residual stream, per-layer maps)."),
+        roundTripMs: z.number(),
+        workMs: z.number().describe("The stage's own work as it measured it; roundTripMs - workMs is the hop."),
+      }),
+    )
+    .optional()
+    .describe("Only for a staged bundle: one entry per image-tower stage Worker, in call order."),
   warning: warningField,
 });

@@ -121,12 +121,24 @@ describe("staged bundle manifest", () => {
     for (const f of ["text.onnx", "text.weights", "few-shot-head.onnx"]) expect(three.files[f]).toEqual(one.files[f]);
   });
 
-  it("the serving runtime refuses a staged bundle with a clear error", async () => {
+  it("the runtime opens a staged bundle: no image graph, a session per stage", async () => {
     const staged = await compileStagedBundle(ckpt, { ...options, stages: 2 });
     const files: Record<string, Uint8Array> = { ...staged.files, "manifest.json": new TextEncoder().encode(JSON.stringify(staged.manifest)) };
-    const open = ModelBundle.open({ read: async (path) => files[path]! });
-    await expect(open).rejects.toBeInstanceOf(BundleError);
-    await expect(open).rejects.toMatchObject({ code: "bundle_staged", message: expect.stringContaining("staged bundles need stage Workers, not served yet") });
+    const bundle = await ModelBundle.open({ read: async (path) => files[path]! });
+    expect(bundle.stages?.map((s) => s.blocks)).toEqual([
+      [0, 3],
+      [3, 6],
+    ]);
+    await expect(bundle.session("image")).rejects.toBeInstanceOf(BundleError);
+    await expect(bundle.session("image")).rejects.toMatchObject({ code: "bundle_staged", message: expect.stringContaining("run stage by stage") });
+    expect((await bundle.stageSession(1)).inputNames).toEqual([imageGraphNames.residual(3)]);
+  });
+
+  it("the runtime refuses stages that do not cover the tower in order", async () => {
+    const staged = expectStaged(await compileStagedBundle(ckpt, { ...options, stages: 2 }));
+    const manifest = { ...staged.manifest, stages: [staged.manifest.stages[1], staged.manifest.stages[0]] };
+    const files: Record<string, Uint8Array> = { ...staged.files, "manifest.json": new TextEncoder().encode(JSON.stringify(manifest)) };
+    await expect(ModelBundle.open({ read: async (path) => files[path]! })).rejects.toMatchObject({ code: "bundle_invalid" });
   });
 });
 

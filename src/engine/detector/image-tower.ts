@@ -1,0 +1,46 @@
+// The image tower as the scoring code sees it: one graph in this isolate, or stages elsewhere (src/engine/staging).
+import type { ImageEncoding } from "../runtime/clip-encoders";
+import { encodeImage } from "../runtime/clip-encoders";
+import type { ModelBundle } from "../runtime/model-bundle";
+import type { FewShotBankKey } from "../staging/stage-port";
+import type { StageTrace } from "../staging/stage-trace";
+import { analyseZeroShot, type FewShotMemory, fewShotFromZeroShot } from "./analyse";
+
+export interface FewShotInput {
+  /** The set's banks, for a tower that searches them here. */
+  memory: FewShotMemory;
+  /** The same banks by name, for stages that read their layers' banks themselves. */
+  bank: FewShotBankKey;
+}
+
+export interface ImageAnalysis {
+  zeroShotScore: number;
+  /** [size*size], sum over zero-shot layers of the abnormal probability. */
+  zeroShotMap: Float32Array;
+  /** `ms`: the few-shot half's own time where it runs apart (the single graph's head search); stages fold it in. */
+  fewShot?: { fewShotMap: Float32Array; combinedMap: Float32Array; combinedMax: number; ms?: number };
+  /** The stage hops of a staged tower. */
+  stages?: StageTrace;
+}
+
+export interface ImageTower {
+  /** Every tapped and projected output and the image features (reference-set embedding). */
+  encode(pixels: Float32Array): Promise<ImageEncoding>;
+  /** Zero-shot score and map; with `fewShot`, also the few-shot and combined maps. */
+  analyse(pixels: Float32Array, textFeatures: Float32Array, fewShot?: FewShotInput): Promise<ImageAnalysis>;
+}
+
+export function singleGraphTower(bundle: ModelBundle): ImageTower {
+  return {
+    encode: (pixels) => encodeImage(bundle, pixels),
+    async analyse(pixels, textFeatures, fewShot) {
+      const zs = await analyseZeroShot(bundle, pixels, textFeatures);
+      const base = { zeroShotScore: zs.zeroShotScore, zeroShotMap: zs.zeroShotMap };
+      if (!fewShot) return base;
+      const start = performance.now();
+      const fs = await fewShotFromZeroShot(bundle, zs, fewShot.memory);
+      const ms = performance.now() - start;
+      return { ...base, fewShot: { fewShotMap: fs.fewShotMap, combinedMap: fs.combinedMap, combinedMax: fs.combinedMax, ms } };
+    },
+  };
+}

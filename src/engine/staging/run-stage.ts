@@ -1,0 +1,79 @@
+// One image-tower stage run where its weights live: the stage's graph, then the per-layer reductions the call asks for.
+import { zeroShotLogitDifference } from "../anomaly/zero-shot";
+import { fewShotDistances } from "../runtime/clip-encoders";
+import { imageGraphNames } from "../runtime/graph-names";
+import { BundleError, type ModelBundle } from "../runtime/model-bundle";
+import type { FewShotBankKey, StageCall, StageReply } from "./stage-port";
+
+/** The memory banks [k*G², W] of the given few-shot layers of a reference set (in the stage: read from storage, cached). */
+export type BankSource = (key: FewShotBankKey, layers: readonly number[]) => Promise<Map<number, Float32Array>>;
+
+/** The layers whose taps a stage covering blocks [from, to) outputs: blocks are 0-indexed, layers 1-indexed. */
+export function stageLayers(layers: readonly number[], [from, to]: readonly [number, number]): number[] {
+  return layers.filter((l) => l > from && l <= to);
+}
+
+export async function runImageStage(bundle: ModelBundle, index: number, call: StageCall, banks: BankSource): Promise<StageReply> {
+  const start = performance.now();
+  const stage = bundle.stages?.[index];
+  if (!stage) throw new BundleError("bundle_invalid", `the bundle has no image-tower stage ${index}`);
+  const m = bundle.manifest;
+  const width = m.architecture.vision.width;
+  const patches = m.grid * m.grid;
+  const last = stage.blocks[1] === m.architecture.vision.layers;
+  const zeroShot = stageLayers(m.layers.zeroShot, stage.blocks);
+  const fewShot = stageLayers(m.layers.fewShot, stage.blocks);
+
+  const dims = stage.blocks[0] === 0 ? [1, 3, m.imageSize, m.imageSize] : [1, 1 + patches, width];
+  if (call.input.length !== dims.reduce((a, b) => a * b, 1)) {
+    throw new RangeError(`stage ${index} takes [${dims.join(", ")}] (${dims.reduce((a, b) => a * b, 1)} values), got ${call.input.length}`);
+  }
+  if (call.textFeatures && call.textFeatures.length !== 2 * m.architecture.embedDim) {
+    throw new RangeError(`text features must be [${m.architecture.embedDim}, 2], got ${call.textFeatures.length} values`);
+  }
+  // The bank is read while the graph runs.
+  const bank = call.fewShotBank && fewShot.length > 0 ? banks(call.fewShotBank, fewShot) : undefined;
+  bank?.catch(() => {});
+
+  const wanted = new Set<string>([last ? imageGraphNames.features : imageGraphNames.residual(stage.blocks[1])]);
+  if (call.taps) for (const name of stage.outputs) wanted.add(name);
+  if (call.textFeatures) for (const l of zeroShot) wanted.add(imageGraphNames.projected(l));
+  if (bank) for (const l of fewShot) wanted.add(imageGraphNames.tokens(l));
+  const session = await bundle.stageSession(index);
+  const out = await session.run({ [stage.inputs[0]!]: { type: "float32", data: call.input, dims } }, [...wanted]);
+  const get = (name: string) => {
+    const t = out[name];
+    if (!t) throw new BundleError("bundle_invalid", `image stage ${index} has no output ${name}`);
+    return t.data;
+  };
+
+  const reply: StageReply = {
+    tokens: new Map(),
+    projected: new Map(),
+    zeroShotDifferences: new Map(),
+    fewShotDistances: new Map(),
+    workMs: 0,
+  };
+  if (last) reply.imageFeatures = get(imageGraphNames.features);
+  else reply.residual = get(imageGraphNames.residual(stage.blocks[1]));
+  if (call.taps) {
+    for (const l of new Set([...zeroShot, ...fewShot])) reply.tokens.set(l, get(imageGraphNames.tokens(l)));
+    for (const l of zeroShot) reply.projected.set(l, get(imageGraphNames.projected(l)));
+  }
+  if (call.textFeatures) {
+    for (const l of zeroShot) reply.zeroShotDifferences.set(l, zeroShotLogitDifference(get(imageGraphNames.projected(l)), call.textFeatures));
+  }
+  if (bank) {
+    const memory = await bank;
+    const query = fewShot.map((l) => get(imageGraphNames.tokens(l)).subarray(width)); // drop the class token
+    const banksOfLayers = fewShot.map((l) => {
+      const b = memory.get(l);
+      if (!b) throw new BundleError("bundle_invalid", `the memory bank has no layer ${l}`);
+      return b;
+    });
+    const distances = await fewShotDistances(bundle, query, banksOfLayers);
+    for (const [i, l] of fewShot.entries()) reply.fewShotDistances.set(l, distances[i]!);
+  }
+  reply.workMs = performance.now() - start;
+  return reply;
+}

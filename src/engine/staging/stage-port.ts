@@ -1,0 +1,56 @@
+// The port between the front and the image-tower stages: one call runs one stage on a float32 input.
+
+/** Identifies a reference set's memory banks for the model and prompt set in use; the stage reads its layers' banks. */
+export interface FewShotBankKey {
+  tenant: string;
+  referenceSet: string;
+  modelHash: string;
+  promptSet: string;
+}
+
+export interface StageCall {
+  /** Stage 0: pixels [3, S, S]; stage i > 0: the residual stream [1 + G², W] stage i - 1 returned. */
+  input: Float32Array;
+  /**
+   * Text features [E, 2]: each zero-shot layer of the stage comes back reduced to its patch logit difference [G²]
+   * (zeroShotLogitDifference) instead of its projected tokens.
+   */
+  textFeatures?: Float32Array;
+  /** Each few-shot layer of the stage comes back as its few-shot distances [G²] against this set's bank. */
+  fewShotBank?: FewShotBankKey;
+  /** Return every tapped and projected output of the stage as it is (reference-set embedding, parity). */
+  taps?: boolean;
+}
+
+export interface StageReply {
+  /** The residual stream for the next stage [1 + G², W]; absent from the last stage. */
+  residual?: Float32Array;
+  /** The last stage's image embedding [E]. */
+  imageFeatures?: Float32Array;
+  /** Raw tapped tokens [1 + G², W] by layer (only when `taps`). */
+  tokens: Map<number, Float32Array>;
+  /** Projected patch tokens [G², E] by zero-shot layer (only when `taps`). */
+  projected: Map<number, Float32Array>;
+  /** Patch logit difference [G²] by zero-shot layer (only with `textFeatures`). */
+  zeroShotDifferences: Map<number, Float32Array>;
+  /** Few-shot distances [G²] by few-shot layer (only with `fewShotBank`). */
+  fewShotDistances: Map<number, Float32Array>;
+  /** Milliseconds the stage spent on the call itself (its session, bank and run), as the stage measured them. */
+  workMs: number;
+}
+
+/** Runs image-tower stages: in this process (tests, parity) or in stage Workers over service bindings. */
+export interface StageRunner {
+  readonly stageCount: number;
+  run(index: number, call: StageCall): Promise<StageReply>;
+}
+
+/** A stage that cannot be reached (no binding, or the call failed in transport). */
+export class StageError extends Error {
+  readonly code = "stage_unavailable";
+
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = "StageError";
+  }
+}
