@@ -2,13 +2,14 @@
 import { parseArgs } from "node:util";
 import { runParity, type ParityReport } from "../src/parity/run-parity";
 
-const usage = "usage: npm run parity -- CASE_DIR [--layout open_clip|hf] [--quant fp32|int8|int8-dynamic|int8-weight] [--vocab FILE] [--json]";
+const usage = "usage: npm run parity -- CASE_DIR [--layout open_clip|hf] [--quant fp32|int8|int8-dynamic|int8-weight] [--vocab FILE] [--stages K] [--json]";
 const { values, positionals } = parseArgs({
   allowPositionals: true,
   options: {
     layout: { type: "string", default: "open_clip" },
     quant: { type: "string", default: "fp32" },
     vocab: { type: "string" },
+    stages: { type: "string", default: "1" },
     json: { type: "boolean", default: false },
   },
 });
@@ -25,6 +26,11 @@ if (!["fp32", "int8", "int8-dynamic", "int8-weight", "int8-block", "int4-block"]
   console.error(`--quant must be fp32, int8, int8-dynamic or int8-weight\n${usage}`);
   process.exit(2);
 }
+const stages = Number(values.stages);
+if (!Number.isInteger(stages) || stages < 1) {
+  console.error(`--stages must be a whole number >= 1 (1: the single image graph)\n${usage}`);
+  process.exit(2);
+}
 
 const fmt = (v: number) => (Number.isNaN(v) ? "-" : v === 0 ? "0" : Math.abs(v) < 1e-3 || Math.abs(v) >= 1e4 ? v.toExponential(2) : v.toFixed(5));
 let report: ParityReport;
@@ -34,6 +40,7 @@ try {
     layout: values.layout,
     quant: values.quant as "fp32",
     vocab: values.vocab,
+    stages,
     onProgress: (m) => console.error(m),
   });
 } catch (e) {
@@ -50,7 +57,7 @@ for (const [name, a] of rows) {
 }
 const failed = rows.filter(([, a]) => !a.ok).map(([n]) => n);
 console.log(
-  `${report.ok ? "PASS" : "FAIL"}: ${caseDir} ${values.layout} ${report.quantization}: ${rows.length - failed.length}/${rows.length} arrays within tolerance` +
+  `${report.ok ? "PASS" : "FAIL"}: ${caseDir} ${values.layout} ${report.quantization}${report.stages > 1 ? ` in ${report.stages} stages` : ""}: ${rows.length - failed.length}/${rows.length} arrays within tolerance` +
     (failed.length ? `; failed: ${failed.slice(0, 8).join(", ")}${failed.length > 8 ? ", ..." : ""}` : ""),
 );
 if (values.json) {

@@ -4,15 +4,18 @@ import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { gunzipSync } from "fflate";
 import { readAdapterFile, readCheckpointDir } from "../compiler/checkpoint/read-checkpoint-dir";
-import { compileBundle, type QuantOption } from "../compiler/compile-bundle";
+import { compileStagedBundle, type QuantOption } from "../compiler/compile-bundle";
 import { mapMax } from "../engine/anomaly/few-shot";
-import { analyseFewShot, buildMemory, fewShotFromZeroShot, zeroShotFromEncoding, type FewShotMemory } from "../engine/detector/analyse";
+import { buildMemory, type FewShotMemory } from "../engine/detector/analyse";
+import { type ImageTower, singleGraphTower } from "../engine/detector/image-tower";
 import { objectTextFeatures } from "../engine/detector/text-features";
 import { decodeImage } from "../engine/image/decode";
 import { resizeMaskBilinear } from "../engine/image/mask";
 import { preprocess } from "../engine/image/preprocess";
-import { encodeImage } from "../engine/runtime/clip-encoders";
 import { ModelBundle } from "../engine/runtime/model-bundle";
+import { inProcessStageRunner } from "../engine/staging/in-process-runner";
+import type { FewShotBankKey } from "../engine/staging/stage-port";
+import { stagedTower } from "../engine/staging/staged-tower";
 import { createClipTokenizer } from "../engine/tokenizer/clip-tokenizer";
 import { compareArrays, type Agreement } from "./compare-arrays";
 import { GoldenCase } from "./golden-case";
@@ -24,6 +27,13 @@ export interface ParityOptions {
   quant: QuantOption;
   /** Gzipped BPE merges; default: shared/clip/bpe_simple_vocab_16e6.txt.gz two levels above the case. */
   vocab?: string;
+  /**
+   * Compile the image tower in this many stages and run them chained in this process, zero-shot logits and few-shot
+   * distances reduced inside the stages as stage Workers do (README "Stages"); 1 or absent: the single graph.
+   */
+  stages?: number;
+  /** Keep every computed array in the report (`actual`), e.g. to compare a staged run with the single graph. */
+  keepActual?: boolean;
   onProgress?: (message: string) => void;
 }
 
@@ -37,6 +47,10 @@ export interface ParityReport {
   ok: boolean;
   quantization: string;
   arrays: Record<string, ArrayVerdict>;
+  /** Image-tower stages run (1: the single graph). */
+  stages: number;
+  /** With `keepActual`: what was computed for each array name. */
+  actual?: Record<string, ArrayLike<number>>;
 }
 
 const MAX_PIXELS = 64e6;
@@ -47,10 +61,12 @@ export async function runParity(o: ParityOptions): Promise<ParityReport> {
   const p = golden.manifest.params;
   const quantized = o.quant !== "fp32";
   const arrays: Record<string, ArrayVerdict> = {};
+  const kept: Record<string, ArrayLike<number>> | undefined = o.keepActual ? {} : undefined;
   const record = (name: string, actual: ArrayLike<number>, expected: ArrayLike<number>, kind: ArrayKind) => {
     const rule = ruleFor(kind, quantized);
     const a = compareArrays(actual, expected);
     arrays[name] = { ...a, ok: rule.ok(a), tolerance: rule.describe };
+    if (kept) kept[name] = actual;
   };
   const scalar = (v: number) => Float32Array.of(v);
 
@@ -63,7 +79,8 @@ export async function runParity(o: ParityOptions): Promise<ParityReport> {
     embedDim: ckpt.embedDim,
   });
   const vocabulary = new Uint8Array(await readFile(o.vocab ?? join(o.caseDir, "..", "..", "clip", "bpe_simple_vocab_16e6.txt.gz")));
-  const compiled = await compileBundle(ckpt, {
+  const stages = o.stages ?? 1;
+  const compiled = await compileStagedBundle(ckpt, {
     name: "parity",
     imageSize: p.image_size,
     layers: p.features,
@@ -71,8 +88,28 @@ export async function runParity(o: ParityOptions): Promise<ParityReport> {
     quant: o.quant,
     adapters,
     vocabulary,
+    ...(stages > 1 ? { stages } : {}),
   });
   const bundle = await ModelBundle.open(memoryBundleReader(compiled.files, compiled.manifest));
+  // Memory banks by name, as a stage Worker reads them from storage: golden/<class> and e2e/<class>.
+  const banksByName = new Map<string, FewShotMemory>();
+  const bankKey = (name: string): FewShotBankKey => ({ tenant: "parity", referenceSet: name, modelHash: compiled.manifest.modelHash, promptSet: "parity" });
+  let tower: ImageTower = singleGraphTower(bundle);
+  if (stages > 1) {
+    progress(`image tower in ${stages} stages, chained in this process`);
+    // The stages get a bundle of their own, as each stage Worker opens its own.
+    const stageBundle = await ModelBundle.open(memoryBundleReader(compiled.files, compiled.manifest));
+    const runner = inProcessStageRunner(stageBundle, async (key, layers) => {
+      const memory = banksByName.get(key.referenceSet);
+      if (!memory) throw new Error(`no memory bank ${key.referenceSet}`);
+      return new Map(layers.map((l) => [l, memory.get(l)!]));
+    });
+    tower = stagedTower(bundle, runner);
+  }
+  const fewShotInput = (name: string, memory: FewShotMemory) => {
+    banksByName.set(name, memory);
+    return { memory, bank: bankKey(name) };
+  };
   const tokenizer = createClipTokenizer(new TextDecoder().decode(gunzipSync(vocabulary)));
   const loadPixels = async (relative: string) => {
     const decoded = decodeImage(new Uint8Array(await readFile(golden.imagePath(relative))), { maxPixels: MAX_PIXELS, applyExifOrientation: false });
@@ -89,7 +126,7 @@ export async function runParity(o: ParityOptions): Promise<ParityReport> {
     textFeatures.set(cls, t);
     if (golden.has(`text_features/${cls}`)) record(`text_features/${cls}`, t, golden.floats(`text_features/${cls}`), "tensor");
     const shots = [];
-    for (const ref of p.refs.filter((r) => r.class === cls)) shots.push(await encodeImage(bundle, await loadPixels(ref.image)));
+    for (const ref of p.refs.filter((r) => r.class === cls)) shots.push(await tower.encode(await loadPixels(ref.image)));
     if (shots.length === 0) continue;
     const memory = buildMemory(bundle, shots);
     memories.set(cls, memory);
@@ -112,32 +149,32 @@ export async function runParity(o: ParityOptions): Promise<ParityReport> {
     }
 
     // From the golden pixels: the encoders and the scoring, isolated from image decoding.
-    const encoding = await encodeImage(bundle, golden.floats(`${pre}/pixels`));
+    const goldenPixels = golden.floats(`${pre}/pixels`);
+    const encoding = await tower.encode(goldenPixels);
     const recordIfGolden = (name: string, actual: Float32Array) => {
       if (golden.has(name)) record(name, actual, golden.floats(name), "tensor");
     };
     for (const [layer, tokens] of encoding.tokens) recordIfGolden(`${pre}/tokens/layer${layer}`, tokens);
     for (const [layer, proj] of encoding.projected) recordIfGolden(`${pre}/projected/layer${layer}`, proj);
     recordIfGolden(`${pre}/image_features`, encoding.imageFeatures);
-    const zs = zeroShotFromEncoding(bundle, encoding, t);
-    record(`${pre}/zero_shot_score`, scalar(zs.zeroShotScore), scalar(c.zero_shot_score), "score");
-    record(`${pre}/zero_shot_map`, zs.zeroShotMap, golden.floats(`${pre}/zero_shot_map`), "map");
     const goldenMemory: FewShotMemory = new Map(p.few_shot_features.map((l) => [l, golden.floats(`memory/${c.class}/layer${l}`)]));
-    const fs = await fewShotFromZeroShot(bundle, zs, goldenMemory);
-    record(`${pre}/few_shot_map`, fs.fewShotMap, golden.floats(`${pre}/few_shot_map`), "map");
-    record(`${pre}/combined_map`, fs.combinedMap, golden.floats(`${pre}/combined_map`), "map");
-    record(`${pre}/few_shot_max`, scalar(mapMax(fs.fewShotMap)), scalar(c.few_shot_max), "map_max");
-    record(`${pre}/combined_max`, scalar(fs.combinedMax), scalar(c.combined_max), "map_max");
+    const fs = await tower.analyse(goldenPixels, t, fewShotInput(`golden/${c.class}`, goldenMemory));
+    record(`${pre}/zero_shot_score`, scalar(fs.zeroShotScore), scalar(c.zero_shot_score), "score");
+    record(`${pre}/zero_shot_map`, fs.zeroShotMap, golden.floats(`${pre}/zero_shot_map`), "map");
+    record(`${pre}/few_shot_map`, fs.fewShot!.fewShotMap, golden.floats(`${pre}/few_shot_map`), "map");
+    record(`${pre}/combined_map`, fs.fewShot!.combinedMap, golden.floats(`${pre}/combined_map`), "map");
+    record(`${pre}/few_shot_max`, scalar(mapMax(fs.fewShot!.fewShotMap)), scalar(c.few_shot_max), "map_max");
+    record(`${pre}/combined_max`, scalar(fs.fewShot!.combinedMax), scalar(c.combined_max), "map_max");
 
     // End to end: image file -> our decoding -> our encoders -> our memory bank from the reference files.
     const memory = memories.get(c.class);
     if (!memory) throw new Error(`no reference shots of class ${c.class} in params.refs`);
-    const e2e = await analyseFewShot(bundle, filePixels, t, memory);
+    const e2e = await tower.analyse(filePixels, t, fewShotInput(`e2e/${c.class}`, memory));
     record(`e2e/${pre}/zero_shot_score`, scalar(e2e.zeroShotScore), scalar(c.zero_shot_score), "e2e_score");
     record(`e2e/${pre}/zero_shot_map`, e2e.zeroShotMap, golden.floats(`${pre}/zero_shot_map`), "e2e_map");
-    record(`e2e/${pre}/few_shot_map`, e2e.fewShotMap, golden.floats(`${pre}/few_shot_map`), "e2e_map");
-    record(`e2e/${pre}/combined_map`, e2e.combinedMap, golden.floats(`${pre}/combined_map`), "e2e_map");
-    record(`e2e/${pre}/combined_max`, scalar(e2e.combinedMax), scalar(c.combined_max), "e2e_map_max");
+    record(`e2e/${pre}/few_shot_map`, e2e.fewShot!.fewShotMap, golden.floats(`${pre}/few_shot_map`), "e2e_map");
+    record(`e2e/${pre}/combined_map`, e2e.fewShot!.combinedMap, golden.floats(`${pre}/combined_map`), "e2e_map");
+    record(`e2e/${pre}/combined_max`, scalar(e2e.fewShot!.combinedMax), scalar(c.combined_max), "e2e_map_max");
   }
 
   for (const name of Object.keys(golden.manifest.arrays)) {
@@ -145,5 +182,11 @@ export async function runParity(o: ParityOptions): Promise<ParityReport> {
       arrays[name] = { maxAbs: NaN, rel: NaN, pearson: NaN, ok: false, tolerance: "-", note: "no computation produces this golden array" };
     }
   }
-  return { ok: Object.values(arrays).every((a) => a.ok), quantization: compiled.manifest.quantization, arrays };
+  return {
+    ok: Object.values(arrays).every((a) => a.ok),
+    quantization: compiled.manifest.quantization,
+    arrays,
+    stages,
+    ...(kept ? { actual: kept } : {}),
+  };
 }
