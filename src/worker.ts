@@ -1,13 +1,17 @@
-// Worker entry: hands ORT the precompiled wasm, then serves the Hono app, consumes the job queues and runs the reconciler.
+// Worker entry: hands ORT the precompiled wasm, then serves the Hono app, consumes the job queues and runs the reconciler;
+// as a stage Worker, the ImageStage entrypoint runs one image-tower stage of a staged bundle.
 import type { ExportedHandler } from "@cloudflare/workers-types";
+import { WorkerEntrypoint } from "cloudflare:workers";
 import { createWorkerApp } from "./composition/fetch";
 import { jobsQueueHandler } from "./composition/queue";
 import { reconcileHandler } from "./composition/scheduled";
+import { runStageCall, type StageEnv } from "./composition/stage";
 import type { Env } from "./platform/env";
 import { installOrtWasm, ortWasmHeapBytes } from "./platform/ort-wasm";
+import type { ImageStageRpc, WireStageCall, WireStageReply } from "./platform/stage-wire";
 import type { JobMessage } from "./usecases/jobs/job";
 
-// Each handler has its own composition root in src/composition/ (fetch.ts, queue.ts, scheduled.ts).
+// Each handler has its own composition root in src/composition/ (fetch.ts, queue.ts, scheduled.ts, stage.ts).
 installOrtWasm();
 const app = createWorkerApp();
 
@@ -19,6 +23,13 @@ const fetch: Fetch = async (request, env, ctx) => {
   response.headers.set("x-ort-wasm-heap-bytes", String(ortWasmHeapBytes()));
   return response;
 };
+
+/** The stage RPC entrypoint: the front's STAGE_<i> service bindings name it (entrypoint = "ImageStage"). */
+export class ImageStage extends WorkerEntrypoint<StageEnv> implements ImageStageRpc {
+  run(call: WireStageCall): Promise<WireStageReply> {
+    return runStageCall(this.env, call);
+  }
+}
 
 /** Cron Trigger (wrangler.toml [triggers]); locally scripts/start.ts calls /__scheduled instead. */
 export default { fetch, queue: jobsQueueHandler, scheduled: reconcileHandler } satisfies ExportedHandler<Env, JobMessage>;

@@ -1,19 +1,33 @@
-// One model per isolate, opened lazily from R2 and kept; text features cached in KV.
+// One model per isolate, opened lazily from R2 and kept; text features cached in KV; a staged bundle's image tower in
+// the stage Workers behind the STAGE_<i> service bindings.
 import type { KVNamespace, R2Bucket } from "@cloudflare/workers-types";
 import { ModelBundle } from "../engine/runtime/model-bundle";
+import { stagedTower } from "../engine/staging/staged-tower";
 import { kvTextFeatureCache } from "../platform/kv-text-features";
 import { r2BundleReader } from "../platform/r2-bundle-reader";
+import { serviceBindingStageRunner } from "../platform/service-binding-stages";
 import { ModelRuntime } from "../usecases/model-runtime";
 
 const runtimes = new Map<string, Promise<ModelRuntime>>();
 
-/** The isolate's runtime for `name`; a failed open is forgotten so the next request retries. */
-export function modelRuntime(models: R2Bucket, textFeatures: KVNamespace, name: string): Promise<ModelRuntime> {
+/**
+ * The isolate's runtime for `name`; a failed open is forgotten so the next request retries. `stageBindings`: where
+ * STAGE_<i> are looked up for a staged bundle (a missing one fails the open with stage_unavailable).
+ */
+export function modelRuntime(
+  models: R2Bucket,
+  textFeatures: KVNamespace,
+  name: string,
+  stageBindings: Readonly<Record<string, unknown>> = {},
+): Promise<ModelRuntime> {
   let runtime = runtimes.get(name);
   if (!runtime) {
     runtime = ModelBundle.open(r2BundleReader(models, name)).then((bundle) => {
       const size = 2 * bundle.manifest.architecture.embedDim;
-      return new ModelRuntime(bundle, kvTextFeatureCache(textFeatures, size));
+      const cache = kvTextFeatureCache(textFeatures, size);
+      if (!bundle.stages) return new ModelRuntime(bundle, cache);
+      const runner = serviceBindingStageRunner(stageBindings, bundle.stages.length, bundle.manifest.modelHash, name);
+      return new ModelRuntime(bundle, cache, stagedTower(bundle, runner));
     });
     runtimes.set(name, runtime);
     runtime.catch(() => runtimes.delete(name));

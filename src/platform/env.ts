@@ -1,6 +1,7 @@
 // The worker's bindings, as declared in wrangler.toml.
 import type { KVNamespace, Queue, R2Bucket } from "@cloudflare/workers-types";
 import type { JobMessage } from "../usecases/jobs/job";
+import type { ImageStageRpc } from "./stage-wire";
 
 export interface Env {
   /** Model bundles, one folder per model: models/<name>/manifest.json, image.onnx, ... */
@@ -43,4 +44,9 @@ export interface Env {
   JOB_LEASE_SECONDS?: string;
   /** Age in seconds after which the reconciler removes a write a crash left without its manifest (default 3600). */
   UPLOAD_GRACE_SECONDS?: string;
+  /**
+   * A staged bundle's image-tower stages: STAGE_0, STAGE_1, ... service bindings to the stage Workers' ImageStage
+   * entrypoint (README "Stages"); the front refuses a staged bundle with one missing (503 stage_unavailable).
+   */
+  [stage: `STAGE_${number}`]: ImageStageRpc | undefined;
 }

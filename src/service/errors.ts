@@ -19,6 +19,7 @@ export const API_ERROR_CODES = [
   "reference_set_not_found",
   "object_mismatch",
   "model_unavailable",
+  "stage_unavailable",
   "dns_unavailable",
   "storage_error",
   "overloaded",

@@ -1,6 +1,7 @@
 // What a use case refuses or fails with: a stable code, whether a retry can help, and facts for the caller.
 import { ImageError } from "../engine/image/image-error";
 import { BundleError } from "../engine/runtime/model-bundle";
+import { StageError } from "../engine/staging/stage-port";
 
 /** Codes of the use cases' own errors; they reach clients unchanged (API errors, job errors in webhooks). */
 export type DomainErrorCode =
@@ -37,7 +38,7 @@ export class DomainError extends Error {
 /** Any thrown value classified: the use cases' errors, the engine's errors, and the rest as an internal fault. */
 export interface Failure {
   kind: FailureKind;
-  code: DomainErrorCode | ImageError["code"] | "model_unavailable" | "internal";
+  code: DomainErrorCode | ImageError["code"] | "model_unavailable" | "stage_unavailable" | "internal";
   message: string;
   details: Details;
 }
@@ -48,6 +49,7 @@ export function failureOf(e: unknown): Failure {
     return { kind, code: e.code, message: e.message, details: e.details };
   }
   if (e instanceof BundleError) return { kind: "unavailable", code: "model_unavailable", message: e.message, details: {} };
+  if (e instanceof StageError) return { kind: "unavailable", code: "stage_unavailable", message: e.message, details: {} };
   // The cause stays in the logs: its message may name storage keys or internals.
   return { kind: "fault", code: "internal", message: "internal error", details: {} };
 }

@@ -1,0 +1,57 @@
+// The stage entry point's composition root: one image-tower stage of the served bundle, its banks from REFERENCE_SETS.
+import type { R2Bucket } from "@cloudflare/workers-types";
+import { z } from "zod";
+import { ModelBundle } from "../engine/runtime/model-bundle";
+import { type BankSource, runImageStage } from "../engine/staging/run-stage";
+import { r2BundleReader } from "../platform/r2-bundle-reader";
+import { r2ReferenceSetStore } from "../platform/r2-reference-sets";
+import { fromWireCall, toWireReply, type WireStageCall, type WireStageReply } from "../platform/stage-wire";
+import { stageBankSource } from "../usecases/stage-banks";
+
+/** A stage Worker's bindings (README "Stages"): no queues, no cron, REFERENCE_SETS read only. */
+export interface StageEnv {
+  MODELS: R2Bucket;
+  REFERENCE_SETS: R2Bucket;
+  MODEL_NAME: string;
+  STAGE_INDEX: string;
+}
+
+const vars = z.object({
+  MODEL_NAME: z.string().min(1, "MODEL_NAME names the served bundle (the front's)"),
+  STAGE_INDEX: z.string().regex(/^\d+$/, 'STAGE_INDEX = "<i>" names the image-tower stage this Worker runs'),
+});
+
+interface StageServer {
+  index: number;
+  bundle: Promise<ModelBundle>;
+  banks: BankSource;
+}
+
+const servers = new WeakMap<object, StageServer>();
+
+/** Built once per bindings object; the bundle opens on the first call (its manifest only: the stage's files on first run). */
+function serverOf(env: StageEnv): StageServer {
+  let server = servers.get(env);
+  if (!server) {
+    const parsed = vars.safeParse(env);
+    if (!parsed.success) throw new Error(`stage worker configuration: ${parsed.error.issues.map((i) => i.message).join("; ")}`);
+    const bundle = ModelBundle.open(r2BundleReader(env.MODELS, parsed.data.MODEL_NAME));
+    const built: StageServer = { index: Number(parsed.data.STAGE_INDEX), bundle, banks: stageBankSource(r2ReferenceSetStore(env.REFERENCE_SETS)) };
+    // A failed open is forgotten, so the next call retries.
+    bundle.catch(() => servers.delete(env));
+    servers.set(env, built);
+    server = built;
+  }
+  return server;
+}
+
+/** One stage call: checks it is meant for this stage and this model, runs the stage, replies in wire form. */
+export async function runStageCall(env: StageEnv, call: WireStageCall): Promise<WireStageReply> {
+  const server = serverOf(env);
+  if (call.index !== server.index) throw new Error(`this Worker runs image stage ${server.index}, the call is for stage ${call.index} (miswired binding)`);
+  const bundle = await server.bundle;
+  if (call.modelHash !== bundle.manifest.modelHash) {
+    throw new Error(`this stage serves model ${bundle.manifest.modelHash}, the front ${call.modelHash}: deploy the same bundle to the front and every stage`);
+  }
+  return toWireReply(await runImageStage(bundle, server.index, fromWireCall(call), server.banks));
+}
