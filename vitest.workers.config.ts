@@ -4,6 +4,7 @@ import { join, resolve } from "node:path";
 import { cloudflareTest } from "@cloudflare/vitest-pool-workers";
 import { defineConfig } from "vitest/config";
 import { bundleDir, goldenDir, oracleMode, secondBundleDir } from "./test/workers/bundles";
+import { STAGED_DEMOS, stagedDemoDir, stageWorkers } from "./test/workers/stage-workers";
 import { receiveWebhook, receiverControl } from "./test/workers/webhook-receiver";
 
 /** Bootstrap API keys of the tests (test/workers/seed.ts): tenant-a by plain key, tenant-b by its sha256. */
@@ -16,8 +17,8 @@ const TEST_API_KEYS = [
 /** Node-side files for the tests, served to workerd through the TEST_FILES service binding. */
 function serveTestFile(request: Request): Response {
   const path = decodeURIComponent(new URL(request.url).pathname);
-  const bundleFile = /^\/(bundle|bundle-b)\/([a-z0-9._-]+)$/i.exec(path);
-  if (bundleFile) return fileResponse(join(bundleFile[1] === "bundle" ? bundleDir : secondBundleDir, bundleFile[2]!));
+  const bundleFile = /^\/(bundle|bundle-b|staged\d+)\/([a-z0-9._-]+)$/i.exec(path);
+  if (bundleFile) return fileResponse(join(bundleSourceDir(bundleFile[1]!), bundleFile[2]!));
   const manifestPath = join(goldenDir, "manifest.json");
   if (!existsSync(manifestPath)) return new Response("no golden folder", { status: 404 });
   const manifest = JSON.parse(readFileSync(manifestPath, "utf8")) as {
@@ -33,6 +34,18 @@ function serveTestFile(request: Request): Response {
   return Response.json({ object: c.class, image: image.toString("base64"), zeroShotScore: c.zero_shot_score });
 }
 
+function bundleSourceDir(source: string): string {
+  if (source === "bundle") return bundleDir;
+  if (source === "bundle-b") return secondBundleDir;
+  const k = Number(source.slice("staged".length));
+  if (k !== 1 && !(STAGED_DEMOS as readonly number[]).includes(k)) throw new Error(`no staged demo ${source}`);
+  return stagedDemoDir(k);
+}
+
+const COMPATIBILITY_DATE = "2026-08-01";
+/** Stage Workers of the staged demo bundles (test/workers/staged.test.ts), bound to the test worker. */
+const stages = await stageWorkers(COMPATIBILITY_DATE);
+
 function fileResponse(path: string): Response {
   return existsSync(path) ? new Response(readFileSync(path)) : new Response(`no file ${path}`, { status: 404 });
 }
@@ -42,7 +55,8 @@ export default defineConfig({
     cloudflareTest({
       wrangler: { configPath: "./wrangler.toml" },
       miniflare: {
-        serviceBindings: { TEST_FILES: serveTestFile, WEBHOOK_RECEIVER: receiverControl },
+        serviceBindings: { TEST_FILES: serveTestFile, WEBHOOK_RECEIVER: receiverControl, ...stages.serviceBindings },
+        workers: stages.workers,
         // Every fetch the worker makes (webhook deliveries) goes to the Node-side receiver: no network in the tests.
         outboundService: receiveWebhook,
         // Job retries without waiting, for the queue runs that Miniflare itself delivers (test/workers/jobs-e2e.test.ts).

@@ -26,8 +26,8 @@ const fetch: Fetch = async (request, env, ctx) => {
 
 /** The stage RPC entrypoint: the front's STAGE_<i> service bindings name it (entrypoint = "ImageStage"). */
 export class ImageStage extends WorkerEntrypoint<StageEnv> implements ImageStageRpc {
-  run(call: WireStageCall): Promise<WireStageReply> {
-    return runStageCall(this.env, call);
+  async run(call: WireStageCall): Promise<WireStageReply> {
+    return await runStageCall(this.env, call);
   }
 }
 

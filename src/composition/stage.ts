@@ -23,33 +23,48 @@ const vars = z.object({
 
 interface StageServer {
   index: number;
-  bundle: Promise<ModelBundle>;
+  modelName: string;
+  env: StageEnv;
+  bundle?: Promise<ModelBundle>;
   banks: BankSource;
 }
 
 const servers = new WeakMap<object, StageServer>();
 
-/** Built once per bindings object; the bundle opens on the first call (its manifest only: the stage's files on first run). */
+/** Built once per bindings object (vars checked); the bundle is opened by the first call meant for this stage. */
 function serverOf(env: StageEnv): StageServer {
   let server = servers.get(env);
   if (!server) {
     const parsed = vars.safeParse(env);
     if (!parsed.success) throw new Error(`stage worker configuration: ${parsed.error.issues.map((i) => i.message).join("; ")}`);
-    const bundle = ModelBundle.open(r2BundleReader(env.MODELS, parsed.data.MODEL_NAME));
-    const built: StageServer = { index: Number(parsed.data.STAGE_INDEX), bundle, banks: stageBankSource(r2ReferenceSetStore(env.REFERENCE_SETS)) };
-    // A failed open is forgotten, so the next call retries.
-    bundle.catch(() => servers.delete(env));
-    servers.set(env, built);
-    server = built;
+    server = {
+      index: Number(parsed.data.STAGE_INDEX),
+      modelName: parsed.data.MODEL_NAME,
+      env,
+      banks: stageBankSource(r2ReferenceSetStore(env.REFERENCE_SETS)),
+    };
+    servers.set(env, server);
   }
   return server;
+}
+
+/** The bundle's manifest only: the stage's own files are read on its first run. A failed open is retried next call. */
+function bundleOf(server: StageServer): Promise<ModelBundle> {
+  if (!server.bundle) {
+    const bundle = ModelBundle.open(r2BundleReader(server.env.MODELS, server.modelName));
+    bundle.catch(() => {
+      if (server.bundle === bundle) server.bundle = undefined;
+    });
+    server.bundle = bundle;
+  }
+  return server.bundle;
 }
 
 /** One stage call: checks it is meant for this stage and this model, runs the stage, replies in wire form. */
 export async function runStageCall(env: StageEnv, call: WireStageCall): Promise<WireStageReply> {
   const server = serverOf(env);
   if (call.index !== server.index) throw new Error(`this Worker runs image stage ${server.index}, the call is for stage ${call.index} (miswired binding)`);
-  const bundle = await server.bundle;
+  const bundle = await bundleOf(server);
   if (call.modelHash !== bundle.manifest.modelHash) {
     throw new Error(`this stage serves model ${bundle.manifest.modelHash}, the front ${call.modelHash}: deploy the same bundle to the front and every stage`);
   }

@@ -5,6 +5,8 @@ type WorkerBindings = import("../../src/platform/env").Env;
 interface TestServices {
   TEST_FILES: Fetcher;
   WEBHOOK_RECEIVER: Fetcher;
+  /** Stage i of the demo in K stages (test/workers/stage-workers.ts): STAGED<K>_STAGE_<i>. */
+  [stage: `STAGED${number}_STAGE_${number}`]: import("../../src/platform/stage-wire").ImageStageRpc;
 }
 
 declare namespace Cloudflare {

@@ -2,8 +2,9 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { compileCheckpointDir, writeBundleDir } from "../../src/compiler/build-model-dir";
-import { buildDemoModel } from "../../src/compiler/demo-model";
+import { buildDemoModel, buildStagedDemoModel } from "../../src/compiler/demo-model";
 import { bundleDir, oracleCaseDir, oracleMode, secondBundleDir } from "./bundles";
+import { STAGED_DEMOS, stagedDemoDir } from "./stage-workers";
 
 async function buildDemo(out: string, seed: number): Promise<void> {
   const bundle = await buildDemoModel({ seed });
@@ -31,4 +32,10 @@ export default async function setup(): Promise<void> {
     await buildDemo(bundleDir, 0);
   }
   if (!existsSync(join(secondBundleDir, "manifest.json"))) await buildDemo(secondBundleDir, 1);
+  if (!oracleMode) {
+    // Always rebuilt (a second each): the staged demos and their single-graph twin, from one compiler.
+    await writeBundleDir(await buildDemoModel({ seed: 0 }), stagedDemoDir(1));
+    for (const k of STAGED_DEMOS) await writeBundleDir(await buildStagedDemoModel({ seed: 0, stages: k }), stagedDemoDir(k));
+    console.log(`built the demo bundle in ${STAGED_DEMOS.join(" and ")} stages (and its single-graph twin)`);
+  }
 }

@@ -1,0 +1,73 @@
+// Node side of the workerd tests: stage Workers for the staged demo bundles, as auxiliary workers of the test run.
+// src/worker.ts is bundled like wrangler does (its [alias], ORT's wasm as a CompiledWasm module), since auxiliary
+// workers are not processed by Vite; each stage Worker gets the contract's vars and buckets (README "Stages").
+import { copyFileSync, mkdirSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { build } from "esbuild";
+import type { LegacyWorkerOptions } from "miniflare";
+
+const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
+const outDir = resolve(repoRoot, "node_modules/.cache/edge-anomaly/stage-worker");
+const WASM = "ort-wasm-simd-threaded.wasm";
+
+/** Stage counts the staged demo bundles are built with (test/workers/global-setup.ts), and their model names. */
+export const STAGED_DEMOS = [2, 3] as const;
+export const stagedDemoName = (k: number) => `demo-staged${k}`;
+export const stagedDemoDir = (k: number) => resolve(repoRoot, `node_modules/.cache/edge-anomaly/${stagedDemoName(k)}`);
+/** The test worker's binding to stage i of the K-stage demo (a test passes it as STAGE_<i>). */
+export const stagedBindingName = (k: number, i: number) => `STAGED${k}_STAGE_${i}`;
+const stageWorkerName = (k: number, i: number) => `edge-anomaly-staged${k}-stage-${i}`;
+
+/** Bundles src/worker.ts into outDir (worker.mjs + ORT's wasm beside it); about a second. */
+async function bundleWorker(): Promise<void> {
+  mkdirSync(outDir, { recursive: true });
+  await build({
+    entryPoints: [join(repoRoot, "src/worker.ts")],
+    outfile: join(outDir, "worker.mjs"),
+    bundle: true,
+    format: "esm",
+    target: "es2022",
+    platform: "browser",
+    conditions: ["workerd", "worker", "browser"],
+    alias: { "onnxruntime-web": join(repoRoot, "node_modules/onnxruntime-web/dist/ort.wasm.bundle.min.mjs") },
+    external: ["cloudflare:*"],
+    logLevel: "error",
+    plugins: [
+      {
+        name: "wasm-module",
+        setup(build) {
+          build.onResolve({ filter: /\.wasm$/ }, () => ({ path: `./${WASM}`, external: true }));
+        },
+      },
+    ],
+  });
+  copyFileSync(join(repoRoot, "node_modules/onnxruntime-web/dist", WASM), join(outDir, WASM));
+}
+
+/** Miniflare options of every stage Worker of every staged demo, and the test worker's bindings to them. */
+export async function stageWorkers(compatibilityDate: string): Promise<{
+  workers: LegacyWorkerOptions[];
+  serviceBindings: Record<string, { name: string; entrypoint: string }>;
+}> {
+  await bundleWorker();
+  const workers: LegacyWorkerOptions[] = [];
+  const serviceBindings: Record<string, { name: string; entrypoint: string }> = {};
+  for (const k of STAGED_DEMOS) {
+    for (let i = 0; i < k; i++) {
+      workers.push({
+        name: stageWorkerName(k, i),
+        compatibilityDate,
+        modulesRoot: outDir,
+        modules: [
+          { type: "ESModule", path: join(outDir, "worker.mjs") },
+          { type: "CompiledWasm", path: join(outDir, WASM) },
+        ],
+        bindings: { MODEL_NAME: stagedDemoName(k), STAGE_INDEX: String(i) },
+        r2Buckets: { MODELS: "edge-anomaly-models", REFERENCE_SETS: "edge-anomaly-reference-sets" },
+      });
+      serviceBindings[stagedBindingName(k, i)] = { name: stageWorkerName(k, i), entrypoint: "ImageStage" };
+    }
+  }
+  return { workers, serviceBindings };
+}

@@ -1,0 +1,161 @@
+// A staged bundle served in workerd: the demo model in 2 and 3 image-tower stages, each stage its own Worker behind a
+// STAGE_<i> service binding (auxiliary workers, test/workers/stage-workers.ts), against its single-graph twin.
+import { env } from "cloudflare:workers";
+import { beforeAll, describe, expect, it } from "vitest";
+import { modelRuntime } from "../../src/composition/model-runtime";
+import { PROMPT_SET_VERSION } from "../../src/engine/anomaly/prompts";
+import type { Env } from "../../src/platform/env";
+import { r2ReferenceSetStore } from "../../src/platform/r2-reference-sets";
+import type { ImageStageRpc } from "../../src/platform/stage-wire";
+import { encodeBase64 } from "../../src/shared/base64";
+import { scoreResponse } from "../../src/service/schemas/score";
+import { modelInput } from "../../src/usecases/image-input";
+import type { ModelRuntime } from "../../src/usecases/model-runtime";
+import type { ReferenceSetView } from "../../src/usecases/reference-sets";
+import type { ScoreResponse } from "../../src/usecases/score-image";
+import { syntheticPng } from "./images";
+import { callWithEnv, expectError, seedBundle, type SeededBundle } from "./seed";
+
+const STAGED = [2, 3] as const;
+const name = (k: number) => `demo-staged${k}`;
+
+/** The front's bindings for the demo in k stages: its model name and STAGE_<i> -> that stage's Worker. */
+function frontEnv(k: number): Partial<Env> {
+  const overrides: Partial<Env> = { MODEL_NAME: name(k) };
+  const bindings = env as unknown as Record<string, unknown>;
+  for (let i = 0; i < k && k > 1; i++) (overrides as Record<string, unknown>)[`STAGE_${i}`] = bindings[`STAGED${k}_STAGE_${i}`];
+  return overrides;
+}
+
+async function json<T>(response: Response, status = 200): Promise<T> {
+  const text = await response.text();
+  expect(response.status, text).toBe(status);
+  return JSON.parse(text) as T;
+}
+
+function post(k: number, path: string, body: unknown, overrides: Partial<Env> = frontEnv(k)): Promise<Response> {
+  return callWithEnv(overrides, path, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+}
+
+const relative = (a: number, b: number) => Math.abs(a - b) / Math.max(Math.abs(b), 1e-30);
+
+function maxRelativeError(actual: Float32Array, expected: Float32Array): number {
+  expect(actual.length).toBe(expected.length);
+  let diff = 0;
+  let scale = 0;
+  for (let i = 0; i < expected.length; i++) {
+    diff = Math.max(diff, Math.abs(actual[i]! - expected[i]!));
+    scale = Math.max(scale, Math.abs(expected[i]!));
+  }
+  return diff / scale;
+}
+
+const manifests = new Map<number, SeededBundle>();
+const image = encodeBase64(syntheticPng(120, 90, 5));
+const shots = [1, 2, 3, 4].map((v) => encodeBase64(syntheticPng(96, 96, v)));
+
+beforeAll(async () => {
+  for (const k of [1, ...STAGED]) manifests.set(k, await seedBundle(`staged${k}`, name(k)));
+  // The same bundle as demo-staged2, with its stage Workers unbound: the front must refuse it.
+  await seedBundle("staged2", "demo-staged2-unbound");
+});
+
+describe.each(STAGED)("the demo model in %i stages, served by stage Workers", (k) => {
+  it("zero-shot over HTTP: the single graph's score and map maximum, Server-Timing and bytes per hop", async () => {
+    const single = await json<ScoreResponse>(await post(1, "/v1/score", { object: "bottle", image, regions: true }));
+    const response = await post(k, "/v1/score", { object: "bottle", image, regions: true });
+    const serverTiming = response.headers.get("server-timing");
+    const bytesHeader = response.headers.get("x-stage-bytes");
+    const staged = await json<ScoreResponse>(response);
+    expect(scoreResponse.safeParse(staged).error).toBeUndefined();
+    expect(staged.model.modelHash).toBe(manifests.get(k)!.modelHash);
+    expect(relative(staged.score, single.score)).toBeLessThanOrEqual(1e-6);
+    expect(relative(staged.map!.max, single.map!.max)).toBeLessThanOrEqual(1e-6);
+    expect(staged.regions!.length).toBe(single.regions!.length);
+    expect(single.stages).toBeUndefined();
+
+    expect(serverTiming).toMatch(/^stages;dur=[\d.]+, hop;dur=[\d.]+$/);
+    const hops = staged.stages!;
+    expect(hops.map((h) => h.stage)).toEqual(Array.from({ length: k }, (_, i) => i));
+    expect(Number(bytesHeader)).toBe(hops.reduce((s, h) => s + h.sentBytes + h.receivedBytes, 0));
+    // Demo: 224 px, grid 7, width 64, E 48. In: pixels or the residual stream, plus the text features [E, 2].
+    const residual = 4 * 50 * 64;
+    expect(hops[0]!.sentBytes).toBe(4 * 3 * 224 * 224 + 4 * 96);
+    for (const h of hops.slice(1)) expect(h.sentBytes).toBe(residual + 4 * 96);
+    // Out: the residual stream (the last stage: image features) plus one [G²] map per zero-shot layer it holds.
+    const zeroShotMaps = hops.reduce((s, h) => s + (h.stage === k - 1 ? h.receivedBytes - 4 * 48 : h.receivedBytes - residual), 0);
+    expect(zeroShotMaps).toBe(4 * 49 * manifests.get(k)!.layers.zeroShot.length);
+    for (const h of hops) expect(h.roundTripMs).toBeGreaterThanOrEqual(h.workMs);
+    console.log(`demo in ${k} stages, zero-shot: ${serverTiming}; bytes per hop ${hops.map((h) => `${h.sentBytes}/${h.receivedBytes}`).join(", ")}`);
+  });
+
+  it("few-shot k=4 over HTTP: the set's calibration, the score and map maximum of the single graph", async () => {
+    const singleSet = await json<ReferenceSetView>(await post(1, "/v1/reference-sets", { object: "bottle", images: shots }), 201);
+    const stagedSet = await json<ReferenceSetView>(await post(k, "/v1/reference-sets", { object: "bottle", images: shots }), 201);
+    expect(stagedSet.modelHash).toBe(manifests.get(k)!.modelHash);
+    for (const key of ["center", "spread", "threshold"] as const) {
+      expect(relative(stagedSet.calibration![key] as number, singleSet.calibration![key] as number), key).toBeLessThanOrEqual(1e-6);
+    }
+    const single = await json<ScoreResponse>(await post(1, "/v1/score", { object: "bottle", image, referenceSet: singleSet.id }));
+    const response = await post(k, "/v1/score", { object: "bottle", image, referenceSet: stagedSet.id });
+    const staged = await json<ScoreResponse>(response);
+    expect(staged.mode).toBe("few-shot");
+    expect(relative(staged.score, single.score)).toBeLessThanOrEqual(1e-6);
+    expect(relative(staged.map!.max, single.map!.max)).toBeLessThanOrEqual(1e-6);
+    expect(staged.isAnomalous).toBe(single.isAnomalous);
+    // Few-shot distances come back as one [G²] map per few-shot layer, not as tokens.
+    const maps = staged.stages!.reduce((s, h) => s + h.receivedBytes, 0) - 4 * 50 * 64 * (k - 1) - 4 * 48;
+    const layers = manifests.get(k)!.layers;
+    expect(maps).toBe(4 * 49 * (layers.zeroShot.length + layers.fewShot.length));
+    console.log(`demo in ${k} stages, few-shot k=4: ${response.headers.get("server-timing")}; bytes ${response.headers.get("x-stage-bytes")}`);
+  });
+
+  it("the maps themselves (float32, before PNG encoding) equal the single graph's within 1e-6", async () => {
+    const runtimeOf = (n: number): Promise<ModelRuntime> => {
+      const overrides = frontEnv(n) as Record<string, unknown>;
+      return modelRuntime(env.MODELS, env.TEXT_FEATURES, name(n), overrides);
+    };
+    const single = await runtimeOf(1);
+    const staged = await runtimeOf(k);
+    const pixels = modelInput(syntheticPng(120, 90, 5), single.bundle.manifest, 4e6).pixels;
+    const text = (await single.textFeatures("bottle")).features;
+    const set = await json<ReferenceSetView>(await post(k, "/v1/reference-sets", { object: "bottle", images: shots }), 201);
+    const key = { modelHash: staged.modelHash, promptSet: PROMPT_SET_VERSION };
+    const embedding = await r2ReferenceSetStore(env.REFERENCE_SETS).getEmbedding("tenant-a", set.id, key);
+    if (!embedding) throw new Error(`set ${set.id} has no stored features for ${staged.modelHash}`);
+    const fewShot = { memory: embedding.memory, bank: { tenant: "tenant-a", referenceSet: set.id, ...key } };
+    const want = await single.tower.analyse(pixels, text, fewShot);
+    const got = await staged.tower.analyse(pixels, text, fewShot);
+    expect(relative(got.zeroShotScore, want.zeroShotScore)).toBeLessThanOrEqual(1e-6);
+    expect(maxRelativeError(got.zeroShotMap, want.zeroShotMap)).toBeLessThanOrEqual(1e-6);
+    expect(maxRelativeError(got.fewShot!.fewShotMap, want.fewShot!.fewShotMap)).toBeLessThanOrEqual(1e-6);
+    expect(maxRelativeError(got.fewShot!.combinedMap, want.fewShot!.combinedMap)).toBeLessThanOrEqual(1e-6);
+  });
+});
+
+describe("a staged bundle without its stage Workers", () => {
+  it("is refused with 503 stage_unavailable naming the missing binding", async () => {
+    const overrides = { ...frontEnv(2), MODEL_NAME: "demo-staged2-unbound", STAGE_1: undefined };
+    const response = await post(2, "/v1/score", { object: "bottle", image }, overrides);
+    const text = await response.clone().text();
+    await expectError(response, 503, "stage_unavailable");
+    expect(text).toContain("STAGE_1");
+    await expectError(await callWithEnv(overrides, "/v1/health"), 503, "stage_unavailable");
+  });
+
+  it("a stage Worker refuses a call meant for another stage or another model", async () => {
+    const stage1 = (env as unknown as Record<string, ImageStageRpc>).STAGED2_STAGE_1!;
+    const input = new Float32Array(50 * 64).buffer;
+    // Awaited inside try/catch: an RPC promise handed to expect().rejects is reported as unhandled as well.
+    const failure = async (call: Parameters<ImageStageRpc["run"]>[0]): Promise<string> => {
+      try {
+        await stage1.run(call);
+      } catch (e) {
+        return (e as Error).message;
+      }
+      return "no error";
+    };
+    expect(await failure({ index: 0, modelHash: manifests.get(2)!.modelHash, input })).toMatch(/runs image stage 1, the call is for stage 0/);
+    expect(await failure({ index: 1, modelHash: "0".repeat(64), input })).toMatch(/deploy the same bundle/);
+  });
+});
