@@ -3,7 +3,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { cloudflareTest } from "@cloudflare/vitest-pool-workers";
 import { defineConfig } from "vitest/config";
-import { bundleDir, goldenDir, oracleMode, secondBundleDir } from "./test/workers/bundles";
+import { bundleDir, goldenDir, oracleMode, secondBundleDir, stageMode } from "./test/workers/bundles";
 import { STAGED_DEMOS, stagedDemoDir, stageWorkers } from "./test/workers/stage-workers";
 import { receiveWebhook, receiverControl } from "./test/workers/webhook-receiver";
 
@@ -43,8 +43,13 @@ function bundleSourceDir(source: string): string {
 }
 
 const COMPATIBILITY_DATE = "2026-08-01";
-/** Stage Workers of the staged demo bundles (test/workers/staged.test.ts), bound to the test worker. */
-const stages = await stageWorkers(COMPATIBILITY_DATE);
+/**
+ * STAGE_WORKERS=1 (the last step of `npm test`): only test/workers/staged.test.ts, with the stage Workers of the staged
+ * demo bundles started beside the test worker and bound to it. A run of its own: the pool starts every auxiliary
+ * worker again for each test file, which the other files do not need.
+ */
+const stages = stageMode ? await stageWorkers(COMPATIBILITY_DATE) : { workers: [], serviceBindings: {} };
+const STAGED_TESTS = "test/workers/staged.test.ts";
 
 function fileResponse(path: string): Response {
   return existsSync(path) ? new Response(readFileSync(path)) : new Response(`no file ${path}`, { status: 404 });
@@ -69,7 +74,8 @@ export default defineConfig({
     alias: [{ find: /^onnxruntime-web$/, replacement: resolve("node_modules/onnxruntime-web/dist/ort.wasm.bundle.min.mjs") }],
   },
   test: {
-    include: oracleMode ? ["test/workers-parity/**/*.test.ts"] : ["test/workers/**/*.test.ts"],
+    include: oracleMode ? ["test/workers-parity/**/*.test.ts"] : stageMode ? [STAGED_TESTS] : ["test/workers/**/*.test.ts"],
+    exclude: stageMode ? [] : [STAGED_TESTS],
     // Builds models/demo (and the second bundle) when missing, so a fresh clone passes `npm test`.
     globalSetup: ["./test/workers/global-setup.ts"],
     testTimeout: 120_000,

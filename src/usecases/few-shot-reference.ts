@@ -5,7 +5,7 @@ import type { Limits } from "./limits";
 import type { ModelRuntime } from "./model-runtime";
 import { currentEmbeddingKey, embedShots } from "./reference-embedding";
 import { referenceSetNotFound, requireManifestFor } from "./reference-set-manifest";
-import type { ReferenceEmbedding, ReferenceSetManifest, ReferenceSetStore } from "./reference-set-store";
+import type { EmbeddingInfo, ReferenceEmbedding, ReferenceSetManifest, ReferenceSetStore } from "./reference-set-store";
 
 export interface ReferenceSetContext {
   runtime: ModelRuntime;
@@ -70,6 +70,27 @@ export async function fewShotReference(ctx: ReferenceSetContext, tenant: string,
     remember(key, stored);
     return { manifest, embedding: stored, source: "stored" };
   }
+  return { manifest, embedding: await reembedReferenceSet(ctx, manifest), source: "reembedded" };
+}
+
+/** A set's calibration without its memory banks: what the front needs when stage Workers search the banks. */
+export interface FewShotReferenceInfo {
+  manifest: ReferenceSetManifest;
+  embedding: EmbeddingInfo & { memory?: ReferenceEmbedding["memory"] };
+  source: EmbeddingSource;
+}
+
+/**
+ * As fewShotReference, but reads only the stored features' metadata (calibration), not the banks: for an image tower
+ * whose stages read their layers' banks themselves. Re-embeds (and stores) when the set has no features for the model.
+ */
+export async function fewShotReferenceInfo(ctx: ReferenceSetContext, tenant: string, id: string, object: string): Promise<FewShotReferenceInfo> {
+  const manifest = await requireManifestFor(ctx.store, tenant, id, object);
+  const current = currentEmbeddingKey(ctx.runtime);
+  const hit = cache.get(cacheKey(tenant, id, current));
+  if (hit) return { manifest, embedding: hit.embedding, source: "memory" };
+  const info = await ctx.store.embeddingInfo(tenant, id, current);
+  if (info) return { manifest, embedding: info, source: "stored" };
   return { manifest, embedding: await reembedReferenceSet(ctx, manifest), source: "reembedded" };
 }
 

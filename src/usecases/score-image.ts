@@ -3,7 +3,7 @@ import { fewShotImageScore, zeroShotDecisionThreshold } from "../engine/anomaly/
 import { mapMax } from "../engine/anomaly/few-shot";
 import type { Region } from "../engine/anomaly/regions";
 import { traceTotals } from "../engine/staging/stage-trace";
-import { fewShotReference, type EmbeddingSource, type ReferenceSetContext } from "./few-shot-reference";
+import { fewShotReference, fewShotReferenceInfo, type EmbeddingSource, type ReferenceSetContext } from "./few-shot-reference";
 import { modelInput } from "./image-input";
 import { modelSummary, randomModelWarning } from "./model-warnings";
 import type { ModelRuntime, TextFeatureSource } from "./model-runtime";
@@ -55,7 +55,9 @@ export async function scoreImage(ports: ScorePorts, tenant: string, input: Score
   timings.decode = clock.lap();
   const text = await ctx.runtime.textFeatures(input.object);
   timings.textFeatures = clock.lap();
-  const reference = input.referenceSet === undefined ? undefined : await fewShotReference(ctx, tenant, input.referenceSet, input.object);
+  // Stages search their layers' banks themselves: the front then needs only the set's calibration.
+  const findReference = ctx.runtime.tower.banksInStages ? fewShotReferenceInfo : fewShotReference;
+  const reference = input.referenceSet === undefined ? undefined : await findReference(ctx, tenant, input.referenceSet, input.object);
   if (reference) timings.referenceSet = clock.lap();
   const fewShot = reference && {
     memory: reference.embedding.memory,

@@ -9,6 +9,8 @@ const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
  * global setup, and run only test/workers-parity.
  */
 export const oracleMode = process.env.ORACLE_SERVICE === "1";
+/** STAGE_WORKERS=1 (the last step of `npm test`): the staged-bundle suite with its stage Workers (test/workers/stage-workers.ts). */
+export const stageMode = process.env.STAGE_WORKERS === "1" && !oracleMode;
 export const oracleCaseDir = resolve(repoRoot, "../shared/oracle/tiny-gelu-224");
 const oracleBundleDir = resolve(repoRoot, "node_modules/.cache/edge-anomaly/oracle-tiny-gelu-224");
 

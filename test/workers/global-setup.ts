@@ -3,7 +3,7 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { compileCheckpointDir, writeBundleDir } from "../../src/compiler/build-model-dir";
 import { buildDemoModel, buildStagedDemoModel } from "../../src/compiler/demo-model";
-import { bundleDir, oracleCaseDir, oracleMode, secondBundleDir } from "./bundles";
+import { bundleDir, oracleCaseDir, oracleMode, secondBundleDir, stageMode } from "./bundles";
 import { STAGED_DEMOS, stagedDemoDir } from "./stage-workers";
 
 async function buildDemo(out: string, seed: number): Promise<void> {
@@ -32,7 +32,7 @@ export default async function setup(): Promise<void> {
     await buildDemo(bundleDir, 0);
   }
   if (!existsSync(join(secondBundleDir, "manifest.json"))) await buildDemo(secondBundleDir, 1);
-  if (!oracleMode) {
+  if (stageMode) {
     // Always rebuilt (a second each): the staged demos and their single-graph twin, from one compiler.
     await writeBundleDir(await buildDemoModel({ seed: 0 }), stagedDemoDir(1));
     for (const k of STAGED_DEMOS) await writeBundleDir(await buildStagedDemoModel({ seed: 0, stages: k }), stagedDemoDir(k));

@@ -103,6 +103,10 @@ describe.each(STAGED)("the demo model in %i stages, served by stage Workers", (k
     expect(relative(staged.score, single.score)).toBeLessThanOrEqual(1e-6);
     expect(relative(staged.map!.max, single.map!.max)).toBeLessThanOrEqual(1e-6);
     expect(staged.isAnomalous).toBe(single.isAnomalous);
+    // The front reads only the set's calibration (stages hold the banks): never a bank cached in the front isolate.
+    const again = await json<ScoreResponse>(await post(k, "/v1/score", { object: "bottle", image, referenceSet: stagedSet.id }));
+    expect([staged.referenceSet!.features, again.referenceSet!.features]).toEqual(["stored", "stored"]);
+    expect(again.score).toBe(staged.score);
     // Few-shot distances come back as one [G²] map per few-shot layer, not as tokens.
     const maps = staged.stages!.reduce((s, h) => s + h.receivedBytes, 0) - 4 * 50 * 64 * (k - 1) - 4 * 48;
     const layers = manifests.get(k)!.layers;

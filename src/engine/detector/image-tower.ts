@@ -7,8 +7,8 @@ import type { StageTrace } from "../staging/stage-trace";
 import { analyseZeroShot, type FewShotMemory, fewShotFromZeroShot } from "./analyse";
 
 export interface FewShotInput {
-  /** The set's banks, for a tower that searches them here. */
-  memory: FewShotMemory;
+  /** The set's banks, for a tower that searches them here (required unless `banksInStages`). */
+  memory?: FewShotMemory;
   /** The same banks by name, for stages that read their layers' banks themselves. */
   bank: FewShotBankKey;
 }
@@ -24,6 +24,8 @@ export interface ImageAnalysis {
 }
 
 export interface ImageTower {
+  /** True when stages read and search the few-shot banks themselves (FewShotInput.bank); else `memory` is needed. */
+  readonly banksInStages: boolean;
   /** Every tapped and projected output and the image features (reference-set embedding). */
   encode(pixels: Float32Array): Promise<ImageEncoding>;
   /** Zero-shot score and map; with `fewShot`, also the few-shot and combined maps. */
@@ -32,12 +34,14 @@ export interface ImageTower {
 
 export function singleGraphTower(bundle: ModelBundle): ImageTower {
   return {
+    banksInStages: false,
     encode: (pixels) => encodeImage(bundle, pixels),
     async analyse(pixels, textFeatures, fewShot) {
       const zs = await analyseZeroShot(bundle, pixels, textFeatures);
       const base = { zeroShotScore: zs.zeroShotScore, zeroShotMap: zs.zeroShotMap };
       if (!fewShot) return base;
       const start = performance.now();
+      if (!fewShot.memory) throw new Error("the single image graph searches the memory banks here: FewShotInput.memory is required");
       const fs = await fewShotFromZeroShot(bundle, zs, fewShot.memory);
       const ms = performance.now() - start;
       return { ...base, fewShot: { fewShotMap: fs.fewShotMap, combinedMap: fs.combinedMap, combinedMax: fs.combinedMax, ms } };

@@ -42,6 +42,7 @@ export function stagedTower(bundle: ModelBundle, runner: StageRunner): ImageTowe
     throw new StageError(`the bundle has ${bundle.stages?.length ?? 1} image stage(s), the runner ${runner.stageCount}`);
   }
   return {
+    banksInStages: true,
     async encode(pixels): Promise<ImageEncoding> {
       const { replies } = await chain(runner, pixels, { taps: true });
       const tokens = new Map<number, Float32Array>();
