@@ -8,7 +8,9 @@ import { loadBenchInputs } from "../src/bench/bench-inputs";
 import type { EncoderRunResult } from "../src/bench/encoder-run";
 import type { PipelineRunResult } from "../src/bench/pipeline-run";
 
-const usage = "usage: npm run bench -- [--model models/NAME ... | --arch ViT-B-16] [--image-size S] [--runs N] [--service] [--json]";
+const usage =
+  "usage: npm run bench -- [--model models/NAME ... | --arch ViT-B-16] [--image-size S] [--runs N] [--service] [--json]\n" +
+  "       npm run bench -- --isolate-check [--model models/NAME] [--json]   (validates the per-isolate memory method)";
 const { values } = parseArgs({
   options: {
     model: { type: "string", multiple: true },
@@ -17,6 +19,7 @@ const { values } = parseArgs({
     runs: { type: "string", default: "10" },
     json: { type: "boolean", default: false },
     service: { type: "boolean", default: false },
+    "isolate-check": { type: "boolean", default: false },
     child: { type: "string" },
   },
 });
@@ -54,6 +57,15 @@ if (values.child) {
     console.log(JSON.stringify(await runEncoderBenchmark({ bundleDir: model, runtime, runs, ortDefaults: false })));
   }
   process.exit(0);
+}
+
+if (values["isolate-check"]) {
+  const { runIsolateCheck, isolateCheckTable } = await import("../src/bench/isolate-check");
+  const inputs = loadBenchInputs(0);
+  const result = await runIsolateCheck(values.model?.[0] ?? "models/demo", inputs.image, inputs.object);
+  console.log(isolateCheckTable(result));
+  if (values.json) console.log(JSON.stringify(result));
+  process.exit(result.ok ? 0 : 1);
 }
 
 let models = values.model ?? [];
