@@ -10,7 +10,8 @@ import type { PipelineRunResult } from "../src/bench/pipeline-run";
 
 const usage =
   "usage: npm run bench -- [--model models/NAME ... | --arch ViT-B-16] [--image-size S] [--runs N] [--service] [--json]\n" +
-  "       npm run bench -- --isolate-check [--model models/NAME] [--json]   (validates the per-isolate memory method)";
+  "       npm run bench -- --isolate-check [--model models/NAME] [--json]   (validates the per-isolate memory method)\n" +
+  "       npm run bench -- --front-burst [--concurrency 8] [--model models/NAME] [--var NAME:VALUE ...] [--json]   (maximum-size uploads at once)";
 const { values } = parseArgs({
   options: {
     model: { type: "string", multiple: true },
@@ -20,6 +21,9 @@ const { values } = parseArgs({
     json: { type: "boolean", default: false },
     service: { type: "boolean", default: false },
     "isolate-check": { type: "boolean", default: false },
+    "front-burst": { type: "boolean", default: false },
+    concurrency: { type: "string", default: "8" },
+    var: { type: "string", multiple: true },
     child: { type: "string" },
   },
 });
@@ -66,6 +70,25 @@ if (values["isolate-check"]) {
   console.log(isolateCheckTable(result));
   if (values.json) console.log(JSON.stringify(result));
   process.exit(result.ok ? 0 : 1);
+}
+
+if (values["front-burst"]) {
+  const { runFrontBurst } = await import("../src/bench/front-burst");
+  const vars = Object.fromEntries((values.var ?? []).map((v) => [v.slice(0, v.indexOf(":")), v.slice(v.indexOf(":") + 1)]));
+  const result = await runFrontBurst({ bundleDir: values.model?.[0] ?? "models/demo", concurrency: Number(values.concurrency), side: 2048, vars });
+  const front = result.isolates[0]!;
+  console.log(
+    `\n## ${result.concurrency} concurrent scores of a ${result.upload.width}x${result.upload.height} noise PNG (${result.upload.bytes} bytes), ${result.bundle}`,
+  );
+  console.log(
+    `statuses ${JSON.stringify(result.statuses)}, codes ${JSON.stringify(result.codes)}, Retry-After ${result.retry_after_s.join(",") || "-"} s; 200s ${JSON.stringify(result.ok_ms)} ms`,
+  );
+  console.log(
+    `front isolate ${front.name}: peak ${front.peak_mb} MB (JS heap ${front.js_heap_mb} + backing ${front.backing_mb} + wasm ${front.wasm_mb}; ${front.samples} samples)`,
+  );
+  console.log(`limits in force: ${JSON.stringify(result.limits)}`);
+  if (values.json) console.log(JSON.stringify(result));
+  process.exit(0);
 }
 
 let models = values.model ?? [];
