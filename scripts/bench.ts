@@ -7,6 +7,7 @@ import { parseArgs } from "node:util";
 import { loadBenchInputs } from "../src/bench/bench-inputs";
 import type { EncoderRunResult } from "../src/bench/encoder-run";
 import type { PipelineRunResult } from "../src/bench/pipeline-run";
+import { bundleStageCount } from "../src/runner/staged-bundle";
 
 const usage =
   "usage: npm run bench -- [--model models/NAME ... | --arch ViT-B-16] [--image-size S] [--runs N] [--service] [--json]\n" +
@@ -132,6 +133,12 @@ const encoderMs: Record<string, number> = {};
 const peakMemory: Record<string, number> = {};
 let best: { zs: number; fs4: number; model: string } | undefined;
 for (const model of models) {
+  // The in-process pipeline and encoder runs load image.onnx; a staged bundle is measured by --service alone.
+  if (bundleStageCount(model) > 0) {
+    process.stderr.write(`${model}: staged bundle: no in-process pipeline/encoder run (--service measures it)\n`);
+    (report.models as Record<string, unknown>)[model] = { staged: true };
+    continue;
+  }
   process.stderr.write(`${model}: pipeline in onnxruntime-web...\n`);
   const pipeline = runChild<PipelineRunResult>("pipeline", model);
   process.stderr.write(`${model}: encoder in onnxruntime-web and onnxruntime-node...\n`);
