@@ -145,6 +145,10 @@ export async function startService({
       MODEL_BUNDLE_DIR: bundle,
       CLOUDFLARE_CF_FETCH_ENABLED: "false",
       WRANGLER_SEND_METRICS: "false",
+      // No dev registry (shared by every wrangler dev on the machine): then workerd opens no capnp debug port, which
+      // the per-isolate memory measurement (worker-isolates.ts) must not send HTTP to, and no other session's Workers
+      // are bound by name.
+      WRANGLER_REGISTRY_PATH: "",
       NO_COLOR: "1",
       ...extraEnv,
     };

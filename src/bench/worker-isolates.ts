@@ -3,7 +3,8 @@
 // wrangler's inspector proxy (--inspector-port) exposes only the first Worker. workerd itself, started by wrangler with
 // --inspector-addr=127.0.0.1:0, lists every isolate on its own inspector port (GET /json: ids "core:user:<worker
 // name>") and accepts a DevTools session on ws://127.0.0.1:<port>/core:user:<name>. Its port is not printed anywhere, so
-// it is found among the listening sockets of that workerd process (/proc), as the one whose /json lists such ids.
+// it is found among the listening sockets of that workerd process (/proc), as the one whose /json lists such ids; the
+// dev registry must be off (WRANGLER_REGISTRY_PATH=""), else one of those sockets is a capnp port an HTTP probe breaks.
 //
 // Per isolate: Runtime.getHeapUsage (usedSize: JS heap; backingStorageSize: ArrayBuffer stores, not wasm memory) plus
 // the byte length of every WebAssembly.Memory of the isolate. Those are found by a probe evaluated in the isolate when
@@ -80,6 +81,11 @@ async function inspectorTargets(port: number): Promise<InspectorTarget[] | undef
 export async function findWorkerTargets(pgid: number): Promise<{ port: number; workers: { name: string; url: string }[] }> {
   const runtimes = groupMemory(pgid, /^workerd/).filter((p) => p.cmdline.includes("--inspector-addr"));
   for (const runtime of runtimes) {
+    // An HTTP request to workerd's capnp debug port (dev registry) breaks its RPC ("incoming RPC message exceeds size
+    // limit") and wrangler dev exits: it is not told apart from the others, so it must not exist.
+    if (runtime.cmdline.includes("--debug-port")) {
+      throw new Error("workerd runs with a --debug-port (wrangler's dev registry): start wrangler dev with WRANGLER_REGISTRY_PATH= (empty)");
+    }
     for (const port of listeningPorts(runtime.pid)) {
       const targets = await inspectorTargets(port);
       if (!targets) continue;
