@@ -44,7 +44,14 @@ export function noisePng(side: number, seed = 1): Uint8Array {
 
 export async function runFrontBurst(o: FrontBurstOptions): Promise<FrontBurstResult> {
   const png = noisePng(o.side);
-  const service = await startService({ timeoutMs: 900_000, bundleDir: o.bundleDir, tempPrefix: "edge-anomaly-burst-", vars: o.vars, inspectorProxy: false });
+  const service = await startService({
+    timeoutMs: 900_000,
+    bundleDir: o.bundleDir,
+    tempPrefix: "edge-anomaly-burst-",
+    vars: o.vars,
+    inspectorProxy: false,
+    devRegistry: false,
+  });
   try {
     const auth = { authorization: `Bearer ${service.apiKey}` };
     const health = (await (await fetch(`${service.baseUrl}/v1/health`)).json()) as { limits: Record<string, number> };

@@ -62,7 +62,7 @@ export interface IsolateCheckRun {
 
 /** Starts the service with the bundle, scores once (ORT loaded everywhere), then checks every isolate. */
 export async function runIsolateCheck(bundleDir: string, image: Uint8Array, object: string): Promise<IsolateCheckRun> {
-  const service = await startService({ timeoutMs: 900_000, bundleDir, tempPrefix: "edge-anomaly-isolate-check-", inspectorProxy: false });
+  const service = await startService({ timeoutMs: 900_000, bundleDir, tempPrefix: "edge-anomaly-isolate-check-", inspectorProxy: false, devRegistry: false });
   try {
     const form = new FormData();
     form.set("object", object);

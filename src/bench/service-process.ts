@@ -47,6 +47,8 @@ export interface StartOptions {
    * --inspector-port exited right after the first score (4 of 4 runs, 2026-11-30), without one it did not.
    */
   inspectorProxy?: boolean;
+  /** Keep wrangler's dev registry (default true); false for the per-isolate measurement (see worker-isolates.ts). */
+  devRegistry?: boolean;
 }
 
 export async function freePort(): Promise<number> {
@@ -122,6 +124,7 @@ export async function startService({
   vars = {},
   env: extraEnv = {},
   inspectorProxy = true,
+  devRegistry = true,
 }: StartOptions): Promise<RunningService> {
   const deadline = Date.now() + timeoutMs;
   const dir = await mkdtemp(join(tmpdir(), tempPrefix));
@@ -152,10 +155,9 @@ export async function startService({
       MODEL_BUNDLE_DIR: bundle,
       CLOUDFLARE_CF_FETCH_ENABLED: "false",
       WRANGLER_SEND_METRICS: "false",
-      // No dev registry (shared by every wrangler dev on the machine): then workerd opens no capnp debug port, which
-      // the per-isolate memory measurement (worker-isolates.ts) must not send HTTP to, and no other session's Workers
-      // are bound by name.
-      WRANGLER_REGISTRY_PATH: "",
+      // No dev registry (shared by every wrangler dev on the machine) when asked: then workerd opens no capnp debug
+      // port, which the per-isolate memory measurement (worker-isolates.ts) must not send HTTP to.
+      ...(devRegistry ? {} : { WRANGLER_REGISTRY_PATH: "" }),
       NO_COLOR: "1",
       ...extraEnv,
     };

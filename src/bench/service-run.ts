@@ -127,7 +127,13 @@ function workerdMemory(pgid: number): { peak: number; now: number; allPeak: numb
 
 /** Starts the service with the bundle, measures, and always stops it; a failure carries the service's last output. */
 export async function runServiceBenchmark(o: ServiceRunOptions): Promise<ServiceRunResult> {
-  const service = await startService({ timeoutMs: o.timeoutMs, bundleDir: o.bundleDir, tempPrefix: "edge-anomaly-bench-", inspectorProxy: false });
+  const service = await startService({
+    timeoutMs: o.timeoutMs,
+    bundleDir: o.bundleDir,
+    tempPrefix: "edge-anomaly-bench-",
+    inspectorProxy: false,
+    devRegistry: false,
+  });
   let isolates: WorkerIsolate[] = [];
   let sampler: ReturnType<typeof sampleIsolates> | undefined;
   try {
