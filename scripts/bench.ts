@@ -7,8 +7,12 @@ import { parseArgs } from "node:util";
 import { loadBenchInputs } from "../src/bench/bench-inputs";
 import type { EncoderRunResult } from "../src/bench/encoder-run";
 import type { PipelineRunResult } from "../src/bench/pipeline-run";
+import { bundleStageCount } from "../src/runner/staged-bundle";
 
-const usage = "usage: npm run bench -- [--model models/NAME ... | --arch ViT-B-16] [--image-size S] [--runs N] [--service] [--json]";
+const usage =
+  "usage: npm run bench -- [--model models/NAME ... | --arch ViT-B-16] [--image-size S] [--runs N] [--service] [--json]\n" +
+  "       npm run bench -- --isolate-check [--model models/NAME] [--json]   (validates the per-isolate memory method)\n" +
+  "       npm run bench -- --front-burst [--concurrency 8] [--model models/NAME] [--var NAME:VALUE ...] [--json]   (maximum-size uploads at once)";
 const { values } = parseArgs({
   options: {
     model: { type: "string", multiple: true },
@@ -17,6 +21,10 @@ const { values } = parseArgs({
     runs: { type: "string", default: "10" },
     json: { type: "boolean", default: false },
     service: { type: "boolean", default: false },
+    "isolate-check": { type: "boolean", default: false },
+    "front-burst": { type: "boolean", default: false },
+    concurrency: { type: "string", default: "8" },
+    var: { type: "string", multiple: true },
     child: { type: "string" },
   },
 });
@@ -53,6 +61,34 @@ if (values.child) {
     const runtime = values.child === "encoder-node" ? "node" : "wasm";
     console.log(JSON.stringify(await runEncoderBenchmark({ bundleDir: model, runtime, runs, ortDefaults: false })));
   }
+  process.exit(0);
+}
+
+if (values["isolate-check"]) {
+  const { runIsolateCheck, isolateCheckTable } = await import("../src/bench/isolate-check");
+  const inputs = loadBenchInputs(0);
+  const result = await runIsolateCheck(values.model?.[0] ?? "models/demo", inputs.image, inputs.object);
+  console.log(isolateCheckTable(result));
+  if (values.json) console.log(JSON.stringify(result));
+  process.exit(result.ok ? 0 : 1);
+}
+
+if (values["front-burst"]) {
+  const { runFrontBurst } = await import("../src/bench/front-burst");
+  const vars = Object.fromEntries((values.var ?? []).map((v) => [v.slice(0, v.indexOf(":")), v.slice(v.indexOf(":") + 1)]));
+  const result = await runFrontBurst({ bundleDir: values.model?.[0] ?? "models/demo", concurrency: Number(values.concurrency), side: 2048, vars });
+  const front = result.isolates[0]!;
+  console.log(
+    `\n## ${result.concurrency} concurrent scores of a ${result.upload.width}x${result.upload.height} noise PNG (${result.upload.bytes} bytes), ${result.bundle}`,
+  );
+  console.log(
+    `statuses ${JSON.stringify(result.statuses)}, codes ${JSON.stringify(result.codes)}, Retry-After ${result.retry_after_s.join(",") || "-"} s; 200s ${JSON.stringify(result.ok_ms)} ms`,
+  );
+  console.log(
+    `front isolate ${front.name}: peak ${front.peak_mb} MB (JS heap ${front.js_heap_mb} + backing ${front.backing_mb} + wasm ${front.wasm_mb}; ${front.samples} samples)`,
+  );
+  console.log(`limits in force: ${JSON.stringify(result.limits)}`);
+  if (values.json) console.log(JSON.stringify(result));
   process.exit(0);
 }
 
@@ -97,6 +133,12 @@ const encoderMs: Record<string, number> = {};
 const peakMemory: Record<string, number> = {};
 let best: { zs: number; fs4: number; model: string } | undefined;
 for (const model of models) {
+  // The in-process pipeline and encoder runs load image.onnx; a staged bundle is measured by --service alone.
+  if (bundleStageCount(model) > 0) {
+    process.stderr.write(`${model}: staged bundle: no in-process pipeline/encoder run (--service measures it)\n`);
+    (report.models as Record<string, unknown>)[model] = { staged: true };
+    continue;
+  }
   process.stderr.write(`${model}: pipeline in onnxruntime-web...\n`);
   const pipeline = runChild<PipelineRunResult>("pipeline", model);
   process.stderr.write(`${model}: encoder in onnxruntime-web and onnxruntime-node...\n`);

@@ -4,7 +4,7 @@ import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { getPlatformProxy } from "wrangler";
 import type { Env } from "../src/platform/env";
-import { bundleFiles, parseBundleManifest } from "../src/engine/runtime/bundle-manifest";
+import { bundleFiles, isStagedManifest, parseBundleManifest, stagedBundleManifestSchema } from "../src/engine/runtime/bundle-manifest";
 import { bundlePrefix } from "../src/platform/r2-bundle-reader";
 
 const USAGE =
@@ -21,7 +21,9 @@ async function main(): Promise<void> {
   });
   if (values.help) return console.log(USAGE);
   const folder = resolve(values.bundle);
-  const manifest = parseBundleManifest(JSON.parse(await readFile(join(folder, "manifest.json"), "utf8")));
+  const json: unknown = JSON.parse(await readFile(join(folder, "manifest.json"), "utf8"));
+  // A staged bundle: its stage graphs and weights too (bundleFiles lists them); every stage Worker reads this bucket.
+  const manifest = isStagedManifest(json) ? stagedBundleManifestSchema.parse(json) : parseBundleManifest(json);
   // manifest.json last: a half-seeded bundle has no manifest, so it is never served.
   const files = [...bundleFiles(manifest).map((f) => f.path), "manifest.json"];
   const present = new Set(await readdir(folder));

@@ -9,6 +9,8 @@ import { freePort } from "../src/bench/service-process";
 import { frontLimits } from "../src/runner/front-limits";
 import { startHttpFront } from "../src/runner/http-front";
 import { DescendantTracker } from "../src/runner/process-tree";
+import { bundleStageCount, readBaseConfig, writeStagedConfigs } from "../src/runner/staged-bundle";
+import { cliVar, stagedDevArgs } from "../src/runner/staged-dev-args";
 import { superviseChild } from "../src/runner/supervisor";
 import { buildDemoModel } from "../src/compiler/demo-model";
 import { exitOnUnsupportedNode } from "../src/tools/supported-node";
@@ -21,6 +23,8 @@ exitOnUnsupportedNode();
  * call the CLI directly. Arguments pass through (e.g. `npm start -- --ip 0.0.0.0`). Environment: PORT (default 8787),
  * API_KEY (else a key generated once and kept in .dev.vars), MODEL_BUNDLE_DIR (default models/demo, built if missing),
  * RECONCILE_INTERVAL_SECONDS (default 60, as the production cron; 0 turns the local reconciler off).
+ * A staged bundle (its manifest lists `stages`) runs as one wrangler dev with several Workers: the front (wrangler.toml
+ * plus a service binding per stage) and one stage Worker per stage, from configs generated into .wrangler/stages/.
  * `--ip`/`--port` are where a small Node HTTP front listens (src/runner/http-front.ts: it receives every body whole,
  * within MAX_BODY_BYTES and the body timeouts, before wrangler dev sees it); wrangler dev itself listens on loopback.
  */
@@ -47,9 +51,10 @@ function persistTo(args: string[]): string | undefined {
  * Copies the bundle into the local R2 bucket `wrangler dev` persists in (.wrangler/state, or the `--persist-to`
  * folder, whose v3/ wrangler reads); cheap for small bundles, so every start.
  */
-function seedLocalR2(persist: string | undefined): void {
+function seedLocalR2(persist: string | undefined, modelName?: string): void {
   const target = persist ? ["--persist", join(resolve(persist), "v3")] : [];
-  const seeded = spawnSync(process.execPath, ["--import", "tsx", "scripts/seed-local-model.ts", "--bundle", bundle, ...target], {
+  const name = modelName ? ["--name", modelName] : [];
+  const seeded = spawnSync(process.execPath, ["--import", "tsx", "scripts/seed-local-model.ts", "--bundle", bundle, ...target, ...name], {
     stdio: ["ignore", "ignore", "inherit"],
   });
   if (seeded.status !== 0) throw new Error("seeding the local R2 bucket failed (scripts/seed-local-model.ts)");
@@ -78,7 +83,10 @@ function devApiKey(): { key: string; where: string; cliVars: string[] } {
 
 const args = process.argv.slice(2);
 await ensureBundle();
-seedLocalR2(persistTo(args));
+const stageCount = bundleStageCount(bundle);
+/** The R2 folder the front and every stage serve (models/<MODEL_NAME>/): a --var wins over wrangler.toml, as in wrangler. */
+const modelName = stageCount > 0 ? (cliVar(args, "MODEL_NAME") ?? String(readBaseConfig(resolve("wrangler.toml")).vars?.MODEL_NAME ?? "")) : undefined;
+seedLocalR2(persistTo(args), modelName);
 const { key, where, cliVars } = devApiKey();
 console.log(`API key (tenant "${DEV_TENANT}") from ${where}:\n  ${key}`);
 console.log(`try: curl -H "Authorization: Bearer ${key}" http://localhost:${port}/v1/reference-sets   (docs: /openapi.json)`);
@@ -99,7 +107,15 @@ const publicIp = takeOption(publicPort.rest, "--ip");
 const wranglerPort = await freePort();
 const reconcileEvery = Number(process.env.RECONCILE_INTERVAL_SECONDS ?? "60");
 const scheduledArgs = reconcileEvery > 0 && !args.includes("--test-scheduled") ? ["--test-scheduled"] : [];
-const wranglerArgs = ["--ip", "127.0.0.1", "--port", String(wranglerPort), ...cliVars, ...scheduledArgs, ...publicIp.rest];
+const devArgs = ["--ip", "127.0.0.1", "--port", String(wranglerPort), ...cliVars, ...scheduledArgs, ...publicIp.rest];
+const wranglerArgs = stageCount > 0 ? stagedDev() : devArgs;
+
+/** The configs of the front and every stage Worker, written now, and wrangler dev's arguments for all of them. */
+function stagedDev(): string[] {
+  const { paths } = writeStagedConfigs({ baseConfig: resolve("wrangler.toml"), outDir: resolve(".wrangler", "stages"), stageCount, modelName: modelName! });
+  console.log(`staged bundle: ${stageCount} stage Workers + the front, configs in ${dirname(paths[0]!)}`);
+  return stagedDevArgs(devArgs, { configPaths: paths, cwd: process.cwd(), devVars: existsSync(devVars) ? devVars : undefined });
+}
 
 /**
  * wrangler dev exits on some failed forwards (see http-front.ts) and a crash would leave its workerd processes

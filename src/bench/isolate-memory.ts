@@ -13,15 +13,18 @@ export interface IsolateInspector {
   close(): void;
 }
 
-interface Connection {
+/** One DevTools-protocol session over a WebSocket: calls, and the events the other side sends. */
+export interface Connection {
   socket: WebSocket;
-  call<T>(method: string): Promise<T>;
+  call<T>(method: string, params?: Record<string, unknown>): Promise<T>;
+  /** Calls `listener` with the params of every event named `method`. */
+  on(method: string, listener: (params: unknown) => void): void;
 }
 
-async function connect(port: number, timeoutMs: number): Promise<Connection> {
-  const socket = new WebSocket(`ws://127.0.0.1:${port}/ws`);
+export async function connectDevtools(url: string, timeoutMs: number): Promise<Connection> {
+  const socket = new WebSocket(url);
   await new Promise<void>((ok, fail) => {
-    const timer = setTimeout(() => fail(new Error(`inspector on port ${port} did not open in ${timeoutMs} ms`)), timeoutMs);
+    const timer = setTimeout(() => fail(new Error(`inspector ${url} did not open in ${timeoutMs} ms`)), timeoutMs);
     socket.once("open", () => {
       clearTimeout(timer);
       ok();
@@ -33,8 +36,10 @@ async function connect(port: number, timeoutMs: number): Promise<Connection> {
   });
   let nextId = 1;
   const pending = new Map<number, { ok: (v: unknown) => void; fail: (e: Error) => void }>();
+  const listeners = new Map<string, ((params: unknown) => void)[]>();
   socket.on("message", (data) => {
-    const message = JSON.parse(String(data)) as { id?: number; result?: unknown; error?: { message: string } };
+    const message = JSON.parse(String(data)) as { id?: number; method?: string; params?: unknown; result?: unknown; error?: { message: string } };
+    if (message.id === undefined && message.method) for (const listener of listeners.get(message.method) ?? []) listener(message.params);
     const waiting = message.id === undefined ? undefined : pending.get(message.id);
     if (!waiting) return; // events, and the proxy's own calls
     pending.delete(message.id!);
@@ -46,7 +51,7 @@ async function connect(port: number, timeoutMs: number): Promise<Connection> {
     for (const waiting of pending.values()) waiting.fail(new Error(`inspector closed (${code} ${String(reason)})`));
     pending.clear();
   });
-  const call = <T>(method: string): Promise<T> =>
+  const call = <T>(method: string, params?: Record<string, unknown>): Promise<T> =>
     new Promise<T>((ok, fail) => {
       if (socket.readyState !== WebSocket.OPEN) return fail(new Error("inspector closed"));
       const id = nextId++;
@@ -61,10 +66,13 @@ async function connect(port: number, timeoutMs: number): Promise<Connection> {
           fail(e);
         },
       });
-      socket.send(JSON.stringify({ id, method }));
+      socket.send(JSON.stringify(params ? { id, method, params } : { id, method }));
     });
-  return { socket, call };
+  const on = (method: string, listener: (params: unknown) => void) => listeners.set(method, [...(listeners.get(method) ?? []), listener]);
+  return { socket, call, on };
 }
+
+const connect = (port: number, timeoutMs: number) => connectDevtools(`ws://127.0.0.1:${port}/ws`, timeoutMs);
 
 /**
  * Runtime.getHeapUsage over ws://127.0.0.1:PORT/ws (wrangler's inspector proxy, one client at a time). wrangler may

@@ -16,7 +16,7 @@ const TENANT = "dev";
 export interface RunningService {
   baseUrl: string;
   apiKey: string;
-  /** The worker isolate's DevTools inspector (`npm start -- --inspector-port N`): ws://127.0.0.1:N/ws. */
+  /** The worker isolate's DevTools inspector (`npm start -- --inspector-port N`): ws://127.0.0.1:N/ws (when passed). */
   inspectorPort: number;
   /** Id of the service's process group (npm, tsx, wrangler, workerd). */
   pgid: number;
@@ -41,6 +41,14 @@ export interface StartOptions {
   vars?: Record<string, string>;
   /** Extra environment of `npm start` (scripts/start.ts reads e.g. RECONCILE_INTERVAL_SECONDS). */
   env?: Record<string, string>;
+  /**
+   * Pass `--inspector-port` (wrangler's inspector proxy to the first Worker; default true). The per-isolate
+   * measurement (worker-isolates.ts) uses workerd's own inspector instead: with several Workers, wrangler dev with an
+   * --inspector-port exited right after the first score (4 of 4 runs, 2026-11-30), without one it did not.
+   */
+  inspectorProxy?: boolean;
+  /** Keep wrangler's dev registry (default true); false for the per-isolate measurement (see worker-isolates.ts). */
+  devRegistry?: boolean;
 }
 
 export async function freePort(): Promise<number> {
@@ -115,6 +123,8 @@ export async function startService({
   persistTo,
   vars = {},
   env: extraEnv = {},
+  inspectorProxy = true,
+  devRegistry = true,
 }: StartOptions): Promise<RunningService> {
   const deadline = Date.now() + timeoutMs;
   const dir = await mkdtemp(join(tmpdir(), tempPrefix));
@@ -145,10 +155,13 @@ export async function startService({
       MODEL_BUNDLE_DIR: bundle,
       CLOUDFLARE_CF_FETCH_ENABLED: "false",
       WRANGLER_SEND_METRICS: "false",
+      // No dev registry (shared by every wrangler dev on the machine) when asked: then workerd opens no capnp debug
+      // port, which the per-isolate memory measurement (worker-isolates.ts) must not send HTTP to.
+      ...(devRegistry ? {} : { WRANGLER_REGISTRY_PATH: "" }),
       NO_COLOR: "1",
       ...extraEnv,
     };
-    const args = ["start", "--", "--ip", "127.0.0.1", "--port", String(port), "--inspector-port", String(inspectorPort)];
+    const args = ["start", "--", "--ip", "127.0.0.1", "--port", String(port), ...(inspectorProxy ? ["--inspector-port", String(inspectorPort)] : [])];
     args.push("--persist-to", persist, "--env-file", envFile, "--show-interactive-dev-session=false", "--log-level", "info");
     for (const [name, value] of Object.entries(vars)) args.push("--var", `${name}:${value}`);
     const spawned = performance.now();

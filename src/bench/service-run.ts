@@ -2,7 +2,9 @@
 import type { BenchInputs } from "./bench-inputs";
 import { groupMemory } from "./proc-memory";
 import { startService, type RunningService } from "./service-process";
+import { parseServerTiming } from "./server-timing";
 import { percentile, round } from "./stats";
+import { connectWorkerIsolates, type IsolatePeak, sampleIsolates, type WorkerIsolate } from "./worker-isolates";
 
 export interface ServiceRunOptions extends BenchInputs {
   bundleDir: string;
@@ -48,12 +50,27 @@ export interface ServiceRunResult {
   workerd_processes: number;
   /** The largest x-ort-wasm-heap-bytes header seen (ORT's wasm linear memory); null if the worker does not send it. */
   ort_wasm_heap_mb: number | null;
+  /**
+   * Every Worker isolate (the front, then each stage Worker of a staged bundle): its peak of JS heap + ArrayBuffer
+   * backing stores + wasm memory, sampled through workerd's inspector every ISOLATE_SAMPLE_MS from the first score's
+   * answer to the end of the run (the cold first score is not sampled), with the parts of that peak sample.
+   */
+  isolates: IsolatePeak[];
+  /**
+   * Staged bundles only: the median over the warm scores of the front's Server-Timing `hop` (ms of the stage RPC round
+   * trips not spent inside the stages' own work) and `stages` (ms of all stage round trips).
+   */
+  hop_ms?: number;
+  stages_ms?: number;
 }
+
+const ISOLATE_SAMPLE_MS = 100;
 
 interface Timed<T> {
   ms: number;
   body: T;
   heapBytes: number | undefined;
+  serverTiming: Record<string, number>;
 }
 
 class ServiceClient {
@@ -75,7 +92,7 @@ class ServiceClient {
     const heapBytes = heap === null ? undefined : Number(heap);
     if (heapBytes !== undefined) this.maxHeapBytes = Math.max(this.maxHeapBytes ?? 0, heapBytes);
     if (!response.ok) throw new Error(`${method} ${path}: HTTP ${response.status} after ${round(ms)} ms: ${text.slice(0, 2000)}`);
-    return { ms, body: JSON.parse(text) as T, heapBytes };
+    return { ms, body: JSON.parse(text) as T, heapBytes, serverTiming: parseServerTiming(response.headers.get("server-timing")) };
   }
 }
 
@@ -110,21 +127,40 @@ function workerdMemory(pgid: number): { peak: number; now: number; allPeak: numb
 
 /** Starts the service with the bundle, measures, and always stops it; a failure carries the service's last output. */
 export async function runServiceBenchmark(o: ServiceRunOptions): Promise<ServiceRunResult> {
-  const service = await startService({ timeoutMs: o.timeoutMs, bundleDir: o.bundleDir, tempPrefix: "edge-anomaly-bench-" });
+  const service = await startService({
+    timeoutMs: o.timeoutMs,
+    bundleDir: o.bundleDir,
+    tempPrefix: "edge-anomaly-bench-",
+    inspectorProxy: false,
+    devRegistry: false,
+  });
+  let isolates: WorkerIsolate[] = [];
+  let sampler: ReturnType<typeof sampleIsolates> | undefined;
   try {
-    return await measure(o, service);
+    // Sessions are opened once the first score is answered: with inspector sessions on the stage Workers' isolates
+    // during the cold first score, wrangler dev exited right after it (every run, 2026-11-30). So the cold load's
+    // peak is not in these figures.
+    const result = await measure(o, service, async () => {
+      isolates = await connectWorkerIsolates(service.pgid);
+      sampler = sampleIsolates(isolates, ISOLATE_SAMPLE_MS);
+    });
+    if (!sampler) throw new Error("the isolates were never sampled");
+    return { ...result, isolates: await sampler.stop() };
   } catch (e) {
     throw new Error(`${(e as Error).message}\n--- service output (last lines) ---\n${service.log()}`);
   } finally {
+    await sampler?.stop().catch(() => undefined);
+    for (const isolate of isolates) isolate.close();
     await service.stop();
   }
 }
 
-async function measure(o: ServiceRunOptions, service: RunningService): Promise<ServiceRunResult> {
+async function measure(o: ServiceRunOptions, service: RunningService, afterFirstScore: () => Promise<void>): Promise<Omit<ServiceRunResult, "isolates">> {
   const client = new ServiceClient(service, o.timeoutMs);
   const { timeline } = service;
   const idle = workerdMemory(service.pgid);
   const first = await client.request<ScoreBody>("POST", "/v1/score", scoreForm(o));
+  await afterFirstScore();
   const health = await client.request<{ model: ServiceRunResult["model"] }>("GET", "/v1/health");
 
   const setForm = new FormData();
@@ -144,6 +180,9 @@ async function measure(o: ServiceRunOptions, service: RunningService): Promise<S
   }
   const memory = workerdMemory(service.pgid);
   const { name, quantization, imageSize } = health.body.model;
+  const warm = [...zs, ...fs];
+  const hops = warm.map((r) => r.serverTiming.hop).filter((v): v is number => v !== undefined);
+  const stageTrips = warm.map((r) => r.serverTiming.stages).filter((v): v is number => v !== undefined);
   return {
     model: { name, quantization, imageSize },
     runs: o.runs,
@@ -164,6 +203,8 @@ async function measure(o: ServiceRunOptions, service: RunningService): Promise<S
     workerd_all_peak_rss_mb: round(memory.allPeak),
     workerd_processes: memory.count,
     ort_wasm_heap_mb: client.maxHeapBytes === undefined ? null : round(client.maxHeapBytes / 2 ** 20),
+    ...(hops.length > 0 ? { hop_ms: round(percentile(hops, 50)) } : {}),
+    ...(stageTrips.length > 0 ? { stages_ms: round(percentile(stageTrips, 50)) } : {}),
   };
 }
 
@@ -186,6 +227,10 @@ export function serviceTable(bundle: string, r: ServiceRunResult): string {
     `| few-shot k=${r.reference_set_shots} | ${r.few_shot_k4_ms.p50} | ${r.few_shot_k4_ms.p95} | ${stages(r.server_timings.few_shot_k4)} |`,
     `workerd running the worker: peak RSS (VmHWM) ${r.workerd_peak_rss_mb} MB, RSS ${r.workerd_rss_after_health_mb} MB after health, ${r.workerd_rss_mb} MB at the end` +
       ` (all ${r.workerd_processes} workerd of the service: peak ${r.workerd_all_peak_rss_mb} MB); ORT wasm heap ${r.ort_wasm_heap_mb ?? "n/a"} MB`,
+    ...(r.hop_ms !== undefined ? [`stage hops: median hop ${r.hop_ms} ms of ${r.stages_ms ?? "?"} ms in stage round trips per score (Server-Timing)`] : []),
+    "| isolate | peak MB (JS heap + backing stores + wasm) | JS heap | backing | wasm | samples |",
+    "|---|---|---|---|---|---|",
+    ...r.isolates.map((i) => `| ${i.name} | ${i.peak_mb} | ${i.js_heap_mb} | ${i.backing_mb} | ${i.wasm_mb} | ${i.samples} |`),
   ].join("\n");
 }
 

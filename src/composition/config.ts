@@ -33,6 +33,7 @@ const vars = z.object({
   BODY_DEADLINE_SECONDS: z.string().optional(),
   ADMISSION_MAX_REQUESTS: z.string().optional(),
   ADMISSION_MAX_BYTES: z.string().optional(),
+  ADMISSION_DECODE_BYTES_PER_PIXEL: z.string().optional(),
   ALLOW_PRIVATE_WEBHOOKS: z.string().optional(),
   WEBHOOK_DNS_RESOLVER: z.string().optional(),
   WEBHOOK_BACKOFF_BASE_SECONDS: z.string().optional(),
@@ -54,6 +55,7 @@ export function readConfig(env: Env): Config {
       bodyDeadlineSeconds: positiveNumberVar(v.BODY_DEADLINE_SECONDS, DEFAULT_LIMITS.bodyDeadlineSeconds),
       admissionMaxRequests: positiveIntVar(v.ADMISSION_MAX_REQUESTS, DEFAULT_LIMITS.admissionMaxRequests),
       admissionMaxBytes: positiveIntVar(v.ADMISSION_MAX_BYTES, DEFAULT_LIMITS.admissionMaxBytes),
+      admissionDecodeBytesPerPixel: positiveNumberVar(v.ADMISSION_DECODE_BYTES_PER_PIXEL, DEFAULT_LIMITS.admissionDecodeBytesPerPixel),
     },
     bootstrapApiKeys: v.API_KEYS,
     // On only when exactly "true".

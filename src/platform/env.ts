@@ -24,8 +24,10 @@ export interface Env {
   BODY_DEADLINE_SECONDS?: string;
   /** Model requests (score, set create/re-embed) admitted per isolate, the running one included (default 8); more: 503 overloaded. */
   ADMISSION_MAX_REQUESTS?: string;
-  /** Body bytes of the admitted model requests per isolate (default 32 MiB); more: 503 overloaded. */
+  /** Body bytes of the admitted model requests + the running one's decode reserve, per isolate (default 64 MiB); more: 503 overloaded. */
   ADMISSION_MAX_BYTES?: string;
+  /** Bytes per pixel of MAX_IMAGE_PIXELS reserved in ADMISSION_MAX_BYTES for the running request's decode (default 8). */
+  ADMISSION_DECODE_BYTES_PER_PIXEL?: string;
   /** Largest image in pixels, width * height (default 4 MiP), checked from the header before decoding. */
   MAX_IMAGE_PIXELS?: string;
   /** Async jobs: jobs/<tenant>/<id>/{job.json,image,result.json}, webhook-secrets/<tenant>.json (src/platform/r2-job-store.ts). */

@@ -198,6 +198,11 @@ export async function startHttpFront(options: FrontOptions): Promise<RunningFron
         res.on("close", () => answer.resume());
       },
     );
+    // Node's keep-alive client drops its socket error listener when the answer ends (responseKeepAlive) even if the
+    // body is still being written; wrangler dev answering early (503 overloaded before it read a large upload) then
+    // resets the connection, and that write's ECONNRESET on a listener-less socket killed npm start (seen with 8
+    // concurrent 16.8 MB uploads). A socket error after the answer has nothing left to report.
+    upstream.on("socket", (socket) => socket.on("error", () => undefined));
     upstream.on("error", (e) => {
       release();
       // It went down during the request (the runtime's writes are crash-safe; the client retries), or is not

@@ -4,8 +4,13 @@ import { ApiError } from "./errors";
 export interface AdmissionLimits {
   /** Requests admitted at once, the running one included; more get 503 overloaded. */
   maxRequests: number;
-  /** Sum of the admitted requests' body sizes; a request is always admitted into an empty queue. */
+  /** Sum of the admitted requests' body sizes plus `reservedBytes`; a request is always admitted into an empty queue. */
   maxBytes: number;
+  /**
+   * Counted once against maxBytes whenever a request is admitted beside others: the working memory of the one request
+   * that runs at a time (its decoded image and buffers), which the body sizes do not show.
+   */
+  reservedBytes?: number;
 }
 
 export interface Admission {
@@ -59,7 +64,8 @@ export class AdmissionQueue {
 
   /** Admits a request of `bytes` body bytes, or throws 503 overloaded (details.retryAfterSeconds). */
   admit(bytes: number): Admission {
-    const full = this.queue.length >= this.limits.maxRequests || (this.queue.length > 0 && this.bytes + bytes > this.limits.maxBytes);
+    const reserved = this.limits.reservedBytes ?? 0;
+    const full = this.queue.length >= this.limits.maxRequests || (this.queue.length > 0 && this.bytes + bytes + reserved > this.limits.maxBytes);
     if (full) {
       const retryAfterSeconds = this.retryAfterSeconds();
       throw new ApiError(503, "overloaded", `the service is busy (${this.queue.length} requests queued); retry after ${retryAfterSeconds} s`, {

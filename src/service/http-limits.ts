@@ -8,5 +8,9 @@ export function bodyReadLimits(limits: Limits): BodyReadLimits {
 }
 
 export function admissionLimits(limits: Limits): AdmissionLimits {
-  return { maxRequests: limits.admissionMaxRequests, maxBytes: limits.admissionMaxBytes };
+  return {
+    maxRequests: limits.admissionMaxRequests,
+    maxBytes: limits.admissionMaxBytes,
+    reservedBytes: limits.maxImagePixels * limits.admissionDecodeBytesPerPixel,
+  };
 }

@@ -11,8 +11,13 @@ export interface Limits {
   bodyDeadlineSeconds: number;
   /** Model requests admitted per isolate, the running one included (503 overloaded beyond). */
   admissionMaxRequests: number;
-  /** Body bytes of the admitted model requests per isolate (503 overloaded beyond). */
+  /**
+   * Memory of the admitted model requests per isolate (503 overloaded beyond): their bodies, plus the decode of the
+   * one running request (they run one at a time), reserved as maxImagePixels x admissionDecodeBytesPerPixel.
+   */
   admissionMaxBytes: number;
+  /** Bytes per pixel reserved for the running request's decode (RGBA, the PNG/JPEG decode buffers, the map). */
+  admissionDecodeBytesPerPixel: number;
 }
 
 export const DEFAULT_LIMITS: Limits = {
@@ -21,7 +26,8 @@ export const DEFAULT_LIMITS: Limits = {
   bodyIdleTimeoutSeconds: 10,
   bodyDeadlineSeconds: 60,
   admissionMaxRequests: 8,
-  admissionMaxBytes: 32 * 1024 * 1024,
+  admissionMaxBytes: 64 * 1024 * 1024,
+  admissionDecodeBytesPerPixel: 8,
 };
 
 /** Reference shots per set, inclusive bounds. */

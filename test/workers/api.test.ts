@@ -29,7 +29,8 @@ describe("GET /v1/health", () => {
         bodyIdleTimeoutSeconds: 10,
         bodyDeadlineSeconds: 60,
         admissionMaxRequests: 8,
-        admissionMaxBytes: 32 * 1024 * 1024,
+        admissionMaxBytes: 64 * 1024 * 1024,
+        admissionDecodeBytesPerPixel: 8,
       },
     });
     expect(typeof body.promptSet).toBe("string");

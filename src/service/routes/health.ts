@@ -24,6 +24,7 @@ const healthResponse = z.object({
     bodyDeadlineSeconds: z.number(),
     admissionMaxRequests: z.number().int(),
     admissionMaxBytes: z.number().int(),
+    admissionDecodeBytesPerPixel: z.number(),
   }),
   warning: warningField,
 });

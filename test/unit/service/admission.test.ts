@@ -80,4 +80,18 @@ describe("AdmissionQueue", () => {
     await third.turn();
     expect(thirdStarted).toBe(true);
   });
+
+  it("reserves the running request's decode once beside the bodies, never refusing into an empty queue", () => {
+    const queue = new AdmissionQueue({ maxRequests: 10, maxBytes: 100, reservedBytes: 40 });
+    const first = queue.admit(70); // alone: admitted although 70 + 40 > 100
+    expect(refused(() => queue.admit(1)).code).toBe("overloaded");
+    first.release();
+    const a = queue.admit(30);
+    const b = queue.admit(30); // 30 + 30 + 40 = 100
+    expect(refused(() => queue.admit(1)).code).toBe("overloaded");
+    a.release();
+    queue.admit(30);
+    b.release();
+    expect(queue.admittedBytes).toBe(30);
+  });
 });

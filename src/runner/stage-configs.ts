@@ -1,0 +1,107 @@
+// Wrangler configs for a staged bundle (issue 11): the front Worker (wrangler.toml plus one service binding per stage)
+// and one config per stage Worker, as fixed by the stages contract. Pure: the caller reads wrangler.toml and writes files.
+import { isAbsolute, relative, resolve } from "node:path";
+
+/** The fields of a raw (unnormalised) wrangler config this module reads or rewrites; the rest is copied as is. */
+export interface WranglerConfig {
+  name: string;
+  main: string;
+  compatibility_date?: string;
+  compatibility_flags?: string[];
+  alias?: Record<string, string>;
+  rules?: unknown[];
+  vars?: Record<string, unknown>;
+  r2_buckets?: { binding: string; bucket_name: string; [k: string]: unknown }[];
+  services?: { binding: string; service: string; entrypoint?: string }[];
+  [field: string]: unknown;
+}
+
+export interface StagedConfigOptions {
+  /** Image-tower stages of the bundle (its manifest's `stages.length`), at least 2. */
+  stageCount: number;
+  /** The R2 folder the bundle is served from (`models/<MODEL_NAME>/`): the front's and every stage's MODEL_NAME. */
+  modelName: string;
+  /** The folder the base config was read from: its relative paths (main, aliases) are relative to it. */
+  baseDir: string;
+  /** The folder the generated configs are written to: their paths are rewritten relative to it. */
+  outDir: string;
+}
+
+export interface StagedConfigs {
+  front: WranglerConfig;
+  /** Index i is the config of stage i. */
+  stages: WranglerConfig[];
+}
+
+/** The stage RPC entrypoint class that src/worker.ts exports (stages contract). */
+export const STAGE_ENTRYPOINT = "ImageStage";
+/** The R2 bindings a stage Worker gets, with the front's bucket names: its bundle files and few-shot banks. */
+const STAGE_BUCKETS = ["MODELS", "REFERENCE_SETS"] as const;
+
+export function stageWorkerName(frontName: string, index: number): string {
+  return `${frontName}-stage-${index}`;
+}
+
+export function stageBinding(index: number): string {
+  return `STAGE_${index}`;
+}
+
+/** A relative path of the base config, made relative to outDir; absolute paths stay as they are. */
+function relocate(path: string, o: StagedConfigOptions): string {
+  if (isAbsolute(path)) return path;
+  const moved = relative(resolve(o.outDir), resolve(o.baseDir, path));
+  return moved.startsWith(".") ? moved : `./${moved}`;
+}
+
+function relocatedAliases(alias: Record<string, string> | undefined, o: StagedConfigOptions): Record<string, string> | undefined {
+  if (!alias) return undefined;
+  // An alias target is a path when it starts with . or /, else a package name.
+  return Object.fromEntries(Object.entries(alias).map(([k, v]) => [k, v.startsWith(".") || v.startsWith("/") ? relocate(v, o) : v]));
+}
+
+export function stagedConfigs(base: WranglerConfig, o: StagedConfigOptions): StagedConfigs {
+  if (!(Number.isInteger(o.stageCount) && o.stageCount >= 2)) throw new Error(`a staged bundle has at least 2 stages, got ${o.stageCount}`);
+  if (!o.modelName) throw new Error("the model name (MODEL_NAME) is empty");
+  const main = relocate(base.main, o);
+  const alias = relocatedAliases(base.alias, o);
+  const taken = new Set((base.services ?? []).map((s) => s.binding));
+  const indices = Array.from({ length: o.stageCount }, (_, i) => i);
+  for (const i of indices) if (taken.has(stageBinding(i))) throw new Error(`the base config already binds ${stageBinding(i)}`);
+
+  const front: WranglerConfig = {
+    ...base,
+    main,
+    ...(alias ? { alias } : {}),
+    vars: { ...base.vars, MODEL_NAME: o.modelName },
+    services: [
+      ...(base.services ?? []),
+      ...indices.map((i) => ({ binding: stageBinding(i), service: stageWorkerName(base.name, i), entrypoint: STAGE_ENTRYPOINT })),
+    ],
+  };
+
+  const buckets = STAGE_BUCKETS.map((binding) => {
+    const bucket = base.r2_buckets?.find((b) => b.binding === binding);
+    if (!bucket) throw new Error(`the base config has no R2 binding ${binding}, which every stage Worker needs`);
+    return { binding, bucket_name: bucket.bucket_name };
+  });
+  const stages = indices.map(
+    (i): WranglerConfig => ({
+      name: stageWorkerName(base.name, i),
+      main,
+      ...(base.compatibility_date ? { compatibility_date: base.compatibility_date } : {}),
+      ...(base.compatibility_flags ? { compatibility_flags: base.compatibility_flags } : {}),
+      ...(alias ? { alias } : {}),
+      ...(base.rules ? { rules: base.rules } : {}),
+      // Reached only through the front's service binding: no public workers.dev route.
+      workers_dev: false,
+      vars: { MODEL_NAME: o.modelName, STAGE_INDEX: String(i) },
+      r2_buckets: buckets,
+    }),
+  );
+  return { front, stages };
+}
+
+/** The file name of each generated config in outDir. */
+export function stagedConfigFiles(stageCount: number): { front: string; stages: string[] } {
+  return { front: "front.json", stages: Array.from({ length: stageCount }, (_, i) => `stage-${i}.json`) };
+}
