@@ -64,6 +64,8 @@ export interface StageOptions {
   stages?: number;
   /** Plan the fewest stages whose predicted isolate peaks fit this budget (README, "Stages"). */
   isolateBudgetMb?: number;
+  /** Force the text tower into this many stages (with a staged image tower); default: planned from the budget. */
+  textStages?: number;
 }
 
 /** File names of image-tower stage `i` in a staged bundle. */
@@ -197,7 +199,7 @@ export async function compileStagedBundle(ckpt: ClipCheckpoint, o: CompileOption
     });
     progress(`image stage ${i}: ${mb(s.graph.length + s.weights.length)}, predicted peak ${stages[i]!.predictedPeakMb} MB`);
   }
-  const text = o.isolateBudgetMb === undefined ? undefined : await textStages(ckpt, p, o.isolateBudgetMb, progress);
+  const text = o.textStages !== undefined || o.isolateBudgetMb !== undefined ? await textStages(ckpt, p, o, progress) : undefined;
   const { manifest, files } = await assemble(ckpt, o, p, undefined, stages, text?.stages);
   for (const [i, s] of stageFiles.entries()) {
     files[stagePaths(i).graph] = s.graph;
@@ -219,10 +221,13 @@ export function textStagePaths(i: number): { graph: string; weights: string } {
 async function textStages(
   ckpt: ClipCheckpoint,
   p: Prepared,
-  budgetMb: number,
+  o: StageOptions,
   progress: (m: string) => void,
 ): Promise<{ stages: BundleStage[]; files: Record<string, Uint8Array> } | undefined> {
   const t = ckpt.text;
+  if (o.textStages !== undefined && !(Number.isInteger(o.textStages) && o.textStages >= 1 && o.textStages <= t.layers)) {
+    throw new CompileError("bad_stages", `--text-stages must be 1..${t.layers} (at most one per block), got ${o.textStages}`);
+  }
   const shape: StageShape = {
     quant: p.quant,
     batch: TEXT_STAGE_BATCH_SIZE,
@@ -243,10 +248,15 @@ async function textStages(
     blocks: Array.from({ length: t.layers }, (_, i) => after[i + 1]! - after[i]!),
     head: Math.max(0, graphSize(whole) - after[t.layers]!),
   };
-  const plan = planStages(shape, weights, budgetMb * 1e6);
-  if (!plan) throw new CompileError("budget_too_small", `one text-tower block alone is predicted above ${budgetMb} MB: no split fits`);
+  let plan: [number, number][] | null;
+  if (o.textStages !== undefined) plan = evenStages(t.layers, o.textStages);
+  else {
+    const budgetMb = o.isolateBudgetMb!;
+    plan = planStages(shape, weights, budgetMb * 1e6);
+    if (!plan) throw new CompileError("budget_too_small", `one text-tower block alone is predicted above ${budgetMb} MB: no split fits`);
+    progress(`isolate budget ${budgetMb} MB -> text tower in ${plan.length} stage(s): ${plan.map(([a, b]) => `[${a}, ${b})`).join(" ")}`);
+  }
   if (plan.length === 1) return undefined;
-  progress(`isolate budget ${budgetMb} MB -> text tower in ${plan.length} stage(s): ${plan.map(([a, b]) => `[${a}, ${b})`).join(" ")}`);
   const stages: BundleStage[] = [];
   const files: Record<string, Uint8Array> = {};
   for (const [i, blocks] of plan.entries()) {
