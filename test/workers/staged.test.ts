@@ -15,9 +15,10 @@ import type { ReferenceSetView } from "../../src/usecases/reference-sets";
 import type { ScoreResponse } from "../../src/usecases/score-image";
 import { syntheticPng } from "./images";
 import { callWithEnv, expectError, seedBundle, type SeededBundle } from "./seed";
-import { TEXT_STAGES } from "./stage-workers";
 
 const STAGED = [2, 3] as const;
+/** As test/workers/stage-workers.ts (Node side, not importable here): the 3-stage demo's text tower in 2 stages. */
+const TEXT_STAGES: Readonly<Record<number, number>> = { 3: 2 };
 const name = (k: number) => `demo-staged${k}`;
 
 /** The front's bindings for the demo in k stages: its model name and STAGE_<i> -> that stage's Worker. */
