@@ -73,7 +73,7 @@ export class ModelBundle {
   /** Reads one file of the bundle and checks its size and sha256 against the manifest. */
   readFile(role: BundleFileRole): Promise<Uint8Array> {
     const entry = (this.manifest.files as Partial<Record<BundleFileRole, BundleFile>>)[role];
-    if (!entry) throw new BundleError("bundle_staged", `a staged bundle has no ${role} file: that tower runs stage by stage (manifest stages / textStages)`);
+    if (!entry) throw new BundleError("bundle_staged", `a staged bundle has no ${role} file: that tower is run stage by stage (manifest stages, textStages)`);
     return this.readEntry(entry);
   }
 
