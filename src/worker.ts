@@ -1,14 +1,16 @@
 // Worker entry: hands ORT the precompiled wasm, then serves the Hono app, consumes the job queues and runs the reconciler;
-// as a stage Worker, the ImageStage entrypoint runs one image-tower stage of a staged bundle.
+// as a stage Worker, the ImageStage (TextStage) entrypoint runs one image-tower (text-tower) stage of a staged bundle.
 import type { ExportedHandler } from "@cloudflare/workers-types";
 import { WorkerEntrypoint } from "cloudflare:workers";
 import { createWorkerApp } from "./composition/fetch";
 import { jobsQueueHandler } from "./composition/queue";
 import { reconcileHandler } from "./composition/scheduled";
 import { runStageCall, type StageEnv } from "./composition/stage";
+import { runTextStageCall, type TextStageEnv } from "./composition/text-stage";
 import type { Env } from "./platform/env";
 import { installOrtWasm, ortWasmHeapBytes } from "./platform/ort-wasm";
 import type { ImageStageRpc, WireStageCall, WireStageReply } from "./platform/stage-wire";
+import type { TextStageRpc, WireTextStageCall, WireTextStageReply } from "./platform/text-stage-wire";
 import type { JobMessage } from "./usecases/jobs/job";
 
 // Each handler has its own composition root in src/composition/ (fetch.ts, queue.ts, scheduled.ts, stage.ts).
@@ -28,6 +30,13 @@ const fetch: Fetch = async (request, env, ctx) => {
 export class ImageStage extends WorkerEntrypoint<StageEnv> implements ImageStageRpc {
   async run(call: WireStageCall): Promise<WireStageReply> {
     return await runStageCall(this.env, call);
+  }
+}
+
+/** The text stage RPC entrypoint: the front's TEXT_STAGE_<i> service bindings name it (entrypoint = "TextStage"). */
+export class TextStage extends WorkerEntrypoint<TextStageEnv> implements TextStageRpc {
+  async run(call: WireTextStageCall): Promise<WireTextStageReply> {
+    return await runTextStageCall(this.env, call);
   }
 }
 

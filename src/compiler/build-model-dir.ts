@@ -72,11 +72,7 @@ export async function compileCheckpointDir(o: BuildModelOptions): Promise<Compil
     isolateBudgetMb: o.isolateBudgetMb,
     onProgress: progress,
   });
-  if (!("stages" in compiled.manifest)) return withPrecomputedTextFeatures(compiled as CompiledBundle, o.textFeatureObjects ?? [], progress);
-  if ((o.textFeatureObjects ?? []).length > 0) {
-    throw new CompileError("stages_text_features", "--text-features is not supported with a staged image tower yet (the text tower runs in the front bundle)");
-  }
-  return compiled;
+  return withPrecomputedTextFeatures(compiled, o.textFeatureObjects ?? [], progress);
 }
 
 /** Writes into a temporary sibling folder and renames it, so a failed build never leaves a half-written bundle. */

@@ -17,7 +17,7 @@ import {
   type BundleStage,
   type StagedBundleManifest,
 } from "../engine/runtime/bundle-manifest";
-import { imageGraphNames } from "../engine/runtime/graph-names";
+import { imageGraphNames, TEXT_STAGE_BATCH_SIZE, textGraphNames } from "../engine/runtime/graph-names";
 import type { GraphFiles } from "./onnx/graph-builder";
 
 /** File names inside a bundle folder (the graphs refer to their weight files by these names). */
@@ -64,6 +64,8 @@ export interface StageOptions {
   stages?: number;
   /** Plan the fewest stages whose predicted isolate peaks fit this budget (README, "Stages"). */
   isolateBudgetMb?: number;
+  /** Force the text tower into this many stages (with a staged image tower); default: planned from the budget. */
+  textStages?: number;
 }
 
 /** File names of image-tower stage `i` in a staged bundle. */
@@ -197,12 +199,85 @@ export async function compileStagedBundle(ckpt: ClipCheckpoint, o: CompileOption
     });
     progress(`image stage ${i}: ${mb(s.graph.length + s.weights.length)}, predicted peak ${stages[i]!.predictedPeakMb} MB`);
   }
-  const { manifest, files } = await assemble(ckpt, o, p, undefined, stages);
+  const text = o.textStages !== undefined || o.isolateBudgetMb !== undefined ? await textStages(ckpt, p, o, progress) : undefined;
+  const { manifest, files } = await assemble(ckpt, o, p, undefined, stages, text?.stages);
   for (const [i, s] of stageFiles.entries()) {
     files[stagePaths(i).graph] = s.graph;
     files[stagePaths(i).weights] = s.weights;
   }
+  Object.assign(files, text?.files);
   return { manifest: manifest as StagedBundleManifest, files };
+}
+
+/** File names of text-tower stage `i`. */
+export function textStagePaths(i: number): { graph: string; weights: string } {
+  return { graph: `text-stage${i}.onnx`, weights: `text-stage${i}.weights` };
+}
+
+/**
+ * The text tower in the fewest stages that fit the budget, for a batch of TEXT_STAGE_BATCH_SIZE prompt sentences at the full
+ * context length; undefined when the whole tower fits one isolate (it stays `text.onnx`).
+ */
+async function textStages(
+  ckpt: ClipCheckpoint,
+  p: Prepared,
+  o: StageOptions,
+  progress: (m: string) => void,
+): Promise<{ stages: BundleStage[]; files: Record<string, Uint8Array> } | undefined> {
+  const t = ckpt.text;
+  if (o.textStages !== undefined && !(Number.isInteger(o.textStages) && o.textStages >= 1 && o.textStages <= t.layers)) {
+    throw new CompileError("bad_stages", `--text-stages must be 1..${t.layers} (at most one per block), got ${o.textStages}`);
+  }
+  const shape: StageShape = {
+    quant: p.quant,
+    batch: TEXT_STAGE_BATCH_SIZE,
+    tokens: t.contextLength,
+    chunked: false,
+    width: t.width,
+    mlpWidth: t.blocks[0]!.fcWeight.shape[0]!,
+    heads: t.heads,
+    grid: 0,
+    embedDim: ckpt.embedDim,
+    tappedLayers: [],
+    projectedLayers: [],
+  };
+  const after: number[] = [];
+  const whole = buildTextTowerGraph(ckpt, { quant: p.quant, onBlockBytes: (block, bytes) => (after[block] = bytes) });
+  const weights: TowerWeights = {
+    embedding: after[0]!,
+    blocks: Array.from({ length: t.layers }, (_, i) => after[i + 1]! - after[i]!),
+    head: Math.max(0, graphSize(whole) - after[t.layers]!),
+  };
+  let plan: [number, number][] | null;
+  if (o.textStages !== undefined) plan = evenStages(t.layers, o.textStages);
+  else {
+    const budgetMb = o.isolateBudgetMb!;
+    plan = planStages(shape, weights, budgetMb * 1e6);
+    if (!plan) throw new CompileError("budget_too_small", `one text-tower block alone is predicted above ${budgetMb} MB: no split fits`);
+    progress(`isolate budget ${budgetMb} MB -> text tower in ${plan.length} stage(s): ${plan.map(([a, b]) => `[${a}, ${b})`).join(" ")}`);
+  }
+  if (plan.length === 1) return undefined;
+  const stages: BundleStage[] = [];
+  const files: Record<string, Uint8Array> = {};
+  for (const [i, blocks] of plan.entries()) {
+    const paths = textStagePaths(i);
+    const g = buildTextTowerGraph(ckpt, { quant: p.quant, externalDataFile: paths.weights, blocks });
+    files[paths.graph] = g.model;
+    files[paths.weights] = g.externalData!;
+    const [from, to] = blocks;
+    const peak = predictedPeakBytes(shape, blocks, graphSize(g));
+    stages.push({
+      index: i,
+      graph: { path: paths.graph, sha256: await sha256Hex(g.model), bytes: g.model.length },
+      weights: { path: paths.weights, sha256: await sha256Hex(g.externalData!), bytes: g.externalData!.length },
+      blocks,
+      inputs: [...(from === 0 || to === t.layers ? [textGraphNames.tokens] : []), ...(from > 0 ? [textGraphNames.residual(from)] : [])],
+      outputs: [to === t.layers ? textGraphNames.features : textGraphNames.residual(to)],
+      predictedPeakMb: Math.round(peak / 1e5) / 10,
+    });
+    progress(`text stage ${i} (blocks [${from}, ${to})): ${mb(graphSize(g))}, predicted peak ${stages[i]!.predictedPeakMb} MB`);
+  }
+  return { stages, files };
 }
 
 /** Graph inputs and outputs of a stage covering blocks [from, to). */
@@ -249,19 +324,22 @@ async function assemble(
   p: Prepared,
   image: { image: Uint8Array; imageWeights: Uint8Array } | undefined,
   stages?: BundleStage[],
+  textStages?: BundleStage[],
 ): Promise<{ manifest: BundleManifest | StagedBundleManifest; files: Record<string, Uint8Array> }> {
   const progress = o.onProgress ?? (() => {});
   const v = ckpt.vision;
   const quant = p.quant;
-  progress(`building text tower (${ckpt.text.layers} blocks, width ${ckpt.text.width}, ${quant})`);
-  const text = buildTextTowerGraph(ckpt, quant, BUNDLE_PATHS.textWeights);
-  progress(`text tower: ${mb(graphSize(text))}`);
+  let text: GraphFiles | undefined;
+  if (!textStages) {
+    progress(`building text tower (${ckpt.text.layers} blocks, width ${ckpt.text.width}, ${quant})`);
+    text = buildTextTowerGraph(ckpt, { quant, externalDataFile: BUNDLE_PATHS.textWeights });
+    progress(`text tower: ${mb(graphSize(text))}`);
+  }
   const fewShotHead = buildFewShotHeadGraph(v.width);
 
   const bytesOf: Partial<Record<BundleFileRole, Uint8Array>> = {
     ...image,
-    text: text.model,
-    textWeights: text.externalData!,
+    ...(text ? { text: text.model, textWeights: text.externalData! } : {}),
     fewShotHead,
     vocabulary: o.vocabulary,
   };
@@ -278,6 +356,10 @@ async function assemble(
   for (const s of stages ?? []) {
     hashed[`imageStage${s.index}`] = s.graph;
     hashed[`imageStage${s.index}Weights`] = s.weights;
+  }
+  for (const s of textStages ?? []) {
+    hashed[`textStage${s.index}`] = s.graph;
+    hashed[`textStage${s.index}Weights`] = s.weights;
   }
   const manifest = {
     format: BUNDLE_FORMAT,
@@ -308,6 +390,7 @@ async function assemble(
     quantization: quant,
     files,
     ...(stages ? { stages } : {}),
+    ...(textStages ? { textStages } : {}),
     createdBy: "edge-anomaly compiler v1",
   };
   return { manifest: manifest as BundleManifest | StagedBundleManifest, files: out };

@@ -54,9 +54,9 @@ export async function buildDemoModel(o: DemoModelOptions = {}): Promise<Compiled
 }
 
 /** The same demo model with its image tower in `stages` stages (2..4: one per block at most). */
-export async function buildStagedDemoModel(o: DemoModelOptions & { stages: number }): Promise<CompiledStagedBundle> {
+export async function buildStagedDemoModel(o: DemoModelOptions & { stages: number; textStages?: number }): Promise<CompiledStagedBundle> {
   const { ckpt, options } = demoInputs(o);
-  const compiled = await compileStagedBundle(ckpt, { ...options, stages: o.stages });
+  const compiled = await compileStagedBundle(ckpt, { ...options, stages: o.stages, ...(o.textStages ? { textStages: o.textStages } : {}) });
   if (!("stages" in compiled.manifest)) throw new Error(`--stages ${o.stages} gave a single-graph bundle`);
   return compiled as CompiledStagedBundle;
 }

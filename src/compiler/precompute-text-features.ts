@@ -6,25 +6,30 @@ import { sha256Hex } from "../engine/runtime/bundle-manifest";
 import { memoryBundleReader } from "../engine/runtime/memory-bundle-reader";
 import { ModelBundle } from "../engine/runtime/model-bundle";
 import { createClipTokenizer } from "../engine/tokenizer/clip-tokenizer";
-import type { CompiledBundle } from "./compile-bundle";
+import { encodeTextsInStages } from "../engine/staging/staged-text";
+import { inProcessTextStageRunner } from "../engine/staging/in-process-text-runner";
+import type { CompiledBundle, CompiledStagedBundle } from "./compile-bundle";
 
 export const TEXT_FEATURES_FILE = "text-features.bin";
 
 /** Runs the bundle's own text tower (onnxruntime-web) over every prompt of every name; returns the extended bundle. */
 export async function withPrecomputedTextFeatures(
-  compiled: CompiledBundle,
+  compiled: CompiledBundle | CompiledStagedBundle,
   objects: readonly string[],
   onProgress: (message: string) => void = () => {},
-): Promise<CompiledBundle> {
+): Promise<CompiledBundle | CompiledStagedBundle> {
   const names = [...new Set(objects)];
   if (names.length === 0) return compiled;
   const bundle = await ModelBundle.open(memoryBundleReader(compiled.files, compiled.manifest));
+  const context = compiled.manifest.architecture.text.contextLength;
+  // a text tower in stages runs them one after another here, as the text stage Workers do
+  const encode = bundle.textStages ? (ids: Int32Array) => encodeTextsInStages(inProcessTextStageRunner(bundle), ids, context) : undefined;
   const tokenizer = createClipTokenizer(new TextDecoder().decode(gunzipSync(compiled.files[compiled.manifest.files.vocabulary.path]!)));
   const size = 2 * compiled.manifest.architecture.embedDim;
   const all = new Float32Array(names.length * size);
   const started = performance.now();
   for (const [i, name] of names.entries()) {
-    all.set(await objectTextFeatures(bundle, tokenizer, name), i * size);
+    all.set(await objectTextFeatures(bundle, tokenizer, name, encode), i * size);
     const elapsed = (performance.now() - started) / 1000;
     onProgress(`text features ${i + 1}/${names.length} (${name}), ${elapsed.toFixed(1)} s`);
   }
@@ -40,5 +45,5 @@ export async function withPrecomputedTextFeatures(
         objects: names,
       },
     },
-  };
+  } as CompiledBundle | CompiledStagedBundle;
 }

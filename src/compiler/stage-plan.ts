@@ -37,8 +37,12 @@ export function activationChunks(tokens: number, heads: number, mlpWidth: number
 
 export interface StageShape {
   quant: QuantScheme;
-  /** 1 + G² at the served size. */
+  /** Sequences per run: 1 image; a batch of prompt sentences for the text tower. */
+  batch?: number;
+  /** Tokens per sequence: 1 + G² at the served size; the context length for text. */
   tokens: number;
+  /** Whether blocks are compiled in activation chunks (the image tower; the text tower's sequence is dynamic). */
+  chunked?: boolean;
   width: number;
   mlpWidth: number;
   heads: number;
@@ -64,10 +68,10 @@ export interface TowerWeights {
 export function activationBytes(s: StageShape, blocks: [number, number]): number {
   const [from, to] = blocks;
   const inRange = (l: number) => l > from && l <= to;
-  const c = activationChunks(s.tokens, s.heads, s.mlpWidth);
+  const c = s.chunked === false ? { headsPerChunk: s.heads, mlpRows: s.tokens } : activationChunks(s.tokens, s.heads, s.mlpWidth);
   const perBlock = 5 * s.tokens * s.width + 2 * c.headsPerChunk * s.tokens * s.tokens + 2 * c.mlpRows * s.mlpWidth;
   const outputs = s.tappedLayers.filter(inRange).length * s.tokens * s.width + s.projectedLayers.filter(inRange).length * s.grid * s.grid * s.embedDim;
-  return 4 * (perBlock + outputs);
+  return 4 * ((s.batch ?? 1) * perBlock + outputs);
 }
 
 /**

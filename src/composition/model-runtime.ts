@@ -1,11 +1,13 @@
 // One model per isolate, opened lazily from R2 and kept; text features cached in KV; a staged bundle's image tower in
-// the stage Workers behind the STAGE_<i> service bindings.
+// the stage Workers behind the STAGE_<i> service bindings, its text tower (when staged) behind TEXT_STAGE_<i>.
 import type { KVNamespace, R2Bucket } from "@cloudflare/workers-types";
 import { ModelBundle } from "../engine/runtime/model-bundle";
 import { stagedTower } from "../engine/staging/staged-tower";
 import { kvTextFeatureCache } from "../platform/kv-text-features";
 import { r2BundleReader } from "../platform/r2-bundle-reader";
 import { serviceBindingStageRunner } from "../platform/service-binding-stages";
+import { serviceBindingTextStageRunner } from "../platform/service-binding-text-stages";
+import { encodeTextsInStages } from "../engine/staging/staged-text";
 import { ModelRuntime } from "../usecases/model-runtime";
 
 const runtimes = new Map<string, Promise<ModelRuntime>>();
@@ -26,8 +28,12 @@ export function modelRuntime(
       const size = 2 * bundle.manifest.architecture.embedDim;
       const cache = kvTextFeatureCache(textFeatures, size);
       if (!bundle.stages) return new ModelRuntime(bundle, cache);
-      const runner = serviceBindingStageRunner(stageBindings, bundle.stages.length, bundle.manifest.modelHash, name);
-      return new ModelRuntime(bundle, cache, stagedTower(bundle, runner));
+      const m = bundle.manifest;
+      const runner = serviceBindingStageRunner(stageBindings, bundle.stages.length, m.modelHash, name);
+      const textStages = bundle.textStages;
+      if (!textStages) return new ModelRuntime(bundle, cache, stagedTower(bundle, runner));
+      const textRunner = serviceBindingTextStageRunner(stageBindings, textStages.length, m.modelHash, name);
+      return new ModelRuntime(bundle, cache, stagedTower(bundle, runner), (ids) => encodeTextsInStages(textRunner, ids, m.architecture.text.contextLength));
     });
     runtimes.set(name, runtime);
     runtime.catch(() => runtimes.delete(name));

@@ -2,7 +2,7 @@
 import { gunzipSync } from "fflate";
 import { PROMPT_SET_VERSION } from "../engine/anomaly/prompts";
 import { type ImageTower, singleGraphTower } from "../engine/detector/image-tower";
-import { objectTextFeatures } from "../engine/detector/text-features";
+import { objectTextFeatures, type TextEmbedder } from "../engine/detector/text-features";
 import type { ModelBundle } from "../engine/runtime/model-bundle";
 import { createClipTokenizer, type ClipTokenizer } from "../engine/tokenizer/clip-tokenizer";
 import type { TextFeatureCache } from "./text-feature-cache";
@@ -27,6 +27,8 @@ export class ModelRuntime {
     readonly bundle: ModelBundle,
     private readonly cache: TextFeatureCache,
     readonly tower: ImageTower = singleGraphTower(bundle),
+    /** Where the text tower runs when it is not one graph in this isolate (text stage Workers). */
+    private readonly encodeTexts?: TextEmbedder,
   ) {
     this.maxFeatureEntries = Math.max(1, Math.floor(MEMORY_CACHE_BYTES / (bundle.manifest.architecture.embedDim * 2 * 4)));
   }
@@ -50,7 +52,7 @@ export class ModelRuntime {
       const stored = await this.cache.get(this.modelHash, objectName);
       if (stored) return stored;
       source = "computed";
-      const computed = await objectTextFeatures(this.bundle, await this.loadTokenizer(), objectName);
+      const computed = await objectTextFeatures(this.bundle, await this.loadTokenizer(), objectName, this.encodeTexts);
       try {
         await this.cache.put(this.modelHash, objectName, computed);
       } catch (e) {

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { compileCheckpointDir, writeBundleDir } from "../../src/compiler/build-model-dir";
 import { buildDemoModel, buildStagedDemoModel } from "../../src/compiler/demo-model";
 import { bundleDir, oracleCaseDir, oracleMode, secondBundleDir, stageMode } from "./bundles";
-import { STAGED_DEMOS, stagedDemoDir } from "./stage-workers";
+import { STAGED_DEMOS, stagedDemoDir, TEXT_STAGES } from "./stage-workers";
 
 async function buildDemo(out: string, seed: number): Promise<void> {
   const bundle = await buildDemoModel({ seed });
@@ -35,7 +35,9 @@ export default async function setup(): Promise<void> {
   if (stageMode) {
     // Always rebuilt (a second each): the staged demos and their single-graph twin, from one compiler.
     await writeBundleDir(await buildDemoModel({ seed: 0 }), stagedDemoDir(1));
-    for (const k of STAGED_DEMOS) await writeBundleDir(await buildStagedDemoModel({ seed: 0, stages: k }), stagedDemoDir(k));
+    for (const k of STAGED_DEMOS) {
+      await writeBundleDir(await buildStagedDemoModel({ seed: 0, stages: k, textStages: TEXT_STAGES[k] }), stagedDemoDir(k));
+    }
     console.log(`built the demo bundle in ${STAGED_DEMOS.join(" and ")} stages (and its single-graph twin)`);
   }
 }

@@ -18,6 +18,11 @@ export const stagedDemoDir = (k: number) => resolve(repoRoot, `node_modules/.cac
 /** The test worker's binding to stage i of the K-stage demo (a test passes it as STAGE_<i>). */
 export const stagedBindingName = (k: number, i: number) => `STAGED${k}_STAGE_${i}`;
 const stageWorkerName = (k: number, i: number) => `edge-anomaly-staged${k}-stage-${i}`;
+/** Text-tower stages of the K-stage demos that have them: the 3-stage demo runs its text tower in 2 stage Workers. */
+export const TEXT_STAGES: Readonly<Record<number, number>> = { 3: 2 };
+/** The test worker's binding to text stage i of the K-stage demo (a test passes it as TEXT_STAGE_<i>). */
+export const textStagedBindingName = (k: number, i: number) => `STAGED${k}_TEXT_STAGE_${i}`;
+const textStageWorkerName = (k: number, i: number) => `edge-anomaly-staged${k}-text-stage-${i}`;
 
 /** Bundles src/worker.ts into outDir (worker.mjs + ORT's wasm beside it); about a second. */
 async function bundleWorker(): Promise<void> {
@@ -67,6 +72,20 @@ export async function stageWorkers(compatibilityDate: string): Promise<{
         r2Buckets: { MODELS: "edge-anomaly-models", REFERENCE_SETS: "edge-anomaly-reference-sets" },
       });
       serviceBindings[stagedBindingName(k, i)] = { name: stageWorkerName(k, i), entrypoint: "ImageStage" };
+    }
+    for (let i = 0; i < (TEXT_STAGES[k] ?? 0); i++) {
+      workers.push({
+        name: textStageWorkerName(k, i),
+        compatibilityDate,
+        modulesRoot: outDir,
+        modules: [
+          { type: "ESModule", path: join(outDir, "worker.mjs") },
+          { type: "CompiledWasm", path: join(outDir, WASM) },
+        ],
+        bindings: { MODEL_NAME: stagedDemoName(k), TEXT_STAGE_INDEX: String(i) },
+        r2Buckets: { MODELS: "edge-anomaly-models" },
+      });
+      serviceBindings[textStagedBindingName(k, i)] = { name: textStageWorkerName(k, i), entrypoint: "TextStage" };
     }
   }
   return { workers, serviceBindings };

@@ -17,6 +17,8 @@ import { syntheticPng } from "./images";
 import { callWithEnv, expectError, seedBundle, type SeededBundle } from "./seed";
 
 const STAGED = [2, 3] as const;
+/** As test/workers/stage-workers.ts (Node side, not importable here): the 3-stage demo's text tower in 2 stages. */
+const TEXT_STAGES: Readonly<Record<number, number>> = { 3: 2 };
 const name = (k: number) => `demo-staged${k}`;
 
 /** The front's bindings for the demo in k stages: its model name and STAGE_<i> -> that stage's Worker. */
@@ -24,6 +26,7 @@ function frontEnv(k: number): Partial<Env> {
   const overrides: Partial<Env> = { MODEL_NAME: name(k) };
   const bindings = env as unknown as Record<string, unknown>;
   for (let i = 0; i < k && k > 1; i++) (overrides as Record<string, unknown>)[`STAGE_${i}`] = bindings[`STAGED${k}_STAGE_${i}`];
+  for (let i = 0; i < (TEXT_STAGES[k] ?? 0); i++) (overrides as Record<string, unknown>)[`TEXT_STAGE_${i}`] = bindings[`STAGED${k}_TEXT_STAGE_${i}`];
   return overrides;
 }
 
@@ -58,6 +61,7 @@ beforeAll(async () => {
   for (const k of [1, ...STAGED]) manifests.set(k, await seedBundle(`staged${k}`, name(k)));
   // The same bundle as demo-staged2, with its stage Workers unbound: the front must refuse it.
   await seedBundle("staged2", "demo-staged2-unbound");
+  await seedBundle("staged3", "demo-staged3-text-unbound");
 });
 
 describe.each(STAGED)("the demo model in %i stages, served by stage Workers", (k) => {
@@ -134,6 +138,31 @@ describe.each(STAGED)("the demo model in %i stages, served by stage Workers", (k
     expect(maxRelativeError(got.zeroShotMap, want.zeroShotMap)).toBeLessThanOrEqual(1e-6);
     expect(maxRelativeError(got.fewShot!.fewShotMap, want.fewShot!.fewShotMap)).toBeLessThanOrEqual(1e-6);
     expect(maxRelativeError(got.fewShot!.combinedMap, want.fewShot!.combinedMap)).toBeLessThanOrEqual(1e-6);
+  });
+});
+
+describe("the demo's text tower in 2 stage Workers (the 3-stage demo)", () => {
+  it("gives the single graph's text features, computed through the TEXT_STAGE_<i> bindings", async () => {
+    const single = await modelRuntime(env.MODELS, env.TEXT_FEATURES, name(1), frontEnv(1) as Record<string, unknown>);
+    const staged = await modelRuntime(env.MODELS, env.TEXT_FEATURES, name(3), frontEnv(3) as Record<string, unknown>);
+    expect(staged.bundle.textStages?.map((s) => s.blocks)).toEqual([
+      [0, 2],
+      [2, 4],
+    ]);
+    for (const object of ["screw", "metal_nut"]) {
+      const want = await single.textFeatures(object);
+      const got = await staged.textFeatures(object);
+      expect(got.source, object).toBe("computed");
+      expect(maxRelativeError(got.features, want.features), object).toBeLessThanOrEqual(1e-6);
+    }
+  });
+
+  it("is refused with 503 stage_unavailable when a text stage binding is missing", async () => {
+    const overrides = { ...frontEnv(3), MODEL_NAME: "demo-staged3-text-unbound", TEXT_STAGE_1: undefined };
+    const response = await post(3, "/v1/score", { object: "bottle", image }, overrides);
+    const text = await response.clone().text();
+    await expectError(response, 503, "stage_unavailable");
+    expect(text).toContain("TEXT_STAGE_1");
   });
 });
 

@@ -8,11 +8,22 @@ export interface TextTokenizer {
   tokenize(texts: string[], contextLength?: number): Int32Array;
 }
 
-/** Text features [embedDim, 2] (column 0 normal, 1 abnormal) of `objectName` under the bundle's text tower. */
-export async function objectTextFeatures(bundle: ModelBundle, tokenizer: TextTokenizer, objectName: string): Promise<Float32Array> {
+/** Token id rows [n, contextLength] -> L2-normalised text embeddings [n, embedDim]. */
+export type TextEmbedder = (ids: Int32Array) => Promise<Float32Array>;
+
+/**
+ * Text features [embedDim, 2] (column 0 normal, 1 abnormal) of `objectName` under the bundle's text tower: its whole
+ * graph here by default, or `encode` (e.g. the text tower in stages, src/engine/staging/staged-text.ts).
+ */
+export async function objectTextFeatures(
+  bundle: ModelBundle,
+  tokenizer: TextTokenizer,
+  objectName: string,
+  encode: TextEmbedder = (ids) => encodeTexts(bundle, ids),
+): Promise<Float32Array> {
   const { normal, abnormal } = promptSentences(objectName);
   const context = bundle.manifest.architecture.text.contextLength;
-  const embeddings = await encodeTexts(bundle, tokenizer.tokenize([...normal, ...abnormal], context));
+  const embeddings = await encode(tokenizer.tokenize([...normal, ...abnormal], context));
   const e = bundle.manifest.architecture.embedDim;
   return ensembleTextFeatures(embeddings.subarray(0, normal.length * e), embeddings.subarray(normal.length * e), e);
 }

@@ -84,11 +84,19 @@ const stageEntry = z.object({
 });
 export type BundleStage = z.infer<typeof stageEntry>;
 
-/** A bundle whose image tower is split into stages, one graph + weights each; it has no whole image graph. */
-export const stagedBundleManifestSchema = bundleManifestSchema.extend({
-  files: bundleManifestSchema.shape.files.omit({ image: true, imageWeights: true }),
-  stages: z.array(stageEntry).min(2),
-});
+/**
+ * A bundle whose image tower is split into stages, one graph + weights each; it has no whole image graph. When the
+ * text tower is split too (`textStages`, blocks of the text tower), it has no whole text graph either.
+ */
+export const stagedBundleManifestSchema = bundleManifestSchema
+  .extend({
+    files: bundleManifestSchema.shape.files.omit({ image: true, imageWeights: true }).partial({ text: true, textWeights: true }),
+    stages: z.array(stageEntry).min(2),
+    textStages: z.array(stageEntry).min(2).optional(),
+  })
+  .refine((m) => (m.textStages === undefined) === (m.files.text !== undefined && m.files.textWeights !== undefined), {
+    message: "a staged bundle has either the whole text graph (files.text, files.textWeights) or textStages",
+  });
 export type StagedBundleManifest = z.infer<typeof stagedBundleManifestSchema>;
 /** What the runtime serves: a single-graph bundle, or a staged one whose image tower runs in stage Workers. */
 export type ServedManifest = BundleManifest | StagedBundleManifest;
@@ -103,10 +111,11 @@ export function bundleFiles(manifest: {
   files: Record<string, BundleFile>;
   precomputedTextFeatures?: { file: BundleFile };
   stages?: readonly { graph: BundleFile; weights: BundleFile }[];
+  textStages?: readonly { graph: BundleFile; weights: BundleFile }[];
 }): BundleFile[] {
   return [
     ...Object.values(manifest.files),
-    ...(manifest.stages ?? []).flatMap((s) => [s.graph, s.weights]),
+    ...[...(manifest.stages ?? []), ...(manifest.textStages ?? [])].flatMap((s) => [s.graph, s.weights]),
     ...(manifest.precomputedTextFeatures ? [manifest.precomputedTextFeatures.file] : []),
   ];
 }

@@ -1,5 +1,5 @@
 // Typed calls into a bundle's graphs: image tower, text tower and few-shot head, in the shapes the scoring code uses.
-import { fewShotHeadNames, imageGraphNames, textGraphNames } from "./graph-names";
+import { fewShotHeadNames, imageGraphNames, TEXT_BATCH_SIZE, textGraphNames } from "./graph-names";
 import type { ModelBundle } from "./model-bundle";
 
 export interface ImageEncoding {
@@ -31,7 +31,7 @@ export async function encodeImage(bundle: ModelBundle, pixels: Float32Array): Pr
  * Encodes token id rows [n, contextLength] into L2-normalised embeddings [n, embedDim]. Each batch is trimmed to
  * its longest EOT position + 1: the causal mask makes the EOT row independent of what follows it.
  */
-export async function encodeTexts(bundle: ModelBundle, ids: Int32Array, batchSize = 35): Promise<Float32Array> {
+export async function encodeTexts(bundle: ModelBundle, ids: Int32Array, batchSize = TEXT_BATCH_SIZE): Promise<Float32Array> {
   const { contextLength } = bundle.manifest.architecture.text;
   const embedDim = bundle.manifest.architecture.embedDim;
   const n = ids.length / contextLength;

@@ -35,6 +35,7 @@ export class BundleError extends Error {
 export class ModelBundle {
   private readonly sessions = new Map<GraphRole, Promise<OnnxModel>>();
   private readonly stageSessions = new Map<number, Promise<OnnxModel>>();
+  private readonly textStageSessions = new Map<number, Promise<OnnxModel>>();
 
   private constructor(
     readonly manifest: ServedManifest,
@@ -64,10 +65,15 @@ export class ModelBundle {
     return isStaged(this.manifest) ? this.manifest.stages : undefined;
   }
 
+  /** The text-tower stages of a bundle whose text tower runs stage by stage; undefined for a whole text graph. */
+  get textStages(): StagedBundleManifest["stages"] | undefined {
+    return isStaged(this.manifest) ? this.manifest.textStages : undefined;
+  }
+
   /** Reads one file of the bundle and checks its size and sha256 against the manifest. */
   readFile(role: BundleFileRole): Promise<Uint8Array> {
     const entry = (this.manifest.files as Partial<Record<BundleFileRole, BundleFile>>)[role];
-    if (!entry) throw new BundleError("bundle_staged", `a staged bundle has no ${role} file: its image tower is image-stage{i}.onnx, run stage by stage`);
+    if (!entry) throw new BundleError("bundle_staged", `a staged bundle has no ${role} file: that tower is run stage by stage (manifest stages, textStages)`);
     return this.readEntry(entry);
   }
 
@@ -139,6 +145,25 @@ export class ModelBundle {
     return this.loadWithWeights(graph, stage.weights.path, weights);
   }
 
+  /** The session of text-tower stage `index`: reads only that stage's graph and weights, created on first use and kept. */
+  textStageSession(index: number): Promise<OnnxModel> {
+    let s = this.textStageSessions.get(index);
+    if (!s) {
+      s = this.loadTextStageSession(index);
+      s.catch(() => this.textStageSessions.delete(index));
+      this.textStageSessions.set(index, s);
+    }
+    return s;
+  }
+
+  private async loadTextStageSession(index: number): Promise<OnnxModel> {
+    const stage = this.textStages?.[index];
+    if (!stage) throw new BundleError("bundle_invalid", `the bundle has no text-tower stage ${index}`);
+    const graph = await this.readEntry(stage.graph);
+    const weights = await this.readEntry(stage.weights);
+    return this.loadWithWeights(graph, stage.weights.path, weights);
+  }
+
   /** ORT copies the weights into its heap; a buffer only this bundle holds is then detached, not left to the collector. */
   private async loadWithWeights(graph: Uint8Array, path: string, weights: Uint8Array): Promise<OnnxModel> {
     const model = await OnnxModel.load(graph, this.sessionOptions, { path, data: weights });
@@ -153,17 +178,27 @@ export class ModelBundle {
   }
 }
 
-/** Stage i is entry i, and the stages cover the image tower's blocks in order, without gaps. */
+/** The image stages, and any text stages, each cover their tower's blocks in order. */
 function checkStages(m: StagedBundleManifest): void {
+  checkTowerStages(m.stages, m.architecture.vision.layers, "image");
+  if (m.textStages) checkTowerStages(m.textStages, m.architecture.text.layers, "text");
+}
+
+/** Stage i is entry i, and the stages cover the tower's blocks in order, without gaps. */
+function checkTowerStages(stages: StagedBundleManifest["stages"], layers: number, tower: "image" | "text"): void {
+  const what = tower === "image" ? "stage" : "text stage";
   let next = 0;
-  for (const [i, s] of m.stages.entries()) {
+  for (const [i, s] of stages.entries()) {
     if (s.index !== i || s.blocks[0] !== next || s.blocks[1] <= s.blocks[0]) {
-      throw new BundleError("bundle_invalid", `manifest.json: stage ${i} (index ${s.index}, blocks [${s.blocks.join(", ")})) does not follow stage ${i - 1}`);
+      throw new BundleError(
+        "bundle_invalid",
+        `manifest.json: ${what} ${i} (index ${s.index}, blocks [${s.blocks.join(", ")})) does not follow ${what} ${i - 1}`,
+      );
     }
     next = s.blocks[1];
   }
-  if (next !== m.architecture.vision.layers) {
-    throw new BundleError("bundle_invalid", `manifest.json: the stages end at block ${next}, the image tower has ${m.architecture.vision.layers}`);
+  if (next !== layers) {
+    throw new BundleError("bundle_invalid", `manifest.json: the ${what}s end at block ${next}, the ${tower} tower has ${layers}`);
   }
 }
 
