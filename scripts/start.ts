@@ -9,7 +9,7 @@ import { freePort } from "../src/bench/service-process";
 import { frontLimits } from "../src/runner/front-limits";
 import { startHttpFront } from "../src/runner/http-front";
 import { DescendantTracker } from "../src/runner/process-tree";
-import { bundleStageCount, readBaseConfig, writeStagedConfigs } from "../src/runner/staged-bundle";
+import { bundleStageCounts, readBaseConfig, writeStagedConfigs } from "../src/runner/staged-bundle";
 import { cliVar, stagedDevArgs } from "../src/runner/staged-dev-args";
 import { superviseChild } from "../src/runner/supervisor";
 import { buildDemoModel } from "../src/compiler/demo-model";
@@ -83,7 +83,7 @@ function devApiKey(): { key: string; where: string; cliVars: string[] } {
 
 const args = process.argv.slice(2);
 await ensureBundle();
-const stageCount = bundleStageCount(bundle);
+const { stages: stageCount, textStages: textStageCount } = bundleStageCounts(bundle);
 /** The R2 folder the front and every stage serve (models/<MODEL_NAME>/): a --var wins over wrangler.toml, as in wrangler. */
 const modelName = stageCount > 0 ? (cliVar(args, "MODEL_NAME") ?? String(readBaseConfig(resolve("wrangler.toml")).vars?.MODEL_NAME ?? "")) : undefined;
 seedLocalR2(persistTo(args), modelName);
@@ -112,8 +112,15 @@ const wranglerArgs = stageCount > 0 ? stagedDev() : devArgs;
 
 /** The configs of the front and every stage Worker, written now, and wrangler dev's arguments for all of them. */
 function stagedDev(): string[] {
-  const { paths } = writeStagedConfigs({ baseConfig: resolve("wrangler.toml"), outDir: resolve(".wrangler", "stages"), stageCount, modelName: modelName! });
-  console.log(`staged bundle: ${stageCount} stage Workers + the front, configs in ${dirname(paths[0]!)}`);
+  const { paths } = writeStagedConfigs({
+    baseConfig: resolve("wrangler.toml"),
+    outDir: resolve(".wrangler", "stages"),
+    stageCount,
+    textStageCount,
+    modelName: modelName!,
+  });
+  const text = textStageCount > 0 ? ` + ${textStageCount} text stage Workers` : "";
+  console.log(`staged bundle: ${stageCount} stage Workers${text} + the front, configs in ${dirname(paths[0]!)}`);
   return stagedDevArgs(devArgs, { configPaths: paths, cwd: process.cwd(), devVars: existsSync(devVars) ? devVars : undefined });
 }
 

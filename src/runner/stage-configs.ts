@@ -1,5 +1,5 @@
 // Wrangler configs for a staged bundle (issue 11): the front Worker (wrangler.toml plus one service binding per stage)
-// and one config per stage Worker, as fixed by the stages contract. Pure: the caller reads wrangler.toml and writes files.
+// and one config per stage Worker (image, and text when the text tower is staged), as fixed by the stages contract. Pure: the caller reads wrangler.toml and writes files.
 import { isAbsolute, relative, resolve } from "node:path";
 
 /** The fields of a raw (unnormalised) wrangler config this module reads or rewrites; the rest is copied as is. */
@@ -19,6 +19,8 @@ export interface WranglerConfig {
 export interface StagedConfigOptions {
   /** Image-tower stages of the bundle (its manifest's `stages.length`), at least 2. */
   stageCount: number;
+  /** Text-tower stages (its manifest's `textStages.length`); 0 when the text tower is one graph in the front. */
+  textStageCount?: number;
   /** The R2 folder the bundle is served from (`models/<MODEL_NAME>/`): the front's and every stage's MODEL_NAME. */
   modelName: string;
   /** The folder the base config was read from: its relative paths (main, aliases) are relative to it. */
@@ -31,10 +33,14 @@ export interface StagedConfigs {
   front: WranglerConfig;
   /** Index i is the config of stage i. */
   stages: WranglerConfig[];
+  /** Index i is the config of text stage i. */
+  textStages: WranglerConfig[];
 }
 
 /** The stage RPC entrypoint class that src/worker.ts exports (stages contract). */
 export const STAGE_ENTRYPOINT = "ImageStage";
+/** The text stage RPC entrypoint class that src/worker.ts exports. */
+export const TEXT_STAGE_ENTRYPOINT = "TextStage";
 /** The R2 bindings a stage Worker gets, with the front's bucket names: its bundle files and few-shot banks. */
 const STAGE_BUCKETS = ["MODELS", "REFERENCE_SETS"] as const;
 
@@ -44,6 +50,14 @@ export function stageWorkerName(frontName: string, index: number): string {
 
 export function stageBinding(index: number): string {
   return `STAGE_${index}`;
+}
+
+export function textStageWorkerName(frontName: string, index: number): string {
+  return `${frontName}-text-stage-${index}`;
+}
+
+export function textStageBinding(index: number): string {
+  return `TEXT_STAGE_${index}`;
 }
 
 /** A relative path of the base config, made relative to outDir; absolute paths stay as they are. */
@@ -65,8 +79,13 @@ export function stagedConfigs(base: WranglerConfig, o: StagedConfigOptions): Sta
   const main = relocate(base.main, o);
   const alias = relocatedAliases(base.alias, o);
   const taken = new Set((base.services ?? []).map((s) => s.binding));
+  const textCount = o.textStageCount ?? 0;
+  if (!(Number.isInteger(textCount) && textCount >= 0 && textCount !== 1)) throw new Error(`text stages are 0 (one graph) or at least 2, got ${textCount}`);
   const indices = Array.from({ length: o.stageCount }, (_, i) => i);
-  for (const i of indices) if (taken.has(stageBinding(i))) throw new Error(`the base config already binds ${stageBinding(i)}`);
+  const textIndices = Array.from({ length: textCount }, (_, i) => i);
+  for (const b of [...indices.map(stageBinding), ...textIndices.map(textStageBinding)]) {
+    if (taken.has(b)) throw new Error(`the base config already binds ${b}`);
+  }
 
   const front: WranglerConfig = {
     ...base,
@@ -76,6 +95,7 @@ export function stagedConfigs(base: WranglerConfig, o: StagedConfigOptions): Sta
     services: [
       ...(base.services ?? []),
       ...indices.map((i) => ({ binding: stageBinding(i), service: stageWorkerName(base.name, i), entrypoint: STAGE_ENTRYPOINT })),
+      ...textIndices.map((i) => ({ binding: textStageBinding(i), service: textStageWorkerName(base.name, i), entrypoint: TEXT_STAGE_ENTRYPOINT })),
     ],
   };
 
@@ -84,24 +104,30 @@ export function stagedConfigs(base: WranglerConfig, o: StagedConfigOptions): Sta
     if (!bucket) throw new Error(`the base config has no R2 binding ${binding}, which every stage Worker needs`);
     return { binding, bucket_name: bucket.bucket_name };
   });
-  const stages = indices.map(
-    (i): WranglerConfig => ({
-      name: stageWorkerName(base.name, i),
-      main,
-      ...(base.compatibility_date ? { compatibility_date: base.compatibility_date } : {}),
-      ...(base.compatibility_flags ? { compatibility_flags: base.compatibility_flags } : {}),
-      ...(alias ? { alias } : {}),
-      ...(base.rules ? { rules: base.rules } : {}),
-      // Reached only through the front's service binding: no public workers.dev route.
-      workers_dev: false,
-      vars: { MODEL_NAME: o.modelName, STAGE_INDEX: String(i) },
-      r2_buckets: buckets,
-    }),
-  );
-  return { front, stages };
+  const worker = (name: string, vars: Record<string, string>, r2: typeof buckets): WranglerConfig => ({
+    name,
+    main,
+    ...(base.compatibility_date ? { compatibility_date: base.compatibility_date } : {}),
+    ...(base.compatibility_flags ? { compatibility_flags: base.compatibility_flags } : {}),
+    ...(alias ? { alias } : {}),
+    ...(base.rules ? { rules: base.rules } : {}),
+    // Reached only through the front's service binding: no public workers.dev route.
+    workers_dev: false,
+    vars: { MODEL_NAME: o.modelName, ...vars },
+    r2_buckets: r2,
+  });
+  const stages = indices.map((i) => worker(stageWorkerName(base.name, i), { STAGE_INDEX: String(i) }, buckets));
+  // A text stage reads only the bundle.
+  const modelsOnly = buckets.filter((b) => b.binding === "MODELS");
+  const textStages = textIndices.map((i) => worker(textStageWorkerName(base.name, i), { TEXT_STAGE_INDEX: String(i) }, modelsOnly));
+  return { front, stages, textStages };
 }
 
 /** The file name of each generated config in outDir. */
-export function stagedConfigFiles(stageCount: number): { front: string; stages: string[] } {
-  return { front: "front.json", stages: Array.from({ length: stageCount }, (_, i) => `stage-${i}.json`) };
+export function stagedConfigFiles(stageCount: number, textStageCount = 0): { front: string; stages: string[]; textStages: string[] } {
+  return {
+    front: "front.json",
+    stages: Array.from({ length: stageCount }, (_, i) => `stage-${i}.json`),
+    textStages: Array.from({ length: textStageCount }, (_, i) => `text-stage-${i}.json`),
+  };
 }

@@ -90,3 +90,34 @@ describe("stagedConfigs edge cases", () => {
     expect(() => stagedConfigs({ ...tiny, services: [{ binding: "STAGE_1", service: "x" }] }, options)).toThrow(/STAGE_1/);
   });
 });
+
+describe("stagedConfigs with the text tower in stages", () => {
+  const { front, stages, textStages } = stagedConfigs(base, { ...options, textStageCount: 2 });
+
+  it("binds the text stage Workers after the image stages, to the TextStage entrypoint", () => {
+    expect(stages).toHaveLength(3);
+    expect(textStages.map((s) => s.name)).toEqual(["edge-anomaly-text-stage-0", "edge-anomaly-text-stage-1"]);
+    expect(front.services!.slice(3)).toEqual([
+      { binding: "TEXT_STAGE_0", service: "edge-anomaly-text-stage-0", entrypoint: "TextStage" },
+      { binding: "TEXT_STAGE_1", service: "edge-anomaly-text-stage-1", entrypoint: "TextStage" },
+    ]);
+  });
+
+  it("gives a text stage the script, its index and the model bucket only", () => {
+    textStages.forEach((s, i) => {
+      expect(s.main).toBe(front.main);
+      expect(s.rules).toEqual(base.rules);
+      expect(s.vars).toEqual({ MODEL_NAME: "vitb16-int8", TEXT_STAGE_INDEX: String(i) });
+      expect(s.r2_buckets).toEqual([{ binding: "MODELS", bucket_name: base.r2_buckets!.find((b) => b.binding === "MODELS")!.bucket_name }]);
+      expect(s.workers_dev).toBe(false);
+      expect(s.queues).toBeUndefined();
+      expect(s.triggers).toBeUndefined();
+    });
+  });
+
+  it("refuses one text stage (a whole text graph is 0) and a base config that already binds a text stage", () => {
+    expect(() => stagedConfigs(base, { ...options, textStageCount: 1 })).toThrow(/0 \(one graph\) or at least 2/);
+    expect(() => stagedConfigs({ ...base, services: [{ binding: "TEXT_STAGE_0", service: "x" }] }, { ...options, textStageCount: 2 })).toThrow(/TEXT_STAGE_0/);
+    expect(stagedConfigs(base, options).textStages).toEqual([]);
+  });
+});
