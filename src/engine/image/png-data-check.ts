@@ -2,16 +2,15 @@
 //
 // fast-png inflates everything it is given into memory and does not notice missing rows, so a
 // tiny-header "zip bomb" or a cut-off file would either exhaust memory or decode silently. This
-// streams the IDAT data through fflate in small slices into a buffer of the size the header implies,
-// and stops as soon as the count leaves that size.
-import { Unzlib } from "fflate";
+// inflates the IDAT data into a buffer of the size the header implies (plus a little slack) and
+// stops as soon as the data leaves that size.
 import { crc32 } from "./crc32";
 import { ImageError } from "./image-error";
+import { InflateError, inflateZlibInto } from "./inflate";
 import { PNG_SAMPLES } from "./png-header";
 import type { PngHeader } from "./png-header";
-import type { ScratchBytes } from "./scratch-bytes";
+import { ScratchBytes } from "./scratch-bytes";
 
-const SLICE = 16384;
 // Some encoders leave a few stray bytes after the last row; PIL ignores them, and so do we.
 const SLACK = 1 << 16;
 
@@ -65,28 +64,45 @@ function idatChunks(bytes: Uint8Array): Uint8Array[] {
 }
 
 /**
+ * The isolate's buffer for the compressed stream of a PNG split over several IDAT chunks (used synchronously by
+ * `inflatePngData` only); beyond 8 MB a call allocates its own.
+ */
+const joinScratch = new ScratchBytes(8 * 2 ** 20);
+
+/** The IDAT payloads as one stream: the chunk itself when there is one, else a view of `joinScratch`. */
+function joinIdats(idats: Uint8Array[]): Uint8Array {
+  if (idats.length === 1) return idats[0]!;
+  let total = 0;
+  for (const idat of idats) total += idat.length;
+  const joined = joinScratch.take(total);
+  let at = 0;
+  for (const idat of idats) {
+    joined.set(idat, at);
+    at += idat.length;
+  }
+  return joined;
+}
+
+/**
  * Inflates the IDAT stream into exactly the size the header implies (the filtered scanlines), or throws corrupt_image.
- * With `scratch`, the result is a view of its reused buffer (valid until its next use).
+ * With `scratch`, the result is a view of its reused buffer (valid until its next use). Decoding stops as soon as the
+ * data passes the implied size by more than a little slack, so a bomb costs neither memory nor time.
  */
 export function inflatePngData(bytes: Uint8Array, header: PngHeader, scratch?: ScratchBytes): Uint8Array {
   const expected = expectedRawSize(header);
   const idats = idatChunks(bytes); // the layout and checksums first: nothing large is allocated for a broken file
-  const raw = scratch ? scratch.take(expected) : new Uint8Array(expected);
-  let produced = 0;
-  const inflater = new Unzlib((chunk) => {
-    if (produced < expected) raw.set(chunk.subarray(0, expected - produced), produced);
-    produced += chunk.length;
-    if (produced > expected + SLACK) throw corrupt("image data larger than the header declares");
-  });
+  const size = expected + SLACK;
+  const out = scratch ? scratch.take(size) : new Uint8Array(size);
+  let produced: number;
   try {
-    for (const idat of idats) {
-      for (let at = 0; at < idat.length; at += SLICE) inflater.push(idat.subarray(at, at + SLICE));
-    }
-    inflater.push(new Uint8Array(0), true);
+    produced = inflateZlibInto(joinIdats(idats), out);
   } catch (err) {
-    if (err instanceof ImageError) throw err;
-    if (produced < expected) throw new ImageError("corrupt_image", "corrupt PNG: bad compressed data", {}, { cause: err });
+    if (!(err instanceof InflateError)) throw err;
+    if (err.overflow) throw corrupt("image data larger than the header declares");
+    // Damage after the last row is ignored, as before (and as PIL, which stops reading once it has every row).
+    if (err.produced < expected) throw new ImageError("corrupt_image", "corrupt PNG: bad compressed data", {}, { cause: err });
+    produced = err.produced;
   }
   if (produced < expected) throw corrupt(`truncated image data (${produced} of ${expected} bytes)`);
-  return raw;
+  return out.subarray(0, expected);
 }
