@@ -7,5 +7,7 @@ export interface AppEnv {
     services: AppServices;
     /** The tenant the request's API key belongs to; set by the auth middleware on every /v1 route but health. */
     tenant: string;
+    /** The request body, read whole by the body routes' middleware (a pooled buffer, released after the route). */
+    body: Uint8Array;
   };
 }

@@ -10,9 +10,13 @@ type Shared = "object" | "image" | "referenceSet" | "map" | "regions";
 type JsonFields = Pick<z.output<typeof scoreJsonRequest>, Shared>;
 type MultipartFields = Pick<z.output<typeof scoreMultipartRequest>, Shared>;
 
-export async function scoreInputOf(body: ParsedBody<JsonFields, MultipartFields>): Promise<ScoreInput> {
+/**
+ * `borrow`: the image of a multipart body is a view of the request body (valid until the route has answered), for a
+ * route that is done with it by then; otherwise a copy.
+ */
+export function scoreInputOf(body: ParsedBody<JsonFields, MultipartFields>, borrow = false): ScoreInput {
   const d = body.data;
-  const image = body.kind === "json" ? base64Field(body.data.image, "image") : await fileBytes(body.data.image);
+  const image = body.kind === "json" ? base64Field(body.data.image, "image") : fileBytes(body.data.image, borrow);
   const regions = body.kind === "json" ? body.data.regions : body.data.regions === "true";
   return { object: d.object, image, ...(d.referenceSet !== undefined ? { referenceSet: d.referenceSet } : {}), map: d.map, regions };
 }

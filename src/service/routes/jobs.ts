@@ -24,7 +24,7 @@ const createJob = defineRoute(
   },
   async (c) => {
     const body = await readBody(c, { json: createJobJson, multipart: createJobMultipart });
-    const accepted = await c.var.services.createJob(c.get("tenant"), { ...(await scoreInputOf(body)), webhookUrl: body.data.webhookUrl });
+    const accepted = await c.var.services.createJob(c.get("tenant"), { ...scoreInputOf(body), webhookUrl: body.data.webhookUrl });
     c.header("location", `/v1/jobs/${accepted.id}`);
     return c.json(accepted, 202);
   },

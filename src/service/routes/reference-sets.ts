@@ -29,8 +29,7 @@ const create = defineRoute(
   },
   async (c) => {
     const body = await readBody(c, { json: createReferenceSetJson, multipart: createReferenceSetMultipart });
-    const images =
-      body.kind === "json" ? body.data.images.map((b64, i) => base64Field(b64, `images[${i}]`)) : await Promise.all(body.data.images.map(fileBytes));
+    const images = body.kind === "json" ? body.data.images.map((b64, i) => base64Field(b64, `images[${i}]`)) : body.data.images.map((file) => fileBytes(file));
     const set = await c.var.services.createReferenceSet(c.get("tenant"), { object: body.data.object, images });
     return c.json(set, 201);
   },

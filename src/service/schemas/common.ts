@@ -1,6 +1,7 @@
 // Schemas shared by several routes: object names, the error body, the served model, few-shot calibration.
 import { z } from "zod";
 import { API_ERROR_CODES } from "../errors";
+import { UploadedFile } from "../multipart";
 
 /** Object names go verbatim into the prompt sentences: letters, digits, space, '_', '-', '.'. */
 export const objectName = z
@@ -44,3 +45,8 @@ export const warningField = z.string().optional().describe("Present when the ans
 
 /** Boolean multipart fields arrive as text. */
 export const formBoolean = z.enum(["true", "false"]);
+
+/** A multipart file part (src/service/multipart.ts); documented as z.file() is (a binary string). */
+export const uploadedFile = z
+  .custom<UploadedFile>((v) => v instanceof UploadedFile, { message: "Invalid input: expected a file part" })
+  .meta({ type: "string", format: "binary", contentEncoding: "binary" });

@@ -1,7 +1,7 @@
 // Request and response schemas of the /v1/reference-sets routes.
 import { z } from "zod";
 import { MAX_SHOTS, MIN_SHOTS } from "../../usecases/limits";
-import { calibrationSchema, objectName, warningField } from "./common";
+import { calibrationSchema, objectName, uploadedFile, warningField } from "./common";
 
 export const createReferenceSetJson = z.object({
   object: objectName,
@@ -10,7 +10,7 @@ export const createReferenceSetJson = z.object({
 
 export const createReferenceSetMultipart = z.object({
   object: objectName,
-  images: z.array(z.file()).min(MIN_SHOTS).max(MAX_SHOTS).describe("Normal (defect-free) JPEG or PNG images, one part each."),
+  images: z.array(uploadedFile).min(MIN_SHOTS).max(MAX_SHOTS).describe("Normal (defect-free) JPEG or PNG images, one part each."),
 });
 
 export const referenceSetParams = z.object({ id: z.string().describe("Reference set id (rs_...).") });

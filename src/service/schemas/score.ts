@@ -1,6 +1,6 @@
 // Request and response schemas of POST /v1/score (JSON with base64 image, or multipart with an image file).
 import { z } from "zod";
-import { formBoolean, modelSummarySchema, objectName, warningField } from "./common";
+import { formBoolean, modelSummarySchema, objectName, uploadedFile, warningField } from "./common";
 
 const scoreOptions = {
   object: objectName,
@@ -20,7 +20,7 @@ export const scoreJsonRequest = z.object({
 
 export const scoreMultipartRequest = z.object({
   ...scoreOptions,
-  image: z.file().describe("The JPEG or PNG."),
+  image: uploadedFile.describe("The JPEG or PNG."),
   regions: formBoolean.default("true").describe("Return the connected anomalous regions."),
 });
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { readBodyBytes } from "../../../src/service/body-reader";
+import { BytePool } from "../../../src/service/byte-pool";
 import { ApiError } from "../../../src/service/errors";
 
 const limits = { maxBytes: 1000, idleTimeoutMs: 100, deadlineMs: 400 };
@@ -32,7 +33,7 @@ async function failure(p: Promise<unknown>): Promise<ApiError> {
 describe("readBodyBytes", () => {
   it("returns the whole body, chunks joined", async () => {
     const { stream } = tracked((c, n) => (n < 3 ? c.enqueue(new Uint8Array([n, n])) : c.close()));
-    expect([...(await readBodyBytes(post(stream), limits))]).toEqual([0, 0, 1, 1, 2, 2]);
+    expect([...(await readBodyBytes(post(stream), limits)).bytes]).toEqual([0, 0, 1, 1, 2, 2]);
   });
 
   it("refuses an over-limit Content-Length before reading, and cancels the body", async () => {
@@ -77,5 +78,78 @@ describe("readBodyBytes", () => {
     const { stream } = tracked((c, n) => (n === 0 ? c.enqueue(new Uint8Array(1)) : c.error(new Error("Network connection lost."))));
     const error = await failure(readBodyBytes(post(stream), limits));
     expect([error.status, error.code]).toEqual([400, "invalid_request"]);
+  });
+});
+
+describe("readBodyBytes into a pool", () => {
+  /** A byte stream (BYOB reads, as workerd's request bodies offer) that sends `data` in chunks of at most `chunk`. */
+  function byteStream(data: Uint8Array, chunk: number): ReadableStream<Uint8Array> {
+    let at = 0;
+    return new ReadableStream({
+      type: "bytes",
+      pull(c) {
+        if (at >= data.length) {
+          c.close();
+          c.byobRequest?.respond(0);
+          return;
+        }
+        const view = c.byobRequest?.view as Uint8Array | null | undefined;
+        if (view) {
+          const n = Math.min(chunk, view.byteLength, data.length - at);
+          view.set(data.subarray(at, at + n));
+          at += n;
+          c.byobRequest!.respond(n);
+        } else {
+          c.enqueue(data.slice(at, at + chunk));
+          at += chunk;
+        }
+      },
+    });
+  }
+  const data = Uint8Array.from({ length: 200_000 }, (_, i) => (i * 7 + (i >> 9)) & 255);
+  const big = { maxBytes: 1_000_000, idleTimeoutMs: 1000, deadlineMs: 5000 };
+
+  it("reads a byte stream with BYOB reads, declared length or chunked, and gives the buffer back on release", async () => {
+    const pool = new BytePool(4 * 2 ** 20);
+    for (const headers of [{ "content-length": String(data.length) }, {}] as Record<string, string>[]) {
+      const body = await readBodyBytes(post(byteStream(data, 30_000), headers), big, pool);
+      expect(Buffer.from(body.bytes).equals(Buffer.from(data))).toBe(true);
+      expect(pool.checkedOut).toBe(1);
+      body.release();
+      body.release();
+      expect(pool.checkedOut).toBe(0);
+      expect(pool.freeBytes).toBeGreaterThanOrEqual(data.length);
+    }
+    // The next read of that size takes a kept buffer rather than a new one: the free bytes go down while it is out.
+    const kept = pool.freeBytes;
+    const again = await readBodyBytes(post(byteStream(data, 65_536), { "content-length": String(data.length) }), big, pool);
+    expect(pool.freeBytes).toBeLessThan(kept);
+    expect(Buffer.from(again.bytes).equals(Buffer.from(data))).toBe(true);
+    again.release();
+    expect(pool.freeBytes).toBe(kept);
+  });
+
+  it("concurrent reads get separate buffers (exclusive checkout), each with its own bytes", async () => {
+    const pool = new BytePool(4 * 2 ** 20);
+    const bodies = Array.from({ length: 6 }, (_, k) => data.map((v) => (v + k) & 255));
+    const read = await Promise.all(bodies.map((b, k) => readBodyBytes(post(byteStream(b, 10_000 + k * 3_000), {}), big, pool)));
+    expect(pool.checkedOut).toBe(6);
+    expect(new Set(read.map((r) => r.bytes.buffer)).size).toBe(6);
+    expect(read.map((r, k) => Buffer.from(r.bytes).equals(Buffer.from(bodies[k]!)))).toEqual(bodies.map(() => true));
+    for (const r of read) r.release();
+    expect(pool.checkedOut).toBe(0);
+    expect(pool.freeBytes).toBeLessThanOrEqual(4 * 2 ** 20);
+  });
+
+  it("a failed read (too large, timed out) returns its buffer and cancels the stream", async () => {
+    const pool = new BytePool(4 * 2 ** 20);
+    const error = await failure(readBodyBytes(post(byteStream(data, 50_000)), { ...big, maxBytes: 100_000 }, pool));
+    expect([error.status, error.code]).toEqual([413, "payload_too_large"]);
+    expect(pool.checkedOut).toBe(0);
+    const { stream, state } = tracked((c, n) => (n === 0 ? c.enqueue(new Uint8Array(1)) : new Promise(() => undefined)));
+    const timeout = await failure(readBodyBytes(post(stream), limits, pool));
+    expect(timeout.code).toBe("request_timeout");
+    expect(state.cancelled).toBe(true);
+    expect(pool.checkedOut).toBe(0);
   });
 });
