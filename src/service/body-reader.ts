@@ -1,6 +1,6 @@
 // Reads a request body whole into a pooled buffer, within a size limit, an idle timeout and a deadline; on any failure
 // the stream is cancelled.
-import { BytePool } from "./byte-pool";
+import { BytePool } from "../shared/byte-pool";
 import { ApiError } from "./errors";
 
 export interface BodyReadLimits {

@@ -5,7 +5,7 @@ import type { Limits } from "../usecases/limits";
 import type { AdmissionQueue } from "./admission";
 import type { AppEnv } from "./app-env";
 import { type BodyBytes, declaredLength, readBodyBytes, tooLarge } from "./body-reader";
-import { BytePool } from "./byte-pool";
+import { BytePool } from "../shared/byte-pool";
 import { ApiError } from "./errors";
 import { bodyReadLimits } from "./http-limits";
 import { type FormValue, MultipartError, multipartBoundary, parseMultipart, UploadedFile } from "./multipart";

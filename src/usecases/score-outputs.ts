@@ -26,9 +26,15 @@ export function mapSize(width: number, height: number): { width: number; height:
 }
 
 /** `map` is the model's [size, size] map of the whole (squashed) image; max is its maximum. */
-export function renderMap(map: Float32Array, size: number, max: number, image: { width: number; height: number }, resolution: MapResolution): MapOutput {
+export async function renderMap(
+  map: Float32Array,
+  size: number,
+  max: number,
+  image: { width: number; height: number },
+  resolution: MapResolution,
+): Promise<MapOutput> {
   const out = resolution === "model" ? { width: size, height: size } : mapSize(image.width, image.height);
-  return { format: "png", ...out, max, data: encodeBase64(encodeResizedMapPng(map, size, out.width, out.height, max)) };
+  return { format: "png", ...out, max, data: encodeBase64(await encodeResizedMapPng(map, size, out.width, out.height, max)) };
 }
 
 /** 8-connected components of map >= threshold at model resolution, boxes in the upload's pixel coordinates. */

@@ -2,15 +2,19 @@
 //
 // Same pixels as encodeMapPng(resizeMapBilinear(map, size, width, height), { width, height }, max): bilinear with
 // half-pixel centres (float64 sums, each value rounded to float32 as resizeMapBilinear stores it), then
-// round(clamp(value / max, 0, 1) * 255). What it keeps alive is two float64 rows, one scanline and the compressed
-// output, instead of the float32 map, its float64 intermediate, the 8-bit image and the encoder's copies.
-import { Zlib } from "fflate";
+// round(clamp(value / max, 0, 1) * 255). The 8-bit scanlines go into a pooled buffer and are compressed by the
+// platform's CompressionStream("deflate") (zlib): fflate's streaming compressor allocated a ~100 kB output buffer per
+// flush (about 19 MB per 900x900 map), the platform's compressor only the compressed bytes.
+import { BytePool } from "../../shared/byte-pool";
 import { crc32 } from "../image/crc32";
 import { axisPlan } from "./upsample";
 
+/** Scanline buffers (at most 1025 x 1024 bytes for the largest map): 4 MB of free buffers kept for reuse. */
+const scanlinePool = new BytePool(4 * 2 ** 20);
+
 const SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
 
-export function encodeResizedMapPng(map: Float32Array, size: number, width: number, height: number, max: number): Uint8Array {
+export async function encodeResizedMapPng(map: Float32Array, size: number, width: number, height: number, max: number): Promise<Uint8Array> {
   if (!Number.isInteger(width) || !Number.isInteger(height) || width < 1 || height < 1) {
     throw new RangeError(`map size must be positive integers, got ${width}x${height}`);
   }
@@ -30,36 +34,56 @@ export function encodeResizedMapPng(map: Float32Array, size: number, width: numb
       dst[x] = (1 - w) * map[src + px.lo[x]!]! + w * map[src + px.hi[x]!]!;
     }
   };
-  const chunks: Uint8Array[] = [];
-  let compressedBytes = 0;
-  const zlib = new Zlib({ level: 3 }, (chunk) => {
-    chunks.push(chunk);
-    compressedBytes += chunk.length;
-  });
-  const scanline = new Uint8Array(1 + width); // filter byte 0 (none), then the row
-  for (let y = 0; y < height; y++) {
-    const lo = py.lo[y]!;
-    const hi = py.hi[y]!;
-    if (loadedA !== lo) {
-      if (loadedB === lo) rowA.set(rowB);
-      else load(rowA, lo);
-      loadedA = lo;
-    }
-    if (loadedB !== hi) {
-      load(rowB, hi);
-      loadedB = hi;
-    }
-    const w = py.weight[y]!;
-    if (scale === 0) scanline.fill(0, 1);
-    else {
-      for (let x = 0; x < width; x++) {
-        const v = Math.fround((1 - w) * rowA[x]! + w * rowB[x]!) * scale;
-        scanline[1 + x] = v >= 255 ? 255 : v > 0 ? Math.round(v) : 0;
+  const stride = 1 + width; // filter byte 0 (none), then the row
+  const lease = scanlinePool.checkout(stride * height);
+  try {
+    const raw = new Uint8Array(lease.buffer, 0, stride * height);
+    raw.fill(0);
+    for (let y = 0; y < height; y++) {
+      const scanline = raw.subarray(y * stride, (y + 1) * stride);
+      const lo = py.lo[y]!;
+      const hi = py.hi[y]!;
+      if (loadedA !== lo) {
+        if (loadedB === lo) rowA.set(rowB);
+        else load(rowA, lo);
+        loadedA = lo;
+      }
+      if (loadedB !== hi) {
+        load(rowB, hi);
+        loadedB = hi;
+      }
+      const w = py.weight[y]!;
+      if (scale !== 0) {
+        for (let x = 0; x < width; x++) {
+          const v = Math.fround((1 - w) * rowA[x]! + w * rowB[x]!) * scale;
+          scanline[1 + x] = v >= 255 ? 255 : v > 0 ? Math.round(v) : 0;
+        }
       }
     }
-    zlib.push(scanline, y === height - 1);
+    const { chunks, bytes } = await deflate(raw);
+    return pngFile(width, height, chunks, bytes);
+  } finally {
+    lease.release();
   }
-  return pngFile(width, height, chunks, compressedBytes);
+}
+
+/** zlib-wrapped DEFLATE of `data` by the platform; resolves once the whole input has been consumed. */
+async function deflate(data: Uint8Array<ArrayBuffer>): Promise<{ chunks: Uint8Array[]; bytes: number }> {
+  const stream = new CompressionStream("deflate");
+  const writer = stream.writable.getWriter();
+  const written = writer.write(data).then(() => writer.close());
+  written.catch(() => undefined); // awaited below; a failure also ends the read
+  const chunks: Uint8Array[] = [];
+  let bytes = 0;
+  const reader = stream.readable.getReader();
+  for (;;) {
+    const next = await reader.read();
+    if (next.done) break;
+    chunks.push(next.value);
+    bytes += next.value.length;
+  }
+  await written;
+  return { chunks, bytes };
 }
 
 /** Signature, IHDR (8-bit grayscale), one IDAT of the zlib stream, IEND: written once into the final array. */

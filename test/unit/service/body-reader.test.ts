@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { readBodyBytes } from "../../../src/service/body-reader";
-import { BytePool } from "../../../src/service/byte-pool";
+import { BytePool } from "../../../src/shared/byte-pool";
 import { ApiError } from "../../../src/service/errors";
 
 const limits = { maxBytes: 1000, idleTimeoutMs: 100, deadlineMs: 400 };

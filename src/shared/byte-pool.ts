@@ -1,4 +1,5 @@
-// Reusable ArrayBuffers for request bodies, so each upload does not leave its bytes behind as garbage.
+// Reusable ArrayBuffers for request bodies and other per-request buffers that live across an await, so each request
+// does not leave its bytes behind as garbage.
 //
 // workerd collects ArrayBuffers late (request garbage piles up for hundreds of requests between collections), and an
 // isolate is charged for them at their peak. A checked-out buffer belongs to one request until it is released; the

@@ -1,6 +1,6 @@
 // The request-body pool: exclusive checkout, reuse after release, and its byte bound on what it keeps.
 import { describe, expect, it } from "vitest";
-import { BytePool } from "../../../src/service/byte-pool";
+import { BytePool } from "../../../src/shared/byte-pool";
 
 describe("BytePool", () => {
   it("hands a buffer to one holder at a time and reuses it after release", () => {
