@@ -36,7 +36,11 @@ export async function embedShots(runtime: ModelRuntime, object: string, images: 
     } catch (e) {
       throw withShotIndex(e, index);
     }
-    encodings.push(await runtime.tower.encode(input.pixels));
+    try {
+      encodings.push(await runtime.tower.encode(input.pixels));
+    } finally {
+      input.release();
+    }
     shots.push({ format: input.format, width: input.width, height: input.height, bytes: bytes.length, sha256: await sha256Hex(bytes) });
   }
   const calibration = await calibrateShots(runtime.bundle, encodings, features);

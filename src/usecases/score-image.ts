@@ -52,18 +52,25 @@ export async function scoreImage(ports: ScorePorts, tenant: string, input: Score
   const m = bundle.manifest;
   const timings: Record<string, number> = { model: clock.lap() };
   const image = modelInput(input.image, m, ctx.limits.maxImagePixels);
-  timings.decode = clock.lap();
-  const text = await ctx.runtime.textFeatures(input.object);
-  timings.textFeatures = clock.lap();
-  // Stages search their layers' banks themselves: the front then needs only the set's calibration.
   const findReference = ctx.runtime.tower.banksInStages ? fewShotReferenceInfo : fewShotReference;
-  const reference = input.referenceSet === undefined ? undefined : await findReference(ctx, tenant, input.referenceSet, input.object);
-  if (reference) timings.referenceSet = clock.lap();
-  const fewShot = reference && {
-    memory: reference.embedding.memory,
-    bank: { tenant, referenceSet: reference.manifest.id, modelHash: reference.embedding.modelHash, promptSet: reference.embedding.promptSet },
-  };
-  const analysis = await ctx.runtime.tower.analyse(image.pixels, text.features, fewShot);
+  let text: Awaited<ReturnType<ModelRuntime["textFeatures"]>>;
+  let reference: Awaited<ReturnType<typeof findReference>> | undefined;
+  let analysis: Awaited<ReturnType<ModelRuntime["tower"]["analyse"]>>;
+  try {
+    timings.decode = clock.lap();
+    text = await ctx.runtime.textFeatures(input.object);
+    timings.textFeatures = clock.lap();
+    // Stages search their layers' banks themselves: the front then needs only the set's calibration.
+    reference = input.referenceSet === undefined ? undefined : await findReference(ctx, tenant, input.referenceSet, input.object);
+    if (reference) timings.referenceSet = clock.lap();
+    const fewShot = reference && {
+      memory: reference.embedding.memory,
+      bank: { tenant, referenceSet: reference.manifest.id, modelHash: reference.embedding.modelHash, promptSet: reference.embedding.promptSet },
+    };
+    analysis = await ctx.runtime.tower.analyse(image.pixels, text.features, fewShot);
+  } finally {
+    image.release(); // the model has copied the pixels (or failed)
+  }
   timings.inference = round(clock.lap() - (analysis.fewShot?.ms ?? 0));
   if (analysis.stages) {
     const totals = traceTotals(analysis.stages);

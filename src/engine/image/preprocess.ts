@@ -1,6 +1,7 @@
 // The method's image transform: Resize((S, S), BICUBIC) -> RGB -> ToTensor -> Normalize, as [3, S, S].
 import type { DecodedImage } from "./decoded-image";
 import { resizeImage } from "./resize-image";
+import type { ResampleScratch } from "./resize-pil";
 
 export type Rgb = readonly [number, number, number];
 
@@ -8,21 +9,30 @@ export type Rgb = readonly [number, number, number];
 export const CLIP_MEAN: Rgb = [0.48145466, 0.4578275, 0.40821073];
 export const CLIP_STD: Rgb = [0.26862954, 0.26130258, 0.27577711];
 
+export interface PreprocessBuffers {
+  /** Reused buffers for the resize. */
+  scratch?: ResampleScratch;
+  /** Written instead of a new array: 3 * size * size values. */
+  out?: Float32Array;
+}
+
+const lut = new Float32Array(256);
+
 /**
  * Float32 [3, size, size], channel-major. Grayscale is replicated to RGB after the resize, as
  * open_clip's _convert_to_rgb comes after Resize. Arithmetic is float32 step by step like torch:
  * ToTensor divides by 255, Normalize subtracts mean then divides by std (mean/std as float32).
  */
-export function preprocess(image: DecodedImage, size: number, mean: Rgb = CLIP_MEAN, std: Rgb = CLIP_STD): Float32Array {
-  const resized = resizeImage(image, size, size, "bicubic");
+export function preprocess(image: DecodedImage, size: number, mean: Rgb = CLIP_MEAN, std: Rgb = CLIP_STD, buffers: PreprocessBuffers = {}): Float32Array {
+  const resized = resizeImage(image, size, size, "bicubic", buffers.scratch);
   const plane = size * size;
-  const out = new Float32Array(3 * plane);
+  if (buffers.out && buffers.out.length !== 3 * plane) throw new RangeError(`preprocess output has ${buffers.out.length} values, expected ${3 * plane}`);
+  const out = buffers.out ?? new Float32Array(3 * plane);
   const f = Math.fround;
   for (let c = 0; c < 3; c++) {
-    // Per-channel lookup of the 256 possible results; each step rounded to float32.
+    // Per-channel lookup of the 256 possible results; each step rounded to float32 (the module's table: no await).
     const m = f(mean[c]!);
     const s = f(std[c]!);
-    const lut = new Float32Array(256);
     for (let v = 0; v < 256; v++) lut[v] = f(f(f(v / 255) - m) / s);
     const src = image.channels === 1 ? 0 : c;
     const stride = image.channels;

@@ -5,6 +5,8 @@
 // Coefficients come from precompute_coeffs (support widened by the scale when downscaling, i.e.
 // antialiased) and are turned into 22-bit fixed point by normalize_coeffs_8bpc.
 
+import type { ScratchBytes } from "./scratch-bytes";
+
 export type PilFilter = "bilinear" | "bicubic";
 
 interface FilterDef {
@@ -83,8 +85,17 @@ function clip8(ss: number): number {
   return v < 0 ? 0 : Math.min(v, 255);
 }
 
-function horizontal(src: Uint8Array, w: number, channels: number, rowFirst: number, rows: number, outW: number, c: ResampleCoeffs): Uint8Array {
-  const out = new Uint8Array(outW * rows * channels);
+function horizontal(
+  src: Uint8Array,
+  w: number,
+  channels: number,
+  rowFirst: number,
+  rows: number,
+  outW: number,
+  c: ResampleCoeffs,
+  scratch?: ScratchBytes,
+): Uint8Array {
+  const out = scratch ? scratch.take(outW * rows * channels) : new Uint8Array(outW * rows * channels);
   const { ksize, bounds, weights } = c;
   for (let y = 0; y < rows; y++) {
     const rowIn = (y + rowFirst) * w * channels;
@@ -118,9 +129,9 @@ function horizontal(src: Uint8Array, w: number, channels: number, rowFirst: numb
   return out;
 }
 
-function vertical(src: Uint8Array, w: number, channels: number, outH: number, c: ResampleCoeffs, rowShift: number): Uint8Array {
+function vertical(src: Uint8Array, w: number, channels: number, outH: number, c: ResampleCoeffs, rowShift: number, scratch?: ScratchBytes): Uint8Array {
   const stride = w * channels;
-  const out = new Uint8Array(stride * outH);
+  const out = scratch ? scratch.take(stride * outH) : new Uint8Array(stride * outH);
   const acc = new Float64Array(stride);
   const { ksize, bounds, weights } = c;
   for (let yy = 0; yy < outH; yy++) {
@@ -139,8 +150,26 @@ function vertical(src: Uint8Array, w: number, channels: number, outH: number, c:
   return out;
 }
 
+/**
+ * Reused buffers for the two passes (see ScratchBytes): the result is then a view of one of them, valid until its
+ * next use, so use it before any `await`.
+ */
+export interface ResampleScratch {
+  horizontal: ScratchBytes;
+  vertical: ScratchBytes;
+}
+
 /** Pillow Image.resize((outW, outH), filter) of an 8-bit image with 1..4 interleaved channels. */
-export function resamplePil(src: Uint8Array, width: number, height: number, channels: number, outW: number, outH: number, filter: PilFilter): Uint8Array {
+export function resamplePil(
+  src: Uint8Array,
+  width: number,
+  height: number,
+  channels: number,
+  outW: number,
+  outH: number,
+  filter: PilFilter,
+  scratch?: ResampleScratch,
+): Uint8Array {
   if (src.length !== width * height * channels) throw new RangeError("resamplePil: data size mismatch");
   const needH = outW !== width;
   const needV = outH !== height;
@@ -153,9 +182,9 @@ export function resamplePil(src: Uint8Array, width: number, height: number, chan
   let w = width;
   let shift = 0;
   if (needH) {
-    img = horizontal(src, width, channels, rowFirst, rowLast - rowFirst, outW, precomputeCoeffs(width, outW, filter));
+    img = horizontal(src, width, channels, rowFirst, rowLast - rowFirst, outW, precomputeCoeffs(width, outW, filter), scratch?.horizontal);
     w = outW;
     shift = rowFirst;
   }
-  return needV ? vertical(img, w, channels, outH, vert, shift) : img;
+  return needV ? vertical(img, w, channels, outH, vert, shift, scratch?.vertical) : img;
 }

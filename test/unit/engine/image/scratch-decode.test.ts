@@ -1,7 +1,10 @@
 // Decoding PNGs into a reused scratch buffer: same pixels as a fresh decode, the buffer kept within its byte bound.
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { encode } from "fast-png";
 import { describe, expect, it } from "vitest";
 import { decodeImage } from "../../../../src/engine/image/decode";
+import { CLIP_MEAN, CLIP_STD, preprocess } from "../../../../src/engine/image/preprocess";
 import { ScratchBytes } from "../../../../src/engine/image/scratch-bytes";
 
 function png(width: number, height: number, channels: 1 | 3 | 4, seed: number): Uint8Array {
@@ -39,5 +42,30 @@ describe("decodeImage with a scratch buffer", () => {
     expect(scratch.take(600).buffer).toBe(first.buffer);
     expect(scratch.take(1001).buffer).not.toBe(first.buffer);
     expect(scratch.retainedBytes).toBeLessThanOrEqual(1000);
+  });
+});
+
+describe("preprocess with reused buffers", () => {
+  it("gives the same tensor as fresh arrays, image after image, real PNGs from ../shared included", () => {
+    const scratch = { horizontal: new ScratchBytes(1 << 22), vertical: new ScratchBytes(1 << 20) };
+    const inputs = [
+      png(30, 20, 3, 1),
+      readFileSync(join(__dirname, "../../../../../shared/data/mvtec/bottle/test/good/000.png")),
+      png(10, 7, 1, 3),
+      png(64, 64, 3, 5),
+      readFileSync(join(__dirname, "../../../../../shared/data/mvtec/bottle/test/good/001.png")),
+    ];
+    for (const size of [32, 224]) {
+      const out = new Float32Array(3 * size * size);
+      for (const bytes of inputs) {
+        const decoded = decodeImage(new Uint8Array(bytes), { maxPixels: 1e7 });
+        const fresh = preprocess(decoded, size);
+        const reused = preprocess(decoded, size, CLIP_MEAN, CLIP_STD, { scratch, out });
+        expect(reused).toBe(out);
+        expect(Buffer.from(reused.buffer).equals(Buffer.from(fresh.buffer))).toBe(true);
+      }
+    }
+    expect(scratch.horizontal.retainedBytes).toBeLessThanOrEqual(1 << 22);
+    expect(() => preprocess(decodeImage(png(8, 8, 3, 1), { maxPixels: 1e6 }), 4, CLIP_MEAN, CLIP_STD, { out: new Float32Array(5) })).toThrow(RangeError);
   });
 });
