@@ -11,12 +11,13 @@ type JsonFields = Pick<z.output<typeof scoreJsonRequest>, Shared>;
 type MultipartFields = Pick<z.output<typeof scoreMultipartRequest>, Shared>;
 
 /**
- * `borrow`: the image of a multipart body is a view of the request body (valid until the route has answered), for a
- * route that is done with it by then; otherwise a copy.
+ * `borrow`: the request body's bytes (`c.var.body`, valid until the route has answered) for a route that is done with
+ * the image by then: a multipart image is a view of them, a base64 image is decoded into them (the JSON text has
+ * been parsed already). Without it the image is a copy of its own.
  */
-export function scoreInputOf(body: ParsedBody<JsonFields, MultipartFields>, borrow = false): ScoreInput {
+export function scoreInputOf(body: ParsedBody<JsonFields, MultipartFields>, borrow?: Uint8Array): ScoreInput {
   const d = body.data;
-  const image = body.kind === "json" ? base64Field(body.data.image, "image") : fileBytes(body.data.image, borrow);
+  const image = body.kind === "json" ? base64Field(body.data.image, "image", borrow) : fileBytes(body.data.image, borrow !== undefined);
   const regions = body.kind === "json" ? body.data.regions : body.data.regions === "true";
   return { object: d.object, image, ...(d.referenceSet !== undefined ? { referenceSet: d.referenceSet } : {}), map: d.map, regions };
 }

@@ -3,10 +3,54 @@
 const DATA_URL = /^data:[^,]*;base64,/i;
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 
-/** The bytes of `text`, or undefined when it is not valid base64 (empty counts as invalid). */
-export function decodeBase64(text: string): Uint8Array | undefined {
+const ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+const SEXTETS = new Uint8Array(128);
+for (let i = 0; i < ALPHABET.length; i++) SEXTETS[ALPHABET.charCodeAt(i)] = i;
+
+/** The base64 text of `text` without a data: URL prefix and whitespace, or undefined when it is not valid base64. */
+function base64Body(text: string): string | undefined {
   const body = text.replace(DATA_URL, "").replace(/\s+/g, "");
   if (body.length === 0 || !BASE64.test(body) || body.length % 4 === 1) return undefined;
+  return body;
+}
+
+/**
+ * Decodes `text` into the start of `out` (atob's rules: padding only on a multiple of 4 characters, trailing bits
+ * ignored) and returns that view, or undefined when `text` is not valid base64 or does not fit.
+ */
+export function decodeBase64Into(text: string, out: Uint8Array): Uint8Array | undefined {
+  const body = base64Body(text);
+  if (body === undefined) return undefined;
+  let n = body.length;
+  if (n % 4 === 0) n -= body.endsWith("==") ? 2 : body.endsWith("=") ? 1 : 0;
+  const pad = body.indexOf("=");
+  if ((pad !== -1 && pad < n) || n % 4 === 1) return undefined;
+  const length = Math.floor((n * 3) / 4);
+  if (length > out.length) return undefined;
+  let o = 0;
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const v =
+      (SEXTETS[body.charCodeAt(i)]! << 18) |
+      (SEXTETS[body.charCodeAt(i + 1)]! << 12) |
+      (SEXTETS[body.charCodeAt(i + 2)]! << 6) |
+      SEXTETS[body.charCodeAt(i + 3)]!;
+    out[o++] = v >> 16;
+    out[o++] = (v >> 8) & 255;
+    out[o++] = v & 255;
+  }
+  if (n - i >= 2) {
+    const v = (SEXTETS[body.charCodeAt(i)]! << 18) | (SEXTETS[body.charCodeAt(i + 1)]! << 12) | (n - i === 3 ? SEXTETS[body.charCodeAt(i + 2)]! << 6 : 0);
+    out[o++] = v >> 16;
+    if (n - i === 3) out[o++] = (v >> 8) & 255;
+  }
+  return out.subarray(0, o);
+}
+
+/** The bytes of `text`, or undefined when it is not valid base64 (empty counts as invalid). */
+export function decodeBase64(text: string): Uint8Array | undefined {
+  const body = base64Body(text);
+  if (body === undefined) return undefined;
   let binary: string;
   try {
     binary = atob(body);

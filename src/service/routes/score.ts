@@ -22,7 +22,7 @@ export const scoreRoute = defineRoute(
   },
   async (c) => {
     const body = await readBody(c, { json: scoreJsonRequest, multipart: scoreMultipartRequest });
-    const result = await c.var.services.scoreImage(c.get("tenant"), { ...scoreInputOf(body, true), mapResolution: body.data.mapResolution });
+    const result = await c.var.services.scoreImage(c.get("tenant"), { ...scoreInputOf(body, c.var.body), mapResolution: body.data.mapResolution });
     if (result.stages) {
       // A staged bundle: the stage round trips and the part of them outside the stages' own work (README "Stages").
       c.header("server-timing", `stages;dur=${result.timings.stages ?? 0}, hop;dur=${result.timings.hop ?? 0}`);
