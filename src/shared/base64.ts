@@ -62,9 +62,38 @@ export function decodeBase64(text: string): Uint8Array | undefined {
   return bytes;
 }
 
+/** ASCII output of `encodeBase64`, reused (encoding has no await); one of up to 4 MB is kept between calls. */
+let encodeScratch = new Uint8Array(0);
+const KEEP_ENCODE_SCRATCH = 4 * 2 ** 20;
+const ALPHABET_CODES = Uint8Array.from(ALPHABET, (c) => c.charCodeAt(0));
+const asciiDecoder = new TextDecoder();
+
+/**
+ * Standard base64 with padding. Written as ASCII bytes and decoded to a string once: building a binary string with
+ * String.fromCharCode(...chunk) allocated a large argument array per 32 kB (about 3 MB of JS heap per map, held in
+ * the large-object space until a full collection).
+ */
 export function encodeBase64(bytes: Uint8Array): string {
-  const chunk = 0x8000;
-  let binary = "";
-  for (let i = 0; i < bytes.length; i += chunk) binary += String.fromCharCode(...bytes.subarray(i, i + chunk));
-  return btoa(binary);
+  const length = Math.ceil(bytes.length / 3) * 4;
+  const out = length <= encodeScratch.length ? encodeScratch : new Uint8Array(length);
+  if (out !== encodeScratch && length <= KEEP_ENCODE_SCRATCH) encodeScratch = out;
+  const a = ALPHABET_CODES;
+  let o = 0;
+  let i = 0;
+  for (; i + 3 <= bytes.length; i += 3) {
+    const v = (bytes[i]! << 16) | (bytes[i + 1]! << 8) | bytes[i + 2]!;
+    out[o++] = a[v >> 18]!;
+    out[o++] = a[(v >> 12) & 63]!;
+    out[o++] = a[(v >> 6) & 63]!;
+    out[o++] = a[v & 63]!;
+  }
+  const rest = bytes.length - i;
+  if (rest > 0) {
+    const v = (bytes[i]! << 16) | (rest === 2 ? bytes[i + 1]! << 8 : 0);
+    out[o++] = a[v >> 18]!;
+    out[o++] = a[(v >> 12) & 63]!;
+    out[o++] = rest === 2 ? a[(v >> 6) & 63]! : 61;
+    out[o++] = 61;
+  }
+  return asciiDecoder.decode(out.subarray(0, length));
 }

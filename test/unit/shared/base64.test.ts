@@ -59,3 +59,20 @@ describe("decodeBase64Into", () => {
     }
   });
 });
+
+describe("encodeBase64", () => {
+  it("matches Node's base64 for every length modulo 3, all byte values and a real PNG, call after call", () => {
+    const png = new Uint8Array(readFileSync(join(__dirname, "../../../../shared/data/mvtec/bottle/test/good/000.png")));
+    const inputs = [
+      new Uint8Array(0),
+      Uint8Array.of(0),
+      Uint8Array.of(255, 254),
+      Uint8Array.from({ length: 256 }, (_, i) => i),
+      png,
+      ...Array.from({ length: 20 }, (_, n) => Uint8Array.from({ length: n }, (_, i) => (i * 151 + n) & 255)),
+      png.subarray(0, 1000),
+    ];
+    for (const bytes of inputs) expect(encodeBase64(bytes)).toBe(Buffer.from(bytes).toString("base64"));
+    expect(Array.from(decodeBase64(encodeBase64(png))!)).toEqual(Array.from(png));
+  });
+});
