@@ -107,3 +107,73 @@ export function attention(qkv: usize, M: i32, W: i32, heads: i32, out: usize, sc
     }
   }
 }
+
+/**
+ * fp32 linear layer: out [M][N] = x [M][K] · w [K][N] (+ bias [N] after the sum, as MatMul then Add; bias 0: none).
+ * N a multiple of 4. Tiles of 4 rows by 8 columns, one sum per output in k order.
+ */
+export function linearF32(x: usize, M: i32, K: i32, w: usize, N: i32, bias: usize, out: usize): void {
+  const rowBytes = <usize>K << 2;
+  const outRow = <usize>N << 2;
+  let m = 0;
+  for (; m + 4 <= M; m += 4) {
+    const x0 = x + <usize>m * rowBytes;
+    const o0 = out + <usize>m * outRow;
+    let n = 0;
+    for (; n + 8 <= N; n += 8) {
+      let a00 = f32x4.splat(0);
+      let a01 = f32x4.splat(0);
+      let a10 = f32x4.splat(0);
+      let a11 = f32x4.splat(0);
+      let a20 = f32x4.splat(0);
+      let a21 = f32x4.splat(0);
+      let a30 = f32x4.splat(0);
+      let a31 = f32x4.splat(0);
+      for (let k = 0; k < K; k++) {
+        const wp = w + (<usize>(k * N + n) << 2);
+        const w0 = v128.load(wp);
+        const w1 = v128.load(wp, 16);
+        const xp = x0 + (<usize>k << 2);
+        const v0 = v128.load32_splat(xp);
+        const v1 = v128.load32_splat(xp + rowBytes);
+        const v2 = v128.load32_splat(xp + 2 * rowBytes);
+        const v3 = v128.load32_splat(xp + 3 * rowBytes);
+        a00 = f32x4.add(a00, f32x4.mul(v0, w0));
+        a01 = f32x4.add(a01, f32x4.mul(v0, w1));
+        a10 = f32x4.add(a10, f32x4.mul(v1, w0));
+        a11 = f32x4.add(a11, f32x4.mul(v1, w1));
+        a20 = f32x4.add(a20, f32x4.mul(v2, w0));
+        a21 = f32x4.add(a21, f32x4.mul(v2, w1));
+        a30 = f32x4.add(a30, f32x4.mul(v3, w0));
+        a31 = f32x4.add(a31, f32x4.mul(v3, w1));
+      }
+      const b0 = bias ? v128.load(bias + (<usize>n << 2)) : f32x4.splat(0);
+      const b1 = bias ? v128.load(bias + (<usize>n << 2), 16) : f32x4.splat(0);
+      const op = o0 + (<usize>n << 2);
+      v128.store(op, f32x4.add(a00, b0));
+      v128.store(op, f32x4.add(a01, b1), 16);
+      v128.store(op + outRow, f32x4.add(a10, b0));
+      v128.store(op + outRow, f32x4.add(a11, b1), 16);
+      v128.store(op + 2 * outRow, f32x4.add(a20, b0));
+      v128.store(op + 2 * outRow, f32x4.add(a21, b1), 16);
+      v128.store(op + 3 * outRow, f32x4.add(a30, b0));
+      v128.store(op + 3 * outRow, f32x4.add(a31, b1), 16);
+    }
+    for (; n < N; n += 4) {
+      for (let r = 0; r < 4; r++) linearF32Row4(x0 + <usize>r * rowBytes, K, w, N, n, bias, o0 + <usize>r * outRow);
+    }
+  }
+  for (; m < M; m++) {
+    for (let n = 0; n < N; n += 4) linearF32Row4(x + <usize>m * rowBytes, K, w, N, n, bias, out + <usize>m * outRow);
+  }
+}
+
+/** One row, columns n..n+3 of linearF32. */
+function linearF32Row4(xRow: usize, K: i32, w: usize, N: i32, n: i32, bias: usize, outRow: usize): void {
+  let a = f32x4.splat(0);
+  for (let k = 0; k < K; k++) {
+    a = f32x4.add(a, f32x4.mul(v128.load32_splat(xRow + (<usize>k << 2)), v128.load(w + (<usize>(k * N + n) << 2))));
+  }
+  const b = bias ? v128.load(bias + (<usize>n << 2)) : f32x4.splat(0);
+  v128.store(outRow + (<usize>n << 2), f32x4.add(a, b));
+}
