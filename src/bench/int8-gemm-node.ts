@@ -1,5 +1,7 @@
 // Loads the committed kernel modules from disk (Node: benchmarks and tests).
 import { readFileSync } from "node:fs";
+import type { ModelBundle } from "../engine/runtime/model-bundle";
+import { WasmImageEncoder } from "../engine/wasm/image-encoder";
 import { type GemmKind, Int8Gemm, relaxedSimdSupported } from "../engine/wasm/int8-gemm";
 
 function compile(name: string): WebAssembly.Module {
@@ -10,4 +12,10 @@ function compile(name: string): WebAssembly.Module {
 export function loadInt8Gemm(prefer: GemmKind = "relaxed"): Promise<Int8Gemm> {
   const relaxed = prefer === "relaxed" && relaxedSimdSupported() ? compile("int8-gemm-relaxed.wasm") : undefined;
   return Int8Gemm.create({ simd: compile("int8-gemm-simd.wasm"), ...(relaxed ? { relaxed } : {}) }, prefer);
+}
+
+/** The engine's image encoder on a bundle's image graph weights, packed once (Node: parity, benchmarks, tests). */
+export async function loadWasmImageEncoder(bundle: ModelBundle, prefer: GemmKind = "relaxed"): Promise<WasmImageEncoder> {
+  const [graph, weights] = await Promise.all([bundle.readFile("image"), bundle.readFile("imageWeights")]);
+  return WasmImageEncoder.create(await loadInt8Gemm(prefer), bundle.manifest, graph, weights);
 }
