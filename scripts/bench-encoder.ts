@@ -3,6 +3,8 @@ import { execFileSync } from "node:child_process";
 import { parseArgs } from "node:util";
 import { profileEncoder, type ProfileSummary } from "../src/bench/encoder-profile";
 import { runEncoderBenchmark, type EncoderRunResult } from "../src/bench/encoder-run";
+import { runEngineEncoderBenchmark, type EngineEncoderResult } from "../src/bench/engine-encoder-run";
+import { relaxedSimdSupported } from "../src/engine/wasm/int8-gemm";
 
 const { values } = parseArgs({
   options: {
@@ -11,6 +13,7 @@ const { values } = parseArgs({
     runs: { type: "string", default: "10" },
     "ort-defaults": { type: "boolean", default: false },
     profile: { type: "boolean", default: false },
+    engine: { type: "string" },
     child: { type: "boolean", default: false },
     json: { type: "boolean", default: false },
   },
@@ -18,13 +21,36 @@ const { values } = parseArgs({
 const models = values.model ?? [];
 if (models.length === 0) {
   console.error(
-    "usage: npm run bench:encoder -- --model models/NAME [--model ...] [--runtime wasm|node ...] [--runs 10] [--ort-defaults] [--profile] [--json]",
+    "usage: npm run bench:encoder -- --model models/NAME [--model ...] [--runtime wasm|node ...] [--runs 10] [--ort-defaults] [--profile | --engine wasm] [--json]",
   );
   process.exit(2);
 }
 const runs = Number(values.runs);
 
-if (values.profile) {
+if (values.engine !== undefined && values.engine !== "wasm") {
+  console.error("--engine: only wasm (the engine's image encoder against onnxruntime-web, same process)");
+  process.exit(2);
+}
+
+if (values.engine === "wasm") {
+  // One process per model: onnxruntime-web and the engine (SIMD128 and, where it validates, relaxed SIMD) interleaved.
+  for (const model of models) {
+    if (values.child) {
+      console.log(JSON.stringify(await runEngineEncoderBenchmark(model, runs, relaxedSimdSupported() ? ["simd", "relaxed"] : ["simd"])));
+      continue;
+    }
+    process.stderr.write(`benchmarking ${model}: onnxruntime-web vs the engine, interleaved (${runs} runs + warm-up)...\n`);
+    const flags = process.versions.node.startsWith("20.") ? ["--experimental-wasm-relaxed-simd"] : [];
+    const args = [...flags, "--import", "tsx", "scripts/bench-encoder.ts", "--child", "--engine", "wasm", "--model", model, "--runs", String(runs)];
+    const out = execFileSync(process.execPath, args, { encoding: "utf8", maxBuffer: 1 << 30 });
+    const r = JSON.parse(out.trim().split("\n").pop()!) as EngineEncoderResult;
+    console.log(`\n${model} (${r.quantization}, ${r.imageSize}px, median of ${r.runs} interleaved runs, CPU time)\n`);
+    console.log("| image encoder | CPU ms | vs onnxruntime-web | max rel diff vs ORT | wasm memory MB |");
+    console.log("|---|---|---|---|---|");
+    for (const row of r.rows) console.log(`| ${row.encoder} | ${row.cpuMs} | ${row.vsOrt} | ${row.maxRelDiffVsOrt} | ${row.wasmMemoryMb} |`);
+    if (values.json) console.log(JSON.stringify({ model, engine: r }));
+  }
+} else if (values.profile) {
   // ORT-web's own per-node profiler, one process per model; the warm-up run is left out.
   for (const model of models) {
     let summary: ProfileSummary;

@@ -2,7 +2,8 @@
 import { parseArgs } from "node:util";
 import { runParity, type ParityReport } from "../src/parity/run-parity";
 
-const usage = "usage: npm run parity -- CASE_DIR [--layout open_clip|hf] [--quant fp32|int8|int8-dynamic|int8-weight] [--vocab FILE] [--stages K] [--json]";
+const usage =
+  "usage: npm run parity -- CASE_DIR [--layout open_clip|hf] [--quant fp32|int8|int8-dynamic|int8-weight] [--vocab FILE] [--stages K] [--engine ort|wasm] [--kernel relaxed|simd] [--json]";
 const { values, positionals } = parseArgs({
   allowPositionals: true,
   options: {
@@ -10,6 +11,8 @@ const { values, positionals } = parseArgs({
     quant: { type: "string", default: "fp32" },
     vocab: { type: "string" },
     stages: { type: "string", default: "1" },
+    engine: { type: "string", default: "ort" },
+    kernel: { type: "string", default: "relaxed" },
     json: { type: "boolean", default: false },
   },
 });
@@ -32,6 +35,15 @@ if (!Number.isInteger(stages) || stages < 1) {
   process.exit(2);
 }
 
+if (values.engine !== "ort" && values.engine !== "wasm") {
+  console.error(`--engine must be ort or wasm\n${usage}`);
+  process.exit(2);
+}
+if (values.kernel !== "relaxed" && values.kernel !== "simd") {
+  console.error(`--kernel must be relaxed (used where the runtime validates relaxed SIMD) or simd\n${usage}`);
+  process.exit(2);
+}
+
 const fmt = (v: number) => (Number.isNaN(v) ? "-" : v === 0 ? "0" : Math.abs(v) < 1e-3 || Math.abs(v) >= 1e4 ? v.toExponential(2) : v.toFixed(5));
 let report: ParityReport;
 try {
@@ -41,6 +53,8 @@ try {
     quant: values.quant as "fp32",
     vocab: values.vocab,
     stages,
+    engine: values.engine,
+    kernel: values.kernel,
     onProgress: (m) => console.error(m),
   });
 } catch (e) {
@@ -57,7 +71,7 @@ for (const [name, a] of rows) {
 }
 const failed = rows.filter(([, a]) => !a.ok).map(([n]) => n);
 console.log(
-  `${report.ok ? "PASS" : "FAIL"}: ${caseDir} ${values.layout} ${report.quantization}${report.stages > 1 ? ` in ${report.stages} stages` : ""}: ${rows.length - failed.length}/${rows.length} arrays within tolerance` +
+  `${report.ok ? "PASS" : "FAIL"}: ${caseDir} ${values.layout} ${report.quantization}${report.stages > 1 ? ` in ${report.stages} stages` : ""} (image encoder: ${values.engine}): ${rows.length - failed.length}/${rows.length} arrays within tolerance` +
     (failed.length ? `; failed: ${failed.slice(0, 8).join(", ")}${failed.length > 8 ? ", ..." : ""}` : ""),
 );
 if (values.json) {

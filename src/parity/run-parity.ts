@@ -13,6 +13,8 @@ import { decodeImage } from "../engine/image/decode";
 import { resizeMaskBilinear } from "../engine/image/mask";
 import { preprocess } from "../engine/image/preprocess";
 import { ModelBundle } from "../engine/runtime/model-bundle";
+import type { GemmKind } from "../engine/wasm/int8-gemm";
+import { loadWasmImageTower } from "../bench/int8-gemm-node";
 import { inProcessStageRunner } from "../engine/staging/in-process-runner";
 import type { FewShotBankKey } from "../engine/staging/stage-port";
 import { stagedTower } from "../engine/staging/staged-tower";
@@ -34,6 +36,10 @@ export interface ParityOptions {
   stages?: number;
   /** Keep every computed array in the report (`actual`), e.g. to compare a staged run with the single graph. */
   keepActual?: boolean;
+  /** The image encoder: onnxruntime-web on the bundle's image graph (default) or the engine's wasm kernels. */
+  engine?: "ort" | "wasm";
+  /** The engine's int8 kernel: relaxed SIMD where the runtime validates it (default), or SIMD128. */
+  kernel?: GemmKind;
   onProgress?: (message: string) => void;
 }
 
@@ -105,6 +111,12 @@ export async function runParity(o: ParityOptions): Promise<ParityReport> {
       return new Map(layers.map((l) => [l, memory.get(l)!]));
     });
     tower = stagedTower(bundle, runner);
+  }
+  if (o.engine === "wasm") {
+    if (stages > 1) throw new Error("the wasm engine reads single-graph bundles only: use --stages 1 with --engine wasm");
+    const wasm = await loadWasmImageTower(bundle, o.kernel ?? "relaxed");
+    progress(`image encoder: wasm engine, ${wasm.kind} kernels, ${(wasm.memoryBytes / 2 ** 20).toFixed(1)} MB kernel memory`);
+    tower = wasm.tower;
   }
   const fewShotInput = (name: string, memory: FewShotMemory) => {
     banksByName.set(name, memory);

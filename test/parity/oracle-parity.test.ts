@@ -25,5 +25,13 @@ describe("oracle parity", () => {
         });
       }
     }
+    it(`${name} open_clip int8 through the engine's image encoder (SIMD128 kernel)`, async () => {
+      const report = await runParity({ caseDir: join(ORACLE, name), layout: "open_clip", quant: "int8", engine: "wasm", kernel: "simd" });
+      const failed = Object.entries(report.arrays)
+        .filter(([, a]) => !a.ok)
+        .map(([n, a]) => `${n}: maxAbs ${a.maxAbs} rel ${a.rel} pearson ${a.pearson} (${a.tolerance})`);
+      expect(failed).toEqual([]);
+      expect(Object.keys(report.arrays).length).toBeGreaterThan(50);
+    });
   }
 });

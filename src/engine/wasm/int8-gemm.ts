@@ -16,6 +16,7 @@ interface KernelExports {
   gemm(...args: number[]): void;
   layerNorm(x: number, M: number, W: number, gamma: number, beta: number, eps: number, out: number): void;
   attention(qkv: number, M: number, W: number, heads: number, out: number, scratch: number): void;
+  linearF32(x: number, M: number, K: number, w: number, N: number, bias: number, out: number): void;
 }
 
 /** A linear layer's weights inside the kernel memory: int8 [K][N] packed, per-output-channel scales, bias. */
@@ -169,10 +170,23 @@ export class Int8Gemm {
 
   /** Multi-head attention on a fused q/k/v projection [M][3W] (q pre-scaled), into out [M][W]. */
   attentionAt(qkv: number, M: number, W: number, heads: number, out: number): void {
-    if ((W / heads) % 16 !== 0) throw new Error(`attention: head size ${W / heads} is not a multiple of 16`);
+    if ((W / heads) % 8 !== 0) throw new Error(`attention: head size ${W / heads} is not a multiple of 8`);
     const mPad = Math.ceil(M / 4) * 4;
-    const scratch = this.scratchBuffer("att", ((W / heads) * mPad + mPad) * 4);
+    const scratch = this.scratchBuffer("att", ((W / heads) * mPad + 4 * mPad) * 4);
     this.k.attention(qkv, M, W, heads, out, scratch);
+  }
+
+  /** fp32 linear layer on kernel memory: out [M][N] = x [M][K] · w [K][N] + bias (0: none); N a multiple of 4. */
+  linearF32At(x: number, M: number, K: number, w: number, N: number, bias: number, out: number): void {
+    if (N % 4 !== 0) throw new Error(`linearF32: ${N} outputs is not a multiple of 4`);
+    this.k.linearF32(x, M, K, w, N, bias, out);
+  }
+
+  /** Copies floats into freshly allocated kernel memory and returns where. */
+  floats(data: Float32Array): number {
+    const at = this.alloc(data.length * 4);
+    this.write(at, data);
+    return at;
   }
 
   write(at: number, data: Float32Array): void {

@@ -28,14 +28,15 @@ export function layerNorm(x: usize, M: i32, W: i32, gamma: usize, beta: usize, e
 
 /**
  * Multi-head attention on a fused projection qkv [M][3W] (q already scaled by 1/sqrt(d)): out [M][W], head h in
- * columns h*d..h*d+d. `scratch` holds Kᵀ of one head ([d][Mp], Mp = M rounded up to 4) and one row of scores.
- * d must be a multiple of 16.
+ * columns h*d..h*d+d. `scratch` holds Kᵀ of one head ([d][Mp], Mp = M rounded up to 4) and four rows of scores
+ * ([4][Mp]): query rows go four at a time, so each load of Kᵀ and V serves four rows. d must be a multiple of 8.
  */
 export function attention(qkv: usize, M: i32, W: i32, heads: i32, out: usize, scratch: usize): void {
   const d = W / heads;
   const Mp = (M + 3) & ~3;
   const kt = scratch;
   const p = scratch + (<usize>(d * Mp) << 2);
+  const pRow = <usize>Mp << 2;
   const stride = <usize>(3 * W) << 2;
   for (let h = 0; h < heads; h++) {
     // Kᵀ of this head, columns past M zero
@@ -43,67 +44,187 @@ export function attention(qkv: usize, M: i32, W: i32, heads: i32, out: usize, sc
       const dst = kt + (<usize>(k * Mp) << 2);
       for (let j = 0; j < Mp; j++) store<f32>(dst + (<usize>j << 2), j < M ? load<f32>(qkv + <usize>j * stride + (<usize>(W + h * d + k) << 2)) : 0);
     }
-    for (let i = 0; i < M; i++) {
+    let i = 0;
+    for (; i + 4 <= M; i += 4) {
       const q = qkv + <usize>i * stride + (<usize>(h * d) << 2);
-      // scores p[j] = q · k_j, 4 columns at a time
-      let j = 0;
-      for (; j + 8 <= Mp; j += 8) {
+      // scores p[r][j] = q_r · k_j, 4 rows x 4 columns at a time
+      for (let j = 0; j < Mp; j += 4) {
         let a0 = f32x4.splat(0);
         let a1 = f32x4.splat(0);
+        let a2 = f32x4.splat(0);
+        let a3 = f32x4.splat(0);
         for (let k = 0; k < d; k++) {
-          const qk = v128.load32_splat(q + (<usize>k << 2));
-          const r = kt + (<usize>(k * Mp + j) << 2);
-          a0 = f32x4.add(a0, f32x4.mul(qk, v128.load(r)));
-          a1 = f32x4.add(a1, f32x4.mul(qk, v128.load(r, 16)));
+          const kv = v128.load(kt + (<usize>(k * Mp + j) << 2));
+          const qk = q + (<usize>k << 2);
+          a0 = f32x4.add(a0, f32x4.mul(v128.load32_splat(qk), kv));
+          a1 = f32x4.add(a1, f32x4.mul(v128.load32_splat(qk + stride), kv));
+          a2 = f32x4.add(a2, f32x4.mul(v128.load32_splat(qk + 2 * stride), kv));
+          a3 = f32x4.add(a3, f32x4.mul(v128.load32_splat(qk + 3 * stride), kv));
         }
-        v128.store(p + (<usize>j << 2), a0);
-        v128.store(p + (<usize>j << 2), a1, 16);
+        const pj = p + (<usize>j << 2);
+        v128.store(pj, a0);
+        v128.store(pj + pRow, a1);
+        v128.store(pj + 2 * pRow, a2);
+        v128.store(pj + 3 * pRow, a3);
       }
-      for (; j < Mp; j += 4) {
+      const inv0 = softmaxRow(p, M);
+      const inv1 = softmaxRow(p + pRow, M);
+      const inv2 = softmaxRow(p + 2 * pRow, M);
+      const inv3 = softmaxRow(p + 3 * pRow, M);
+      // out rows = Σ_j p[r][j] v_j, 8 columns of the head at a time
+      const o = out + (<usize>(i * W + h * d) << 2);
+      const oRow = <usize>W << 2;
+      for (let col = 0; col < d; col += 8) {
+        let o00 = f32x4.splat(0);
+        let o01 = f32x4.splat(0);
+        let o10 = f32x4.splat(0);
+        let o11 = f32x4.splat(0);
+        let o20 = f32x4.splat(0);
+        let o21 = f32x4.splat(0);
+        let o30 = f32x4.splat(0);
+        let o31 = f32x4.splat(0);
+        for (let jj = 0; jj < M; jj++) {
+          const v = qkv + <usize>jj * stride + (<usize>(2 * W + h * d + col) << 2);
+          const v0 = v128.load(v);
+          const v1 = v128.load(v, 16);
+          const pp = p + (<usize>jj << 2);
+          const p0 = v128.load32_splat(pp);
+          const p1 = v128.load32_splat(pp + pRow);
+          const p2 = v128.load32_splat(pp + 2 * pRow);
+          const p3 = v128.load32_splat(pp + 3 * pRow);
+          o00 = f32x4.add(o00, f32x4.mul(p0, v0));
+          o01 = f32x4.add(o01, f32x4.mul(p0, v1));
+          o10 = f32x4.add(o10, f32x4.mul(p1, v0));
+          o11 = f32x4.add(o11, f32x4.mul(p1, v1));
+          o20 = f32x4.add(o20, f32x4.mul(p2, v0));
+          o21 = f32x4.add(o21, f32x4.mul(p2, v1));
+          o30 = f32x4.add(o30, f32x4.mul(p3, v0));
+          o31 = f32x4.add(o31, f32x4.mul(p3, v1));
+        }
+        const oc = o + (<usize>col << 2);
+        v128.store(oc, f32x4.mul(o00, f32x4.splat(inv0)));
+        v128.store(oc, f32x4.mul(o01, f32x4.splat(inv0)), 16);
+        v128.store(oc + oRow, f32x4.mul(o10, f32x4.splat(inv1)));
+        v128.store(oc + oRow, f32x4.mul(o11, f32x4.splat(inv1)), 16);
+        v128.store(oc + 2 * oRow, f32x4.mul(o20, f32x4.splat(inv2)));
+        v128.store(oc + 2 * oRow, f32x4.mul(o21, f32x4.splat(inv2)), 16);
+        v128.store(oc + 3 * oRow, f32x4.mul(o30, f32x4.splat(inv3)));
+        v128.store(oc + 3 * oRow, f32x4.mul(o31, f32x4.splat(inv3)), 16);
+      }
+    }
+    for (; i < M; i++) {
+      const q = qkv + <usize>i * stride + (<usize>(h * d) << 2);
+      for (let j = 0; j < Mp; j += 4) {
         let a0 = f32x4.splat(0);
         for (let k = 0; k < d; k++) {
           a0 = f32x4.add(a0, f32x4.mul(v128.load32_splat(q + (<usize>k << 2)), v128.load(kt + (<usize>(k * Mp + j) << 2))));
         }
         v128.store(p + (<usize>j << 2), a0);
       }
-      // softmax over the M real columns
-      let mx = load<f32>(p);
-      for (let c = 1; c < M; c++) mx = max(mx, load<f32>(p + (<usize>c << 2)));
-      const mx4 = f32x4.splat(mx);
-      let sum: f32 = 0;
-      let c = 0;
-      for (; c + 4 <= M; c += 4) {
-        const e = exp4(f32x4.sub(v128.load(p + (<usize>c << 2)), mx4));
-        v128.store(p + (<usize>c << 2), e);
-        sum += f32x4.extract_lane(e, 0) + f32x4.extract_lane(e, 1) + f32x4.extract_lane(e, 2) + f32x4.extract_lane(e, 3);
-      }
-      for (; c < M; c++) {
-        const e = f32x4.extract_lane(exp4(f32x4.splat(load<f32>(p + (<usize>c << 2)) - mx)), 0);
-        store<f32>(p + (<usize>c << 2), e);
-        sum += e;
-      }
-      const inv = <f32>1 / sum;
-      // out row = Σ_j p[j] v_j, 16 columns of the head at a time
+      const inv = softmaxRow(p, M);
       const o = out + (<usize>(i * W + h * d) << 2);
-      for (let col = 0; col < d; col += 16) {
+      for (let col = 0; col < d; col += 8) {
         let o0 = f32x4.splat(0);
         let o1 = f32x4.splat(0);
-        let o2 = f32x4.splat(0);
-        let o3 = f32x4.splat(0);
         for (let jj = 0; jj < M; jj++) {
           const pj = v128.load32_splat(p + (<usize>jj << 2));
           const v = qkv + <usize>jj * stride + (<usize>(2 * W + h * d + col) << 2);
           o0 = f32x4.add(o0, f32x4.mul(pj, v128.load(v)));
           o1 = f32x4.add(o1, f32x4.mul(pj, v128.load(v, 16)));
-          o2 = f32x4.add(o2, f32x4.mul(pj, v128.load(v, 32)));
-          o3 = f32x4.add(o3, f32x4.mul(pj, v128.load(v, 48)));
         }
-        const s = f32x4.splat(inv);
-        v128.store(o + (<usize>col << 2), f32x4.mul(o0, s));
-        v128.store(o + (<usize>col << 2), f32x4.mul(o1, s), 16);
-        v128.store(o + (<usize>col << 2), f32x4.mul(o2, s), 32);
-        v128.store(o + (<usize>col << 2), f32x4.mul(o3, s), 48);
+        v128.store(o + (<usize>col << 2), f32x4.mul(o0, f32x4.splat(inv)));
+        v128.store(o + (<usize>col << 2), f32x4.mul(o1, f32x4.splat(inv)), 16);
       }
     }
   }
+}
+
+/** exp(p[c] - max) over the M real columns of one score row, in place; returns 1 / their sum. */
+function softmaxRow(p: usize, M: i32): f32 {
+  let mx = load<f32>(p);
+  for (let c = 1; c < M; c++) mx = max(mx, load<f32>(p + (<usize>c << 2)));
+  const mx4 = f32x4.splat(mx);
+  let sum: f32 = 0;
+  let c = 0;
+  for (; c + 4 <= M; c += 4) {
+    const e = exp4(f32x4.sub(v128.load(p + (<usize>c << 2)), mx4));
+    v128.store(p + (<usize>c << 2), e);
+    sum += f32x4.extract_lane(e, 0) + f32x4.extract_lane(e, 1) + f32x4.extract_lane(e, 2) + f32x4.extract_lane(e, 3);
+  }
+  for (; c < M; c++) {
+    const e = f32x4.extract_lane(exp4(f32x4.splat(load<f32>(p + (<usize>c << 2)) - mx)), 0);
+    store<f32>(p + (<usize>c << 2), e);
+    sum += e;
+  }
+  return <f32>1 / sum;
+}
+
+/**
+ * fp32 linear layer: out [M][N] = x [M][K] · w [K][N] (+ bias [N] after the sum, as MatMul then Add; bias 0: none).
+ * N a multiple of 4. Tiles of 4 rows by 8 columns, one sum per output in k order.
+ */
+export function linearF32(x: usize, M: i32, K: i32, w: usize, N: i32, bias: usize, out: usize): void {
+  const rowBytes = <usize>K << 2;
+  const outRow = <usize>N << 2;
+  let m = 0;
+  for (; m + 4 <= M; m += 4) {
+    const x0 = x + <usize>m * rowBytes;
+    const o0 = out + <usize>m * outRow;
+    let n = 0;
+    for (; n + 8 <= N; n += 8) {
+      let a00 = f32x4.splat(0);
+      let a01 = f32x4.splat(0);
+      let a10 = f32x4.splat(0);
+      let a11 = f32x4.splat(0);
+      let a20 = f32x4.splat(0);
+      let a21 = f32x4.splat(0);
+      let a30 = f32x4.splat(0);
+      let a31 = f32x4.splat(0);
+      for (let k = 0; k < K; k++) {
+        const wp = w + (<usize>(k * N + n) << 2);
+        const w0 = v128.load(wp);
+        const w1 = v128.load(wp, 16);
+        const xp = x0 + (<usize>k << 2);
+        const v0 = v128.load32_splat(xp);
+        const v1 = v128.load32_splat(xp + rowBytes);
+        const v2 = v128.load32_splat(xp + 2 * rowBytes);
+        const v3 = v128.load32_splat(xp + 3 * rowBytes);
+        a00 = f32x4.add(a00, f32x4.mul(v0, w0));
+        a01 = f32x4.add(a01, f32x4.mul(v0, w1));
+        a10 = f32x4.add(a10, f32x4.mul(v1, w0));
+        a11 = f32x4.add(a11, f32x4.mul(v1, w1));
+        a20 = f32x4.add(a20, f32x4.mul(v2, w0));
+        a21 = f32x4.add(a21, f32x4.mul(v2, w1));
+        a30 = f32x4.add(a30, f32x4.mul(v3, w0));
+        a31 = f32x4.add(a31, f32x4.mul(v3, w1));
+      }
+      const b0 = bias ? v128.load(bias + (<usize>n << 2)) : f32x4.splat(0);
+      const b1 = bias ? v128.load(bias + (<usize>n << 2), 16) : f32x4.splat(0);
+      const op = o0 + (<usize>n << 2);
+      v128.store(op, f32x4.add(a00, b0));
+      v128.store(op, f32x4.add(a01, b1), 16);
+      v128.store(op + outRow, f32x4.add(a10, b0));
+      v128.store(op + outRow, f32x4.add(a11, b1), 16);
+      v128.store(op + 2 * outRow, f32x4.add(a20, b0));
+      v128.store(op + 2 * outRow, f32x4.add(a21, b1), 16);
+      v128.store(op + 3 * outRow, f32x4.add(a30, b0));
+      v128.store(op + 3 * outRow, f32x4.add(a31, b1), 16);
+    }
+    for (; n < N; n += 4) {
+      for (let r = 0; r < 4; r++) linearF32Row4(x0 + <usize>r * rowBytes, K, w, N, n, bias, o0 + <usize>r * outRow);
+    }
+  }
+  for (; m < M; m++) {
+    for (let n = 0; n < N; n += 4) linearF32Row4(x + <usize>m * rowBytes, K, w, N, n, bias, out + <usize>m * outRow);
+  }
+}
+
+/** One row, columns n..n+3 of linearF32. */
+function linearF32Row4(xRow: usize, K: i32, w: usize, N: i32, n: i32, bias: usize, outRow: usize): void {
+  let a = f32x4.splat(0);
+  for (let k = 0; k < K; k++) {
+    a = f32x4.add(a, f32x4.mul(v128.load32_splat(xRow + (<usize>k << 2)), v128.load(w + (<usize>(k * N + n) << 2))));
+  }
+  const b = bias ? v128.load(bias + (<usize>n << 2)) : f32x4.splat(0);
+  v128.store(outRow + (<usize>n << 2), f32x4.add(a, b));
 }

@@ -1,7 +1,7 @@
 // Relaxed-SIMD int8 GEMM: i32x4.relaxed_dot_i8x16_i7x16_add_s, weights int8 and activations quantized to 7 bits
 // (0..127) so the unsigned-or-signed reading of the i7 operand is the same on every CPU.
 export { lastZeroPoint, packedWeightBytes, packWeights } from "./common";
-export { attention, layerNorm } from "./float-ops";
+export { attention, layerNorm, linearF32 } from "./float-ops";
 import { epilogue4, quantize4, quantizeValue, rangeScale, lastZeroPoint } from "./common";
 
 // i32x4.relaxed_dot_i8x16_i7x16_add_s computes the same, but Node 20's baseline compiler (Liftoff, V8 11.3) gets it

@@ -1,0 +1,246 @@
+// The CLIP image tower on the engine's kernels, from a bundle's image graph weights (int8-dynamic blocks): patch
+// embedding (fp32, the graph's Conv as a GEMM over unfolded patches), class token + positions, ln_pre, the blocks,
+// taps, the zero-shot layers' projections and the pooled, projected, L2-normalised image features.
+import type { BundleManifest } from "../runtime/bundle-manifest";
+import type { ImageEncoding } from "../runtime/clip-encoders";
+import type { Int8Gemm } from "./int8-gemm";
+import { InitializerSet, readInitializers } from "./onnx-initializers";
+import { allocVitBlockBuffers, type QuantizedLinear, VitBlock, type VitBlockWeights } from "./vit-block";
+
+interface Fp32Linear {
+  K: number;
+  N: number;
+  w: number;
+  bias: number;
+}
+
+interface Projection {
+  layer: number;
+  /** ln_post weights (clip-projection) or none (adapter) */
+  ln?: { gamma: number; beta: number };
+  linear: Fp32Linear;
+}
+
+export class WasmImageEncoder {
+  private constructor(
+    private readonly g: Int8Gemm,
+    private readonly m: BundleManifest,
+    private readonly embed: { patch: Fp32Linear; cls: Float32Array; pos: Float32Array; lnPre: { gamma: number; beta: number } },
+    private readonly blocks: VitBlock[],
+    private readonly projections: Projection[],
+    private readonly pool: { ln: { gamma: number; beta: number }; proj: Fp32Linear },
+    private readonly buf: { unfolded: number; x: number; h: number; tokens: number; projected: number; pooled: number; features: number },
+  ) {}
+
+  /**
+   * Packs the weights of a bundle's image graph (`graph` + its external data `weights`) into the kernel memory once.
+   * Only the int8-dynamic scheme's blocks are implemented.
+   */
+  static create(g: Int8Gemm, m: BundleManifest, graph: Uint8Array, weights: Uint8Array): WasmImageEncoder {
+    if (m.quantization !== "int8-dynamic") throw new Error(`the wasm engine runs int8-dynamic bundles, not ${m.quantization}`);
+    const init = new InitializerSet(readInitializers(graph, weights));
+    const v = m.architecture.vision;
+    const W = v.width;
+    const P = v.patchSize;
+    const G = m.grid;
+    const T = 1 + G * G;
+    const E = m.architecture.embedDim;
+    if (W % 4 !== 0 || E % 4 !== 0) throw new Error(`width ${W} and embedDim ${E} must be multiples of 4`);
+    const ln = (name: string) => ({ gamma: g.floats(init.floats(`${name}.weight`, W)), beta: g.floats(init.floats(`${name}.bias`, W)) });
+    const fp32 = (w: Float32Array, K: number, N: number, bias?: Float32Array): Fp32Linear => ({ K, N, w: g.floats(w), bias: bias ? g.floats(bias) : 0 });
+
+    // Conv weight [W][3][P][P] -> [3·P·P][W], the GEMM's [K][N].
+    const K = 3 * P * P;
+    const conv = init.floats("visual.conv1.weight", W * K);
+    const convT = new Float32Array(K * W);
+    for (let o = 0; o < W; o++) for (let k = 0; k < K; k++) convT[k * W + o] = conv[o * K + k]!;
+    const embed = {
+      patch: fp32(convT, K, W),
+      cls: init.floats("visual.class_embedding", W),
+      pos: init.floats("visual.positional_embedding", T * W),
+      lnPre: ln("visual.ln_pre"),
+    };
+
+    const mlp = init.dims("visual.transformer.resblocks.0.mlp.c_fc.weight_q")[1]!;
+    const shared = allocVitBlockBuffers(g, W, mlp, T);
+    const blocks: VitBlock[] = [];
+    for (let i = 0; i < v.layers; i++) blocks.push(VitBlock.create(g, blockWeights(init, `visual.transformer.resblocks.${i}`, m), T, shared));
+
+    const visualProj = () => init.floats("visual.proj", W * E);
+    let proj: Fp32Linear | undefined;
+    const projOnce = () => {
+      proj ??= fp32(visualProj(), W, E);
+      return proj;
+    };
+    const projections: Projection[] = m.layers.zeroShot.map((layer, a) =>
+      m.projection === "adapter"
+        ? {
+            layer,
+            linear: fp32(
+              init.floats(`adapter.fc.${a}.weight_t`, W * E),
+              W,
+              E,
+              init.has(`adapter.fc.${a}.bias`) ? init.floats(`adapter.fc.${a}.bias`, E) : undefined,
+            ),
+          }
+        : { layer, ln: ln(`projection.ln_post.${layer}`), linear: projOnce() },
+    );
+    const pool = { ln: ln("visual.ln_post"), proj: projOnce() };
+
+    const buf = {
+      unfolded: g.alloc(G * G * K * 4),
+      x: g.alloc(T * W * 4),
+      h: g.alloc(T * W * 4),
+      tokens: g.alloc(T * W * 4),
+      projected: g.alloc(G * G * E * 4),
+      pooled: g.alloc(W * 4),
+      features: g.alloc(E * 4),
+    };
+    return new WasmImageEncoder(g, m, embed, blocks, projections, pool, buf);
+  }
+
+  /** Which int8 kernel runs the blocks. */
+  get kind(): Int8Gemm["kind"] {
+    return this.g.kind;
+  }
+
+  /** Bytes of the kernel's linear memory (weights, activations and scratch). */
+  get memoryBytes(): number {
+    return this.g.memoryBytes;
+  }
+
+  /** pixels [3][S][S] (normalised) -> the same ImageEncoding as the bundle's image graph gives. */
+  encode(pixels: Float32Array): ImageEncoding {
+    const { g, m, buf, embed } = this;
+    const S = m.imageSize;
+    const P = m.architecture.vision.patchSize;
+    const W = m.architecture.vision.width;
+    const E = m.architecture.embedDim;
+    const G = m.grid;
+    const T = 1 + G * G;
+    const eps = m.architecture.layerNormEps;
+    if (pixels.length !== 3 * S * S) throw new Error(`pixels: ${pixels.length} values, expected 3x${S}x${S}`);
+
+    // Unfold patches: row p = (gy, gx), column (c, i, j) as the conv weight's [3][P][P].
+    const K = 3 * P * P;
+    const unfolded = new Float32Array(G * G * K);
+    for (let gy = 0; gy < G; gy++) {
+      for (let gx = 0; gx < G; gx++) {
+        let o = (gy * G + gx) * K;
+        for (let c = 0; c < 3; c++) {
+          for (let i = 0; i < P; i++) {
+            const from = c * S * S + (gy * P + i) * S + gx * P;
+            unfolded.set(pixels.subarray(from, from + P), o);
+            o += P;
+          }
+        }
+      }
+    }
+    g.write(buf.unfolded, unfolded);
+    // Patch tokens into rows 1.., then class token in row 0, then + positions.
+    g.linearF32At(buf.unfolded, G * G, K, embed.patch.w, W, 0, buf.h + W * 4);
+    const x = g.read(buf.h, T * W);
+    x.set(embed.cls, 0);
+    for (let i = 0; i < T * W; i++) x[i] = x[i]! + embed.pos[i]!;
+    g.write(buf.h, x);
+    g.layerNormAt(buf.h, T, W, embed.lnPre.gamma, embed.lnPre.beta, eps, buf.x);
+
+    const wanted = new Set([...m.layers.zeroShot, ...m.layers.fewShot]);
+    const tokens = new Map<number, Float32Array>();
+    const projected = new Map<number, Float32Array>();
+    for (const [i, block] of this.blocks.entries()) {
+      block.runAt(buf.x, T, buf.x);
+      const layer = i + 1;
+      if (wanted.has(layer)) tokens.set(layer, g.read(buf.x, T * W));
+      for (const p of this.projections) {
+        if (p.layer !== layer) continue;
+        const patches = buf.x + W * 4;
+        let input = patches;
+        if (p.ln) {
+          g.layerNormAt(patches, G * G, W, p.ln.gamma, p.ln.beta, eps, buf.tokens);
+          input = buf.tokens;
+        }
+        g.linearF32At(input, G * G, W, p.linear.w, E, p.linear.bias, buf.projected);
+        projected.set(layer, l2NormalizeRows(g.read(buf.projected, G * G * E), E));
+      }
+    }
+    g.layerNormAt(buf.x, 1, W, this.pool.ln.gamma, this.pool.ln.beta, eps, buf.pooled);
+    g.linearF32At(buf.pooled, 1, W, this.pool.proj.w, E, 0, buf.features);
+    return { imageFeatures: l2NormalizeRows(g.read(buf.features, E), E), tokens, projected };
+  }
+}
+
+/** x / ||x|| per row of `width` values, in place (as ReduceL2 then Div). */
+function l2NormalizeRows(x: Float32Array, width: number): Float32Array {
+  for (let r = 0; r < x.length; r += width) {
+    let s = 0;
+    for (let i = r; i < r + width; i++) s += x[i]! * x[i]!;
+    const n = Math.fround(Math.sqrt(s));
+    for (let i = r; i < r + width; i++) x[i] = x[i]! / n;
+  }
+  return x;
+}
+
+/** An int8-dynamic linear layer of the graph, or the column-wise concatenation of several (head chunks). */
+function quantizedLinear(init: InitializerSet, names: string[]): QuantizedLinear {
+  const parts = names.map((n) => {
+    const [inputs, outputs] = init.dims(`${n}.weight_q`) as [number, number];
+    return {
+      inputs,
+      outputs,
+      weights: init.int8s(`${n}.weight_q`, inputs * outputs),
+      scales: init.floats(`${n}.weight_scale`, outputs),
+      bias: init.floats(`${n}.bias`, outputs),
+    };
+  });
+  if (parts.length === 1) return { ...parts[0]!, weights: parts[0]!.weights.slice() };
+  const inputs = parts[0]!.inputs;
+  const outputs = parts.reduce((s, p) => s + p.outputs, 0);
+  const weights = new Int8Array(inputs * outputs);
+  for (let k = 0; k < inputs; k++) {
+    let at = k * outputs;
+    for (const p of parts) {
+      weights.set(p.weights.subarray(k * p.outputs, (k + 1) * p.outputs), at);
+      at += p.outputs;
+    }
+  }
+  const cat = (f: (p: (typeof parts)[number]) => Float32Array) => {
+    const out = new Float32Array(outputs);
+    let at = 0;
+    for (const p of parts) {
+      out.set(f(p), at);
+      at += p.outputs;
+    }
+    return out;
+  };
+  return { inputs, outputs, weights, scales: cat((p) => p.scales), bias: cat((p) => p.bias) };
+}
+
+/** The names of q, k or v: one layer `attn.q`, or one per head chunk `attn.heads{first}.q` in head order. */
+function projectionNames(init: InitializerSet, name: string, which: "q" | "k" | "v", heads: number): string[] {
+  if (init.has(`${name}.attn.${which}.weight_q`)) return [`${name}.attn.${which}`];
+  const names: string[] = [];
+  for (let first = 0; first < heads; first++) if (init.has(`${name}.attn.heads${first}.${which}.weight_q`)) names.push(`${name}.attn.heads${first}.${which}`);
+  if (names.length === 0) throw new Error(`onnx: no ${which} projection for ${name}`);
+  return names;
+}
+
+function blockWeights(init: InitializerSet, name: string, m: BundleManifest): VitBlockWeights {
+  const { width, heads } = m.architecture.vision;
+  const ln = (n: string) => ({ weight: init.floats(`${name}.${n}.weight`, width), bias: init.floats(`${name}.${n}.bias`, width) });
+  return {
+    width,
+    heads,
+    eps: m.architecture.layerNormEps,
+    activation: m.architecture.activation,
+    ln1: ln("ln_1"),
+    ln2: ln("ln_2"),
+    qkv: quantizedLinear(
+      init,
+      ["q", "k", "v"].flatMap((w) => projectionNames(init, name, w as "q", heads)),
+    ),
+    outProj: quantizedLinear(init, [`${name}.attn.out_proj`]),
+    fc: quantizedLinear(init, [`${name}.mlp.c_fc`]),
+    proj: quantizedLinear(init, [`${name}.mlp.c_proj`]),
+  };
+}
