@@ -11,7 +11,8 @@ const usage = `usage: npm run model:build -- --from DIR (safetensors or torch .b
        [--vocab FILE.txt.gz|HF_TOKENIZER_DIR]   (default: vocab/bpe_simple_vocab_16e6.txt.gz, OpenAI CLIP's)
        [--text-features known|NAME,NAME,...]   (precompute text features: "known" = the MVTec AD and VisA objects)
        [--stages K | --isolate-budget-mb N]     (image tower in K stages, or as few as fit N MB per isolate;
-                                                default: --isolate-budget-mb ${DEFAULT_ISOLATE_BUDGET_MB}; --stages 1 forces one graph)`;
+                                                default: --isolate-budget-mb ${DEFAULT_ISOLATE_BUDGET_MB}; --stages 1 forces one graph)
+       [--text-stages K]                        (text tower in K stages, with a staged image tower; default: planned)`;
 
 const { values } = parseArgs({
   options: {
@@ -27,6 +28,7 @@ const { values } = parseArgs({
     "text-features": { type: "string" },
     stages: { type: "string" },
     "isolate-budget-mb": { type: "string" },
+    "text-stages": { type: "string" },
     help: { type: "boolean", short: "h", default: false },
   },
 });
@@ -44,11 +46,16 @@ if (!values.from || !values.out) fail("--from and --out are required");
 if (values.layout && values.layout !== "open_clip" && values.layout !== "hf") fail(`--layout must be open_clip or hf, got ${values.layout}`);
 let quant: QuantOption;
 let textFeatureObjects: string[] | undefined;
-let stageOptions: { stages?: number; isolateBudgetMb?: number };
+let stageOptions: { stages?: number; isolateBudgetMb?: number; textStages?: number };
 try {
   quant = parseQuantOption(values.quant!);
   textFeatureObjects = parseTextFeatureObjects(values["text-features"]);
   stageOptions = parseStageOptions(values.stages, values["isolate-budget-mb"]);
+  if (values["text-stages"] !== undefined) {
+    const textStages = Number(values["text-stages"]);
+    if (!(Number.isInteger(textStages) && textStages >= 1)) fail(`--text-stages must be a positive integer, got ${values["text-stages"]}`);
+    stageOptions = { ...stageOptions, textStages };
+  }
 } catch (e) {
   fail((e as Error).message);
 }
