@@ -23,6 +23,9 @@ export const TEXT_STAGES: Readonly<Record<number, number>> = { 3: 2 };
 /** The test worker's binding to text stage i of the K-stage demo (a test passes it as TEXT_STAGE_<i>). */
 export const textStagedBindingName = (k: number, i: number) => `STAGED${k}_TEXT_STAGE_${i}`;
 const textStageWorkerName = (k: number, i: number) => `edge-anomaly-staged${k}-text-stage-${i}`;
+/** R2 buckets of an image stage (its bundle files and few-shot banks) and of a text stage (its bundle files). */
+const IMAGE_STAGE_BUCKETS = { MODELS: "edge-anomaly-models", REFERENCE_SETS: "edge-anomaly-reference-sets" };
+const TEXT_STAGE_BUCKETS = { MODELS: "edge-anomaly-models" };
 
 /** Bundles src/worker.ts into outDir (worker.mjs + ORT's wasm beside it); about a second. */
 async function bundleWorker(): Promise<void> {
@@ -56,35 +59,27 @@ export async function stageWorkers(compatibilityDate: string): Promise<{
   serviceBindings: Record<string, { name: string; entrypoint: string }>;
 }> {
   await bundleWorker();
+  /** A Worker running the bundled src/worker.ts with these vars and R2 buckets (binding -> bucket name). */
+  const worker = (name: string, bindings: Record<string, string>, r2Buckets: Record<string, string>): LegacyWorkerOptions => ({
+    name,
+    compatibilityDate,
+    modulesRoot: outDir,
+    modules: [
+      { type: "ESModule", path: join(outDir, "worker.mjs") },
+      { type: "CompiledWasm", path: join(outDir, WASM) },
+    ],
+    bindings,
+    r2Buckets,
+  });
   const workers: LegacyWorkerOptions[] = [];
   const serviceBindings: Record<string, { name: string; entrypoint: string }> = {};
   for (const k of STAGED_DEMOS) {
     for (let i = 0; i < k; i++) {
-      workers.push({
-        name: stageWorkerName(k, i),
-        compatibilityDate,
-        modulesRoot: outDir,
-        modules: [
-          { type: "ESModule", path: join(outDir, "worker.mjs") },
-          { type: "CompiledWasm", path: join(outDir, WASM) },
-        ],
-        bindings: { MODEL_NAME: stagedDemoName(k), STAGE_INDEX: String(i) },
-        r2Buckets: { MODELS: "edge-anomaly-models", REFERENCE_SETS: "edge-anomaly-reference-sets" },
-      });
+      workers.push(worker(stageWorkerName(k, i), { MODEL_NAME: stagedDemoName(k), STAGE_INDEX: String(i) }, IMAGE_STAGE_BUCKETS));
       serviceBindings[stagedBindingName(k, i)] = { name: stageWorkerName(k, i), entrypoint: "ImageStage" };
     }
     for (let i = 0; i < (TEXT_STAGES[k] ?? 0); i++) {
-      workers.push({
-        name: textStageWorkerName(k, i),
-        compatibilityDate,
-        modulesRoot: outDir,
-        modules: [
-          { type: "ESModule", path: join(outDir, "worker.mjs") },
-          { type: "CompiledWasm", path: join(outDir, WASM) },
-        ],
-        bindings: { MODEL_NAME: stagedDemoName(k), TEXT_STAGE_INDEX: String(i) },
-        r2Buckets: { MODELS: "edge-anomaly-models" },
-      });
+      workers.push(worker(textStageWorkerName(k, i), { MODEL_NAME: stagedDemoName(k), TEXT_STAGE_INDEX: String(i) }, TEXT_STAGE_BUCKETS));
       serviceBindings[textStagedBindingName(k, i)] = { name: textStageWorkerName(k, i), entrypoint: "TextStage" };
     }
   }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { loadInt8Gemm } from "../../../../src/bench/int8-gemm-node";
 import { Activation, type ActivationId, type GemmKind, relaxedSimdSupported } from "../../../../src/engine/wasm/int8-gemm";
+import { relativeError } from "../../../helpers/tiny-bundle";
 
 const f = Math.fround;
 
@@ -88,17 +89,6 @@ function randomCase(M: number, K: number, N: number, seed: number) {
   return { x, w, scales, bias };
 }
 
-/** Largest |a - b| over the largest |b|: the kernel's float32 epilogue against a float64 reference. */
-function relError(a: Float32Array, b: Float32Array): number {
-  let worst = 0;
-  let big = 1e-30;
-  for (let i = 0; i < a.length; i++) {
-    worst = Math.max(worst, Math.abs(a[i]! - b[i]!));
-    big = Math.max(big, Math.abs(b[i]!));
-  }
-  return worst / big;
-}
-
 // Node 20 runs this project with --experimental-wasm-relaxed-simd (vitest.config.ts), Node 22 has it by default.
 const kinds: GemmKind[] = ["simd", "relaxed"];
 
@@ -127,7 +117,7 @@ describe.each(kinds)("int8 GEMM kernel (%s)", (kind) => {
     const layer = g.packLinear(c.w, K, N, c.scales, c.bias);
     const y = g.linear(c.x, M, layer);
     expect(y).toHaveLength(M * N);
-    expect(relError(y, reference(c.x, M, K, c.w, N, c.scales, c.bias, levels, Activation.none))).toBeLessThan(2e-6);
+    expect(relativeError(y, reference(c.x, M, K, c.w, N, c.scales, c.bias, levels, Activation.none))).toBeLessThan(2e-6);
   });
 
   it("fuses GELU, QuickGELU and a residual add into the epilogue; no bias", async () => {
@@ -138,10 +128,10 @@ describe.each(kinds)("int8 GEMM kernel (%s)", (kind) => {
     const layer = g.packLinear(c.w, K, N, c.scales);
     for (const act of [Activation.gelu, Activation.quickGelu]) {
       const y = g.linear(c.x, M, layer, { activation: act, residual });
-      expect(relError(y, reference(c.x, M, K, c.w, N, c.scales, undefined, levels, act, residual))).toBeLessThan(2e-6);
+      expect(relativeError(y, reference(c.x, M, K, c.w, N, c.scales, undefined, levels, act, residual))).toBeLessThan(2e-6);
     }
     const plain = g.linear(c.x, M, layer, { residual });
-    expect(relError(plain, reference(c.x, M, K, c.w, N, c.scales, undefined, levels, Activation.none, residual))).toBeLessThan(2e-6);
+    expect(relativeError(plain, reference(c.x, M, K, c.w, N, c.scales, undefined, levels, Activation.none, residual))).toBeLessThan(2e-6);
   });
 
   it("keeps GELU and QuickGELU finite and right far out in both tails (bias -100..100)", async () => {
@@ -153,7 +143,7 @@ describe.each(kinds)("int8 GEMM kernel (%s)", (kind) => {
     for (const act of [Activation.gelu, Activation.quickGelu]) {
       const y = g.linear(c.x, M, layer, { activation: act });
       expect(y.every(Number.isFinite)).toBe(true);
-      expect(relError(y, reference(c.x, M, K, c.w, N, c.scales, bias, levels, act))).toBeLessThan(2e-6);
+      expect(relativeError(y, reference(c.x, M, K, c.w, N, c.scales, bias, levels, act))).toBeLessThan(2e-6);
     }
   });
 
@@ -166,12 +156,12 @@ describe.each(kinds)("int8 GEMM kernel (%s)", (kind) => {
     const scales = new Float32Array(N).fill(1);
     const y = g.linear(x, M, g.packLinear(w, K, N, scales));
     const ref = reference(x, M, K, w, N, scales, undefined, levels, Activation.none);
-    expect(relError(y, ref)).toBeLessThan(1e-6);
+    expect(relativeError(y, ref)).toBeLessThan(1e-6);
     // the same extremes all of one sign: the largest accumulator the layer can reach
     const xMax = new Float32Array(M * K).fill(3000);
     const wMin = new Int8Array(K * N).fill(-128);
     const yMax = g.linear(xMax, M, g.packLinear(wMin, K, N, scales));
-    expect(relError(yMax, reference(xMax, M, K, wMin, N, scales, undefined, levels, Activation.none))).toBeLessThan(1e-6);
+    expect(relativeError(yMax, reference(xMax, M, K, wMin, N, scales, undefined, levels, Activation.none))).toBeLessThan(1e-6);
     expect(yMax[0]).toBeCloseTo(-128 * 3000 * K, -3);
   });
 
