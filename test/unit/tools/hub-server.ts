@@ -74,7 +74,9 @@ export async function startHubServer(repo: string, files: Record<string, HubServ
         return;
       }
       if (breakNextTransfer.delete(lfsName)) {
-        res.write(body.subarray(0, Math.floor(body.length / 2)), () => setTimeout(() => res.socket?.destroy(), 20));
+        // A graceful close (FIN after the flushed half), not a reset: a reset can discard bytes the client has not read
+        // yet, and the test asserts the download resumes at or beyond the half.
+        res.write(body.subarray(0, Math.floor(body.length / 2)), () => res.socket?.end());
         return;
       }
       res.end(body);
