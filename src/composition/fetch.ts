@@ -14,6 +14,7 @@ import { serviceStatus } from "../usecases/service-status";
 import { resolvePublicHost } from "../webhooks/resolve-host";
 import { platformAdapters, scorePorts } from "./adapters";
 import { readConfig } from "./config";
+import { isolateAdmission } from "./isolate-admission";
 
 export function appServices(env: Env): AppServices {
   const config = readConfig(env);
@@ -61,5 +62,5 @@ function servicesOf(bindings: unknown): AppServices {
 
 /** The HTTP API over the worker's bindings. */
 export function createWorkerApp(): Hono<AppEnv> {
-  return createApp({ services: servicesOf });
+  return createApp({ services: servicesOf, admission: isolateAdmission });
 }

@@ -6,7 +6,9 @@ import type { JobMessage } from "../usecases/jobs/job";
 import type { JobDeps } from "../usecases/jobs/process-job";
 import { scoreImage } from "../usecases/score-image";
 import { platformAdapters, scorePorts } from "./adapters";
+import { awaitWithTimer } from "../shared/await-with-timer";
 import { readConfig } from "./config";
+import { isolateAdmission } from "./isolate-admission";
 
 export function jobDeps(env: Env): { deps: JobDeps; deadLetterQueue: string } {
   const config = readConfig(env);
@@ -20,6 +22,11 @@ export function jobDeps(env: Env): { deps: JobDeps; deadLetterQueue: string } {
     now: a.now,
     backoffBaseSeconds: config.backoffBaseSeconds,
     leaseMs: config.leaseMs,
+    modelTurn: async () => {
+      const ticket = isolateAdmission(config.limits).admitWaiting();
+      await awaitWithTimer(ticket.turn());
+      return ticket.release;
+    },
   };
   return { deps, deadLetterQueue: config.deadLetterQueue };
 }

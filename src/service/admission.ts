@@ -72,6 +72,18 @@ export class AdmissionQueue {
         retryAfterSeconds,
       });
     }
+    return this.enqueue(bytes);
+  }
+
+  /**
+   * Admits work that must not be refused and holds nothing while it waits: a queued job, which reads its image only
+   * at its turn (the consumer takes one message at a time, so this adds at most one entry per consumer invocation).
+   */
+  admitWaiting(): Admission {
+    return this.enqueue(0);
+  }
+
+  private enqueue(bytes: number): Admission {
     let resolveTurn!: () => void;
     const turn = new Promise<void>((resolve) => {
       resolveTurn = resolve;

@@ -21,6 +21,8 @@ export interface AppOptions {
   routes?: readonly Route[];
   /** Further Hono apps mounted at "/": every /v1 path they serve is behind the key check too. */
   mounts?: readonly Hono<AppEnv>[];
+  /** The isolate's model queue, when other entry points share it (default: one queue of this app's own). */
+  admission?: (limits: Limits) => AdmissionQueue;
 }
 
 export function createApp(options: AppOptions): Hono<AppEnv> {
@@ -51,12 +53,14 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
     return auth(c, next);
   });
 
-  // One admission queue per isolate (per app), sized from the first request's limits.
-  let admission: AdmissionQueue | undefined;
-  const admissionQueue = (limits: Limits) => {
-    admission ??= new AdmissionQueue(admissionLimits(limits));
-    return admission;
-  };
+  // One admission queue per app unless the composition root shares the isolate's, sized from the first request's limits.
+  let ownAdmission: AdmissionQueue | undefined;
+  const admissionQueue =
+    options.admission ??
+    ((limits: Limits) => {
+      ownAdmission ??= new AdmissionQueue(admissionLimits(limits));
+      return ownAdmission;
+    });
   const readBody = admitAndReadBody();
   const admitThenReadBody = admitAndReadBody(admissionQueue);
   for (const route of routes) {

@@ -3,6 +3,7 @@ import type { Context, MiddlewareHandler } from "hono";
 import { z } from "zod";
 import type { Limits } from "../usecases/limits";
 import type { AdmissionQueue } from "./admission";
+import { awaitWithTimer } from "../shared/await-with-timer";
 import type { AppEnv } from "./app-env";
 import { type BodyBytes, declaredLength, readBodyBytes, tooLarge } from "./body-reader";
 import { BytePool } from "../shared/byte-pool";
@@ -50,23 +51,6 @@ export function admitAndReadBody(admission?: (limits: Limits) => AdmissionQueue)
       body?.release();
     }
   };
-}
-
-/**
- * workerd cancels a request as hung ("your Worker's code had hung") when it waits on a promise only another request
- * can resolve and has no I/O of its own pending: a timer, renewed until the promise settles, is that I/O.
- */
-async function awaitWithTimer(promise: Promise<void>): Promise<void> {
-  let settled = false;
-  const done = promise.finally(() => {
-    settled = true;
-  });
-  while (!settled) {
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    await Promise.race([done, new Promise<void>((resolve) => (timer = setTimeout(resolve, 1_000)))]);
-    if (timer !== undefined) clearTimeout(timer);
-  }
-  await done;
 }
 
 export async function readBody<J, M>(c: Context<AppEnv>, schemas: { json?: z.ZodType<J>; multipart?: z.ZodType<M> }): Promise<ParsedBody<J, M>> {

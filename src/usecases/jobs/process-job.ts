@@ -15,6 +15,11 @@ export interface JobDeps {
   backoffBaseSeconds: number;
   /** The lease a consumer takes on a job (default LEASE_MS); the reconciler waits as long again before re-enqueueing. */
   leaseMs?: number;
+  /**
+   * Waits for the isolate's model queue (shared with HTTP model requests, first come first served) and returns its
+   * release: a job reads its image and runs the model only at its turn. Absent: no queue to share.
+   */
+  modelTurn?: () => Promise<() => void>;
 }
 
 export type MessageAction = { kind: "ack" } | { kind: "retry"; delaySeconds: number };
@@ -137,6 +142,15 @@ type Scored = { kind: "scored"; result: ScoreResult } | { kind: "rejected" | "tr
 
 /** Rejections (the upload or the reference set is bad) are final; anything else may pass on a retry. */
 async function score(job: Job, deps: JobDeps): Promise<Scored> {
+  const release = await deps.modelTurn?.();
+  try {
+    return await scoreInTurn(job, deps);
+  } finally {
+    release?.();
+  }
+}
+
+async function scoreInTurn(job: Job, deps: JobDeps): Promise<Scored> {
   const image = await deps.store.image(job.tenant, job.id);
   if (!image) return { kind: "rejected", error: { code: "not_found", message: "the job's image is gone" } };
   const { object, referenceSet, map, regions } = job.request;

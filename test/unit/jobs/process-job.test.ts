@@ -4,6 +4,7 @@ import { BundleError } from "../../../src/engine/runtime/model-bundle";
 import { DomainError } from "../../../src/usecases/domain-error";
 import { webhookIdOf, type Job } from "../../../src/usecases/jobs/job";
 import type { JobStore } from "../../../src/usecases/jobs/job-store";
+import { AdmissionQueue } from "../../../src/service/admission";
 import { LEASE_MS, processJob, type JobDeps } from "../../../src/usecases/jobs/process-job";
 import type { ScoreImage, ScoreResult } from "../../../src/usecases/score-contract";
 
@@ -94,6 +95,38 @@ describe("processJob", () => {
     expect(job).toMatchObject({ status: "delivered", attempts: 1 });
     expect(job.error).toBeUndefined();
     expect(JSON.parse(t.posts[0]!)).toEqual({ type: "score.completed", data: { jobId: job.id, result: RESULT } });
+  });
+
+  it("reads its image and scores only at its turn in the shared model queue, and releases the turn even when scoring throws", async () => {
+    const queue = new AdmissionQueue({ maxRequests: 2, maxBytes: 1e9 });
+    const events: string[] = [];
+    const t = setup(async () => {
+      events.push("score");
+      throw new BundleError("bundle_missing_file", "bundle missing");
+    });
+    const image = t.store.image;
+    t.store.image = async (tenant, id) => {
+      events.push("image");
+      return image(tenant, id);
+    };
+    t.deps.modelTurn = async () => {
+      const ticket = queue.admitWaiting();
+      await ticket.turn();
+      return ticket.release;
+    };
+    const first = queue.admit(1); // HTTP requests holding and waiting for the model
+    const second = queue.admit(1);
+    const processed = processJob(t.message, t.deps); // the queue is full for HTTP requests; a job still waits its turn
+    await new Promise((r) => setTimeout(r, 20));
+    expect(queue.size).toBe(3);
+    first.release();
+    await second.turn();
+    events.push("second request");
+    await new Promise((r) => setTimeout(r, 20));
+    second.release();
+    expect(await processed).toEqual({ kind: "retry", delaySeconds: 30 });
+    expect(events).toEqual(["second request", "image", "score"]);
+    expect(queue.size).toBe(0);
   });
 
   it("fails a job on a client error and delivers score.failed", async () => {

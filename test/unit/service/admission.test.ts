@@ -94,4 +94,24 @@ describe("AdmissionQueue", () => {
     b.release();
     expect(queue.admittedBytes).toBe(30);
   });
+
+  it("admits waiting work (a queued job) beyond the bounds, with no bytes, in arrival order", async () => {
+    const queue = new AdmissionQueue({ maxRequests: 1, maxBytes: 10 });
+    const request = queue.admit(10);
+    refused(() => queue.admit(1));
+    const job = queue.admitWaiting();
+    expect(queue.size).toBe(2);
+    expect(queue.admittedBytes).toBe(10);
+    let started = false;
+    const running = job.turn().then(() => {
+      started = true;
+    });
+    await new Promise((r) => setTimeout(r, 5));
+    expect(started).toBe(false);
+    request.release();
+    await running;
+    refused(() => queue.admit(1)); // the job holds the model now
+    job.release();
+    expect(queue.size).toBe(0);
+  });
 });
