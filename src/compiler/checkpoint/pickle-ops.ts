@@ -116,8 +116,9 @@ export function decodePickleOps(bytes: Uint8Array, start = 0): PickleOp[] {
     need(n, pos);
     const slice = bytes.subarray(at, at + n);
     at += n;
+    if (latin1) return latin1String(slice);
     try {
-      return latin1 ? String.fromCharCode(...slice) : new TextDecoder("utf-8", { fatal: true }).decode(slice);
+      return new TextDecoder("utf-8", { fatal: true }).decode(slice);
     } catch {
       return bad(`invalid UTF-8 string at byte ${pos}`);
     }
@@ -234,4 +235,12 @@ export function decodePickleOps(bytes: Uint8Array, start = 0): PickleOp[] {
     ops.push({ name, arg, pos });
     if (name === "STOP") return ops;
   }
+}
+
+/** Byte i is code point i (TextDecoder's "latin1" is windows-1252, which differs at 0x80-0x9f); chunked, since one call
+ * with a spread of a long string's bytes overflows the argument limit. */
+function latin1String(bytes: Uint8Array): string {
+  let out = "";
+  for (let i = 0; i < bytes.length; i += 8192) out += String.fromCharCode.apply(null, bytes.subarray(i, i + 8192) as unknown as number[]);
+  return out;
 }
