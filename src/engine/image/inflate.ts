@@ -110,30 +110,24 @@ export function inflateZlibInto(src: Uint8Array, out: Uint8Array): number {
 export function inflateRawInto(src: Uint8Array, startBit: number, out: Uint8Array): number {
   const totalBits = src.length * 8;
   const outLength = out.length;
+  // `pos` and `o` stay plain locals (no closure captures them, which would move them into a heap context and
+  // slow every access of the hot loop).
   let pos = startBit;
   let o = 0;
-  const fail = (why: string): never => {
-    throw new InflateError(why, o);
-  };
-  const bits = (n: number): number => {
-    const at = pos >> 3;
-    const v = ((src[at]! | (src[at + 1]! << 8) | (src[at + 2]! << 16)) >>> (pos & 7)) & ((1 << n) - 1);
-    pos += n;
-    return v;
-  };
   let final = 0;
   do {
-    if (pos + 3 > totalBits) fail("unexpected end of data");
-    final = bits(1);
-    const type = bits(2);
+    if (pos + 3 > totalBits) fail("unexpected end of data", o);
+    final = peek(src, pos, 1);
+    const type = peek(src, pos + 1, 3);
+    pos += 3;
     if (type === 0) {
       const at = (pos + 7) >> 3;
-      if (at + 4 > src.length) fail("unexpected end of data");
+      if (at + 4 > src.length) fail("unexpected end of data", o);
       const length = src[at]! | (src[at + 1]! << 8);
       const complement = src[at + 2]! | (src[at + 3]! << 8);
-      if ((length ^ 0xffff) !== complement) fail("invalid stored block length");
+      if ((length ^ 0xffff) !== complement) fail("invalid stored block length", o);
       const from = at + 4;
-      if (from + length > src.length) fail("unexpected end of data");
+      if (from + length > src.length) fail("unexpected end of data", o);
       if (o + length > outLength) {
         out.set(src.subarray(from, from + (outLength - o)), o);
         o = outLength;
@@ -150,20 +144,21 @@ export function inflateRawInto(src: Uint8Array, startBit: number, out: Uint8Arra
       lit = fixedLiteral;
       dist = fixedDistance;
     } else if (type === 2) {
-      if (pos + 14 > totalBits) fail("unexpected end of data");
-      const literalCount = bits(5) + 257;
-      const distanceCount = bits(5) + 1;
-      const codeLengthCount = bits(4) + 4;
-      if (literalCount > 286 || distanceCount > 30) fail("invalid code counts");
+      if (pos + 14 > totalBits) fail("unexpected end of data", o);
+      const literalCount = peek(src, pos, 31) + 257;
+      const distanceCount = peek(src, pos + 5, 31) + 1;
+      const codeLengthCount = peek(src, pos + 10, 15) + 4;
+      pos += 14;
+      if (literalCount > 286 || distanceCount > 30) fail("invalid code counts", o);
       codeLengthLengths.fill(0);
-      for (let i = 0; i < codeLengthCount; i++) codeLengthLengths[CODE_LENGTH_ORDER[i]!] = bits(3);
-      if (!buildTable(codeLengthTable, codeLengthLengths, 19)) fail("invalid code lengths code");
+      for (let i = 0; i < codeLengthCount; i++, pos += 3) codeLengthLengths[CODE_LENGTH_ORDER[i]!] = peek(src, pos, 7);
+      if (!buildTable(codeLengthTable, codeLengthLengths, 19)) fail("invalid code lengths code", o);
       const total = literalCount + distanceCount;
       const clMask = (1 << codeLengthTable.bits) - 1;
       for (let i = 0; i < total; ) {
-        if (pos > totalBits) fail("unexpected end of data");
+        if (pos > totalBits) fail("unexpected end of data", o);
         const entry = codeLengthTable.entries[peek(src, pos, clMask)]!;
-        if (entry === 0) fail("invalid code lengths");
+        if (entry === 0) fail("invalid code lengths", o);
         pos += entry & 15;
         const symbol = entry >> 4;
         if (symbol < 16) lengths[i++] = symbol;
@@ -171,24 +166,30 @@ export function inflateRawInto(src: Uint8Array, startBit: number, out: Uint8Arra
           let repeat = 0;
           let value = 0;
           if (symbol === 16) {
-            if (i === 0) fail("repeat with no previous length");
+            if (i === 0) fail("repeat with no previous length", o);
             value = lengths[i - 1]!;
-            repeat = 3 + bits(2);
-          } else if (symbol === 17) repeat = 3 + bits(3);
-          else repeat = 11 + bits(7);
-          if (i + repeat > total) fail("too many code lengths");
+            repeat = 3 + peek(src, pos, 3);
+            pos += 2;
+          } else if (symbol === 17) {
+            repeat = 3 + peek(src, pos, 7);
+            pos += 3;
+          } else {
+            repeat = 11 + peek(src, pos, 127);
+            pos += 7;
+          }
+          if (i + repeat > total) fail("too many code lengths", o);
           lengths.fill(value, i, i + repeat);
           i += repeat;
         }
       }
-      if (pos > totalBits) fail("unexpected end of data");
-      if (lengths[256] === 0) fail("no end-of-block code");
-      if (!buildTable(literalTable, lengths, literalCount)) fail("invalid literal/length code");
-      if (!buildTable(distanceTable, lengths.subarray(literalCount, total), distanceCount)) fail("invalid distance code");
+      if (pos > totalBits) fail("unexpected end of data", o);
+      if (lengths[256] === 0) fail("no end-of-block code", o);
+      if (!buildTable(literalTable, lengths, literalCount)) fail("invalid literal/length code", o);
+      if (!buildTable(distanceTable, lengths.subarray(literalCount, total), distanceCount)) fail("invalid distance code", o);
       lit = literalTable;
       dist = distanceTable;
     } else {
-      return fail("invalid block type");
+      return fail("invalid block type", o);
     }
     const litEntries = lit.entries;
     const litMask = (1 << lit.bits) - 1;
@@ -196,9 +197,9 @@ export function inflateRawInto(src: Uint8Array, startBit: number, out: Uint8Arra
     const distMask = (1 << dist.bits) - 1;
     for (;;) {
       const entry = litEntries[peek(src, pos, litMask)]!;
-      if (entry === 0) fail("invalid literal/length code");
+      if (entry === 0) fail("invalid literal/length code", o);
       pos += entry & 15;
-      if (pos > totalBits) fail("unexpected end of data");
+      if (pos > totalBits) fail("unexpected end of data", o);
       const symbol = entry >> 4;
       if (symbol < 256) {
         if (o >= outLength) throw new InflateError("output larger than expected", o, true);
@@ -207,28 +208,37 @@ export function inflateRawInto(src: Uint8Array, startBit: number, out: Uint8Arra
       }
       if (symbol === 256) break;
       const li = symbol - 257;
-      if (li >= 29) fail("invalid length symbol");
-      const length = LENGTH_BASE[li]! + bits(LENGTH_EXTRA[li]!);
+      if (li >= 29) fail("invalid length symbol", o);
+      const lengthExtra = LENGTH_EXTRA[li]!;
+      const length = LENGTH_BASE[li]! + peek(src, pos, (1 << lengthExtra) - 1);
+      pos += lengthExtra;
       const d = distEntries[peek(src, pos, distMask)]!;
-      if (d === 0) fail("invalid distance code");
+      if (d === 0) fail("invalid distance code", o);
       pos += d & 15;
       const di = d >> 4;
-      if (di >= 30) fail("invalid distance symbol");
-      const distance = DIST_BASE[di]! + bits(DIST_EXTRA[di]!);
-      if (pos > totalBits) fail("unexpected end of data");
-      if (distance > o) fail("distance too far back");
+      if (di >= 30) fail("invalid distance symbol", o);
+      const distanceExtra = DIST_EXTRA[di]!;
+      const distance = DIST_BASE[di]! + peek(src, pos, (1 << distanceExtra) - 1);
+      pos += distanceExtra;
+      if (pos > totalBits) fail("unexpected end of data", o);
+      if (distance > o) fail("distance too far back", o);
       if (o + length > outLength) {
         const fits = outLength - o;
         for (let k = 0; k < fits; k++) out[o + k] = out[o + k - distance]!;
         o = outLength;
         throw new InflateError("output larger than expected", o, true);
       }
-      if (distance >= length) out.copyWithin(o, o - distance, o - distance + length);
+      // copyWithin only pays for itself on long copies (a builtin call per match costs more than a short loop).
+      if (distance >= length && length > 32) out.copyWithin(o, o - distance, o - distance + length);
       else for (let k = 0; k < length; k++) out[o + k] = out[o + k - distance]!;
       o += length;
     }
   } while (!final);
   return o;
+}
+
+function fail(why: string, produced: number): never {
+  throw new InflateError(why, produced);
 }
 
 /** The next bits at `pos` (LSB first), masked; bytes past the end read as 0 (callers check `pos` against the end). */

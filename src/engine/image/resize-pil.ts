@@ -79,10 +79,10 @@ export function precomputeCoeffs(inSize: number, outSize: number, filter: PilFil
   return { ksize, bounds, weights };
 }
 
-/** clip8(ss): the lookup table covers ss >> 22 in [-640, 639] and saturates to 0..255. */
+/** clip8(ss): the lookup table covers ss >> 22 in [-640, 639] and saturates to 0..255. `ss` is an int32 sum, as in C. */
 function clip8(ss: number): number {
-  const v = Math.floor(ss / ONE);
-  return v < 0 ? 0 : Math.min(v, 255);
+  const v = ss >> PRECISION_BITS;
+  return v < 0 ? 0 : v > 255 ? 255 : v;
 }
 
 function horizontal(
@@ -110,9 +110,10 @@ function horizontal(
         let s2 = HALF;
         for (let x = 0; x < n; x++, p += 3) {
           const k = weights[kOff + x]!;
-          s0 += src[p]! * k;
-          s1 += src[p + 1]! * k;
-          s2 += src[p + 2]! * k;
+          // Integer sums like Pillow's (255 x the positive weights stays below 2^31).
+          s0 = (s0 + src[p]! * k) | 0;
+          s1 = (s1 + src[p + 1]! * k) | 0;
+          s2 = (s2 + src[p + 2]! * k) | 0;
         }
         out[o++] = clip8(s0);
         out[o++] = clip8(s1);
@@ -121,7 +122,7 @@ function horizontal(
       }
       for (let ch = 0; ch < channels; ch++) {
         let ss = HALF;
-        for (let x = 0, q = p + ch; x < n; x++, q += channels) ss += src[q]! * weights[kOff + x]!;
+        for (let x = 0, q = p + ch; x < n; x++, q += channels) ss = (ss + src[q]! * weights[kOff + x]!) | 0;
         out[o++] = clip8(ss);
       }
     }
@@ -132,7 +133,7 @@ function horizontal(
 function vertical(src: Uint8Array, w: number, channels: number, outH: number, c: ResampleCoeffs, rowShift: number, scratch?: ScratchBytes): Uint8Array {
   const stride = w * channels;
   const out = scratch ? scratch.take(stride * outH) : new Uint8Array(stride * outH);
-  const acc = new Float64Array(stride);
+  const acc = new Int32Array(stride);
   const { ksize, bounds, weights } = c;
   for (let yy = 0; yy < outH; yy++) {
     const ymin = bounds[yy * 2]! - rowShift;
@@ -142,7 +143,7 @@ function vertical(src: Uint8Array, w: number, channels: number, outH: number, c:
     for (let y = 0; y < n; y++) {
       const k = weights[yy * ksize + y]!;
       const row = (ymin + y) * stride;
-      for (let i = 0; i < stride; i++) acc[i] += src[row + i]! * k;
+      for (let i = 0; i < stride; i++) acc[i] = (acc[i]! + src[row + i]! * k) | 0;
     }
     const o = yy * stride;
     for (let i = 0; i < stride; i++) out[o + i] = clip8(acc[i]!);

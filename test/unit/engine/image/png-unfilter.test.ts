@@ -23,14 +23,14 @@ function chunk(type: string, data: Uint8Array): Uint8Array {
   return out;
 }
 
-/** A PNG whose row y is written with filter y % 5, from samples given as bytes (big-endian for 16-bit). */
-function filteredPng(width: number, height: number, colorType: number, bitDepth: 8 | 16, samples: Uint8Array): Uint8Array {
+/** A PNG whose row y is written with filter (y + firstFilter) % 5, from samples given as bytes (big-endian for 16-bit). */
+function filteredPng(width: number, height: number, colorType: number, bitDepth: 8 | 16, samples: Uint8Array, firstFilter = 0): Uint8Array {
   const channels = { 0: 1, 2: 3, 4: 2, 6: 4 }[colorType]!;
   const bpp = (channels * bitDepth) / 8;
   const stride = width * bpp;
   const raw = new Uint8Array(height * (stride + 1));
   for (let y = 0; y < height; y++) {
-    const filter = y % 5;
+    const filter = (y + firstFilter) % 5;
     raw[y * (stride + 1)] = filter;
     for (let i = 0; i < stride; i++) {
       const x = samples[y * stride + i]!;
@@ -89,6 +89,14 @@ describe("PNG unfiltering", () => {
       } else {
         expect(Array.from(ours.data)).toEqual(Array.from(expected));
       }
+    });
+  }
+
+  for (const firstFilter of [1, 2, 3, 4]) {
+    it(`filter ${firstFilter} on the first row (no row above): same pixels as fast-png`, () => {
+      const png = filteredPng(11, 7, 2, 8, randomBytes(11 * 7 * 3, 20 + firstFilter), firstFilter);
+      const ours = decodeImage(png, { maxPixels: 1e6 });
+      expect(Array.from(ours.data)).toEqual(Array.from(fastPngDecode(png).data as Uint8Array));
     });
   }
 
