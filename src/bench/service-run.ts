@@ -52,8 +52,9 @@ export interface ServiceRunResult {
   ort_wasm_heap_mb: number | null;
   /**
    * Every Worker isolate (the front, then each stage Worker of a staged bundle): its peak of JS heap + ArrayBuffer
-   * backing stores + wasm memory, sampled through workerd's inspector every ISOLATE_SAMPLE_MS from the first score's
-   * answer to the end of the run (the cold first score is not sampled), with the parts of that peak sample.
+   * backing stores + wasm memory, sampled through workerd's inspector every ISOLATE_SAMPLE_MS from the end of warm-up (first zero-shot score, set
+   * creation, first few-shot score) to the end of the run (the cold loads are not sampled), with the parts of that peak
+   * sample.
    */
   isolates: IsolatePeak[];
   /**
@@ -137,9 +138,10 @@ export async function runServiceBenchmark(o: ServiceRunOptions): Promise<Service
   let isolates: WorkerIsolate[] = [];
   let sampler: ReturnType<typeof sampleIsolates> | undefined;
   try {
-    // Sessions are opened once the first score is answered: with inspector sessions on the stage Workers' isolates
-    // during the cold first score, wrangler dev exited right after it (every run, 2026-11-30). So the cold load's
-    // peak is not in these figures.
+    // Sessions are opened after warm-up (the first zero-shot score, the reference set's creation and its first
+    // few-shot score): with inspector sessions on the stage Workers' isolates during the cold first score, wrangler dev
+    // exited right after it, and during the first few-shot score a stage connection dropped (500 "Network connection
+    // lost"), 2026-11-30. So the cold load's peak is not in these figures (scripts/stage-heap.ts measures it per stage).
     const result = await measure(o, service, async () => {
       isolates = await connectWorkerIsolates(service.pgid);
       sampler = sampleIsolates(isolates, ISOLATE_SAMPLE_MS);
@@ -155,12 +157,11 @@ export async function runServiceBenchmark(o: ServiceRunOptions): Promise<Service
   }
 }
 
-async function measure(o: ServiceRunOptions, service: RunningService, afterFirstScore: () => Promise<void>): Promise<Omit<ServiceRunResult, "isolates">> {
+async function measure(o: ServiceRunOptions, service: RunningService, afterWarmUp: () => Promise<void>): Promise<Omit<ServiceRunResult, "isolates">> {
   const client = new ServiceClient(service, o.timeoutMs);
   const { timeline } = service;
   const idle = workerdMemory(service.pgid);
   const first = await client.request<ScoreBody>("POST", "/v1/score", scoreForm(o));
-  await afterFirstScore();
   const health = await client.request<{ model: ServiceRunResult["model"] }>("GET", "/v1/health");
 
   const setForm = new FormData();
@@ -171,6 +172,7 @@ async function measure(o: ServiceRunOptions, service: RunningService, afterFirst
   const set = await client.request<{ id: string }>("POST", "/v1/reference-sets", setForm);
   const firstFew = await client.request<ScoreBody>("POST", "/v1/score", scoreForm(o, set.body.id));
   if (firstFew.body.mode !== "few-shot") throw new Error(`expected a few-shot answer, got mode ${firstFew.body.mode}`);
+  await afterWarmUp();
 
   const zs: Timed<ScoreBody>[] = [];
   const fs: Timed<ScoreBody>[] = [];

@@ -9,6 +9,8 @@ export function bundlePrefix(modelName: string): string {
 export function r2BundleReader(bucket: R2Bucket, modelName: string): BundleReader {
   const prefix = bundlePrefix(modelName);
   return {
+    // Every read is a new ArrayBuffer of its own: the bundle detaches a stage's weights once ORT has copied them.
+    freshBuffers: true,
     async read(path: string): Promise<Uint8Array> {
       const object = await bucket.get(prefix + path);
       if (!object) throw new Error(`R2 object ${prefix + path} does not exist`);
