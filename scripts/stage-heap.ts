@@ -1,5 +1,7 @@
 // Measures one stage of a staged bundle in Node with onnxruntime-web: ORT's wasm memory after the session is created
 // and after one run (every output asked for), beside the compiler's prediction. Calibrates src/compiler/stage-plan.ts.
+// Sizes in MiB (2^20 bytes), like the bench's isolate figures. `load_moment_mib` is the weights' JS copy (held until
+// the session exists) + ORT's wasm memory after loading: a stage isolate's load peak without its JS heap.
 import { parseArgs } from "node:util";
 import { installWasmMemoryProbe, wasmMemoryBytes } from "../src/bench/wasm-memory-probe";
 import { fsBundleReader } from "../src/evaluation/fs-bundle-reader";
@@ -16,7 +18,7 @@ if (!values.model || (values.stage === undefined) === (values["text-stage"] === 
   process.exit(2);
 }
 installWasmMemoryProbe();
-const mb = (b: number) => Math.round(b / 1e5) / 10;
+const mb = (b: number) => Math.round((b / 2 ** 20) * 10) / 10;
 const bundle = await ModelBundle.open(fsBundleReader(values.model));
 const m = bundle.manifest;
 const text = values["text-stage"] !== undefined;
@@ -57,10 +59,11 @@ const result = {
   tower: text ? "text" : "image",
   stage: index,
   blocks: stage.blocks,
-  weights_mb: mb(stage.graph.bytes + stage.weights.bytes),
-  wasm_after_load_mb: mb(afterLoad),
-  wasm_after_run_mb: mb(afterRun),
-  predicted_peak_mb: stage.predictedPeakMb,
+  weights_mib: mb(stage.graph.bytes + stage.weights.bytes),
+  wasm_after_load_mib: mb(afterLoad),
+  load_moment_mib: mb(stage.weights.bytes + afterLoad),
+  wasm_after_run_mib: mb(afterRun),
+  predicted_peak_mib: stage.predictedPeakMb,
   load_ms: Math.round(loadedMs),
   run_ms: Math.round(runMs),
 };
