@@ -79,9 +79,11 @@ interface Timed<T> {
 class ServiceClient {
   maxHeapBytes: number | undefined;
   /**
-   * Requests answered 500 "Network connection lost" by wrangler dev's entry worker (its connection to the front
-   * dropped; seen with staged bundles right after the first score, with or without inspector sessions, 2026-11-30)
-   * and sent again once. Reported in the result: a run with retries is not a clean run.
+   * Requests that found wrangler dev gone: answered 500 "Network connection lost" by its entry worker or 503
+   * `service_restarting` by the runner while the supervisor restarts it (with staged bundles wrangler dev exited
+   * right after the first score in most runs, with or without inspector sessions or weight detaching, 2026-11-30;
+   * not diagnosed). Each is sent again once the service answers /v1/health again. Reported in the result: a run with
+   * retries is not a clean run, and the isolates after a restart are new.
    */
   readonly transportRetries: string[] = [];
 
@@ -95,10 +97,21 @@ class ServiceClient {
       return await this.requestOnce<T>(method, path, body);
     } catch (e) {
       if (!(e instanceof TransportLost)) throw e;
-      this.transportRetries.push(`${method} ${path}`);
-      await new Promise((r) => setTimeout(r, 2_000));
+      this.transportRetries.push(`${method} ${path}: ${e.message.slice(0, 120)}`);
+      await this.waitUntilHealthy();
       return this.requestOnce<T>(method, path, body);
     }
+  }
+
+  private async waitUntilHealthy(): Promise<void> {
+    const deadline = Date.now() + this.timeoutMs;
+    while (Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 2_000));
+      const r = await fetch(`${this.service.baseUrl}/v1/health`, { signal: AbortSignal.timeout(30_000) }).catch(() => undefined);
+      if (r?.ok) return;
+      await r?.body?.cancel();
+    }
+    throw new Error(`the service did not come back within ${this.timeoutMs} ms`);
   }
 
   private async requestOnce<T>(method: string, path: string, body?: FormData): Promise<Timed<T>> {
@@ -111,7 +124,8 @@ class ServiceClient {
     const heap = response.headers.get("x-ort-wasm-heap-bytes");
     const heapBytes = heap === null ? undefined : Number(heap);
     if (heapBytes !== undefined) this.maxHeapBytes = Math.max(this.maxHeapBytes ?? 0, heapBytes);
-    if (response.status === 500 && text.startsWith("Error: Network connection lost")) throw new TransportLost(`${method} ${path}: ${text.slice(0, 200)}`);
+    const restarting = response.status === 503 && text.includes('"service_restarting"');
+    if (restarting || (response.status === 500 && text.startsWith("Error: Network connection lost"))) throw new TransportLost(text.slice(0, 200));
     if (!response.ok) throw new Error(`${method} ${path}: HTTP ${response.status} after ${round(ms)} ms: ${text.slice(0, 2000)}`);
     return { ms, body: JSON.parse(text) as T, heapBytes, serverTiming: parseServerTiming(response.headers.get("server-timing")) };
   }
