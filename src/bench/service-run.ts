@@ -63,6 +63,9 @@ export interface ServiceRunResult {
    */
   hop_ms?: number;
   stages_ms?: number;
+  /** A zero-shot score for an object with no cached text features, after warm-up (sampled), and its text tower time. */
+  uncached_object_score_ms: number;
+  uncached_object_text_features_ms: number | null;
   /** Requests sent twice because wrangler dev lost its connection to the front the first time (ServiceClient). */
   transport_retries: string[];
 }
@@ -209,6 +212,9 @@ async function measure(o: ServiceRunOptions, service: RunningService, afterWarmU
   const firstFew = await client.request<ScoreBody>("POST", "/v1/score", scoreForm(o, set.body.id));
   if (firstFew.body.mode !== "few-shot") throw new Error(`expected a few-shot answer, got mode ${firstFew.body.mode}`);
   await afterWarmUp();
+  // An object with no cached text features: the text tower (its stage Workers, for a bundle with text stages) runs
+  // inside the sampled window.
+  const uncached = await client.request<ScoreBody>("POST", "/v1/score", scoreForm({ ...o, object: `${o.object} uncached` }));
 
   const zs: Timed<ScoreBody>[] = [];
   const fs: Timed<ScoreBody>[] = [];
@@ -230,6 +236,8 @@ async function measure(o: ServiceRunOptions, service: RunningService, afterWarmU
     first_score_timings: first.body.timings,
     cold_start_ms: round(timeline.healthy - timeline.spawned + first.ms),
     reference_set_create_ms: round(set.ms),
+    uncached_object_score_ms: round(uncached.ms),
+    uncached_object_text_features_ms: uncached.body.timings.textFeatures ?? null,
     reference_set_shots: o.k,
     first_few_shot_ms: round(firstFew.ms),
     zero_shot_ms: p(zs.map((r) => r.ms)),
