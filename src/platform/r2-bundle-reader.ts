@@ -20,9 +20,10 @@ export function r2BundleReader(bucket: R2Bucket, modelName: string): BundleReade
 }
 
 /**
- * The body, read into one buffer this isolate allocated. Detaching the buffer `arrayBuffer()` returns for an R2
- * object (`transfer(0)`) made local workerd end wrangler dev right after the first score (2026-11-30, every run), so
- * the bytes are read with a BYOB reader into memory V8 owns (no chunk copies left for the collector either).
+ * The body, read with a BYOB reader into one buffer this isolate allocates (no chunk copies left for the collector),
+ * which the bundle may detach. Detaching the buffer `arrayBuffer()` returns for an R2 object instead was followed by
+ * wrangler dev exiting after the first score in a hand run; later runs showed that exit without any detaching too
+ * (README, "Per-isolate memory"), so it is not known to be the cause: this reader avoids the question.
  */
 async function readBody(body: ReadableStream<Uint8Array>, size: number, name: string): Promise<Uint8Array> {
   let buffer = new ArrayBuffer(size);
