@@ -10,7 +10,7 @@ const usage = `usage: npm run model:build -- --from DIR (safetensors or torch .b
        [--adapter adapter.safetensors|adapter.pth] [--quant fp32|int8|int8-dynamic|int8-weight|int8-block|int4-block]
        [--vocab FILE.txt.gz|HF_TOKENIZER_DIR]   (default: vocab/bpe_simple_vocab_16e6.txt.gz, OpenAI CLIP's)
        [--text-features known|NAME,NAME,...]   (precompute text features: "known" = the MVTec AD and VisA objects)
-       [--stages K | --isolate-budget-mb N]     (image tower in K stages, or as few as fit N MB per isolate;
+       [--stages K | --isolate-budget-mb N]     (image tower in K stages, or as few as fit an N MB isolate, each planned to N x 100/128;
                                                 default: --isolate-budget-mb ${DEFAULT_ISOLATE_BUDGET_MB}; --stages 1 forces one graph)
        [--text-stages K]                        (text tower in K stages, with a staged image tower; default: planned)`;
 

@@ -61,7 +61,14 @@ export async function runFrontBurst(o: FrontBurstOptions): Promise<FrontBurstRes
       form.set("image", new File([new Uint8Array(png)], "big.png", { type: "image/png" }));
       const start = performance.now();
       const response = await fetch(`${service.baseUrl}/v1/score`, { method: "POST", headers: auth, body: form, signal: AbortSignal.timeout(600_000) });
-      const body = (await response.json()) as { error?: { code: string } };
+      const text = await response.text();
+      let body: { error?: { code: string } };
+      try {
+        body = JSON.parse(text) as { error?: { code: string } };
+      } catch {
+        // wrangler dev's own answer when its connection to the front dropped: counted, not a crash of the bench.
+        body = { error: { code: text.startsWith("Error: Network connection lost") ? "network_connection_lost" : "not_json" } };
+      }
       return { status: response.status, code: body.error?.code, retryAfter: response.headers.get("retry-after"), ms: performance.now() - start };
     };
     // One small score first: the model is loaded, so the burst measures uploads and decodes, not the cold load.

@@ -70,6 +70,7 @@ export async function compileCheckpointDir(o: BuildModelOptions): Promise<Compil
     vocabulary: vocabulary.gz,
     stages: o.stages,
     isolateBudgetMb: o.isolateBudgetMb,
+    textStages: o.textStages,
     onProgress: progress,
   });
   return withPrecomputedTextFeatures(compiled, o.textFeatureObjects ?? [], progress);

@@ -24,7 +24,7 @@ export function parseTextFeatureObjects(option: string | undefined): string[] | 
 export const DEFAULT_ISOLATE_BUDGET_MB = 128;
 
 /**
- * `--stages K` or `--isolate-budget-mb N` (default 128): a bundle whose predicted peak fits the budget stays one
+ * `--stages K` or `--isolate-budget-mb N` (default 128, the isolate's limit; stages are planned to N x PLAN_SHARE, stage-plan.ts): a bundle whose predicted peak fits stays one
  * graph, a larger one is split into as few stages as fit. `--stages 1` forces the single graph whatever its size.
  */
 export function parseStageOptions(stagesText: string | undefined, budgetText: string | undefined): { stages?: number; isolateBudgetMb?: number } {

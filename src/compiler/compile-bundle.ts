@@ -5,7 +5,9 @@ import { buildFewShotHeadGraph } from "./onnx/few-shot-head-graph";
 import { buildImageTowerGraph, type ImageGraphOptions } from "./onnx/image-tower-graph";
 import type { QuantScheme } from "./onnx/linear";
 import { buildTextTowerGraph } from "./onnx/text-tower-graph";
-import { activationChunks, evenStages, planStages, predictedPeakBytes, type StageShape, type TowerWeights } from "./stage-plan";
+import { activationChunks, evenStages, PLAN_SHARE, planStages, predictedPeakBytes, type StageShape, type TowerWeights } from "./stage-plan";
+
+const MIB = 2 ** 20;
 import {
   BUNDLE_FORMAT,
   BUNDLE_VERSION,
@@ -171,8 +173,12 @@ export async function compileStagedBundle(ckpt: ClipCheckpoint, o: CompileOption
     const budget = o.isolateBudgetMb!;
     if (!(budget > 0)) throw new CompileError("bad_stages", `--isolate-budget-mb must be positive, got ${budget}`);
     progress(`profiling image tower weights (${v.layers} blocks, ${p.quant})`);
-    const plan = planStages(shape, towerWeights(ckpt, p), budget * 1e6);
-    if (!plan) throw new CompileError("budget_too_small", `one image-tower block alone is predicted above ${budget} MB: no split fits`);
+    const plan = planStages(shape, towerWeights(ckpt, p), budget * MIB);
+    if (!plan)
+      throw new CompileError(
+        "budget_too_small",
+        `one image-tower block alone is predicted above ${budget} MB x ${PLAN_SHARE} (the planned share): no split fits`,
+      );
     ranges = plan;
     progress(`isolate budget ${budget} MB -> ${plan.length} stage(s): ${plan.map(([a, b]) => `[${a}, ${b})`).join(" ")}`);
   }
@@ -195,7 +201,7 @@ export async function compileStagedBundle(ckpt: ClipCheckpoint, o: CompileOption
       weights: await entry(paths.weights, s.weights),
       blocks: s.blocks,
       ...stageInterface(p, s.blocks, v.layers),
-      predictedPeakMb: Math.round(peak / 1e5) / 10,
+      predictedPeakMb: Math.round((peak / MIB) * 10) / 10,
     });
     progress(`image stage ${i}: ${mb(s.graph.length + s.weights.length)}, predicted peak ${stages[i]!.predictedPeakMb} MB`);
   }
@@ -252,8 +258,12 @@ async function textStages(
   if (o.textStages !== undefined) plan = evenStages(t.layers, o.textStages);
   else {
     const budgetMb = o.isolateBudgetMb!;
-    plan = planStages(shape, weights, budgetMb * 1e6);
-    if (!plan) throw new CompileError("budget_too_small", `one text-tower block alone is predicted above ${budgetMb} MB: no split fits`);
+    plan = planStages(shape, weights, budgetMb * MIB);
+    if (!plan)
+      throw new CompileError(
+        "budget_too_small",
+        `one text-tower block alone is predicted above ${budgetMb} MB x ${PLAN_SHARE} (the planned share): no split fits`,
+      );
     progress(`isolate budget ${budgetMb} MB -> text tower in ${plan.length} stage(s): ${plan.map(([a, b]) => `[${a}, ${b})`).join(" ")}`);
   }
   if (plan.length === 1) return undefined;
@@ -273,7 +283,7 @@ async function textStages(
       blocks,
       inputs: [...(from === 0 || to === t.layers ? [textGraphNames.tokens] : []), ...(from > 0 ? [textGraphNames.residual(from)] : [])],
       outputs: [to === t.layers ? textGraphNames.features : textGraphNames.residual(to)],
-      predictedPeakMb: Math.round(peak / 1e5) / 10,
+      predictedPeakMb: Math.round((peak / MIB) * 10) / 10,
     });
     progress(`text stage ${i} (blocks [${from}, ${to})): ${mb(graphSize(g))}, predicted peak ${stages[i]!.predictedPeakMb} MB`);
   }

@@ -2,19 +2,39 @@
 import type { QuantScheme } from "./onnx/linear";
 
 /**
- * ORT's wasm heap per byte of graph + weights, measured on ViT-B-16 (README, "Quantization"): fp32 1.06x, int8
- * 1.24x. The int8 factor is used for every quantized scheme (the block schemes were not measured per byte).
+ * Calibration, 2026-11-30: ORT's wasm memory after a stage's session is created and after one run, measured in Node by
+ * `npx tsx scripts/stage-heap.ts --model DIR --stage I` (onnxruntime-web, the same wasm build as the Workers; its
+ * figures equal workerd's inspector readings of the same stages), on ViT-B-16 int8 stages of 2 and 5 blocks, ViT-B-16
+ * fp32 stages of 1 block, a ViT-B-16 int8 text stage of 5 blocks and ViT-L-14-336 int8 stages at 518 of 1 and 2
+ * chunked blocks (README, "Stages"). All sizes are MiB (2^20 bytes), like the bench's isolate figures.
  */
-export const HEAP_FACTOR = { fp32: 1.06, quantized: 1.24 } as const;
-/** ORT's wasm heap with the tiny demo model loaded (measured, README "Service"): its code, stack and runtime state. */
-export const ORT_BASE_BYTES = 16e6;
-/** The Worker's JS heap (14-18 MB measured in the soak, README "Reliability"). */
-export const JS_BASE_BYTES = 16e6;
+const MIB = 2 ** 20;
+/** ORT's wasm memory with no weights: its code, stack and runtime state (13-14 MB measured). */
+export const ORT_BASE_BYTES = 13 * MIB;
+/** A stage Worker's JS heap (7.3-7.6 MiB measured in every stage isolate). */
+export const JS_BASE_BYTES = 8 * MIB;
 /**
  * ORT's wasm memory grows to at least 1.2x its previous size (emscripten's growth step in onnxruntime-web's glue) and
  * never shrinks, so up to 20% more than the bytes ORT asks for can be committed.
  */
 export const WASM_GROWTH = 1.2;
+/**
+ * The share of `activationBytes` ORT's heap holds at its peak during a run (it frees each node's inputs once used):
+ * 36 of 58 MB for one ViT-L-14-336 block at 518, 6-7 of 11.6 MB for ViT-B-16 blocks at 224.
+ */
+export const ACTIVATION_SHARE = 0.62;
+/**
+ * What each further block of a stage adds to its activation peak, as a share of one block's: the heap fragments
+ * between blocks (many differently sized buffers of several MB). Measured: a second ViT-L-14-336 block at 518 (chunked)
+ * took 36 -> 66 MB; ViT-B-16 int8 at 224 (not chunked) 6 MB for 2 blocks, 10 MB for 5.
+ */
+export const EXTRA_BLOCK_SHARE = { chunked: 0.85, whole: 0.2 } as const;
+/**
+ * The share of an isolate's memory the planner fills: 100 MB of a 128 MB Workers isolate (issue 11's goal); the rest
+ * is left to request buffers the collector frees late (a stage's input, outputs and RPC copies; the front's bodies) and
+ * to the model's error. `--isolate-budget-mb N` is the isolate's limit; each stage is planned to N x PLAN_SHARE.
+ */
+export const PLAN_SHARE = 100 / 128;
 
 /**
  * The most bytes of attention scores + softmax, or of MLP hidden activations, a block's graph makes ORT hold at once;
@@ -62,8 +82,8 @@ export interface TowerWeights {
 /**
  * Activations of one forward pass at batch 1 through a stage (float32): the residual stream in and out, q/k/v,
  * attention scores and their softmax and the MLP's hidden layer before and after the activation (for the chunk of
- * heads / rows computed at once, `activationChunks`), plus the tapped
- * tokens and projections it outputs, which stay alive until the run returns.
+ * heads / rows computed at once, `activationChunks`), plus the tapped tokens and projections it outputs, which stay
+ * alive until the run returns.
  */
 export function activationBytes(s: StageShape, blocks: [number, number]): number {
   const [from, to] = blocks;
@@ -74,16 +94,27 @@ export function activationBytes(s: StageShape, blocks: [number, number]): number
   return 4 * ((s.batch ?? 1) * perBlock + outputs);
 }
 
+/** Whether the stage's blocks are compiled in activation chunks (the large-token image towers). */
+function isChunked(s: StageShape): boolean {
+  if (s.chunked === false) return false;
+  const c = activationChunks(s.tokens, s.heads, s.mlpWidth);
+  return c.headsPerChunk < s.heads || c.mlpRows < s.tokens;
+}
+
 /**
  * Predicted isolate peak of a stage: the JS heap plus the larger of two moments. Loading: the weights as read from R2
- * (held in JS until ORT has them) while ORT's heap takes them (x the heap factor). Running: ORT's heap with the weights
- * and one forward pass's activations, x the growth step. The runtime drops its JS copy once the session exists.
+ * (held in JS until ORT has them, then detached) while ORT's heap takes them (ORT's base + the weights, measured
+ * 1.0x). Running: ORT's heap with the weights and its activation peak (ACTIVATION_SHARE of one block's activations,
+ * EXTRA_BLOCK_SHARE more per further block, plus the stage's outputs), x the growth step.
  */
 export function predictedPeakBytes(s: StageShape, blocks: [number, number], weightBytes: number): number {
-  const factor = s.quant === "fp32" ? HEAP_FACTOR.fp32 : HEAP_FACTOR.quantized;
-  const ortWeights = ORT_BASE_BYTES + weightBytes * factor;
-  const loading = weightBytes + ortWeights;
-  const running = WASM_GROWTH * (ortWeights + activationBytes(s, blocks));
+  const n = blocks[1] - blocks[0];
+  const oneBlock = activationBytes({ ...s, tappedLayers: [], projectedLayers: [] }, blocks);
+  const stageOutputs = activationBytes(s, blocks) - oneBlock;
+  const extra = isChunked(s) ? EXTRA_BLOCK_SHARE.chunked : EXTRA_BLOCK_SHARE.whole;
+  const activations = ACTIVATION_SHARE * oneBlock * (1 + extra * (n - 1)) + stageOutputs;
+  const loading = weightBytes + ORT_BASE_BYTES + weightBytes;
+  const running = WASM_GROWTH * (ORT_BASE_BYTES + weightBytes + activations);
   return JS_BASE_BYTES + Math.max(loading, running);
 }
 
@@ -101,12 +132,12 @@ export function evenStages(layers: number, k: number): [number, number][] {
 }
 
 /**
- * The fewest stages whose predicted peaks all fit the budget: each stage takes blocks while the next one still fits
+ * The fewest stages whose predicted peaks all fit PLAN_SHARE of the budget (bytes): each stage takes blocks while the next one still fits
  * (the cost only grows with a stage's blocks, so packing greedily is optimal). Null when one block alone does not fit.
  */
 export function planStages(s: StageShape, w: TowerWeights, budgetBytes: number): [number, number][] | null {
   const layers = w.blocks.length;
-  const fits = (r: [number, number]) => predictedPeakBytes(s, r, stageWeightBytes(w, r)) <= budgetBytes;
+  const fits = (r: [number, number]) => predictedPeakBytes(s, r, stageWeightBytes(w, r)) <= PLAN_SHARE * budgetBytes;
   const stages: [number, number][] = [];
   let from = 0;
   while (from < layers) {

@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { randomAdapters, randomCheckpoint } from "../../../src/compiler/checkpoint/random-checkpoint";
 import { compileBundle, compileStagedBundle, type CompiledStagedBundle, type CompileOptions, type QuantOption } from "../../../src/compiler/compile-bundle";
 import { buildDemoModel } from "../../../src/compiler/demo-model";
-import { planStages, predictedPeakBytes, type StageShape } from "../../../src/compiler/stage-plan";
+import { JS_BASE_BYTES, ORT_BASE_BYTES, PLAN_SHARE, planStages, predictedPeakBytes, type StageShape } from "../../../src/compiler/stage-plan";
 import { bundleFiles, sha256Hex } from "../../../src/engine/runtime/bundle-manifest";
 import { imageGraphNames } from "../../../src/engine/runtime/graph-names";
 import { BundleError, ModelBundle } from "../../../src/engine/runtime/model-bundle";
@@ -111,7 +111,8 @@ describe("staged bundle manifest", () => {
         expect(f.sha256).toBe(await sha256Hex(three.files[f.path]!));
         expect(f.bytes).toBe(three.files[f.path]!.length);
       }
-      expect(s.predictedPeakMb).toBeGreaterThan(32);
+      // at least the fixed baselines (JS heap + ORT's wasm), in MiB
+      expect(s.predictedPeakMb).toBeGreaterThan((JS_BASE_BYTES + ORT_BASE_BYTES) / 2 ** 20);
     }
     const paths = bundleFiles(three.manifest).map((f) => f.path);
     expect(paths.sort()).toEqual(Object.keys(three.files).sort());
@@ -168,7 +169,8 @@ describe("stage planning from the isolate budget", () => {
       for (let i = 1; i < plan.length; i++) expect(plan[i]![0]).toBe(plan[i - 1]![1]);
       for (const r of plan) {
         const bytes = (r[0] === 0 ? weights.embedding : 0) + (r[1] === 12 ? weights.head : 0) + (r[1] - r[0]) * 7.1e6;
-        expect(predictedPeakBytes(shape, r, bytes)).toBeLessThanOrEqual(budgetMb * 1e6);
+        // planned to PLAN_SHARE of the budget (100 of 128 MB), the rest left to request buffers collected late
+        expect(predictedPeakBytes(shape, r, bytes)).toBeLessThanOrEqual(PLAN_SHARE * budgetMb * 1e6);
       }
       previous = plan.length;
     }
@@ -176,6 +178,25 @@ describe("stage planning from the isolate budget", () => {
     expect(planStages(shape, weights, 64e6)!.length).toBeGreaterThan(planStages(shape, weights, 128e6)!.length);
     // Below the baseline plus one block, no split fits.
     expect(planStages(shape, weights, 50e6)).toBeNull();
+  });
+
+  it("plans ViT-L-14-336 at 518 (chunked blocks) one block per stage at 128 MiB: a second block's activations do not fit", () => {
+    const large: StageShape = {
+      quant: "int8-dynamic",
+      tokens: 1370,
+      width: 1024,
+      mlpWidth: 4096,
+      heads: 16,
+      grid: 37,
+      embedDim: 768,
+      tappedLayers: [6, 12, 18, 24],
+      projectedLayers: [6, 12, 18, 24],
+    };
+    // measured int8 stage files (README "Stages"): 12.7 MB per block, 8.1 MB more in stage 0, 3.2 MB for a tap's projection
+    const blocks = Array.from({ length: 24 }, (_, i) => 12.7e6 + ([6, 12, 18, 24].includes(i + 1) ? 3.2e6 : 0));
+    const plan = planStages(large, { embedding: 8.1e6, blocks, head: 0 }, 128 * 2 ** 20)!;
+    expect(plan).toHaveLength(24);
+    expect(plan.every(([a, b]) => b - a === 1)).toBe(true);
   });
 
   it("compiles the planned stages: a budget between one block and the whole tower gives several stages within it", async () => {
@@ -186,7 +207,7 @@ describe("stage planning from the isolate budget", () => {
     const planned = expectStaged(await compileStagedBundle(wide, { name: "wide", vocabulary, isolateBudgetMb: budgetMb }));
     expect(planned.manifest.stages.length).toBeGreaterThan(1);
     // the manifest rounds predictions to 0.1 MB
-    for (const s of planned.manifest.stages) expect(s.predictedPeakMb).toBeLessThanOrEqual(budgetMb + 0.051);
+    for (const s of planned.manifest.stages) expect(s.predictedPeakMb).toBeLessThanOrEqual(PLAN_SHARE * budgetMb + 0.051);
     await expect(compileStagedBundle(wide, { name: "wide", vocabulary, isolateBudgetMb: 1 })).rejects.toMatchObject({ code: "budget_too_small" });
   });
 });
