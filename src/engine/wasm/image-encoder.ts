@@ -164,7 +164,11 @@ export class WasmImageEncoder {
     for (const [i, block] of this.blocks.entries()) {
       block.runAt(buf.x, T, buf.x);
       const layer = i + 1;
-      if (wanted.has(layer)) tokens.set(layer, g.timed("read taps (JS)", () => g.read(buf.x, T * W)));
+      if (wanted.has(layer))
+        tokens.set(
+          layer,
+          g.timed("read taps (JS)", () => g.read(buf.x, T * W)),
+        );
       for (const p of this.projections) {
         if (p.layer !== layer) continue;
         const patches = buf.x + W * 4;
@@ -174,7 +178,10 @@ export class WasmImageEncoder {
           input = buf.tokens;
         }
         g.linearF32At(input, G * G, W, p.linear.w, E, p.linear.bias, buf.projected);
-        projected.set(layer, g.timed("read + L2 norm projections (JS)", () => l2NormalizeRows(g.read(buf.projected, G * G * E), E)));
+        projected.set(
+          layer,
+          g.timed("read + L2 norm projections (JS)", () => l2NormalizeRows(g.read(buf.projected, G * G * E), E)),
+        );
       }
     }
     g.layerNormAt(buf.x, 1, W, this.pool.ln.gamma, this.pool.ln.beta, eps, buf.pooled);

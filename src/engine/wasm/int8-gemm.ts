@@ -201,7 +201,7 @@ export class Int8Gemm {
   /** Multi-head attention on a fused q/k/v projection [M][3W] (q pre-scaled), into out [M][W]. */
   attentionAt(qkv: number, M: number, W: number, heads: number, out: number): void {
     if ((W / heads) % 8 !== 0) throw new Error(`attention: head size ${W / heads} is not a multiple of 8`);
-    const mPad = Math.ceil(M / 4) * 4;
+    const mPad = Math.ceil(M / 8) * 8;
     const scratch = this.scratchBuffer("att", ((W / heads) * mPad + 4 * mPad) * 4);
     const t0 = this.profile?.clock();
     this.k.attention(qkv, M, W, heads, out, scratch);
