@@ -11,7 +11,8 @@ interface KernelExports {
   memory: WebAssembly.Memory;
   packedWeightBytes(K: number, N: number): number;
   packWeights(w: number, K: number, N: number, dst: number, colsum: number): void;
-  quantizeActivations(x: number, M: number, K: number, dst: number): number;
+  /** SIMD128: returns the tensor's scale (zero point: lastZeroPoint). Relaxed: per-row scales and zero points into `rows`. */
+  quantizeActivations(x: number, M: number, K: number, dst: number, rows?: number): number;
   lastZeroPoint(): number;
   gemm(...args: number[]): void;
   layerNorm(x: number, M: number, W: number, gamma: number, beta: number, eps: number, out: number): void;
@@ -92,7 +93,7 @@ export class Int8Gemm {
   private top: number;
   /** Set to time every kernel call by op (benchmarks); unset, calls are not timed. */
   profile: KernelProfile | undefined;
-  private scratch = { x: 0, xBytes: 0, a: 0, aBytes: 0, out: 0, outBytes: 0, res: 0, resBytes: 0, att: 0, attBytes: 0 };
+  private scratch = { x: 0, xBytes: 0, a: 0, aBytes: 0, out: 0, outBytes: 0, res: 0, resBytes: 0, att: 0, attBytes: 0, rows: 0, rowsBytes: 0 };
 
   private constructor(
     readonly kind: GemmKind,
@@ -164,11 +165,15 @@ export class Int8Gemm {
     const { K, N } = layer;
     const t0 = this.profile?.clock();
     const ap = this.scratchBuffer("a", Math.ceil(M / 4) * 4 * Math.ceil(K / 4) * 4 * 2);
-    const scale = this.k.quantizeActivations(x, M, K, ap);
-    const t1 = this.profile?.clock();
+    let t1: number | undefined;
     if (this.kind === "relaxed") {
-      this.k.gemm(ap, M, K, layer.weights, N, out, scale, this.k.lastZeroPoint(), layer.colsum, layer.scales, layer.bias, residual, activation);
+      const rows = this.scratchBuffer("rows", Math.ceil(M / 4) * 4 * 8);
+      this.k.quantizeActivations(x, M, K, ap, rows);
+      t1 = this.profile?.clock();
+      this.k.gemm(ap, M, K, layer.weights, N, out, rows, layer.colsum, layer.scales, layer.bias, residual, activation);
     } else {
+      const scale = this.k.quantizeActivations(x, M, K, ap);
+      t1 = this.profile?.clock();
       this.k.gemm(ap, M, K, layer.weights, N, out, scale, layer.scales, layer.bias, residual, activation);
     }
     if (this.profile) {
@@ -232,7 +237,7 @@ export class Int8Gemm {
   }
 
   /** Scratch buffers grow to the largest call and are reused. */
-  private scratchBuffer(name: "x" | "a" | "out" | "res" | "att", bytes: number): number {
+  private scratchBuffer(name: "x" | "a" | "out" | "res" | "att" | "rows", bytes: number): number {
     const s = this.scratch;
     const sizeKey = `${name}Bytes` as const;
     if (s[sizeKey] < bytes) {
