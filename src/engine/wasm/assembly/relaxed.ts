@@ -83,10 +83,47 @@ export function gemm(
       let c00 = i32x4.splat(0), c01 = i32x4.splat(0), c10 = i32x4.splat(0), c11 = i32x4.splat(0);
       let c20 = i32x4.splat(0), c21 = i32x4.splat(0), c30 = i32x4.splat(0), c31 = i32x4.splat(0);
       let wp = wb;
-      for (let q = 0; q < Kq; q++) {
+      let q = 0;
+      for (; q + 2 <= Kq; q += 2) {
+        const o = <usize>q << 2;
+        {
         const w0 = v128.load(wp);
         const w1 = v128.load(wp, 16);
+        const x0 = v128.load32_splat(a0 + o);
+        c00 = dot4(w0, x0, c00, ones);
+        c01 = dot4(w1, x0, c01, ones);
+        const x1 = v128.load32_splat(a1 + o);
+        c10 = dot4(w0, x1, c10, ones);
+        c11 = dot4(w1, x1, c11, ones);
+        const x2 = v128.load32_splat(a2 + o);
+        c20 = dot4(w0, x2, c20, ones);
+        c21 = dot4(w1, x2, c21, ones);
+        const x3 = v128.load32_splat(a3 + o);
+        c30 = dot4(w0, x3, c30, ones);
+        c31 = dot4(w1, x3, c31, ones);
+        }
+        {
+        const w0 = v128.load(wp, 32);
+        const w1 = v128.load(wp, 48);
+        const x0 = v128.load32_splat(a0 + o, 4);
+        c00 = dot4(w0, x0, c00, ones);
+        c01 = dot4(w1, x0, c01, ones);
+        const x1 = v128.load32_splat(a1 + o, 4);
+        c10 = dot4(w0, x1, c10, ones);
+        c11 = dot4(w1, x1, c11, ones);
+        const x2 = v128.load32_splat(a2 + o, 4);
+        c20 = dot4(w0, x2, c20, ones);
+        c21 = dot4(w1, x2, c21, ones);
+        const x3 = v128.load32_splat(a3 + o, 4);
+        c30 = dot4(w0, x3, c30, ones);
+        c31 = dot4(w1, x3, c31, ones);
+        }
+        wp += 64;
+      }
+      for (; q < Kq; q++) {
         const o = <usize>q << 2;
+        const w0 = v128.load(wp);
+        const w1 = v128.load(wp, 16);
         const x0 = v128.load32_splat(a0 + o);
         c00 = dot4(w0, x0, c00, ones);
         c01 = dot4(w1, x0, c01, ones);
