@@ -35,7 +35,9 @@ if (!(runs > 0)) {
 }
 
 function runChild<T>(kind: string, model: string): T {
-  const args = ["--import", "tsx", "scripts/bench.ts", "--child", kind, "--model", model, "--runs", String(runs)];
+  // The engine picks relaxed SIMD where the runtime validates it (Node 20: behind a flag; workerd and Node 22: on).
+  const flags = kind === "encoder-engine" && process.versions.node.startsWith("20.") ? ["--experimental-wasm-relaxed-simd"] : [];
+  const args = [...flags, "--import", "tsx", "scripts/bench.ts", "--child", kind, "--model", model, "--runs", String(runs)];
   const out = execFileSync(process.execPath, args, {
     encoding: "utf8",
     stdio: ["ignore", "pipe", "inherit"],
@@ -58,7 +60,7 @@ if (values.child) {
     console.log(JSON.stringify(await runPipelineBenchmark({ bundleDir: model, ...inputs, runs, ks: [1, 4] })));
   } else {
     const { runEncoderBenchmark } = await import("../src/bench/encoder-run");
-    const runtime = values.child === "encoder-node" ? "node" : "wasm";
+    const runtime = values.child === "encoder-node" ? "node" : values.child === "encoder-engine" ? "engine" : "wasm";
     console.log(JSON.stringify(await runEncoderBenchmark({ bundleDir: model, runtime, runs, ortDefaults: false })));
   }
   process.exit(0);
@@ -144,11 +146,18 @@ for (const model of models) {
   process.stderr.write(`${model}: encoder in onnxruntime-web and onnxruntime-node...\n`);
   const wasm = runChild<EncoderRunResult>("encoder-wasm", model);
   const node = runChild<EncoderRunResult>("encoder-node", model);
-  (report.models as Record<string, unknown>)[model] = { pipeline, encoderWasm: wasm, encoderNode: node };
+  // The engine runs int8-dynamic bundles only.
+  const engine = pipeline.quantization === "int8-dynamic" ? runChild<EncoderRunResult>("encoder-engine", model) : undefined;
+  (report.models as Record<string, unknown>)[model] = { pipeline, encoderWasm: wasm, encoderNode: node, encoderEngine: engine ?? null };
   const q = pipeline.quantization === "fp32" ? "fp32" : "int8";
-  encoderMs[`wasm_${q}`] = wasm.p50Ms;
+  encoderMs[`ort_web_${q}`] = wasm.p50Ms;
   encoderMs[`ort_node_${q}`] = node.p50Ms;
-  peakMemory[`wasm_${q}`] = wasm.wasmMemoryMb ?? NaN;
+  peakMemory[`ort_web_${q}`] = wasm.wasmMemoryMb ?? NaN;
+  if (engine) {
+    // wasm_int8: the served engine (ENGINE=wasm), in WASM, one thread
+    encoderMs.wasm_int8 = engine.p50Ms;
+    peakMemory.engine_wasm_int8 = engine.wasmMemoryMb ?? NaN;
+  }
   peakMemory[`rss_wasm_${q}`] = wasm.peakRssMb;
   peakMemory[`pipeline_wasm_${q}`] = pipeline.wasmMemoryMb;
   const zs = pipeline.zeroShot.total!.p50;
@@ -167,6 +176,11 @@ for (const model of models) {
   console.log(
     `encoder alone: onnxruntime-web ${wasm.p50Ms} ms (p95 ${wasm.p95Ms}), wasm heap ${wasm.wasmMemoryMb} MB, RSS ${wasm.peakRssMb} MB; onnxruntime-node ${node.p50Ms} ms (p95 ${node.p95Ms}), RSS ${node.peakRssMb} MB; model ${wasm.modelMb} MB`,
   );
+  if (engine) {
+    console.log(
+      `engine (${engine.runtime}): ${engine.p50Ms} ms (p95 ${engine.p95Ms}), ${(engine.p50Ms / wasm.p50Ms).toFixed(3)}x onnxruntime-web, ${(engine.p50Ms / node.p50Ms).toFixed(2)}x onnxruntime-node; kernel memory ${engine.wasmMemoryMb} MB`,
+    );
+  }
 }
 report.encoder_ms = encoderMs;
 const endToEnd: Record<string, unknown> = best ? { zero_shot: best.zs, few_shot_k4: best.fs4, configuration: best.model } : {};
