@@ -10,7 +10,7 @@ import type { PipelineRunResult } from "../src/bench/pipeline-run";
 import { bundleStageCount } from "../src/runner/staged-bundle";
 
 const usage =
-  "usage: npm run bench -- [--model models/NAME ... | --arch ViT-B-16] [--image-size S] [--runs N] [--service] [--json]\n" +
+  "usage: npm run bench -- [--model models/NAME ... | --arch ViT-B-16] [--image-size S] [--runs N] [--service [--var ENGINE:wasm ...]] [--json]\n" +
   "       npm run bench -- --isolate-check [--model models/NAME] [--json]   (validates the per-isolate memory method)\n" +
   "       npm run bench -- --front-burst [--concurrency 8] [--model models/NAME] [--var NAME:VALUE ...] [--json]   (maximum-size uploads at once)";
 const { values } = parseArgs({
@@ -188,7 +188,8 @@ report.end_to_end_ms = endToEnd;
 report.peak_memory_mb = peakMemory;
 if (values.service) {
   const { runServiceBenchmarks } = await import("../src/bench/service-run");
-  const { service, best: served } = await runServiceBenchmarks(models, inputs, runs, (text) => console.log(text));
+  const vars = Object.fromEntries((values.var ?? []).map((v) => [v.slice(0, v.indexOf(":")), v.slice(v.indexOf(":") + 1)]));
+  const { service, best: served } = await runServiceBenchmarks(models, inputs, runs, (text) => console.log(text), vars);
   report.service = service;
   endToEnd.zero_shot_workerd = served?.result.zero_shot_ms.p50 ?? null;
   endToEnd.few_shot_k4_workerd = served?.result.few_shot_k4_ms.p50 ?? null;
