@@ -47,7 +47,7 @@ export class WasmImageEncoder {
     const E = m.architecture.embedDim;
     if (W % 4 !== 0 || E % 4 !== 0) throw new Error(`width ${W} and embedDim ${E} must be multiples of 4`);
     const ln = (name: string) => ({ gamma: g.floats(init.floats(`${name}.weight`, W)), beta: g.floats(init.floats(`${name}.bias`, W)) });
-    const fp32 = (w: Float32Array, K: number, N: number, bias?: Float32Array): Fp32Linear => ({ K, N, w: g.floats(w), bias: bias ? g.floats(bias) : 0 });
+    const fp32 = (w: Float32Array, K: number, N: number, bias?: Float32Array): Fp32Linear => ({ K, N, w: g.packF32(w, K, N), bias: bias ? g.floats(bias) : 0 });
 
     // Conv weight [W][3][P][P] -> [3·P·P][W], the GEMM's [K][N].
     const K = 3 * P * P;

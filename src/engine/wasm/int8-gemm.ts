@@ -213,7 +213,26 @@ export class Int8Gemm {
     if (this.profile) this.record("attention", t0!, this.profile.clock());
   }
 
-  /** fp32 linear layer on kernel memory: out [M][N] = x [M][K] · w [K][N] + bias (0: none); N a multiple of 4. */
+  /**
+   * Copies an fp32 weight [K][N] (input-major) into kernel memory in linearF32's layout (blocks of 8 columns, each
+   * [K][8], then [K][4] for a last 4); returns where. N a multiple of 4.
+   */
+  packF32(w: Float32Array, K: number, N: number): number {
+    if (N % 4 !== 0) throw new Error(`linearF32: ${N} outputs is not a multiple of 4`);
+    if (w.length !== K * N) throw new Error(`packF32: ${w.length} values for ${K}x${N}`);
+    const packed = new Float32Array(K * N);
+    let at = 0;
+    for (let n = 0; n < N; n += 8) {
+      const width = Math.min(8, N - n);
+      for (let k = 0; k < K; k++) {
+        packed.set(w.subarray(k * N + n, k * N + n + width), at);
+        at += width;
+      }
+    }
+    return this.floats(packed);
+  }
+
+  /** fp32 linear layer on kernel memory: out [M][N] = x [M][K] · W + bias (0: none), W from packF32; N a multiple of 4. */
   linearF32At(x: number, M: number, K: number, w: number, N: number, bias: number, out: number): void {
     if (N % 4 !== 0) throw new Error(`linearF32: ${N} outputs is not a multiple of 4`);
     const t0 = this.profile?.clock();

@@ -183,18 +183,23 @@ function softmaxRow(p: usize, M: i32): f32 {
 }
 
 /**
- * fp32 linear layer: out [M][N] = x [M][K] · w [K][N] (+ bias [N] after the sum, as MatMul then Add; bias 0: none).
- * N a multiple of 4. Tiles of 4 rows by 8 columns, one sum per output in k order.
+ * fp32 linear layer: out [M][N] = x [M][K] · W (+ bias [N] after the sum, as MatMul then Add; bias 0: none), N a
+ * multiple of 4. W packed by column blocks (Int8Gemm.packF32): for each block of 8 columns its [K][8] floats, then a
+ * last block of 4 columns as [K][4] when N % 8 == 4, so a block's weights are contiguous and stay in cache while
+ * every row passes. Tiles of 4 rows by 8 columns, one sum per output in k order.
  */
 export function linearF32(x: usize, M: i32, K: i32, w: usize, N: i32, bias: usize, out: usize): void {
   const rowBytes = <usize>K << 2;
   const outRow = <usize>N << 2;
-  let m = 0;
-  for (; m + 4 <= M; m += 4) {
-    const x0 = x + <usize>m * rowBytes;
-    const o0 = out + <usize>m * outRow;
-    let n = 0;
-    for (; n + 8 <= N; n += 8) {
+  const blockBytes = <usize>K << 5;
+  let n = 0;
+  for (; n + 8 <= N; n += 8) {
+    const wb = w + <usize>(n >> 3) * blockBytes;
+    const b0 = bias ? v128.load(bias + (<usize>n << 2)) : f32x4.splat(0);
+    const b1 = bias ? v128.load(bias + (<usize>n << 2), 16) : f32x4.splat(0);
+    let m = 0;
+    for (; m + 4 <= M; m += 4) {
+      const x0 = x + <usize>m * rowBytes;
       let a00 = f32x4.splat(0);
       let a01 = f32x4.splat(0);
       let a10 = f32x4.splat(0);
@@ -203,8 +208,8 @@ export function linearF32(x: usize, M: i32, K: i32, w: usize, N: i32, bias: usiz
       let a21 = f32x4.splat(0);
       let a30 = f32x4.splat(0);
       let a31 = f32x4.splat(0);
+      let wp = wb;
       for (let k = 0; k < K; k++) {
-        const wp = w + (<usize>(k * N + n) << 2);
         const w0 = v128.load(wp);
         const w1 = v128.load(wp, 16);
         const xp = x0 + (<usize>k << 2);
@@ -220,10 +225,9 @@ export function linearF32(x: usize, M: i32, K: i32, w: usize, N: i32, bias: usiz
         a21 = madd4(v2, w1, a21);
         a30 = madd4(v3, w0, a30);
         a31 = madd4(v3, w1, a31);
+        wp += 32;
       }
-      const b0 = bias ? v128.load(bias + (<usize>n << 2)) : f32x4.splat(0);
-      const b1 = bias ? v128.load(bias + (<usize>n << 2), 16) : f32x4.splat(0);
-      const op = o0 + (<usize>n << 2);
+      const op = out + <usize>m * outRow + (<usize>n << 2);
       v128.store(op, f32x4.add(a00, b0));
       v128.store(op, f32x4.add(a01, b1), 16);
       v128.store(op + outRow, f32x4.add(a10, b0));
@@ -233,21 +237,26 @@ export function linearF32(x: usize, M: i32, K: i32, w: usize, N: i32, bias: usiz
       v128.store(op + 3 * outRow, f32x4.add(a30, b0));
       v128.store(op + 3 * outRow, f32x4.add(a31, b1), 16);
     }
-    for (; n < N; n += 4) {
-      for (let r = 0; r < 4; r++) linearF32Row4(x0 + <usize>r * rowBytes, K, w, N, n, bias, o0 + <usize>r * outRow);
+    for (; m < M; m++) {
+      const o = out + <usize>m * outRow + (<usize>n << 2);
+      linearF32Row4(x + <usize>m * rowBytes, K, wb, 32, bias ? bias + (<usize>n << 2) : 0, o);
+      linearF32Row4(x + <usize>m * rowBytes, K, wb + 16, 32, bias ? bias + (<usize>(n + 4) << 2) : 0, o + 16);
     }
   }
-  for (; m < M; m++) {
-    for (let n = 0; n < N; n += 4) linearF32Row4(x + <usize>m * rowBytes, K, w, N, n, bias, out + <usize>m * outRow);
+  if (n < N) {
+    // the last 4 columns: [K][4]
+    const wb = w + <usize>(n >> 3) * blockBytes;
+    for (let m = 0; m < M; m++) linearF32Row4(x + <usize>m * rowBytes, K, wb, 16, bias ? bias + (<usize>n << 2) : 0, out + <usize>m * outRow + (<usize>n << 2));
   }
 }
 
-/** One row, columns n..n+3 of linearF32. */
-function linearF32Row4(xRow: usize, K: i32, w: usize, N: i32, n: i32, bias: usize, outRow: usize): void {
+/** One row, 4 columns: weights at wCol, `stride` bytes per input; bias (0: none) and out point at those columns. */
+function linearF32Row4(xRow: usize, K: i32, wCol: usize, stride: usize, bias: usize, out: usize): void {
   let a = f32x4.splat(0);
+  let wp = wCol;
   for (let k = 0; k < K; k++) {
-    a = f32x4.add(a, f32x4.mul(v128.load32_splat(xRow + (<usize>k << 2)), v128.load(w + (<usize>(k * N + n) << 2))));
+    a = madd4(v128.load32_splat(xRow + (<usize>k << 2)), v128.load(wp), a);
+    wp += stride;
   }
-  const b = bias ? v128.load(bias + (<usize>n << 2)) : f32x4.splat(0);
-  v128.store(outRow + (<usize>n << 2), f32x4.add(a, b));
+  v128.store(out, f32x4.add(a, bias ? v128.load(bias) : f32x4.splat(0)));
 }
