@@ -10,7 +10,7 @@ import type { PipelineRunResult } from "../src/bench/pipeline-run";
 import { bundleStageCount } from "../src/runner/staged-bundle";
 
 const usage =
-  "usage: npm run bench -- [--model models/NAME ... | --arch ViT-B-16] [--image-size S] [--runs N] [--service [--var ENGINE:wasm ...]] [--json]\n" +
+  "usage: npm run bench -- [--model models/NAME ... | --arch ViT-B-16] [--image-size S] [--runs N] [--service | --service-only [--var ENGINE:wasm ...]] [--json]\n" +
   "       npm run bench -- --isolate-check [--model models/NAME] [--json]   (validates the per-isolate memory method)\n" +
   "       npm run bench -- --front-burst [--concurrency 8] [--model models/NAME] [--var NAME:VALUE ...] [--json]   (maximum-size uploads at once)";
 const { values } = parseArgs({
@@ -21,6 +21,7 @@ const { values } = parseArgs({
     runs: { type: "string", default: "10" },
     json: { type: "boolean", default: false },
     service: { type: "boolean", default: false },
+    "service-only": { type: "boolean", default: false },
     "isolate-check": { type: "boolean", default: false },
     "front-burst": { type: "boolean", default: false },
     concurrency: { type: "string", default: "8" },
@@ -135,6 +136,7 @@ const encoderMs: Record<string, number> = {};
 const peakMemory: Record<string, number> = {};
 let best: { zs: number; fs4: number; model: string } | undefined;
 for (const model of models) {
+  if (values["service-only"]) continue;
   // The in-process pipeline and encoder runs load image.onnx; a staged bundle is measured by --service alone.
   if (bundleStageCount(model) > 0) {
     process.stderr.write(`${model}: staged bundle: no in-process pipeline/encoder run (--service measures it)\n`);
@@ -186,7 +188,7 @@ report.encoder_ms = encoderMs;
 const endToEnd: Record<string, unknown> = best ? { zero_shot: best.zs, few_shot_k4: best.fs4, configuration: best.model } : {};
 report.end_to_end_ms = endToEnd;
 report.peak_memory_mb = peakMemory;
-if (values.service) {
+if (values.service || values["service-only"]) {
   const { runServiceBenchmarks } = await import("../src/bench/service-run");
   const vars = Object.fromEntries((values.var ?? []).map((v) => [v.slice(0, v.indexOf(":")), v.slice(v.indexOf(":") + 1)]));
   const { service, best: served } = await runServiceBenchmarks(models, inputs, runs, (text) => console.log(text), vars);
