@@ -59,3 +59,29 @@ describe("ENGINE=wasm: the engine's image tower behind POST /v1/score", () => {
     });
   }
 });
+
+describe("ENGINE=wasm: few-shot through a reference set", () => {
+  it("embeds 2 shots on the engine and scores few-shot with them", async () => {
+    const golden = await goldenCase(0);
+    expect(golden).toBeDefined();
+    const shot = Uint8Array.from(atob(golden!.image), (c) => c.charCodeAt(0));
+    const form = new FormData();
+    form.set("object", golden!.object);
+    for (let i = 0; i < 2; i++) form.append("images", new Blob([shot]), `shot-${i}.png`);
+    const created = await callWithEnv({ MODEL_NAME: NAME, ENGINE: "wasm" }, "/v1/reference-sets", { method: "POST", body: form });
+    const createdText = await created.text();
+    expect(created.status, createdText).toBe(201);
+    const { id } = JSON.parse(createdText) as { id: string };
+    const response = await callWithEnv({ MODEL_NAME: NAME, ENGINE: "wasm" }, "/v1/score", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ object: golden!.object, image: golden!.image, referenceSet: id, map: "none" }),
+    });
+    const text = await response.text();
+    expect(response.status, text).toBe(200);
+    const body = JSON.parse(text) as { mode: string; score: number };
+    expect(body.mode).toBe("few-shot");
+    expect(body.score).toBeGreaterThanOrEqual(0);
+    expect(body.score).toBeLessThanOrEqual(1);
+  });
+});
