@@ -18,6 +18,8 @@ export default defineConfig({
           name: "parity",
           include: ["test/parity/**/*.test.ts"],
           environment: "node",
+          // the oracle cases also run through the engine's relaxed-SIMD kernel
+          execArgv: process.versions.node.startsWith("20.") ? ["--experimental-wasm-relaxed-simd"] : [],
           testTimeout: 900_000,
           hookTimeout: 900_000,
         },

@@ -3,7 +3,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { cloudflareTest } from "@cloudflare/vitest-pool-workers";
 import { defineConfig } from "vitest/config";
-import { bundleDir, goldenDir, oracleMode, secondBundleDir, stageMode } from "./test/workers/bundles";
+import { bundleDir, goldenDir, oracleInt8BundleDir, oracleMode, secondBundleDir, stageMode } from "./test/workers/bundles";
 import { STAGED_DEMOS, stagedDemoDir, stageWorkers } from "./test/workers/stage-workers";
 import { receiveWebhook, receiverControl } from "./test/workers/webhook-receiver";
 
@@ -17,7 +17,7 @@ const TEST_API_KEYS = [
 /** Node-side files for the tests, served to workerd through the TEST_FILES service binding. */
 function serveTestFile(request: Request): Response {
   const path = decodeURIComponent(new URL(request.url).pathname);
-  const bundleFile = /^\/(bundle|bundle-b|staged\d+)\/([a-z0-9._-]+)$/i.exec(path);
+  const bundleFile = /^\/(bundle|bundle-b|oracle-int8|staged\d+)\/([a-z0-9._-]+)$/i.exec(path);
   if (bundleFile) return fileResponse(join(bundleSourceDir(bundleFile[1]!), bundleFile[2]!));
   const manifestPath = join(goldenDir, "manifest.json");
   if (!existsSync(manifestPath)) return new Response("no golden folder", { status: 404 });
@@ -37,6 +37,7 @@ function serveTestFile(request: Request): Response {
 function bundleSourceDir(source: string): string {
   if (source === "bundle") return bundleDir;
   if (source === "bundle-b") return secondBundleDir;
+  if (source === "oracle-int8") return oracleInt8BundleDir;
   const k = Number(source.slice("staged".length));
   if (k !== 1 && !(STAGED_DEMOS as readonly number[]).includes(k)) throw new Error(`no staged demo ${source}`);
   return stagedDemoDir(k);

@@ -21,7 +21,7 @@ const { values } = parseArgs({
 const models = values.model ?? [];
 if (models.length === 0) {
   console.error(
-    "usage: npm run bench:encoder -- --model models/NAME [--model ...] [--runtime wasm|node ...] [--runs 10] [--ort-defaults] [--profile | --engine wasm] [--json]",
+    "usage: npm run bench:encoder -- --model models/NAME [--model ...] [--runtime wasm|node ...] [--runs 10] [--ort-defaults] [--profile] [--engine wasm] [--json]",
   );
   process.exit(2);
 }
@@ -36,18 +36,37 @@ if (values.engine === "wasm") {
   // One process per model: onnxruntime-web and the engine (SIMD128 and, where it validates, relaxed SIMD) interleaved.
   for (const model of models) {
     if (values.child) {
-      console.log(JSON.stringify(await runEngineEncoderBenchmark(model, runs, relaxedSimdSupported() ? ["simd", "relaxed"] : ["simd"])));
+      console.log(JSON.stringify(await runEngineEncoderBenchmark(model, runs, relaxedSimdSupported() ? ["simd", "relaxed"] : ["simd"], values.profile)));
       continue;
     }
     process.stderr.write(`benchmarking ${model}: onnxruntime-web vs the engine, interleaved (${runs} runs + warm-up)...\n`);
     const flags = process.versions.node.startsWith("20.") ? ["--experimental-wasm-relaxed-simd"] : [];
-    const args = [...flags, "--import", "tsx", "scripts/bench-encoder.ts", "--child", "--engine", "wasm", "--model", model, "--runs", String(runs)];
+    const args = [
+      ...flags,
+      "--import",
+      "tsx",
+      "scripts/bench-encoder.ts",
+      "--child",
+      "--engine",
+      "wasm",
+      "--model",
+      model,
+      "--runs",
+      String(runs),
+      ...(values.profile ? ["--profile"] : []),
+    ];
     const out = execFileSync(process.execPath, args, { encoding: "utf8", maxBuffer: 1 << 30 });
     const r = JSON.parse(out.trim().split("\n").pop()!) as EngineEncoderResult;
     console.log(`\n${model} (${r.quantization}, ${r.imageSize}px, median of ${r.runs} interleaved runs, CPU time)\n`);
     console.log("| image encoder | CPU ms | vs onnxruntime-web | max rel diff vs ORT | wasm memory MB |");
     console.log("|---|---|---|---|---|");
     for (const row of r.rows) console.log(`| ${row.encoder} | ${row.cpuMs} | ${row.vsOrt} | ${row.maxRelDiffVsOrt} | ${row.wasmMemoryMb} |`);
+    for (const p of r.profiles ?? []) {
+      console.log(`\n${p.encoder}: ${p.totalMs} CPU ms per image while profiled (a clock read around every kernel call)\n`);
+      console.log("| op | CPU ms per image | % |");
+      console.log("|---|---|---|");
+      for (const row of p.rows) console.log(`| ${row.op} | ${row.ms} | ${row.percent} |`);
+    }
     if (values.json) console.log(JSON.stringify({ model, engine: r }));
   }
 } else if (values.profile) {

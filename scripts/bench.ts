@@ -10,7 +10,7 @@ import type { PipelineRunResult } from "../src/bench/pipeline-run";
 import { bundleStageCount } from "../src/runner/staged-bundle";
 
 const usage =
-  "usage: npm run bench -- [--model models/NAME ... | --arch ViT-B-16] [--image-size S] [--runs N] [--service] [--json]\n" +
+  "usage: npm run bench -- [--model models/NAME ... | --arch ViT-B-16] [--image-size S] [--runs N] [--service | --service-only [--var ENGINE:wasm ...]] [--json]\n" +
   "       npm run bench -- --isolate-check [--model models/NAME] [--json]   (validates the per-isolate memory method)\n" +
   "       npm run bench -- --front-burst [--concurrency 8] [--model models/NAME] [--var NAME:VALUE ...] [--json]   (maximum-size uploads at once)";
 const { values } = parseArgs({
@@ -21,6 +21,7 @@ const { values } = parseArgs({
     runs: { type: "string", default: "10" },
     json: { type: "boolean", default: false },
     service: { type: "boolean", default: false },
+    "service-only": { type: "boolean", default: false },
     "isolate-check": { type: "boolean", default: false },
     "front-burst": { type: "boolean", default: false },
     concurrency: { type: "string", default: "8" },
@@ -35,7 +36,9 @@ if (!(runs > 0)) {
 }
 
 function runChild<T>(kind: string, model: string): T {
-  const args = ["--import", "tsx", "scripts/bench.ts", "--child", kind, "--model", model, "--runs", String(runs)];
+  // The engine picks relaxed SIMD where the runtime validates it (Node 20: behind a flag; workerd and Node 22: on).
+  const flags = kind === "encoder-engine" && process.versions.node.startsWith("20.") ? ["--experimental-wasm-relaxed-simd"] : [];
+  const args = [...flags, "--import", "tsx", "scripts/bench.ts", "--child", kind, "--model", model, "--runs", String(runs)];
   const out = execFileSync(process.execPath, args, {
     encoding: "utf8",
     stdio: ["ignore", "pipe", "inherit"],
@@ -58,7 +61,7 @@ if (values.child) {
     console.log(JSON.stringify(await runPipelineBenchmark({ bundleDir: model, ...inputs, runs, ks: [1, 4] })));
   } else {
     const { runEncoderBenchmark } = await import("../src/bench/encoder-run");
-    const runtime = values.child === "encoder-node" ? "node" : "wasm";
+    const runtime = values.child === "encoder-node" ? "node" : values.child === "encoder-engine" ? "engine" : "wasm";
     console.log(JSON.stringify(await runEncoderBenchmark({ bundleDir: model, runtime, runs, ortDefaults: false })));
   }
   process.exit(0);
@@ -133,6 +136,7 @@ const encoderMs: Record<string, number> = {};
 const peakMemory: Record<string, number> = {};
 let best: { zs: number; fs4: number; model: string } | undefined;
 for (const model of models) {
+  if (values["service-only"]) continue;
   // The in-process pipeline and encoder runs load image.onnx; a staged bundle is measured by --service alone.
   if (bundleStageCount(model) > 0) {
     process.stderr.write(`${model}: staged bundle: no in-process pipeline/encoder run (--service measures it)\n`);
@@ -144,11 +148,18 @@ for (const model of models) {
   process.stderr.write(`${model}: encoder in onnxruntime-web and onnxruntime-node...\n`);
   const wasm = runChild<EncoderRunResult>("encoder-wasm", model);
   const node = runChild<EncoderRunResult>("encoder-node", model);
-  (report.models as Record<string, unknown>)[model] = { pipeline, encoderWasm: wasm, encoderNode: node };
+  // The engine runs int8-dynamic bundles only.
+  const engine = pipeline.quantization === "int8-dynamic" ? runChild<EncoderRunResult>("encoder-engine", model) : undefined;
+  (report.models as Record<string, unknown>)[model] = { pipeline, encoderWasm: wasm, encoderNode: node, encoderEngine: engine ?? null };
   const q = pipeline.quantization === "fp32" ? "fp32" : "int8";
-  encoderMs[`wasm_${q}`] = wasm.p50Ms;
+  encoderMs[`ort_web_${q}`] = wasm.p50Ms;
   encoderMs[`ort_node_${q}`] = node.p50Ms;
-  peakMemory[`wasm_${q}`] = wasm.wasmMemoryMb ?? NaN;
+  peakMemory[`ort_web_${q}`] = wasm.wasmMemoryMb ?? NaN;
+  if (engine) {
+    // wasm_int8: the served engine (ENGINE=wasm), in WASM, one thread
+    encoderMs.wasm_int8 = engine.p50Ms;
+    peakMemory.engine_wasm_int8 = engine.wasmMemoryMb ?? NaN;
+  }
   peakMemory[`rss_wasm_${q}`] = wasm.peakRssMb;
   peakMemory[`pipeline_wasm_${q}`] = pipeline.wasmMemoryMb;
   const zs = pipeline.zeroShot.total!.p50;
@@ -167,14 +178,20 @@ for (const model of models) {
   console.log(
     `encoder alone: onnxruntime-web ${wasm.p50Ms} ms (p95 ${wasm.p95Ms}), wasm heap ${wasm.wasmMemoryMb} MB, RSS ${wasm.peakRssMb} MB; onnxruntime-node ${node.p50Ms} ms (p95 ${node.p95Ms}), RSS ${node.peakRssMb} MB; model ${wasm.modelMb} MB`,
   );
+  if (engine) {
+    console.log(
+      `engine (${engine.runtime}): ${engine.p50Ms} ms (p95 ${engine.p95Ms}), ${(engine.p50Ms / wasm.p50Ms).toFixed(3)}x onnxruntime-web, ${(engine.p50Ms / node.p50Ms).toFixed(2)}x onnxruntime-node; kernel memory ${engine.wasmMemoryMb} MB`,
+    );
+  }
 }
 report.encoder_ms = encoderMs;
 const endToEnd: Record<string, unknown> = best ? { zero_shot: best.zs, few_shot_k4: best.fs4, configuration: best.model } : {};
 report.end_to_end_ms = endToEnd;
 report.peak_memory_mb = peakMemory;
-if (values.service) {
+if (values.service || values["service-only"]) {
   const { runServiceBenchmarks } = await import("../src/bench/service-run");
-  const { service, best: served } = await runServiceBenchmarks(models, inputs, runs, (text) => console.log(text));
+  const vars = Object.fromEntries((values.var ?? []).map((v) => [v.slice(0, v.indexOf(":")), v.slice(v.indexOf(":") + 1)]));
+  const { service, best: served } = await runServiceBenchmarks(models, inputs, runs, (text) => console.log(text), vars);
   report.service = service;
   endToEnd.zero_shot_workerd = served?.result.zero_shot_ms.p50 ?? null;
   endToEnd.few_shot_k4_workerd = served?.result.few_shot_k4_ms.p50 ?? null;

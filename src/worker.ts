@@ -8,6 +8,7 @@ import { reconcileHandler } from "./composition/scheduled";
 import { runStageCall, type StageEnv } from "./composition/stage";
 import { runTextStageCall, type TextStageEnv } from "./composition/text-stage";
 import type { Env } from "./platform/env";
+import { engineKernel, engineWasmBytes } from "./platform/engine-wasm";
 import { installOrtWasm, ortWasmHeapBytes } from "./platform/ort-wasm";
 import type { ImageStageRpc, WireStageCall, WireStageReply } from "./platform/stage-wire";
 import type { TextStageRpc, WireTextStageCall, WireTextStageReply } from "./platform/text-stage-wire";
@@ -23,6 +24,9 @@ const fetch: Fetch = async (request, env, ctx) => {
   const response = await app.fetch(request, env, ctx);
   // ORT's wasm linear memory, the bulk of the isolate's memory: watched against the 128 MB isolate limit.
   response.headers.set("x-ort-wasm-heap-bytes", String(ortWasmHeapBytes()));
+  // With ENGINE=wasm, the engine's kernel memory (weights packed 1.0x int8, activations): the other big wasm memory.
+  response.headers.set("x-engine-wasm-bytes", String(engineWasmBytes()));
+  if (engineKernel()) response.headers.set("x-engine-kernel", engineKernel());
   return response;
 };
 

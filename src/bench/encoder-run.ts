@@ -8,7 +8,8 @@ import { installWasmMemoryProbe, wasmMemoryBytes } from "./wasm-memory-probe";
 
 export interface EncoderRunOptions {
   bundleDir: string;
-  runtime: "wasm" | "node";
+  /** wasm: onnxruntime-web; node: onnxruntime-node; engine: the engine's image encoder (relaxed SIMD where validated). */
+  runtime: "wasm" | "node" | "engine";
   runs: number;
   ortDefaults: boolean;
 }
@@ -34,7 +35,19 @@ export async function runEncoderBenchmark(o: EncoderRunOptions): Promise<Encoder
   const pixels = new Float32Array(3 * s * s).map((_, i) => Math.sin(i * 0.001));
   const t0 = performance.now();
   let run: () => Promise<void>;
-  if (o.runtime === "wasm") {
+  let engineBytes = 0;
+  let engineKind = "";
+  if (o.runtime === "engine") {
+    const { ModelBundle } = await import("../engine/runtime/model-bundle");
+    const { loadWasmImageEncoder } = await import("./int8-gemm-node");
+    const bundle = await ModelBundle.open({ read: async (p) => new Uint8Array(readFileSync(join(o.bundleDir, p))) });
+    const engine = await loadWasmImageEncoder(bundle);
+    engineBytes = engine.memoryBytes;
+    engineKind = engine.kind;
+    run = async () => {
+      engine.encode(pixels);
+    };
+  } else if (o.runtime === "wasm") {
     installWasmMemoryProbe();
     const { OnnxModel } = await import("../engine/runtime/onnx-session");
     const model = await OnnxModel.load(graph, { ortDefaults: o.ortDefaults }, { path: weightsFile, data: weights });
@@ -66,13 +79,18 @@ export async function runEncoderBenchmark(o: EncoderRunOptions): Promise<Encoder
     times.push(performance.now() - t);
   }
   return {
-    runtime: o.runtime === "wasm" ? `onnxruntime-web wasm${o.ortDefaults ? " (ORT default options)" : ""}` : "onnxruntime-node",
+    runtime:
+      o.runtime === "engine"
+        ? `engine wasm (${engineKind})`
+        : o.runtime === "wasm"
+          ? `onnxruntime-web wasm${o.ortDefaults ? " (ORT default options)" : ""}`
+          : "onnxruntime-node",
     quantization: manifest.quantization,
     modelMb: round((manifest.files.image.bytes + manifest.files.imageWeights.bytes) / 1e6),
     loadMs: round(loadMs),
     p50Ms: round(percentile(times, 50)),
     p95Ms: round(percentile(times, 95)),
     peakRssMb: round(peakRssMb()),
-    wasmMemoryMb: o.runtime === "wasm" ? round(wasmMemoryBytes() / 2 ** 20) : null,
+    wasmMemoryMb: o.runtime === "engine" ? round(engineBytes / 2 ** 20) : o.runtime === "wasm" ? round(wasmMemoryBytes() / 2 ** 20) : null,
   };
 }

@@ -22,12 +22,26 @@ export interface EngineEncoderRow {
   wasmMemoryMb: number;
 }
 
+export interface EngineProfileRow {
+  op: string;
+  /** CPU ms per image, mean over the profiled runs. */
+  ms: number;
+  percent: number;
+}
+
 export interface EngineEncoderResult {
   quantization: string;
   imageSize: number;
   runs: number;
   rows: EngineEncoderRow[];
+  /** Per engine kind, its ops' CPU time per image (only with `profile`), after the timed runs. */
+  profiles?: { encoder: string; totalMs: number; rows: EngineProfileRow[] }[];
 }
+
+const cpuMs = () => {
+  const t = process.cpuUsage();
+  return (t.user + t.system) / 1000;
+};
 
 function relDiff(a: Float32Array, b: Float32Array): number {
   let worst = 0;
@@ -39,7 +53,7 @@ function relDiff(a: Float32Array, b: Float32Array): number {
   return worst / big;
 }
 
-export async function runEngineEncoderBenchmark(bundleDir: string, runs: number, kinds: GemmKind[]): Promise<EngineEncoderResult> {
+export async function runEngineEncoderBenchmark(bundleDir: string, runs: number, kinds: GemmKind[], profile = false): Promise<EngineEncoderResult> {
   installWasmMemoryProbe();
   const manifest = parseBundleManifest(JSON.parse(readFileSync(join(bundleDir, "manifest.json"), "utf8")));
   const bundle = await ModelBundle.open({ read: async (p) => new Uint8Array(readFileSync(join(bundleDir, p))) });
@@ -70,5 +84,19 @@ export async function runEngineEncoderBenchmark(bundleDir: string, runs: number,
       wasmMemoryMb: mb(e.memoryBytes),
     })),
   ];
-  return { quantization: manifest.quantization, imageSize: s, runs, rows };
+  if (!profile) return { quantization: manifest.quantization, imageSize: s, runs, rows };
+  // Profiling adds a clock read around every kernel call, so it runs after (and apart from) the timed runs.
+  const profiles = engines.map((e) => {
+    const totals = new Map<string, number>();
+    e.profile = { clock: cpuMs, totals };
+    const t0 = cpuMs();
+    for (let i = 0; i < runs; i++) e.encode(pixels);
+    const total = (cpuMs() - t0) / runs;
+    e.profile = undefined;
+    const opRows = [...totals].map(([op, ms]) => ({ op, ms: round(ms / runs, 1), percent: round((100 * ms) / runs / total, 1) }));
+    const listed = opRows.reduce((a, r) => a + r.ms, 0);
+    opRows.push({ op: "everything else (JS between calls)", ms: round(total - listed, 1), percent: round((100 * (total - listed)) / total, 1) });
+    return { encoder: `engine (${e.kind})`, totalMs: round(total, 1), rows: opRows.sort((a, b) => b.ms - a.ms) };
+  });
+  return { quantization: manifest.quantization, imageSize: s, runs, rows, profiles };
 }

@@ -14,6 +14,8 @@ export interface ServiceRunOptions extends BenchInputs {
   k: number;
   /** Bound on startup, and on each request. */
   timeoutMs: number;
+  /** Worker vars (--var NAME:VALUE), e.g. ENGINE: "wasm". */
+  vars?: Record<string, string>;
 }
 
 export type Percentiles = { p50: number; p95: number };
@@ -50,6 +52,10 @@ export interface ServiceRunResult {
   workerd_processes: number;
   /** The largest x-ort-wasm-heap-bytes header seen (ORT's wasm linear memory); null if the worker does not send it. */
   ort_wasm_heap_mb: number | null;
+  /** The largest x-engine-wasm-bytes header seen (the engine's kernel memory with ENGINE=wasm; 0 with ort). */
+  engine_wasm_mb: number | null;
+  /** x-engine-kernel of the last answer: the engine's kernel ("relaxed" or "simd"), null with ENGINE=ort. */
+  engine_kernel: string | null;
   /**
    * Every Worker isolate (the front, then each stage Worker of a staged bundle): its peak of JS heap + ArrayBuffer
    * backing stores + wasm memory, sampled through workerd's inspector every ISOLATE_SAMPLE_MS from the end of warm-up (first zero-shot score, set
@@ -89,6 +95,8 @@ class ServiceClient {
    * retries is not a clean run, and the isolates after a restart are new.
    */
   readonly transportRetries: string[] = [];
+  maxEngineBytes: number | undefined;
+  engineKernel: string | null = null;
 
   constructor(
     private readonly service: RunningService,
@@ -127,6 +135,9 @@ class ServiceClient {
     const heap = response.headers.get("x-ort-wasm-heap-bytes");
     const heapBytes = heap === null ? undefined : Number(heap);
     if (heapBytes !== undefined) this.maxHeapBytes = Math.max(this.maxHeapBytes ?? 0, heapBytes);
+    const engine = response.headers.get("x-engine-wasm-bytes");
+    if (engine !== null) this.maxEngineBytes = Math.max(this.maxEngineBytes ?? 0, Number(engine));
+    this.engineKernel = response.headers.get("x-engine-kernel") ?? this.engineKernel;
     const restarting = response.status === 503 && text.includes('"service_restarting"');
     if (restarting || (response.status === 500 && text.startsWith("Error: Network connection lost"))) throw new TransportLost(text.slice(0, 200));
     if (!response.ok) throw new Error(`${method} ${path}: HTTP ${response.status} after ${round(ms)} ms: ${text.slice(0, 2000)}`);
@@ -173,6 +184,7 @@ export async function runServiceBenchmark(o: ServiceRunOptions): Promise<Service
     tempPrefix: "edge-anomaly-bench-",
     inspectorProxy: false,
     devRegistry: false,
+    ...(o.vars ? { vars: o.vars } : {}),
   });
   let isolates: WorkerIsolate[] = [];
   let sampler: ReturnType<typeof sampleIsolates> | undefined;
@@ -249,6 +261,8 @@ async function measure(o: ServiceRunOptions, service: RunningService, afterWarmU
     workerd_all_peak_rss_mb: round(memory.allPeak),
     workerd_processes: memory.count,
     ort_wasm_heap_mb: client.maxHeapBytes === undefined ? null : round(client.maxHeapBytes / 2 ** 20),
+    engine_wasm_mb: client.maxEngineBytes === undefined ? null : round(client.maxEngineBytes / 2 ** 20),
+    engine_kernel: client.engineKernel,
     ...(hops.length > 0 ? { hop_ms: round(percentile(hops, 50)) } : {}),
     ...(stageTrips.length > 0 ? { stages_ms: round(percentile(stageTrips, 50)) } : {}),
     transport_retries: client.transportRetries,
@@ -273,7 +287,7 @@ export function serviceTable(bundle: string, r: ServiceRunResult): string {
     `| zero-shot | ${r.zero_shot_ms.p50} | ${r.zero_shot_ms.p95} | ${stages(r.server_timings.zero_shot)} |`,
     `| few-shot k=${r.reference_set_shots} | ${r.few_shot_k4_ms.p50} | ${r.few_shot_k4_ms.p95} | ${stages(r.server_timings.few_shot_k4)} |`,
     `workerd running the worker: peak RSS (VmHWM) ${r.workerd_peak_rss_mb} MB, RSS ${r.workerd_rss_after_health_mb} MB after health, ${r.workerd_rss_mb} MB at the end` +
-      ` (all ${r.workerd_processes} workerd of the service: peak ${r.workerd_all_peak_rss_mb} MB); ORT wasm heap ${r.ort_wasm_heap_mb ?? "n/a"} MB`,
+      ` (all ${r.workerd_processes} workerd of the service: peak ${r.workerd_all_peak_rss_mb} MB); ORT wasm heap ${r.ort_wasm_heap_mb ?? "n/a"} MB; engine kernel memory ${r.engine_wasm_mb ?? "n/a"} MB (${r.engine_kernel ?? "ENGINE=ort"})`,
     ...(r.hop_ms !== undefined ? [`stage hops: median hop ${r.hop_ms} ms of ${r.stages_ms ?? "?"} ms in stage round trips per score (Server-Timing)`] : []),
     "| isolate | peak MB (JS heap + backing stores + wasm) | JS heap | backing | wasm | samples |",
     "|---|---|---|---|---|---|",
@@ -287,13 +301,14 @@ export async function runServiceBenchmarks(
   inputs: BenchInputs,
   runs: number,
   print: (text: string) => void,
+  vars?: Record<string, string>,
 ): Promise<{ service: Record<string, unknown>; best: { model: string; result: ServiceRunResult } | undefined }> {
   const byModel: Record<string, ServiceRunResult | { error: string }> = {};
   let best: { model: string; result: ServiceRunResult } | undefined;
   for (const model of models) {
     process.stderr.write(`${model}: the real service (npm start, local workerd)...\n`);
     try {
-      const result = await runServiceBenchmark({ ...inputs, bundleDir: model, runs, k: 4, timeoutMs: 900_000 });
+      const result = await runServiceBenchmark({ ...inputs, bundleDir: model, runs, k: 4, timeoutMs: 900_000, ...(vars ? { vars } : {}) });
       byModel[model] = result;
       print(serviceTable(model, result));
       if (!best || result.zero_shot_ms.p50 < best.result.zero_shot_ms.p50) best = { model, result };

@@ -27,7 +27,7 @@ export interface Adapters {
 
 export function platformAdapters(env: Env, config: Config): Adapters {
   return {
-    runtime: () => modelRuntime(env.MODELS, env.TEXT_FEATURES, config.modelName, env as unknown as Record<string, unknown>),
+    runtime: () => modelRuntime(env.MODELS, env.TEXT_FEATURES, config.modelName, env as unknown as Record<string, unknown>, config.engine),
     referenceSets: r2ReferenceSetStore(env.REFERENCE_SETS),
     jobs: r2JobStore(env.JOBS),
     jobQueue: queueJobQueue(env.JOBS_QUEUE),

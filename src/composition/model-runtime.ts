@@ -9,24 +9,39 @@ import { serviceBindingStageRunner } from "../platform/service-binding-stages";
 import { serviceBindingTextStageRunner } from "../platform/service-binding-text-stages";
 import { encodeTextsInStages } from "../engine/staging/staged-text";
 import { ModelRuntime } from "../usecases/model-runtime";
+import { createWasmImageEncoder, wasmImageTower } from "../engine/wasm/wasm-image-tower";
+import { engineKernelModules, trackEngine } from "../platform/engine-wasm";
+
+/** Where the image tower of a single-graph bundle runs: onnxruntime-web (the reference) or the engine's wasm kernels. */
+export type ImageEngine = "ort" | "wasm";
 
 const runtimes = new Map<string, Promise<ModelRuntime>>();
 
 /**
  * The isolate's runtime for `name`; a failed open is forgotten so the next request retries. `stageBindings`: where
- * STAGE_<i> are looked up for a staged bundle (a missing one fails the open with stage_unavailable).
+ * STAGE_<i> are looked up for a staged bundle (a missing one fails the open with stage_unavailable). `engine` "wasm":
+ * the image tower on the engine's kernels (single-graph int8-dynamic bundles; the text tower and few-shot head stay
+ * in onnxruntime-web).
  */
 export function modelRuntime(
   models: R2Bucket,
   textFeatures: KVNamespace,
   name: string,
   stageBindings: Readonly<Record<string, unknown>> = {},
+  engine: ImageEngine = "ort",
 ): Promise<ModelRuntime> {
-  let runtime = runtimes.get(name);
+  const key = `${engine}:${name}`;
+  let runtime = runtimes.get(key);
   if (!runtime) {
-    runtime = ModelBundle.open(r2BundleReader(models, name)).then((bundle) => {
+    runtime = ModelBundle.open(r2BundleReader(models, name)).then(async (bundle) => {
       const size = 2 * bundle.manifest.architecture.embedDim;
       const cache = kvTextFeatureCache(textFeatures, size);
+      if (engine === "wasm") {
+        if (bundle.stages) throw new Error("ENGINE=wasm serves single-graph bundles; this one is staged");
+        const encoder = await createWasmImageEncoder(bundle, engineKernelModules());
+        trackEngine(encoder);
+        return new ModelRuntime(bundle, cache, wasmImageTower(bundle, encoder));
+      }
       if (!bundle.stages) return new ModelRuntime(bundle, cache);
       const m = bundle.manifest;
       const runner = serviceBindingStageRunner(stageBindings, bundle.stages.length, m.modelHash, name);
@@ -35,8 +50,8 @@ export function modelRuntime(
       const textRunner = serviceBindingTextStageRunner(stageBindings, textStages.length, m.modelHash, name);
       return new ModelRuntime(bundle, cache, stagedTower(bundle, runner), (ids) => encodeTextsInStages(textRunner, ids, m.architecture.text.contextLength));
     });
-    runtimes.set(name, runtime);
-    runtime.catch(() => runtimes.delete(name));
+    runtimes.set(key, runtime);
+    runtime.catch(() => runtimes.delete(key));
   }
   return runtime;
 }

@@ -10,6 +10,8 @@ export interface Env {
   TEXT_FEATURES: KVNamespace;
   /** The bundle served by this worker (folder name under models/). */
   MODEL_NAME: string;
+  /** Where the image tower runs: "ort" (onnxruntime-web, default) or "wasm" (the engine's kernels; single-graph int8-dynamic bundles). */
+  ENGINE?: string;
   /** Reference sets per tenant: manifests, original shots, features per model (src/platform/r2-reference-sets.ts). */
   REFERENCE_SETS: R2Bucket;
   /** API keys: `key/<sha256 hex of the key>` -> {"tenant": "..."} (src/platform/kv-api-keys.ts). */

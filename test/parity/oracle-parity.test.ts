@@ -2,6 +2,7 @@
 import { existsSync, readdirSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
+import { relaxedSimdSupported } from "../../src/engine/wasm/int8-gemm";
 import { runParity } from "../../src/parity/run-parity";
 
 const ORACLE = resolve(__dirname, "../../../shared/oracle");
@@ -25,13 +26,17 @@ describe("oracle parity", () => {
         });
       }
     }
-    it(`${name} open_clip int8 through the engine's image encoder (SIMD128 kernel)`, async () => {
-      const report = await runParity({ caseDir: join(ORACLE, name), layout: "open_clip", quant: "int8", engine: "wasm", kernel: "simd" });
-      const failed = Object.entries(report.arrays)
-        .filter(([, a]) => !a.ok)
-        .map(([n, a]) => `${n}: maxAbs ${a.maxAbs} rel ${a.rel} pearson ${a.pearson} (${a.tolerance})`);
-      expect(failed).toEqual([]);
-      expect(Object.keys(report.arrays).length).toBeGreaterThan(50);
-    });
+    for (const kernel of ["simd", "relaxed"] as const) {
+      it(`${name} open_clip int8 through the engine's image encoder (${kernel === "simd" ? "SIMD128" : "relaxed-SIMD"} kernel)`, async () => {
+        // the relaxed kernel only where the runtime validates it (this project passes Node 20 the flag), else SIMD128
+        if (kernel === "relaxed") expect(relaxedSimdSupported()).toBe(true);
+        const report = await runParity({ caseDir: join(ORACLE, name), layout: "open_clip", quant: "int8", engine: "wasm", kernel });
+        const failed = Object.entries(report.arrays)
+          .filter(([, a]) => !a.ok)
+          .map(([n, a]) => `${n}: maxAbs ${a.maxAbs} rel ${a.rel} pearson ${a.pearson} (${a.tolerance})`);
+        expect(failed).toEqual([]);
+        expect(Object.keys(report.arrays).length).toBeGreaterThan(50);
+      });
+    }
   }
 });

@@ -13,6 +13,8 @@ export const oracleMode = process.env.ORACLE_SERVICE === "1";
 export const stageMode = process.env.STAGE_WORKERS === "1" && !oracleMode;
 export const oracleCaseDir = resolve(repoRoot, "../shared/oracle/tiny-gelu-224");
 const oracleBundleDir = resolve(repoRoot, "node_modules/.cache/edge-anomaly/oracle-tiny-gelu-224");
+/** Oracle mode: the same model compiled int8-dynamic, served with ENGINE=wasm (test/workers-parity/oracle-engine.test.ts). */
+export const oracleInt8BundleDir = resolve(repoRoot, "node_modules/.cache/edge-anomaly/oracle-tiny-gelu-224-int8");
 
 /** The served bundle: MODEL_BUNDLE_DIR, the oracle's model in oracle mode, else the demo bundle (built on demand). */
 export const bundleDir = resolve(repoRoot, process.env.MODEL_BUNDLE_DIR ?? (oracleMode ? oracleBundleDir : "models/demo"));

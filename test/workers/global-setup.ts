@@ -3,7 +3,7 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { compileCheckpointDir, writeBundleDir } from "../../src/compiler/build-model-dir";
 import { buildDemoModel, buildStagedDemoModel } from "../../src/compiler/demo-model";
-import { bundleDir, oracleCaseDir, oracleMode, secondBundleDir, stageMode } from "./bundles";
+import { bundleDir, oracleCaseDir, oracleInt8BundleDir, oracleMode, secondBundleDir, stageMode } from "./bundles";
 import { STAGED_DEMOS, stagedDemoDir, TEXT_STAGES } from "./stage-workers";
 
 async function buildDemo(out: string, seed: number): Promise<void> {
@@ -26,6 +26,16 @@ export default async function setup(): Promise<void> {
     });
     await writeBundleDir(bundle, bundleDir);
     console.log(`compiled the oracle's tiny-gelu-224 model into ${bundleDir}`);
+    const int8 = await compileCheckpointDir({
+      from: model,
+      out: oracleInt8BundleDir,
+      adapter: join(model, "adapter.safetensors"),
+      vocab: join(oracleCaseDir, "../../clip/bpe_simple_vocab_16e6.txt.gz"),
+      layers: [3, 6, 9, 12],
+      quant: "int8",
+    });
+    await writeBundleDir(int8, oracleInt8BundleDir);
+    console.log(`compiled it int8-dynamic into ${oracleInt8BundleDir}`);
   }
   if (!existsSync(join(bundleDir, "manifest.json"))) {
     if (process.env.MODEL_BUNDLE_DIR) throw new Error(`no model bundle at MODEL_BUNDLE_DIR=${bundleDir}`);

@@ -28,9 +28,12 @@ async function testFile(path: string): Promise<Response> {
 /**
  * Puts every file of a bundle under models/<name>/ in the MODELS bucket; returns its manifest. `source` "bundle" is
  * the served bundle (MODEL_BUNDLE_DIR or models/demo), "bundle-b" a second demo bundle with another model hash,
- * "staged<K>" the demo in K image-tower stages ("staged1": its single-graph twin; test/workers/stage-workers.ts).
+ * "oracle-int8" the oracle's model compiled int8-dynamic (oracle mode only), "staged<K>" the demo in K image-tower stages ("staged1": its single-graph twin; test/workers/stage-workers.ts).
  */
-export async function seedBundle(source: "bundle" | "bundle-b" | `staged${number}` = "bundle", name: string = env.MODEL_NAME): Promise<SeededBundle> {
+export async function seedBundle(
+  source: "bundle" | "bundle-b" | "oracle-int8" | `staged${number}` = "bundle",
+  name: string = env.MODEL_NAME,
+): Promise<SeededBundle> {
   const manifestBytes = new Uint8Array(await (await testFile(`/${source}/manifest.json`)).arrayBuffer());
   const manifest = JSON.parse(new TextDecoder().decode(manifestBytes)) as SeededBundle & BundleManifest;
   const prefix = bundlePrefix(name);

@@ -47,7 +47,7 @@ export class WasmImageEncoder {
     const E = m.architecture.embedDim;
     if (W % 4 !== 0 || E % 4 !== 0) throw new Error(`width ${W} and embedDim ${E} must be multiples of 4`);
     const ln = (name: string) => ({ gamma: g.floats(init.floats(`${name}.weight`, W)), beta: g.floats(init.floats(`${name}.bias`, W)) });
-    const fp32 = (w: Float32Array, K: number, N: number, bias?: Float32Array): Fp32Linear => ({ K, N, w: g.floats(w), bias: bias ? g.floats(bias) : 0 });
+    const fp32 = (w: Float32Array, K: number, N: number, bias?: Float32Array): Fp32Linear => ({ K, N, w: g.packF32(w, K, N), bias: bias ? g.floats(bias) : 0 });
 
     // Conv weight [W][3][P][P] -> [3·P·P][W], the GEMM's [K][N].
     const K = 3 * P * P;
@@ -104,6 +104,15 @@ export class WasmImageEncoder {
     return this.g.kind;
   }
 
+  /** The kernel's per-op timing (benchmarks); see Int8Gemm.profile. */
+  get profile(): Int8Gemm["profile"] {
+    return this.g.profile;
+  }
+
+  set profile(p: Int8Gemm["profile"]) {
+    this.g.profile = p;
+  }
+
   /** Bytes of the kernel's linear memory (weights, activations and scratch). */
   get memoryBytes(): number {
     return this.g.memoryBytes;
@@ -123,26 +132,30 @@ export class WasmImageEncoder {
 
     // Unfold patches: row p = (gy, gx), column (c, i, j) as the conv weight's [3][P][P].
     const K = 3 * P * P;
-    const unfolded = new Float32Array(G * G * K);
-    for (let gy = 0; gy < G; gy++) {
-      for (let gx = 0; gx < G; gx++) {
-        let o = (gy * G + gx) * K;
-        for (let c = 0; c < 3; c++) {
-          for (let i = 0; i < P; i++) {
-            const from = c * S * S + (gy * P + i) * S + gx * P;
-            unfolded.set(pixels.subarray(from, from + P), o);
-            o += P;
+    g.timed("unfold patches (JS)", () => {
+      const unfolded = new Float32Array(G * G * K);
+      for (let gy = 0; gy < G; gy++) {
+        for (let gx = 0; gx < G; gx++) {
+          let o = (gy * G + gx) * K;
+          for (let c = 0; c < 3; c++) {
+            for (let i = 0; i < P; i++) {
+              const from = c * S * S + (gy * P + i) * S + gx * P;
+              unfolded.set(pixels.subarray(from, from + P), o);
+              o += P;
+            }
           }
         }
       }
-    }
-    g.write(buf.unfolded, unfolded);
+      g.write(buf.unfolded, unfolded);
+    });
     // Patch tokens into rows 1.., then class token in row 0, then + positions.
     g.linearF32At(buf.unfolded, G * G, K, embed.patch.w, W, 0, buf.h + W * 4);
-    const x = g.read(buf.h, T * W);
-    x.set(embed.cls, 0);
-    for (let i = 0; i < T * W; i++) x[i] = x[i]! + embed.pos[i]!;
-    g.write(buf.h, x);
+    g.timed("class token + positions (JS)", () => {
+      const x = g.read(buf.h, T * W);
+      x.set(embed.cls, 0);
+      for (let i = 0; i < T * W; i++) x[i] = x[i]! + embed.pos[i]!;
+      g.write(buf.h, x);
+    });
     g.layerNormAt(buf.h, T, W, embed.lnPre.gamma, embed.lnPre.beta, eps, buf.x);
 
     const wanted = new Set([...m.layers.zeroShot, ...m.layers.fewShot]);
@@ -151,7 +164,11 @@ export class WasmImageEncoder {
     for (const [i, block] of this.blocks.entries()) {
       block.runAt(buf.x, T, buf.x);
       const layer = i + 1;
-      if (wanted.has(layer)) tokens.set(layer, g.read(buf.x, T * W));
+      if (wanted.has(layer))
+        tokens.set(
+          layer,
+          g.timed("read taps (JS)", () => g.read(buf.x, T * W)),
+        );
       for (const p of this.projections) {
         if (p.layer !== layer) continue;
         const patches = buf.x + W * 4;
@@ -161,7 +178,10 @@ export class WasmImageEncoder {
           input = buf.tokens;
         }
         g.linearF32At(input, G * G, W, p.linear.w, E, p.linear.bias, buf.projected);
-        projected.set(layer, l2NormalizeRows(g.read(buf.projected, G * G * E), E));
+        projected.set(
+          layer,
+          g.timed("read + L2 norm projections (JS)", () => l2NormalizeRows(g.read(buf.projected, G * G * E), E)),
+        );
       }
     }
     g.layerNormAt(buf.x, 1, W, this.pool.ln.gamma, this.pool.ln.beta, eps, buf.pooled);

@@ -11,7 +11,8 @@ interface KernelExports {
   memory: WebAssembly.Memory;
   packedWeightBytes(K: number, N: number): number;
   packWeights(w: number, K: number, N: number, dst: number, colsum: number): void;
-  quantizeActivations(x: number, M: number, K: number, dst: number): number;
+  /** SIMD128: returns the tensor's scale (zero point: lastZeroPoint). Relaxed: per-row scales and zero points into `rows`. */
+  quantizeActivations(x: number, M: number, K: number, dst: number, rows?: number): number;
   lastZeroPoint(): number;
   gemm(...args: number[]): void;
   layerNorm(x: number, M: number, W: number, gamma: number, beta: number, eps: number, out: number): void;
@@ -33,6 +34,12 @@ export interface LinearOptions {
   activation?: ActivationId;
   /** Added after the activation (a residual stream), [M][N]. */
   residual?: Float32Array;
+}
+
+/** Per-op time totals (ms) when profiling: `clock` is the caller's (CPU time in Node benchmarks). */
+export interface KernelProfile {
+  clock(): number;
+  totals: Map<string, number>;
 }
 
 const PAGE = 65536;
@@ -84,7 +91,9 @@ export function relaxedSimdSupported(): boolean {
 export class Int8Gemm {
   private readonly k: KernelExports;
   private top: number;
-  private scratch = { x: 0, xBytes: 0, a: 0, aBytes: 0, out: 0, outBytes: 0, res: 0, resBytes: 0, att: 0, attBytes: 0 };
+  /** Set to time every kernel call by op (benchmarks); unset, calls are not timed. */
+  profile: KernelProfile | undefined;
+  private scratch = { x: 0, xBytes: 0, a: 0, aBytes: 0, out: 0, outBytes: 0, res: 0, resBytes: 0, att: 0, attBytes: 0, rows: 0, rowsBytes: 0 };
 
   private constructor(
     readonly kind: GemmKind,
@@ -154,32 +163,81 @@ export class Int8Gemm {
   /** As `linear`, on buffers already in kernel memory (from `alloc`); `residual` 0 for none. */
   linearAt(x: number, M: number, layer: PackedLinear, out: number, activation: ActivationId = Activation.none, residual = 0): void {
     const { K, N } = layer;
+    const t0 = this.profile?.clock();
     const ap = this.scratchBuffer("a", Math.ceil(M / 4) * 4 * Math.ceil(K / 4) * 4 * 2);
-    const scale = this.k.quantizeActivations(x, M, K, ap);
+    let t1: number | undefined;
     if (this.kind === "relaxed") {
-      this.k.gemm(ap, M, K, layer.weights, N, out, scale, this.k.lastZeroPoint(), layer.colsum, layer.scales, layer.bias, residual, activation);
+      const rows = this.scratchBuffer("rows", Math.ceil(M / 4) * 4 * 8);
+      this.k.quantizeActivations(x, M, K, ap, rows);
+      t1 = this.profile?.clock();
+      this.k.gemm(ap, M, K, layer.weights, N, out, rows, layer.colsum, layer.scales, layer.bias, residual, activation);
     } else {
+      const scale = this.k.quantizeActivations(x, M, K, ap);
+      t1 = this.profile?.clock();
       this.k.gemm(ap, M, K, layer.weights, N, out, scale, layer.scales, layer.bias, residual, activation);
     }
+    if (this.profile) {
+      this.record("quantize activations", t0!, t1!);
+      this.record(`int8 gemm ${K}x${N}`, t1!, this.profile.clock());
+    }
+  }
+
+  private record(op: string, from: number, to: number): void {
+    const totals = this.profile!.totals;
+    totals.set(op, (totals.get(op) ?? 0) + (to - from));
+  }
+
+  /** Runs fn, its time counted under `op` when profiling. */
+  timed<T>(op: string, fn: () => T): T {
+    if (!this.profile) return fn();
+    const t0 = this.profile.clock();
+    const r = fn();
+    this.record(op, t0, this.profile.clock());
+    return r;
   }
 
   /** LayerNorm over rows of W floats (W a multiple of 4); gamma/beta in kernel memory. */
   layerNormAt(x: number, M: number, W: number, gamma: number, beta: number, eps: number, out: number): void {
+    const t0 = this.profile?.clock();
     this.k.layerNorm(x, M, W, gamma, beta, eps, out);
+    if (this.profile) this.record("layer norm", t0!, this.profile.clock());
   }
 
   /** Multi-head attention on a fused q/k/v projection [M][3W] (q pre-scaled), into out [M][W]. */
   attentionAt(qkv: number, M: number, W: number, heads: number, out: number): void {
     if ((W / heads) % 8 !== 0) throw new Error(`attention: head size ${W / heads} is not a multiple of 8`);
-    const mPad = Math.ceil(M / 4) * 4;
+    const mPad = Math.ceil(M / 8) * 8;
     const scratch = this.scratchBuffer("att", ((W / heads) * mPad + 4 * mPad) * 4);
+    const t0 = this.profile?.clock();
     this.k.attention(qkv, M, W, heads, out, scratch);
+    if (this.profile) this.record("attention", t0!, this.profile.clock());
   }
 
-  /** fp32 linear layer on kernel memory: out [M][N] = x [M][K] · w [K][N] + bias (0: none); N a multiple of 4. */
+  /**
+   * Copies an fp32 weight [K][N] (input-major) into kernel memory in linearF32's layout (blocks of 8 columns, each
+   * [K][8], then [K][4] for a last 4); returns where. N a multiple of 4.
+   */
+  packF32(w: Float32Array, K: number, N: number): number {
+    if (N % 4 !== 0) throw new Error(`linearF32: ${N} outputs is not a multiple of 4`);
+    if (w.length !== K * N) throw new Error(`packF32: ${w.length} values for ${K}x${N}`);
+    const packed = new Float32Array(K * N);
+    let at = 0;
+    for (let n = 0; n < N; n += 8) {
+      const width = Math.min(8, N - n);
+      for (let k = 0; k < K; k++) {
+        packed.set(w.subarray(k * N + n, k * N + n + width), at);
+        at += width;
+      }
+    }
+    return this.floats(packed);
+  }
+
+  /** fp32 linear layer on kernel memory: out [M][N] = x [M][K] · W + bias (0: none), W from packF32; N a multiple of 4. */
   linearF32At(x: number, M: number, K: number, w: number, N: number, bias: number, out: number): void {
     if (N % 4 !== 0) throw new Error(`linearF32: ${N} outputs is not a multiple of 4`);
+    const t0 = this.profile?.clock();
     this.k.linearF32(x, M, K, w, N, bias, out);
+    if (this.profile) this.record(`fp32 linear ${K}x${N}`, t0!, this.profile.clock());
   }
 
   /** Copies floats into freshly allocated kernel memory and returns where. */
@@ -198,7 +256,7 @@ export class Int8Gemm {
   }
 
   /** Scratch buffers grow to the largest call and are reused. */
-  private scratchBuffer(name: "x" | "a" | "out" | "res" | "att", bytes: number): number {
+  private scratchBuffer(name: "x" | "a" | "out" | "res" | "att" | "rows", bytes: number): number {
     const s = this.scratch;
     const sizeKey = `${name}Bytes` as const;
     if (s[sizeKey] < bytes) {

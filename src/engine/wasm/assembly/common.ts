@@ -85,6 +85,13 @@ export function rangeScale(x: usize, count: i32, levels: i32): f32 {
   return q < 0 ? 0 : q > levels ? levels : q;
 }
 
+/** c + a * b on f32x4: fused (one rounding) where the relaxed module runs on FMA hardware, else multiply then add. */
+// @ts-ignore: decorator
+@inline export function madd4(a: v128, b: v128, c: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, c);
+  return f32x4.add(c, f32x4.mul(a, b));
+}
+
 export const ACT_NONE: i32 = 0;
 export const ACT_GELU: i32 = 1;
 export const ACT_QUICK_GELU: i32 = 2;

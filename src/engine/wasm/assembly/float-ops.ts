@@ -1,5 +1,5 @@
 // float32 pieces of a ViT block around the int8 linear layers: LayerNorm and multi-head attention (fp32, softmax).
-import { exp4 } from "./common";
+import { exp4, madd4 } from "./common";
 
 /** out[m] = (x[m] - mean) / sqrt(var + eps) * gamma + beta, rows of W floats (W a multiple of 4). */
 export function layerNorm(x: usize, M: i32, W: i32, gamma: usize, beta: usize, eps: f32, out: usize): void {
@@ -13,7 +13,7 @@ export function layerNorm(x: usize, M: i32, W: i32, gamma: usize, beta: usize, e
     let v4 = f32x4.splat(0);
     for (let i = 0; i < W; i += 4) {
       const d = f32x4.sub(v128.load(row + (<usize>i << 2)), mean4);
-      v4 = f32x4.add(v4, f32x4.mul(d, d));
+      v4 = madd4(d, d, v4);
     }
     const variance = (f32x4.extract_lane(v4, 0) + f32x4.extract_lane(v4, 1) + f32x4.extract_lane(v4, 2) + f32x4.extract_lane(v4, 3)) * inv;
     const r4 = f32x4.splat(<f32>1 / Mathf.sqrt(variance + eps));
@@ -28,12 +28,12 @@ export function layerNorm(x: usize, M: i32, W: i32, gamma: usize, beta: usize, e
 
 /**
  * Multi-head attention on a fused projection qkv [M][3W] (q already scaled by 1/sqrt(d)): out [M][W], head h in
- * columns h*d..h*d+d. `scratch` holds Kᵀ of one head ([d][Mp], Mp = M rounded up to 4) and four rows of scores
+ * columns h*d..h*d+d. `scratch` holds Kᵀ of one head ([d][Mp], Mp = M rounded up to 8) and four rows of scores
  * ([4][Mp]): query rows go four at a time, so each load of Kᵀ and V serves four rows. d must be a multiple of 8.
  */
 export function attention(qkv: usize, M: i32, W: i32, heads: i32, out: usize, scratch: usize): void {
   const d = W / heads;
-  const Mp = (M + 3) & ~3;
+  const Mp = (M + 7) & ~7;
   const kt = scratch;
   const p = scratch + (<usize>(d * Mp) << 2);
   const pRow = <usize>Mp << 2;
@@ -47,25 +47,44 @@ export function attention(qkv: usize, M: i32, W: i32, heads: i32, out: usize, sc
     let i = 0;
     for (; i + 4 <= M; i += 4) {
       const q = qkv + <usize>i * stride + (<usize>(h * d) << 2);
-      // scores p[r][j] = q_r · k_j, 4 rows x 4 columns at a time
-      for (let j = 0; j < Mp; j += 4) {
-        let a0 = f32x4.splat(0);
-        let a1 = f32x4.splat(0);
-        let a2 = f32x4.splat(0);
-        let a3 = f32x4.splat(0);
+      // scores p[r][j] = q_r · k_j, 4 rows x 8 columns at a time (eight independent sums in k order)
+      for (let j = 0; j < Mp; j += 8) {
+        let a00 = f32x4.splat(0);
+        let a01 = f32x4.splat(0);
+        let a10 = f32x4.splat(0);
+        let a11 = f32x4.splat(0);
+        let a20 = f32x4.splat(0);
+        let a21 = f32x4.splat(0);
+        let a30 = f32x4.splat(0);
+        let a31 = f32x4.splat(0);
+        let kp = kt + (<usize>j << 2);
         for (let k = 0; k < d; k++) {
-          const kv = v128.load(kt + (<usize>(k * Mp + j) << 2));
+          const k0 = v128.load(kp);
+          const k1 = v128.load(kp, 16);
           const qk = q + (<usize>k << 2);
-          a0 = f32x4.add(a0, f32x4.mul(v128.load32_splat(qk), kv));
-          a1 = f32x4.add(a1, f32x4.mul(v128.load32_splat(qk + stride), kv));
-          a2 = f32x4.add(a2, f32x4.mul(v128.load32_splat(qk + 2 * stride), kv));
-          a3 = f32x4.add(a3, f32x4.mul(v128.load32_splat(qk + 3 * stride), kv));
+          const q0 = v128.load32_splat(qk);
+          a00 = madd4(q0, k0, a00);
+          a01 = madd4(q0, k1, a01);
+          const q1 = v128.load32_splat(qk + stride);
+          a10 = madd4(q1, k0, a10);
+          a11 = madd4(q1, k1, a11);
+          const q2 = v128.load32_splat(qk + 2 * stride);
+          a20 = madd4(q2, k0, a20);
+          a21 = madd4(q2, k1, a21);
+          const q3 = v128.load32_splat(qk + 3 * stride);
+          a30 = madd4(q3, k0, a30);
+          a31 = madd4(q3, k1, a31);
+          kp += pRow;
         }
         const pj = p + (<usize>j << 2);
-        v128.store(pj, a0);
-        v128.store(pj + pRow, a1);
-        v128.store(pj + 2 * pRow, a2);
-        v128.store(pj + 3 * pRow, a3);
+        v128.store(pj, a00);
+        v128.store(pj, a01, 16);
+        v128.store(pj + pRow, a10);
+        v128.store(pj + pRow, a11, 16);
+        v128.store(pj + 2 * pRow, a20);
+        v128.store(pj + 2 * pRow, a21, 16);
+        v128.store(pj + 3 * pRow, a30);
+        v128.store(pj + 3 * pRow, a31, 16);
       }
       const inv0 = softmaxRow(p, M);
       const inv1 = softmaxRow(p + pRow, M);
@@ -92,14 +111,14 @@ export function attention(qkv: usize, M: i32, W: i32, heads: i32, out: usize, sc
           const p1 = v128.load32_splat(pp + pRow);
           const p2 = v128.load32_splat(pp + 2 * pRow);
           const p3 = v128.load32_splat(pp + 3 * pRow);
-          o00 = f32x4.add(o00, f32x4.mul(p0, v0));
-          o01 = f32x4.add(o01, f32x4.mul(p0, v1));
-          o10 = f32x4.add(o10, f32x4.mul(p1, v0));
-          o11 = f32x4.add(o11, f32x4.mul(p1, v1));
-          o20 = f32x4.add(o20, f32x4.mul(p2, v0));
-          o21 = f32x4.add(o21, f32x4.mul(p2, v1));
-          o30 = f32x4.add(o30, f32x4.mul(p3, v0));
-          o31 = f32x4.add(o31, f32x4.mul(p3, v1));
+          o00 = madd4(p0, v0, o00);
+          o01 = madd4(p0, v1, o01);
+          o10 = madd4(p1, v0, o10);
+          o11 = madd4(p1, v1, o11);
+          o20 = madd4(p2, v0, o20);
+          o21 = madd4(p2, v1, o21);
+          o30 = madd4(p3, v0, o30);
+          o31 = madd4(p3, v1, o31);
         }
         const oc = o + (<usize>col << 2);
         v128.store(oc, f32x4.mul(o00, f32x4.splat(inv0)));
@@ -129,8 +148,8 @@ export function attention(qkv: usize, M: i32, W: i32, heads: i32, out: usize, sc
         for (let jj = 0; jj < M; jj++) {
           const pj = v128.load32_splat(p + (<usize>jj << 2));
           const v = qkv + <usize>jj * stride + (<usize>(2 * W + h * d + col) << 2);
-          o0 = f32x4.add(o0, f32x4.mul(pj, v128.load(v)));
-          o1 = f32x4.add(o1, f32x4.mul(pj, v128.load(v, 16)));
+          o0 = madd4(pj, v128.load(v), o0);
+          o1 = madd4(pj, v128.load(v, 16), o1);
         }
         v128.store(o + (<usize>col << 2), f32x4.mul(o0, f32x4.splat(inv)));
         v128.store(o + (<usize>col << 2), f32x4.mul(o1, f32x4.splat(inv)), 16);
@@ -141,16 +160,20 @@ export function attention(qkv: usize, M: i32, W: i32, heads: i32, out: usize, sc
 
 /** exp(p[c] - max) over the M real columns of one score row, in place; returns 1 / their sum. */
 function softmaxRow(p: usize, M: i32): f32 {
-  let mx = load<f32>(p);
-  for (let c = 1; c < M; c++) mx = max(mx, load<f32>(p + (<usize>c << 2)));
-  const mx4 = f32x4.splat(mx);
-  let sum: f32 = 0;
+  let mx4 = v128.load32_splat(p);
   let c = 0;
+  for (; c + 4 <= M; c += 4) mx4 = f32x4.max(mx4, v128.load(p + (<usize>c << 2)));
+  let mx: f32 = max(max(f32x4.extract_lane(mx4, 0), f32x4.extract_lane(mx4, 1)), max(f32x4.extract_lane(mx4, 2), f32x4.extract_lane(mx4, 3)));
+  for (; c < M; c++) mx = max(mx, load<f32>(p + (<usize>c << 2)));
+  mx4 = f32x4.splat(mx);
+  let sum4 = f32x4.splat(0);
+  c = 0;
   for (; c + 4 <= M; c += 4) {
     const e = exp4(f32x4.sub(v128.load(p + (<usize>c << 2)), mx4));
     v128.store(p + (<usize>c << 2), e);
-    sum += f32x4.extract_lane(e, 0) + f32x4.extract_lane(e, 1) + f32x4.extract_lane(e, 2) + f32x4.extract_lane(e, 3);
+    sum4 = f32x4.add(sum4, e);
   }
+  let sum: f32 = f32x4.extract_lane(sum4, 0) + f32x4.extract_lane(sum4, 1) + (f32x4.extract_lane(sum4, 2) + f32x4.extract_lane(sum4, 3));
   for (; c < M; c++) {
     const e = f32x4.extract_lane(exp4(f32x4.splat(load<f32>(p + (<usize>c << 2)) - mx)), 0);
     store<f32>(p + (<usize>c << 2), e);
@@ -160,18 +183,23 @@ function softmaxRow(p: usize, M: i32): f32 {
 }
 
 /**
- * fp32 linear layer: out [M][N] = x [M][K] · w [K][N] (+ bias [N] after the sum, as MatMul then Add; bias 0: none).
- * N a multiple of 4. Tiles of 4 rows by 8 columns, one sum per output in k order.
+ * fp32 linear layer: out [M][N] = x [M][K] · W (+ bias [N] after the sum, as MatMul then Add; bias 0: none), N a
+ * multiple of 4. W packed by column blocks (Int8Gemm.packF32): for each block of 8 columns its [K][8] floats, then a
+ * last block of 4 columns as [K][4] when N % 8 == 4, so a block's weights are contiguous and stay in cache while
+ * every row passes. Tiles of 4 rows by 8 columns, one sum per output in k order.
  */
 export function linearF32(x: usize, M: i32, K: i32, w: usize, N: i32, bias: usize, out: usize): void {
   const rowBytes = <usize>K << 2;
   const outRow = <usize>N << 2;
-  let m = 0;
-  for (; m + 4 <= M; m += 4) {
-    const x0 = x + <usize>m * rowBytes;
-    const o0 = out + <usize>m * outRow;
-    let n = 0;
-    for (; n + 8 <= N; n += 8) {
+  const blockBytes = <usize>K << 5;
+  let n = 0;
+  for (; n + 8 <= N; n += 8) {
+    const wb = w + <usize>(n >> 3) * blockBytes;
+    const b0 = bias ? v128.load(bias + (<usize>n << 2)) : f32x4.splat(0);
+    const b1 = bias ? v128.load(bias + (<usize>n << 2), 16) : f32x4.splat(0);
+    let m = 0;
+    for (; m + 4 <= M; m += 4) {
+      const x0 = x + <usize>m * rowBytes;
       let a00 = f32x4.splat(0);
       let a01 = f32x4.splat(0);
       let a10 = f32x4.splat(0);
@@ -180,8 +208,8 @@ export function linearF32(x: usize, M: i32, K: i32, w: usize, N: i32, bias: usiz
       let a21 = f32x4.splat(0);
       let a30 = f32x4.splat(0);
       let a31 = f32x4.splat(0);
+      let wp = wb;
       for (let k = 0; k < K; k++) {
-        const wp = w + (<usize>(k * N + n) << 2);
         const w0 = v128.load(wp);
         const w1 = v128.load(wp, 16);
         const xp = x0 + (<usize>k << 2);
@@ -189,18 +217,17 @@ export function linearF32(x: usize, M: i32, K: i32, w: usize, N: i32, bias: usiz
         const v1 = v128.load32_splat(xp + rowBytes);
         const v2 = v128.load32_splat(xp + 2 * rowBytes);
         const v3 = v128.load32_splat(xp + 3 * rowBytes);
-        a00 = f32x4.add(a00, f32x4.mul(v0, w0));
-        a01 = f32x4.add(a01, f32x4.mul(v0, w1));
-        a10 = f32x4.add(a10, f32x4.mul(v1, w0));
-        a11 = f32x4.add(a11, f32x4.mul(v1, w1));
-        a20 = f32x4.add(a20, f32x4.mul(v2, w0));
-        a21 = f32x4.add(a21, f32x4.mul(v2, w1));
-        a30 = f32x4.add(a30, f32x4.mul(v3, w0));
-        a31 = f32x4.add(a31, f32x4.mul(v3, w1));
+        a00 = madd4(v0, w0, a00);
+        a01 = madd4(v0, w1, a01);
+        a10 = madd4(v1, w0, a10);
+        a11 = madd4(v1, w1, a11);
+        a20 = madd4(v2, w0, a20);
+        a21 = madd4(v2, w1, a21);
+        a30 = madd4(v3, w0, a30);
+        a31 = madd4(v3, w1, a31);
+        wp += 32;
       }
-      const b0 = bias ? v128.load(bias + (<usize>n << 2)) : f32x4.splat(0);
-      const b1 = bias ? v128.load(bias + (<usize>n << 2), 16) : f32x4.splat(0);
-      const op = o0 + (<usize>n << 2);
+      const op = out + <usize>m * outRow + (<usize>n << 2);
       v128.store(op, f32x4.add(a00, b0));
       v128.store(op, f32x4.add(a01, b1), 16);
       v128.store(op + outRow, f32x4.add(a10, b0));
@@ -210,21 +237,26 @@ export function linearF32(x: usize, M: i32, K: i32, w: usize, N: i32, bias: usiz
       v128.store(op + 3 * outRow, f32x4.add(a30, b0));
       v128.store(op + 3 * outRow, f32x4.add(a31, b1), 16);
     }
-    for (; n < N; n += 4) {
-      for (let r = 0; r < 4; r++) linearF32Row4(x0 + <usize>r * rowBytes, K, w, N, n, bias, o0 + <usize>r * outRow);
+    for (; m < M; m++) {
+      const o = out + <usize>m * outRow + (<usize>n << 2);
+      linearF32Row4(x + <usize>m * rowBytes, K, wb, 32, bias ? bias + (<usize>n << 2) : 0, o);
+      linearF32Row4(x + <usize>m * rowBytes, K, wb + 16, 32, bias ? bias + (<usize>(n + 4) << 2) : 0, o + 16);
     }
   }
-  for (; m < M; m++) {
-    for (let n = 0; n < N; n += 4) linearF32Row4(x + <usize>m * rowBytes, K, w, N, n, bias, out + <usize>m * outRow);
+  if (n < N) {
+    // the last 4 columns: [K][4]
+    const wb = w + <usize>(n >> 3) * blockBytes;
+    for (let m = 0; m < M; m++) linearF32Row4(x + <usize>m * rowBytes, K, wb, 16, bias ? bias + (<usize>n << 2) : 0, out + <usize>m * outRow + (<usize>n << 2));
   }
 }
 
-/** One row, columns n..n+3 of linearF32. */
-function linearF32Row4(xRow: usize, K: i32, w: usize, N: i32, n: i32, bias: usize, outRow: usize): void {
+/** One row, 4 columns: weights at wCol, `stride` bytes per input; bias (0: none) and out point at those columns. */
+function linearF32Row4(xRow: usize, K: i32, wCol: usize, stride: usize, bias: usize, out: usize): void {
   let a = f32x4.splat(0);
+  let wp = wCol;
   for (let k = 0; k < K; k++) {
-    a = f32x4.add(a, f32x4.mul(v128.load32_splat(xRow + (<usize>k << 2)), v128.load(w + (<usize>(k * N + n) << 2))));
+    a = madd4(v128.load32_splat(xRow + (<usize>k << 2)), v128.load(wp), a);
+    wp += stride;
   }
-  const b = bias ? v128.load(bias + (<usize>n << 2)) : f32x4.splat(0);
-  v128.store(outRow + (<usize>n << 2), f32x4.add(a, b));
+  v128.store(out, f32x4.add(a, bias ? v128.load(bias) : f32x4.splat(0)));
 }

@@ -12,20 +12,26 @@ import { epilogue4, quantize4, quantizeValue, rangeScale, lastZeroPoint } from "
   return i32x4.add(acc, i32x4.dot_i16x8_s(i16x8.relaxed_dot_i8x16_i7x16_s(w, x), ones));
 }
 
-/** Quantizes x (f32 [M][K]) to 0..127 with a zero point; rows of Kpad bytes, M rounded up to 4 rows. Returns the scale. */
-export function quantizeActivations(x: usize, M: i32, K: i32, dst: usize): f32 {
-  const scale = rangeScale(x, M * K, 127);
-  const zp = lastZeroPoint();
+/**
+ * Quantizes x (f32 [M][K]) to 0..127, each row with its own scale and zero point (DynamicQuantizeLinear's rule on
+ * the row): rows of Kpad bytes, M rounded up to 4 rows. `rows`: f32 scales [Mp] then i32 zero points [Mp].
+ */
+export function quantizeActivations(x: usize, M: i32, K: i32, dst: usize, rows: usize): void {
   const Kp = (K + 3) & ~3;
   const Mp = (M + 3) & ~3;
-  const s4 = f32x4.splat(scale);
-  const z4 = i32x4.splat(zp);
   const l4 = i32x4.splat(127);
+  const zps = rows + (<usize>Mp << 2);
   for (let m = 0; m < Mp; m++) {
     const row = dst + <usize>(m * Kp);
     const src = x + (<usize>(m * K) << 2);
     let k = 0;
+    let scale: f32 = 1;
+    let zp: i32 = 0;
     if (m < M) {
+      scale = rangeScale(src, K, 127);
+      zp = lastZeroPoint();
+      const s4 = f32x4.splat(scale);
+      const z4 = i32x4.splat(zp);
       for (; k + 16 <= K; k += 16) {
         const p = src + (<usize>k << 2);
         const lo = i16x8.narrow_i32x4_s(quantize4(v128.load(p), s4, z4, l4), quantize4(v128.load(p, 16), s4, z4, l4));
@@ -33,16 +39,17 @@ export function quantizeActivations(x: usize, M: i32, K: i32, dst: usize): f32 {
         v128.store(row + <usize>k, i8x16.narrow_i16x8_u(lo, hi));
       }
     }
+    store<f32>(rows + (<usize>m << 2), scale);
+    store<i32>(zps + (<usize>m << 2), zp);
     // padding meets zero weights (K) or is never stored (M)
     for (; k < Kp; k++) {
       const v: i32 = m < M && k < K ? quantizeValue(load<f32>(src + (<usize>k << 2)), scale, zp, 127) : 0;
       store<u8>(row + <usize>k, <u8>v);
     }
   }
-  return scale;
 }
 
-/** As the SIMD128 gemm, with `colsum` from packWeights and the zero point from quantizeActivations; 4 x 8 blocks. */
+/** As the SIMD128 gemm, with `colsum` from packWeights and each row's scale and zero point from quantizeActivations (`rows`); 4 x 8 blocks. */
 export function gemm(
   a: usize,
   M: i32,
@@ -50,8 +57,7 @@ export function gemm(
   w: usize,
   N: i32,
   out: usize,
-  xScale: f32,
-  zp: i32,
+  rows: usize,
   colsum: usize,
   wScale: usize,
   bias: usize,
@@ -61,14 +67,14 @@ export function gemm(
   const Kq = (K + 3) >> 2;
   const Nb = (N + 7) >> 3;
   const rowBytes = <usize>(Kq * 4);
-  const xs = f32x4.splat(xScale);
-  const z = i32x4.splat(zp);
+  const Mp = (M + 3) & ~3;
+  const zps = rows + (<usize>Mp << 2);
   const ones = i16x8.splat(1);
   for (let jb = 0; jb < Nb; jb++) {
     const wb = w + (<usize>(jb * Kq) << 5);
     const n = jb * 8;
-    const corr0 = i32x4.mul(z, v128.load(colsum + (<usize>n << 2)));
-    const corr1 = i32x4.mul(z, v128.load(colsum + (<usize>(n + 4) << 2)));
+    const cs0 = v128.load(colsum + (<usize>n << 2));
+    const cs1 = v128.load(colsum + (<usize>(n + 4) << 2));
     for (let m = 0; m < M; m += 4) {
       const a0 = a + <usize>m * rowBytes;
       const a1 = a0 + rowBytes;
@@ -77,10 +83,47 @@ export function gemm(
       let c00 = i32x4.splat(0), c01 = i32x4.splat(0), c10 = i32x4.splat(0), c11 = i32x4.splat(0);
       let c20 = i32x4.splat(0), c21 = i32x4.splat(0), c30 = i32x4.splat(0), c31 = i32x4.splat(0);
       let wp = wb;
-      for (let q = 0; q < Kq; q++) {
+      let q = 0;
+      for (; q + 2 <= Kq; q += 2) {
+        const o = <usize>q << 2;
+        {
         const w0 = v128.load(wp);
         const w1 = v128.load(wp, 16);
+        const x0 = v128.load32_splat(a0 + o);
+        c00 = dot4(w0, x0, c00, ones);
+        c01 = dot4(w1, x0, c01, ones);
+        const x1 = v128.load32_splat(a1 + o);
+        c10 = dot4(w0, x1, c10, ones);
+        c11 = dot4(w1, x1, c11, ones);
+        const x2 = v128.load32_splat(a2 + o);
+        c20 = dot4(w0, x2, c20, ones);
+        c21 = dot4(w1, x2, c21, ones);
+        const x3 = v128.load32_splat(a3 + o);
+        c30 = dot4(w0, x3, c30, ones);
+        c31 = dot4(w1, x3, c31, ones);
+        }
+        {
+        const w0 = v128.load(wp, 32);
+        const w1 = v128.load(wp, 48);
+        const x0 = v128.load32_splat(a0 + o, 4);
+        c00 = dot4(w0, x0, c00, ones);
+        c01 = dot4(w1, x0, c01, ones);
+        const x1 = v128.load32_splat(a1 + o, 4);
+        c10 = dot4(w0, x1, c10, ones);
+        c11 = dot4(w1, x1, c11, ones);
+        const x2 = v128.load32_splat(a2 + o, 4);
+        c20 = dot4(w0, x2, c20, ones);
+        c21 = dot4(w1, x2, c21, ones);
+        const x3 = v128.load32_splat(a3 + o, 4);
+        c30 = dot4(w0, x3, c30, ones);
+        c31 = dot4(w1, x3, c31, ones);
+        }
+        wp += 64;
+      }
+      for (; q < Kq; q++) {
         const o = <usize>q << 2;
+        const w0 = v128.load(wp);
+        const w1 = v128.load(wp, 16);
         const x0 = v128.load32_splat(a0 + o);
         c00 = dot4(w0, x0, c00, ones);
         c01 = dot4(w1, x0, c01, ones);
@@ -95,20 +138,34 @@ export function gemm(
         c31 = dot4(w1, x3, c31, ones);
         wp += 32;
       }
-      epilogue4(i32x4.sub(c00, corr0), m, n, N, out, xs, wScale, bias, residual, act);
-      if (n + 4 < N) epilogue4(i32x4.sub(c01, corr1), m, n + 4, N, out, xs, wScale, bias, residual, act);
-      if (m + 1 < M) {
-        epilogue4(i32x4.sub(c10, corr0), m + 1, n, N, out, xs, wScale, bias, residual, act);
-        if (n + 4 < N) epilogue4(i32x4.sub(c11, corr1), m + 1, n + 4, N, out, xs, wScale, bias, residual, act);
-      }
-      if (m + 2 < M) {
-        epilogue4(i32x4.sub(c20, corr0), m + 2, n, N, out, xs, wScale, bias, residual, act);
-        if (n + 4 < N) epilogue4(i32x4.sub(c21, corr1), m + 2, n + 4, N, out, xs, wScale, bias, residual, act);
-      }
-      if (m + 3 < M) {
-        epilogue4(i32x4.sub(c30, corr0), m + 3, n, N, out, xs, wScale, bias, residual, act);
-        if (n + 4 < N) epilogue4(i32x4.sub(c31, corr1), m + 3, n + 4, N, out, xs, wScale, bias, residual, act);
-      }
+      rowEpilogue(c00, c01, m, n, N, out, rows, zps, cs0, cs1, wScale, bias, residual, act);
+      if (m + 1 < M) rowEpilogue(c10, c11, m + 1, n, N, out, rows, zps, cs0, cs1, wScale, bias, residual, act);
+      if (m + 2 < M) rowEpilogue(c20, c21, m + 2, n, N, out, rows, zps, cs0, cs1, wScale, bias, residual, act);
+      if (m + 3 < M) rowEpilogue(c30, c31, m + 3, n, N, out, rows, zps, cs0, cs1, wScale, bias, residual, act);
     }
   }
+}
+
+/** Row m's 8 columns n..n+7: subtract zp_m x column sums, then the shared epilogue with the row's scale. */
+// @ts-ignore: decorator
+@inline function rowEpilogue(
+  c0: v128,
+  c1: v128,
+  m: i32,
+  n: i32,
+  N: i32,
+  out: usize,
+  rows: usize,
+  zps: usize,
+  cs0: v128,
+  cs1: v128,
+  wScale: usize,
+  bias: usize,
+  residual: usize,
+  act: i32,
+): void {
+  const z = v128.load32_splat(zps + (<usize>m << 2));
+  const xs = v128.load32_splat(rows + (<usize>m << 2));
+  epilogue4(i32x4.sub(c0, i32x4.mul(z, cs0)), m, n, N, out, xs, wScale, bias, residual, act);
+  if (n + 4 < N) epilogue4(i32x4.sub(c1, i32x4.mul(z, cs1)), m, n + 4, N, out, xs, wScale, bias, residual, act);
 }

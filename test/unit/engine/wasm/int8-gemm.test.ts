@@ -57,12 +57,17 @@ function reference(
   act: ActivationId,
   residual?: Float32Array,
 ): Float32Array {
-  const { q, scale, zp } = quantize(x, levels);
+  // SIMD128 quantizes the whole tensor as DynamicQuantizeLinear; the relaxed kernel each row on its own.
+  const perRow = levels === 127;
+  const whole = quantize(x, levels);
   const y = new Float32Array(M * N);
   for (let m = 0; m < M; m++) {
+    const row = perRow ? quantize(x.subarray(m * K, (m + 1) * K), levels) : undefined;
+    const { scale, zp } = row ?? whole;
+    const q = row ? row.q : whole.q.subarray(m * K, (m + 1) * K);
     for (let n = 0; n < N; n++) {
       let acc = 0;
-      for (let k = 0; k < K; k++) acc += (q[m * K + k]! - zp) * w[k * N + n]!;
+      for (let k = 0; k < K; k++) acc += (q[k]! - zp) * w[k * N + n]!;
       let v = acc * scale * scales[n]! + (bias ? bias[n]! : 0);
       if (act === Activation.gelu) v = 0.5 * v * (1 + erf(v / Math.SQRT2));
       if (act === Activation.quickGelu) v = v / (1 + Math.exp(-1.702 * v));

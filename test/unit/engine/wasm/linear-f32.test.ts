@@ -10,13 +10,15 @@ describe("fp32 linear kernel", () => {
     ["simd", 7, 33, 12, false],
     ["simd", 13, 192, 36, true],
     ["relaxed", 9, 65, 20, true],
+    ["relaxed", 6, 40, 16, false],
+    ["simd", 5, 17, 8, true],
   ])("%s module, M=%i K=%i N=%i, bias %s", async (kind, M, K, N, withBias) => {
     const g = await loadInt8Gemm(kind);
     const x = seededUniform(M * K, 1, -3, 3);
     const w = seededUniform(K * N, 2);
     const bias = withBias ? seededUniform(N, 3) : undefined;
     const out = g.alloc(M * N * 4);
-    g.linearF32At(g.floats(x), M, K, g.floats(w), N, bias ? g.floats(bias) : 0, out);
+    g.linearF32At(g.floats(x), M, K, g.packF32(w, K, N), N, bias ? g.floats(bias) : 0, out);
     const y = g.read(out, M * N);
     let worst = 0;
     for (let m = 0; m < M; m++) {

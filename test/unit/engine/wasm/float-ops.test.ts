@@ -1,0 +1,92 @@
+// The engine's attention and LayerNorm kernels against plain float64 references: token counts that leave tails of
+// the 4-row and 8-column tiles, several heads, and scores far enough apart that softmax underflows to zero.
+import { describe, expect, it } from "vitest";
+import { loadInt8Gemm } from "../../../../src/bench/int8-gemm-node";
+import type { GemmKind } from "../../../../src/engine/wasm/int8-gemm";
+import { relativeError, seededUniform } from "../../../helpers/tiny-bundle";
+
+/** softmax(q·kᵀ)·v per head, in float64; qkv rows are [q | k | v], each W wide, head h in columns h*d..h*d+d. */
+function attentionReference(qkv: Float32Array, M: number, W: number, heads: number): Float64Array {
+  const d = W / heads;
+  const out = new Float64Array(M * W);
+  const at = (row: number, part: number, h: number, k: number) => qkv[row * 3 * W + part * W + h * d + k]!;
+  for (let h = 0; h < heads; h++) {
+    for (let i = 0; i < M; i++) {
+      const s = new Float64Array(M);
+      for (let j = 0; j < M; j++) for (let k = 0; k < d; k++) s[j]! += at(i, 0, h, k) * at(j, 1, h, k);
+      const mx = Math.max(...s);
+      let sum = 0;
+      for (let j = 0; j < M; j++) {
+        s[j] = Math.exp(s[j]! - mx);
+        sum += s[j]!;
+      }
+      for (let k = 0; k < d; k++) {
+        let o = 0;
+        for (let j = 0; j < M; j++) o += s[j]! * at(j, 2, h, k);
+        out[i * W + h * d + k] = o / sum;
+      }
+    }
+  }
+  return out;
+}
+
+const kinds: GemmKind[] = ["simd", "relaxed"];
+
+describe.each(kinds)("attention kernel (%s module)", (kind) => {
+  it.each([
+    [1, 8, 1],
+    [3, 16, 2],
+    [5, 24, 3],
+    [9, 32, 2],
+    [17, 64, 4],
+    [50, 48, 3],
+  ])("M=%i tokens, width %i, %i heads: matches float64", async (M, W, heads) => {
+    const g = await loadInt8Gemm(kind);
+    const qkv = seededUniform(M * 3 * W, M * 100 + W, -1.5, 1.5);
+    const out = g.alloc(M * W * 4);
+    g.attentionAt(g.floats(qkv), M, W, heads, out);
+    expect(relativeError(g.read(out, M * W), attentionReference(qkv, M, W, heads))).toBeLessThan(2e-6);
+  });
+
+  it("keeps softmax right when scores differ by hundreds (most weights underflow to 0)", async () => {
+    const g = await loadInt8Gemm(kind);
+    const [M, W, heads] = [13, 16, 2];
+    const qkv = seededUniform(M * 3 * W, 5, -12, 12);
+    const out = g.alloc(M * W * 4);
+    g.attentionAt(g.floats(qkv), M, W, heads, out);
+    const y = g.read(out, M * W);
+    expect(y.every(Number.isFinite)).toBe(true);
+    expect(relativeError(y, attentionReference(qkv, M, W, heads))).toBeLessThan(2e-6);
+  });
+
+  it("refuses a head size that is not a multiple of 8", async () => {
+    const g = await loadInt8Gemm(kind);
+    expect(() => g.attentionAt(0, 4, 36, 3, 0)).toThrow(/multiple of 8/);
+  });
+});
+
+describe.each(kinds)("LayerNorm kernel (%s module)", (kind) => {
+  it.each([
+    [1, 4],
+    [3, 12],
+    [7, 100],
+    [5, 768],
+  ])("M=%i rows of %i: matches float64, also for a row offset far from 0", async (M, W) => {
+    const g = await loadInt8Gemm(kind);
+    const x = seededUniform(M * W, W, -2, 2);
+    for (let i = 0; i < W; i++) x[i] = x[i]! + 1000; // a large mean: the variance is taken around it
+    const gamma = seededUniform(W, 2, 0.5, 1.5);
+    const beta = seededUniform(W, 3, -0.5, 0.5);
+    const out = g.alloc(M * W * 4);
+    g.layerNormAt(g.floats(x), M, W, g.floats(gamma), g.floats(beta), 1e-5, out);
+    const expected = new Float64Array(M * W);
+    for (let m = 0; m < M; m++) {
+      const row = Array.from(x.subarray(m * W, (m + 1) * W));
+      const mean = row.reduce((a, b) => a + b, 0) / W;
+      const variance = row.reduce((a, b) => a + (b - mean) ** 2, 0) / W;
+      for (let i = 0; i < W; i++) expected[m * W + i] = ((row[i]! - mean) / Math.sqrt(variance + 1e-5)) * gamma[i]! + beta[i]!;
+    }
+    // the mean of a row around 1000 carries fp32 rounding of 1000 (~6e-5): relative to unit-variance outputs
+    expect(relativeError(g.read(out, M * W), expected)).toBeLessThan(M === 1 || W < 100 ? 1e-4 : 5e-4);
+  });
+});
