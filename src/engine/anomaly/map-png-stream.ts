@@ -40,7 +40,7 @@ export async function encodeResizedMapPng(map: Float32Array, size: number, width
     const raw = new Uint8Array(lease.buffer, 0, stride * height);
     raw.fill(0);
     for (let y = 0; y < height; y++) {
-      const scanline = raw.subarray(y * stride, (y + 1) * stride);
+      const at = y * stride + 1; // index arithmetic, not a subarray per row (a JS object each)
       const lo = py.lo[y]!;
       const hi = py.hi[y]!;
       if (loadedA !== lo) {
@@ -56,7 +56,7 @@ export async function encodeResizedMapPng(map: Float32Array, size: number, width
       if (scale !== 0) {
         for (let x = 0; x < width; x++) {
           const v = Math.fround((1 - w) * rowA[x]! + w * rowB[x]!) * scale;
-          scanline[1 + x] = v >= 255 ? 255 : v > 0 ? Math.round(v) : 0;
+          raw[at + x] = v >= 255 ? 255 : v > 0 ? Math.round(v) : 0;
         }
       }
     }
