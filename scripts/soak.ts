@@ -49,7 +49,8 @@ try {
   });
   console.log(
     `isolate peak: first ${result.window} requests ${result.first_peak_mb} MB, last ${result.window} ${result.last_peak_mb} MB (x${result.last_over_first}), ` +
-      `overall ${result.peak_mb} MB: ${result.flat ? "flat" : "NOT flat"}, ${result.below_limit ? "below" : "NOT below"} ${result.limit_mb} MB`,
+      `overall ${result.peak_mb} MB: ${result.flat ? "flat" : "NOT flat"}, ${result.below_limit ? "below" : "NOT below"} ${result.limit_mb} MB; ` +
+      `${result.ok} x 200 (p50 ${result.latency_ms.p50} ms, p95 ${result.latency_ms.p95} ms), ${result.overloaded} x 503 overloaded, ${result.non_200} other`,
   );
   console.log(JSON.stringify({ soak: { date, commit, image: inputs.source, ...result } }));
   process.exitCode = result.flat && result.below_limit && result.non_200 === 0 ? 0 : 1;

@@ -55,7 +55,13 @@ export interface SoakResult {
   limit_mb: number;
   below_limit: boolean;
   wasm_mb: number;
+  /** Of the 200 answers. */
   latency_ms: { p50: number; p95: number; max: number };
+  /** 200 answers. */
+  ok: number;
+  /** Deliberate 503 overloaded answers (the admission queue was full: expected beyond ADMISSION_MAX_REQUESTS). */
+  overloaded: number;
+  /** Anything else: errors, other statuses, no answer. */
   non_200: number;
   workerd_rss_mb: { start: number; end: number };
   /** One row per `reportEvery` requests: the peak over that stretch. */
@@ -89,8 +95,11 @@ async function soak(service: RunningService, o: SoakOptions, heapUsage: () => Pr
   let started = 0;
   let done = 0;
   let nonOk = 0;
+  let ok = 0;
+  let overloaded = 0;
   let lastError = "";
   let stretchStart = 0;
+  let latencyStart = 0;
   const rssStart = workerdRssMb(service.pgid);
   const t0 = performance.now();
   const deadline = o.seconds !== undefined ? t0 + o.seconds * 1000 : Number.POSITIVE_INFINITY;
@@ -118,10 +127,11 @@ async function soak(service: RunningService, o: SoakOptions, heapUsage: () => Pr
       backing_mb: round(s.backingMb),
       wasm_mb: round(s.wasmMb),
       rss_mb: workerdRssMb(service.pgid),
-      p50_ms: round(percentile(latencies.slice(stretchStart), 50)),
+      p50_ms: round(percentile(latencies.slice(latencyStart), 50)),
     };
     stretches.push(row);
     stretchStart = s.done;
+    latencyStart = latencies.length;
     o.print(
       `${String(row.done).padStart(6)} requests: isolate peak ${row.peak_mb} MB (now heap ${row.used_mb} + backing ${row.backing_mb} + wasm ${row.wasm_mb} MB); workerd RSS ${row.rss_mb} MB; p50 ${row.p50_ms} ms`,
     );
@@ -148,7 +158,12 @@ async function soak(service: RunningService, o: SoakOptions, heapUsage: () => Pr
         const text = await response.text();
         const heap = Number(response.headers.get("x-ort-wasm-heap-bytes"));
         if (heap > wasmBytes) wasmBytes = heap;
-        if (response.status !== 200) {
+        if (response.status === 200) {
+          ok++;
+          latencies.push(performance.now() - begin);
+        } else if (response.status === 503 && text.includes('"overloaded"')) {
+          overloaded++;
+        } else {
           nonOk++;
           lastError = `HTTP ${response.status}: ${text.slice(0, 300)}`;
         }
@@ -156,7 +171,6 @@ async function soak(service: RunningService, o: SoakOptions, heapUsage: () => Pr
         nonOk++;
         lastError = (e as Error).message;
       }
-      latencies.push(performance.now() - begin);
       done++;
       const n = done;
       if (n % o.sampleEvery === 0) {
@@ -194,6 +208,8 @@ async function soak(service: RunningService, o: SoakOptions, heapUsage: () => Pr
     below_limit: overall < ISOLATE_LIMIT_MB,
     wasm_mb: round(wasmBytes / MB),
     latency_ms: { p50: round(percentile(latencies, 50)), p95: round(percentile(latencies, 95)), max: round(Math.max(...latencies)) },
+    ok,
+    overloaded,
     non_200: nonOk,
     workerd_rss_mb: { start: rssStart, end: workerdRssMb(service.pgid) },
     stretches,
