@@ -1,5 +1,5 @@
 // CLI: memory soak of the real service (npm start): N zero-shot scores at concurrency C, the worker isolate's memory
-// (JS heap + ArrayBuffer backing stores + ORT wasm heap) every --sample-every requests, a line per 500, a JSON line.
+// (JS heap + ArrayBuffer backing stores + its wasm memory) every --sample-every requests, a line per 500, a JSON line.
 import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
@@ -33,7 +33,14 @@ const date = new Date().toISOString();
 console.log(
   `soak ${date} commit ${commit}: ${seconds ? `${seconds} s` : `${requests} requests`} at concurrency ${concurrency}, ${values.json ? "JSON (base64)" : "multipart"} uploads; ${inputs.source}`,
 );
-const service = await startService({ timeoutMs: 600_000, tempPrefix: "edge-anomaly-soak-", ...(values.model ? { bundleDir: values.model } : {}) });
+// Measured through workerd's own inspector (see soak-run.ts): no wrangler inspector proxy, no dev registry.
+const service = await startService({
+  timeoutMs: 600_000,
+  tempPrefix: "edge-anomaly-soak-",
+  inspectorProxy: false,
+  devRegistry: false,
+  ...(values.model ? { bundleDir: values.model } : {}),
+});
 try {
   const result = await runSoak(service, {
     requests: requests!,

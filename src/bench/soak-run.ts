@@ -1,12 +1,14 @@
 // Memory soak of the real service: many zero-shot scores, the worker isolate's memory sampled through its inspector.
 //
-// Isolate memory = JS heap used + ArrayBuffer backing stores (Runtime.getHeapUsage) + ORT's wasm heap (the
-// x-ort-wasm-heap-bytes header: backing stores do not count WebAssembly.Memory). Request garbage is collected late,
-// so a sample shows wherever the sawtooth is; the peak over many samples is what an isolate limit would meet.
-import { connectIsolateInspector, type HeapUsage } from "./isolate-memory";
+// Isolate memory = JS heap used + ArrayBuffer backing stores (Runtime.getHeapUsage) + its WebAssembly memories (ORT's
+// wasm heap), read through workerd's own inspector (worker-isolates.ts), not wrangler's inspector proxy: with
+// `--inspector-port`, wrangler dev exited under 16 concurrent score loops (3 of 3 runs, 2026-11-30), without it not
+// (0 of 2). Start the service with `inspectorProxy: false, devRegistry: false`. Request garbage is collected late, so
+// a sample shows wherever the sawtooth is; the peak over many samples is what an isolate limit would meet.
 import { groupMemory } from "./proc-memory";
 import type { RunningService } from "./service-process";
 import { percentile, round } from "./stats";
+import { connectWorkerIsolates, type IsolateSample } from "./worker-isolates";
 
 export interface SoakOptions {
   /** Scores to send (ignored when `seconds` is set). */
@@ -78,15 +80,16 @@ function workerdRssMb(pgid: number): number {
 }
 
 export async function runSoak(service: RunningService, o: SoakOptions): Promise<SoakResult> {
-  const inspector = await connectIsolateInspector(service.inspectorPort);
+  const isolates = await connectWorkerIsolates(service.pgid);
   try {
-    return await soak(service, o, (): Promise<HeapUsage> => inspector.heapUsage());
+    // The front Worker: the only one of a bundle without stages.
+    return await soak(service, o, () => isolates[0]!.sample());
   } finally {
-    inspector.close();
+    for (const isolate of isolates) isolate.close();
   }
 }
 
-async function soak(service: RunningService, o: SoakOptions, heapUsage: () => Promise<HeapUsage>): Promise<SoakResult> {
+async function soak(service: RunningService, o: SoakOptions, isolateMemory: () => Promise<IsolateSample>): Promise<SoakResult> {
   const image = new Uint8Array(o.image);
   const samples: SoakSample[] = [];
   const latencies: number[] = [];
@@ -106,13 +109,14 @@ async function soak(service: RunningService, o: SoakOptions, heapUsage: () => Pr
   const more = () => (o.seconds !== undefined ? performance.now() < deadline : started < o.requests);
 
   const sample = async () => {
-    const h = await heapUsage();
+    const h = await isolateMemory();
+    if (h.wasmBytes > wasmBytes) wasmBytes = h.wasmBytes;
     const s: SoakSample = {
       done,
       usedMb: h.usedSize / MB,
       backingMb: h.backingStorageSize / MB,
-      wasmMb: wasmBytes / MB,
-      totalMb: (h.usedSize + h.backingStorageSize + wasmBytes) / MB,
+      wasmMb: h.wasmBytes / MB,
+      totalMb: h.total / MB,
     };
     samples.push(s);
     return s;
@@ -156,8 +160,6 @@ async function soak(service: RunningService, o: SoakOptions, heapUsage: () => Pr
           signal: AbortSignal.timeout(o.timeoutMs),
         });
         const text = await response.text();
-        const heap = Number(response.headers.get("x-ort-wasm-heap-bytes"));
-        if (heap > wasmBytes) wasmBytes = heap;
         if (response.status === 200) {
           ok++;
           latencies.push(performance.now() - begin);

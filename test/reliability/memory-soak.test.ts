@@ -1,5 +1,5 @@
 // Memory soak against the real service: sequential zero-shot scores of a 0.5 MB PNG, the worker isolate's memory
-// (JS heap + ArrayBuffer backing stores + ORT's wasm heap) sampled through its inspector every 25 requests.
+// (JS heap + ArrayBuffer backing stores + its wasm memory) sampled through workerd's inspector every 25 requests.
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { loadBenchInputs } from "../../src/bench/bench-inputs";
 import { startService, type RunningService } from "../../src/bench/service-process";
@@ -11,7 +11,8 @@ const REQUESTS = 600;
 let service: RunningService;
 
 beforeAll(async () => {
-  service = await startService({ timeoutMs: 240_000, tempPrefix: "edge-anomaly-reliability-soak-" });
+  // Measured through workerd's own inspector (see soak-run.ts): no wrangler inspector proxy, no dev registry.
+  service = await startService({ timeoutMs: 240_000, tempPrefix: "edge-anomaly-reliability-soak-", inspectorProxy: false, devRegistry: false });
 });
 
 afterAll(async () => {
