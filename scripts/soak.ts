@@ -7,7 +7,8 @@ import { loadBenchInputs } from "../src/bench/bench-inputs";
 import { startService } from "../src/bench/service-process";
 import { runSoak } from "../src/bench/soak-run";
 
-const usage = "usage: npm run soak -- [--requests N | --seconds S] [--concurrency C] [--sample-every K] [--model models/NAME] [--image FILE.png] [--json]";
+const usage =
+  "usage: npm run soak -- [--requests N | --seconds S] [--concurrency C] [--sample-every K] [--warmup N] [--model models/NAME] [--image FILE.png] [--json]";
 const { values } = parseArgs({
   options: {
     requests: { type: "string", default: "5000" },
@@ -15,6 +16,7 @@ const { values } = parseArgs({
     concurrency: { type: "string", default: "1" },
     "sample-every": { type: "string", default: "50" },
     "report-every": { type: "string", default: "500" },
+    warmup: { type: "string", default: "0" },
     model: { type: "string" },
     image: { type: "string" },
     json: { type: "boolean", default: false },
@@ -22,7 +24,12 @@ const { values } = parseArgs({
 });
 const [requests, concurrency, sampleEvery, reportEvery] = [values.requests, values.concurrency, values["sample-every"], values["report-every"]].map(Number);
 const seconds = values.seconds === undefined ? undefined : Number(values.seconds);
-if (![requests, concurrency, sampleEvery, reportEvery].every((n) => Number.isInteger(n) && n! > 0) || (seconds !== undefined && !(seconds > 0))) {
+const warmup = Number(values.warmup);
+if (
+  ![requests, concurrency, sampleEvery, reportEvery].every((n) => Number.isInteger(n) && n! > 0) ||
+  (seconds !== undefined && !(seconds > 0)) ||
+  !(Number.isInteger(warmup) && warmup >= 0)
+) {
   console.error(usage);
   process.exit(2);
 }
@@ -53,6 +60,7 @@ try {
     body: values.json ? "json" : "multipart",
     timeoutMs: 120_000,
     print: (line) => console.log(line),
+    warmup,
   });
   console.log(
     `isolate peak: first ${result.window} requests ${result.first_peak_mb} MB, last ${result.window} ${result.last_peak_mb} MB (x${result.last_over_first}), ` +

@@ -26,6 +26,8 @@ export interface SoakOptions {
   body?: "multipart" | "json";
   timeoutMs: number;
   print: (line: string) => void;
+  /** Sequential scores before the inspector attaches and the run starts (not counted): the model is then loaded. */
+  warmup?: number;
 }
 
 export interface SoakSample {
@@ -80,6 +82,19 @@ function workerdRssMb(pgid: number): number {
 }
 
 export async function runSoak(service: RunningService, o: SoakOptions): Promise<SoakResult> {
+  for (let i = 0; i < (o.warmup ?? 0); i++) {
+    const form = new FormData();
+    form.set("object", o.object);
+    form.set("image", new File([new Uint8Array(o.image)], "query.png", { type: "image/png" }));
+    const response = await fetch(`${service.baseUrl}/v1/score`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${service.apiKey}` },
+      body: form,
+      signal: AbortSignal.timeout(o.timeoutMs),
+    });
+    if (response.status !== 200) throw new Error(`warm-up score: HTTP ${response.status}: ${(await response.text()).slice(0, 300)}`);
+    await response.arrayBuffer();
+  }
   const isolates = await connectWorkerIsolates(service.pgid);
   try {
     // The front Worker: the only one of a bundle without stages.
