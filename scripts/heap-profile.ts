@@ -5,6 +5,7 @@
 // promotes to the old generation, which waits for a full collection. --all keeps every allocation.
 import { execFileSync } from "node:child_process";
 import { parseArgs } from "node:util";
+import WebSocket from "ws";
 import { loadBenchInputs } from "../src/bench/bench-inputs";
 import { connectDevtools } from "../src/bench/isolate-memory";
 import { startService } from "../src/bench/service-process";
@@ -45,8 +46,17 @@ try {
   };
   for (let i = 0; i < warmup!; i++) await score();
   const { workers } = await findWorkerTargets(service.pgid);
-  const devtools = await connectDevtools(workers[0]!.url, 30_000);
-  await devtools.call("HeapProfiler.enable");
+  // workerd now and then closes a freshly opened session after the next request (worker-isolates.ts): a session that
+  // survives a score is kept, since the profile lives in the session.
+  let devtools = await connectDevtools(workers[0]!.url, 30_000);
+  for (let attempt = 1; ; attempt++) {
+    await devtools.call("HeapProfiler.enable");
+    await score();
+    await new Promise((r) => setTimeout(r, 500));
+    if (devtools.socket.readyState === WebSocket.OPEN) break;
+    if (attempt === 5) throw new Error("workerd closed every inspector session");
+    devtools = await connectDevtools(workers[0]!.url, 30_000);
+  }
   await devtools.call("HeapProfiler.startSampling", {
     samplingInterval: interval,
     includeObjectsCollectedByMajorGC: true,
