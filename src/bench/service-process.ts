@@ -42,9 +42,10 @@ export interface StartOptions {
   /** Extra environment of `npm start` (scripts/start.ts reads e.g. RECONCILE_INTERVAL_SECONDS). */
   env?: Record<string, string>;
   /**
-   * Pass `--inspector-port` (wrangler's inspector proxy to the first Worker; default true). The per-isolate
-   * measurement (worker-isolates.ts) uses workerd's own inspector instead: with several Workers, wrangler dev with an
-   * --inspector-port exited right after the first score (4 of 4 runs, 2026-11-30), without one it did not.
+   * Pass `--inspector-port` (wrangler's inspector proxy to the first Worker; default false). With it, wrangler dev
+   * exited now and then under load (several Workers: right after the first score, 4 of 4 runs; one Worker under 16
+   * concurrent score loops, 3 of 5 runs; the reliability suite's crash and re-embed tests on a loaded machine, 2026-11-30),
+   * without it not. Measure through workerd's own inspector (worker-isolates.ts) instead.
    */
   inspectorProxy?: boolean;
   /** Keep wrangler's dev registry (default true); false for the per-isolate measurement (see worker-isolates.ts). */
@@ -123,7 +124,7 @@ export async function startService({
   persistTo,
   vars = {},
   env: extraEnv = {},
-  inspectorProxy = true,
+  inspectorProxy = false,
   devRegistry = true,
 }: StartOptions): Promise<RunningService> {
   const deadline = Date.now() + timeoutMs;
