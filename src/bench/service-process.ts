@@ -44,8 +44,9 @@ export interface StartOptions {
   /**
    * Pass `--inspector-port` (wrangler's inspector proxy to the first Worker; default false). With it, wrangler dev
    * exited now and then under load (several Workers: right after the first score, 4 of 4 runs; one Worker under 16
-   * concurrent score loops, 3 of 5 runs; the reliability suite's crash and re-embed tests on a loaded machine, 2026-11-30),
-   * without it not. Measure through workerd's own inspector (worker-isolates.ts) instead.
+   * concurrent score loops, 3 of 5 runs; the reliability suite's crash-recovery and re-embed tests on a loaded machine
+   * failed with it, 1 run, and passed without it, 1 run; 2026-11-30). Measure through workerd's own inspector
+   * (worker-isolates.ts) instead.
    */
   inspectorProxy?: boolean;
   /** Keep wrangler's dev registry (default true); false for the per-isolate measurement (see worker-isolates.ts). */
