@@ -1,5 +1,5 @@
 // CLI: memory soak of the real service (npm start): N zero-shot scores at concurrency C, the worker isolate's memory
-// (JS heap + ArrayBuffer backing stores + ORT wasm heap) every --sample-every requests, a line per 500, a JSON line.
+// (JS heap + ArrayBuffer backing stores + its wasm memory) every --sample-every requests, a line per 500, a JSON line.
 import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
@@ -7,7 +7,8 @@ import { loadBenchInputs } from "../src/bench/bench-inputs";
 import { startService } from "../src/bench/service-process";
 import { runSoak } from "../src/bench/soak-run";
 
-const usage = "usage: npm run soak -- [--requests N | --seconds S] [--concurrency C] [--sample-every K] [--model models/NAME] [--image FILE.png] [--json]";
+const usage =
+  "usage: npm run soak -- [--requests N | --seconds S] [--concurrency C] [--sample-every K] [--warmup N] [--model models/NAME] [--image FILE.png] [--json]";
 const { values } = parseArgs({
   options: {
     requests: { type: "string", default: "5000" },
@@ -15,6 +16,7 @@ const { values } = parseArgs({
     concurrency: { type: "string", default: "1" },
     "sample-every": { type: "string", default: "50" },
     "report-every": { type: "string", default: "500" },
+    warmup: { type: "string", default: "0" },
     model: { type: "string" },
     image: { type: "string" },
     json: { type: "boolean", default: false },
@@ -22,7 +24,12 @@ const { values } = parseArgs({
 });
 const [requests, concurrency, sampleEvery, reportEvery] = [values.requests, values.concurrency, values["sample-every"], values["report-every"]].map(Number);
 const seconds = values.seconds === undefined ? undefined : Number(values.seconds);
-if (![requests, concurrency, sampleEvery, reportEvery].every((n) => Number.isInteger(n) && n! > 0) || (seconds !== undefined && !(seconds > 0))) {
+const warmup = Number(values.warmup);
+if (
+  ![requests, concurrency, sampleEvery, reportEvery].every((n) => Number.isInteger(n) && n! > 0) ||
+  (seconds !== undefined && !(seconds > 0)) ||
+  !(Number.isInteger(warmup) && warmup >= 0)
+) {
   console.error(usage);
   process.exit(2);
 }
@@ -33,7 +40,14 @@ const date = new Date().toISOString();
 console.log(
   `soak ${date} commit ${commit}: ${seconds ? `${seconds} s` : `${requests} requests`} at concurrency ${concurrency}, ${values.json ? "JSON (base64)" : "multipart"} uploads; ${inputs.source}`,
 );
-const service = await startService({ timeoutMs: 600_000, tempPrefix: "edge-anomaly-soak-", ...(values.model ? { bundleDir: values.model } : {}) });
+// Measured through workerd's own inspector (see soak-run.ts): no wrangler inspector proxy, no dev registry.
+const service = await startService({
+  timeoutMs: 600_000,
+  tempPrefix: "edge-anomaly-soak-",
+  inspectorProxy: false,
+  devRegistry: false,
+  ...(values.model ? { bundleDir: values.model } : {}),
+});
 try {
   const result = await runSoak(service, {
     requests: requests!,
@@ -46,10 +60,12 @@ try {
     body: values.json ? "json" : "multipart",
     timeoutMs: 120_000,
     print: (line) => console.log(line),
+    warmup,
   });
   console.log(
     `isolate peak: first ${result.window} requests ${result.first_peak_mb} MB, last ${result.window} ${result.last_peak_mb} MB (x${result.last_over_first}), ` +
-      `overall ${result.peak_mb} MB: ${result.flat ? "flat" : "NOT flat"}, ${result.below_limit ? "below" : "NOT below"} ${result.limit_mb} MB`,
+      `overall ${result.peak_mb} MB: ${result.flat ? "flat" : "NOT flat"}, ${result.below_limit ? "below" : "NOT below"} ${result.limit_mb} MB; ` +
+      `${result.ok} x 200 (p50 ${result.latency_ms.p50} ms, p95 ${result.latency_ms.p95} ms), ${result.overloaded} x 503 overloaded, ${result.non_200} other`,
   );
   console.log(JSON.stringify({ soak: { date, commit, image: inputs.source, ...result } }));
   process.exitCode = result.flat && result.below_limit && result.non_200 === 0 ? 0 : 1;

@@ -42,9 +42,11 @@ export interface StartOptions {
   /** Extra environment of `npm start` (scripts/start.ts reads e.g. RECONCILE_INTERVAL_SECONDS). */
   env?: Record<string, string>;
   /**
-   * Pass `--inspector-port` (wrangler's inspector proxy to the first Worker; default true). The per-isolate
-   * measurement (worker-isolates.ts) uses workerd's own inspector instead: with several Workers, wrangler dev with an
-   * --inspector-port exited right after the first score (4 of 4 runs, 2026-11-30), without one it did not.
+   * Pass `--inspector-port` (wrangler's inspector proxy to the first Worker; default false). With it, wrangler dev
+   * exited now and then under load (several Workers: right after the first score, 4 of 4 runs; one Worker under 16
+   * concurrent score loops, 3 of 5 runs; the reliability suite's crash-recovery and re-embed tests on a loaded machine
+   * failed with it, 1 run, and passed without it, 1 run; 2026-11-30). Measure through workerd's own inspector
+   * (worker-isolates.ts) instead.
    */
   inspectorProxy?: boolean;
   /** Keep wrangler's dev registry (default true); false for the per-isolate measurement (see worker-isolates.ts). */
@@ -123,7 +125,7 @@ export async function startService({
   persistTo,
   vars = {},
   env: extraEnv = {},
-  inspectorProxy = true,
+  inspectorProxy = false,
   devRegistry = true,
 }: StartOptions): Promise<RunningService> {
   const deadline = Date.now() + timeoutMs;

@@ -1,12 +1,14 @@
 // Memory soak of the real service: many zero-shot scores, the worker isolate's memory sampled through its inspector.
 //
-// Isolate memory = JS heap used + ArrayBuffer backing stores (Runtime.getHeapUsage) + ORT's wasm heap (the
-// x-ort-wasm-heap-bytes header: backing stores do not count WebAssembly.Memory). Request garbage is collected late,
-// so a sample shows wherever the sawtooth is; the peak over many samples is what an isolate limit would meet.
-import { connectIsolateInspector, type HeapUsage } from "./isolate-memory";
+// Isolate memory = JS heap used + ArrayBuffer backing stores (Runtime.getHeapUsage) + its WebAssembly memories (ORT's
+// wasm heap), read through workerd's own inspector (worker-isolates.ts), not wrangler's inspector proxy: with
+// `--inspector-port`, wrangler dev exited under 16 concurrent score loops (3 of 3 runs, 2026-11-30), without it not
+// (0 of 2). Start the service with `inspectorProxy: false, devRegistry: false`. Request garbage is collected late, so
+// a sample shows wherever the sawtooth is; the peak over many samples is what an isolate limit would meet.
 import { groupMemory } from "./proc-memory";
 import type { RunningService } from "./service-process";
 import { percentile, round } from "./stats";
+import { connectWorkerIsolates, type IsolateSample } from "./worker-isolates";
 
 export interface SoakOptions {
   /** Scores to send (ignored when `seconds` is set). */
@@ -24,6 +26,8 @@ export interface SoakOptions {
   body?: "multipart" | "json";
   timeoutMs: number;
   print: (line: string) => void;
+  /** Sequential scores before the inspector attaches and the run starts (not counted): the model is then loaded. */
+  warmup?: number;
 }
 
 export interface SoakSample {
@@ -55,7 +59,13 @@ export interface SoakResult {
   limit_mb: number;
   below_limit: boolean;
   wasm_mb: number;
+  /** Of the 200 answers. */
   latency_ms: { p50: number; p95: number; max: number };
+  /** 200 answers. */
+  ok: number;
+  /** Deliberate 503 overloaded answers (the admission queue was full: expected beyond ADMISSION_MAX_REQUESTS). */
+  overloaded: number;
+  /** Anything else: errors, other statuses, no answer. */
   non_200: number;
   workerd_rss_mb: { start: number; end: number };
   /** One row per `reportEvery` requests: the peak over that stretch. */
@@ -72,15 +82,29 @@ function workerdRssMb(pgid: number): number {
 }
 
 export async function runSoak(service: RunningService, o: SoakOptions): Promise<SoakResult> {
-  const inspector = await connectIsolateInspector(service.inspectorPort);
+  for (let i = 0; i < (o.warmup ?? 0); i++) {
+    const form = new FormData();
+    form.set("object", o.object);
+    form.set("image", new File([new Uint8Array(o.image)], "query.png", { type: "image/png" }));
+    const response = await fetch(`${service.baseUrl}/v1/score`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${service.apiKey}` },
+      body: form,
+      signal: AbortSignal.timeout(o.timeoutMs),
+    });
+    if (response.status !== 200) throw new Error(`warm-up score: HTTP ${response.status}: ${(await response.text()).slice(0, 300)}`);
+    await response.arrayBuffer();
+  }
+  const isolates = await connectWorkerIsolates(service.pgid);
   try {
-    return await soak(service, o, (): Promise<HeapUsage> => inspector.heapUsage());
+    // The front Worker: the only one of a bundle without stages.
+    return await soak(service, o, () => isolates[0]!.sample());
   } finally {
-    inspector.close();
+    for (const isolate of isolates) isolate.close();
   }
 }
 
-async function soak(service: RunningService, o: SoakOptions, heapUsage: () => Promise<HeapUsage>): Promise<SoakResult> {
+async function soak(service: RunningService, o: SoakOptions, isolateMemory: () => Promise<IsolateSample>): Promise<SoakResult> {
   const image = new Uint8Array(o.image);
   const samples: SoakSample[] = [];
   const latencies: number[] = [];
@@ -89,21 +113,25 @@ async function soak(service: RunningService, o: SoakOptions, heapUsage: () => Pr
   let started = 0;
   let done = 0;
   let nonOk = 0;
+  let ok = 0;
+  let overloaded = 0;
   let lastError = "";
   let stretchStart = 0;
+  let latencyStart = 0;
   const rssStart = workerdRssMb(service.pgid);
   const t0 = performance.now();
   const deadline = o.seconds !== undefined ? t0 + o.seconds * 1000 : Number.POSITIVE_INFINITY;
   const more = () => (o.seconds !== undefined ? performance.now() < deadline : started < o.requests);
 
   const sample = async () => {
-    const h = await heapUsage();
+    const h = await isolateMemory();
+    if (h.wasmBytes > wasmBytes) wasmBytes = h.wasmBytes;
     const s: SoakSample = {
       done,
       usedMb: h.usedSize / MB,
       backingMb: h.backingStorageSize / MB,
-      wasmMb: wasmBytes / MB,
-      totalMb: (h.usedSize + h.backingStorageSize + wasmBytes) / MB,
+      wasmMb: h.wasmBytes / MB,
+      totalMb: h.total / MB,
     };
     samples.push(s);
     return s;
@@ -118,10 +146,11 @@ async function soak(service: RunningService, o: SoakOptions, heapUsage: () => Pr
       backing_mb: round(s.backingMb),
       wasm_mb: round(s.wasmMb),
       rss_mb: workerdRssMb(service.pgid),
-      p50_ms: round(percentile(latencies.slice(stretchStart), 50)),
+      p50_ms: round(percentile(latencies.slice(latencyStart), 50)),
     };
     stretches.push(row);
     stretchStart = s.done;
+    latencyStart = latencies.length;
     o.print(
       `${String(row.done).padStart(6)} requests: isolate peak ${row.peak_mb} MB (now heap ${row.used_mb} + backing ${row.backing_mb} + wasm ${row.wasm_mb} MB); workerd RSS ${row.rss_mb} MB; p50 ${row.p50_ms} ms`,
     );
@@ -146,9 +175,12 @@ async function soak(service: RunningService, o: SoakOptions, heapUsage: () => Pr
           signal: AbortSignal.timeout(o.timeoutMs),
         });
         const text = await response.text();
-        const heap = Number(response.headers.get("x-ort-wasm-heap-bytes"));
-        if (heap > wasmBytes) wasmBytes = heap;
-        if (response.status !== 200) {
+        if (response.status === 200) {
+          ok++;
+          latencies.push(performance.now() - begin);
+        } else if (response.status === 503 && text.includes('"overloaded"')) {
+          overloaded++;
+        } else {
           nonOk++;
           lastError = `HTTP ${response.status}: ${text.slice(0, 300)}`;
         }
@@ -156,7 +188,6 @@ async function soak(service: RunningService, o: SoakOptions, heapUsage: () => Pr
         nonOk++;
         lastError = (e as Error).message;
       }
-      latencies.push(performance.now() - begin);
       done++;
       const n = done;
       if (n % o.sampleEvery === 0) {
@@ -194,6 +225,8 @@ async function soak(service: RunningService, o: SoakOptions, heapUsage: () => Pr
     below_limit: overall < ISOLATE_LIMIT_MB,
     wasm_mb: round(wasmBytes / MB),
     latency_ms: { p50: round(percentile(latencies, 50)), p95: round(percentile(latencies, 95)), max: round(Math.max(...latencies)) },
+    ok,
+    overloaded,
     non_200: nonOk,
     workerd_rss_mb: { start: rssStart, end: workerdRssMb(service.pgid) },
     stretches,

@@ -1,7 +1,7 @@
 // Node-only: the HTTP front of the local runner (npm start). Takes each request body whole, within the body limits,
 // and only then forwards it to `wrangler dev`; answers 413/408 itself and never passes on a broken or partial body.
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, request as httpRequest, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import type { AddressInfo, Socket } from "node:net";
 
 export interface FrontOptions {
   host: string;
@@ -74,6 +74,7 @@ function declaredLength(req: IncomingMessage): number | undefined {
 
 export async function startHttpFront(options: FrontOptions): Promise<RunningFront> {
   let buffered = 0;
+  const guarded = new WeakSet<Socket>();
 
   /** Answers 503 service_restarting when the upstream is down; true if it did. */
   const refusedWhileDown = (res: ServerResponse): boolean => {
@@ -202,7 +203,13 @@ export async function startHttpFront(options: FrontOptions): Promise<RunningFron
     // body is still being written; wrangler dev answering early (503 overloaded before it read a large upload) then
     // resets the connection, and that write's ECONNRESET on a listener-less socket killed npm start (seen with 8
     // concurrent 16.8 MB uploads). A socket error after the answer has nothing left to report.
-    upstream.on("socket", (socket) => socket.on("error", () => undefined));
+    // Once per socket: a keep-alive socket serves many requests (a listener per request piled up on it).
+    upstream.on("socket", (socket) => {
+      if (!guarded.has(socket)) {
+        guarded.add(socket);
+        socket.on("error", () => undefined);
+      }
+    });
     upstream.on("error", (e) => {
       release();
       // It went down during the request (the runtime's writes are crash-safe; the client retries), or is not

@@ -8,8 +8,8 @@ import { requireApiKey } from "./auth";
 import { ApiError, errorBody, toApiError } from "./errors";
 import { honoPath, type Route } from "./openapi/route";
 import { AdmissionQueue } from "./admission";
-import { cancelQuietly } from "./body-reader";
-import { admissionLimits } from "./http-limits";
+import { cancelQuietly, drainBody } from "./body-reader";
+import { admissionLimits, bodyReadLimits } from "./http-limits";
 import { admitAndReadBody } from "./request";
 import { demoPage } from "./routes/demo-page";
 import { apiRoutes } from "./routes/index";
@@ -29,13 +29,16 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
   const routes = options.routes ?? apiRoutes;
   const app = new Hono<AppEnv>();
 
-  // A body nobody read is cancelled, not left for the runtime to drain from a client that may be gone.
-  app.use("*", async function cancelUnreadBody(c, next) {
+  // A body nobody read (an early answer: 401, 404, 503 overloaded, ...) is read to its end, within the body limits,
+  // before the answer leaves; one that does not arrive within them is cancelled (see drainBody).
+  app.use("*", async function drainUnreadBody(c, next) {
     const original = c.req.raw;
     try {
       await next();
     } finally {
-      cancelQuietly(original.body, "unread");
+      const services = c.get("services");
+      if (services) await drainBody(original.body, bodyReadLimits(services.limits));
+      else cancelQuietly(original.body, "unread");
     }
   });
 

@@ -29,6 +29,55 @@ export function cancelQuietly(stream: ReadableStream<Uint8Array> | null, reason:
   stream.cancel(reason).catch(() => undefined);
 }
 
+/** Scratch for drained bodies: each drain checks one out (BYOB reads transfer it), 1 MB of free ones kept. */
+const drainPool = new BytePool(2 ** 20);
+const DRAIN_CHUNK = 64 * 1024;
+
+/**
+ * Reads the rest of a body nobody used and drops it, within the same limits as a body read (at most `maxBytes`, the
+ * idle timeout and the deadline); past them, or if the connection breaks, the rest is cancelled. Answering before the
+ * body is consumed makes workerd close the connection under a peer that is still sending it, and a proxy in between
+ * (wrangler dev's, in front of every `npm start`) takes that write failure as fatal: a body that arrives in time is
+ * therefore read to its end before the answer, one that does not is cut. The bytes go into a pooled scratch (BYOB
+ * reads where the stream offers them), so a drain leaves no garbage of its size.
+ */
+export async function drainBody(stream: ReadableStream<Uint8Array> | null, limits: BodyReadLimits): Promise<void> {
+  if (!stream || stream.locked) return;
+  let reader: ReadableStreamBYOBReader | ReadableStreamDefaultReader<Uint8Array>;
+  let byob = true;
+  try {
+    reader = (stream as ReadableStream<Uint8Array<ArrayBuffer>>).getReader({ mode: "byob" });
+  } catch {
+    byob = false;
+    reader = stream.getReader();
+  }
+  const lease = drainPool.checkout(DRAIN_CHUNK);
+  let size = 0;
+  const deadline = Date.now() + limits.deadlineMs;
+  try {
+    for (;;) {
+      const wait = Math.min(limits.idleTimeoutMs, deadline - Date.now());
+      if (wait <= 0) throw timedOut(limits, "deadline");
+      const which = deadline - Date.now() <= limits.idleTimeoutMs ? "deadline" : "idle";
+      let next: ReadableStreamReadResult<Uint8Array>;
+      if (byob) {
+        next = await readWithin((reader as ReadableStreamBYOBReader).read(new Uint8Array(lease.buffer, 0, DRAIN_CHUNK)), wait, which, limits);
+        if (next.value) lease.buffer = next.value.buffer as ArrayBuffer;
+      } else {
+        next = await readWithin((reader as ReadableStreamDefaultReader<Uint8Array>).read(), wait, which, limits);
+      }
+      if (next.done) break;
+      size += next.value.byteLength;
+      if (size > limits.maxBytes) throw tooLarge(limits.maxBytes);
+    }
+    reader.releaseLock();
+  } catch (e) {
+    reader.cancel(e).catch(() => undefined);
+  } finally {
+    lease.release();
+  }
+}
+
 /** A body read into a pooled buffer: `bytes` is valid until `release()`. */
 export interface BodyBytes {
   bytes: Uint8Array<ArrayBuffer>;

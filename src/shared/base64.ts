@@ -68,17 +68,15 @@ const KEEP_ENCODE_SCRATCH = 4 * 2 ** 20;
 const ALPHABET_CODES = Uint8Array.from(ALPHABET, (c) => c.charCodeAt(0));
 const asciiDecoder = new TextDecoder();
 
-/**
- * Standard base64 with padding. Written as ASCII bytes and decoded to a string once: building a binary string with
- * String.fromCharCode(...chunk) allocated a large argument array per 32 kB (about 3 MB of JS heap per map, held in
- * the large-object space until a full collection).
- */
-export function encodeBase64(bytes: Uint8Array): string {
-  const length = Math.ceil(bytes.length / 3) * 4;
-  const out = length <= encodeScratch.length ? encodeScratch : new Uint8Array(length);
-  if (out !== encodeScratch && length <= KEEP_ENCODE_SCRATCH) encodeScratch = out;
+/** Characters of the padded base64 of `bytes` bytes. */
+export function base64Length(bytes: number): number {
+  return Math.ceil(bytes / 3) * 4;
+}
+
+/** Writes the padded base64 of `bytes` as ASCII into `out` from `at` (room for base64Length); returns the end. */
+export function encodeBase64Into(bytes: Uint8Array, out: Uint8Array, at: number): number {
   const a = ALPHABET_CODES;
-  let o = 0;
+  let o = at;
   let i = 0;
   for (; i + 3 <= bytes.length; i += 3) {
     const v = (bytes[i]! << 16) | (bytes[i + 1]! << 8) | bytes[i + 2]!;
@@ -95,5 +93,49 @@ export function encodeBase64(bytes: Uint8Array): string {
     out[o++] = rest === 2 ? a[(v >> 6) & 63]! : 61;
     out[o++] = 61;
   }
+  return o;
+}
+
+/**
+ * Standard base64 with padding. Written as ASCII bytes and decoded to a string once: building a binary string with
+ * String.fromCharCode(...chunk) allocated a large argument array per 32 kB (about 3 MB of JS heap per map, held in
+ * the large-object space until a full collection).
+ */
+export function encodeBase64(bytes: Uint8Array): string {
+  const length = base64Length(bytes.length);
+  const out = length <= encodeScratch.length ? encodeScratch : new Uint8Array(length);
+  if (out !== encodeScratch && length <= KEEP_ENCODE_SCRATCH) encodeScratch = out;
+  encodeBase64Into(bytes, out, 0);
   return asciiDecoder.decode(out.subarray(0, length));
 }
+
+/**
+ * Bytes that serialise to JSON as their base64 string (toJSON), and that a byte writer (src/service/json-bytes.ts)
+ * writes as base64 straight into its output without making that string: a map PNG in a score response.
+ */
+export class Base64Bytes {
+  /** Set by `collectBase64Bytes` during one synchronous JSON.stringify. */
+  private static collector: Base64Bytes[] | undefined;
+
+  constructor(readonly bytes: Uint8Array) {}
+
+  toJSON(): string {
+    const collector = Base64Bytes.collector;
+    if (!collector) return encodeBase64(this.bytes);
+    collector.push(this);
+    return `${BASE64_MARK}${collector.length - 1}`;
+  }
+
+  /** Runs `stringify` with every Base64Bytes serialised as BASE64_MARK + its index in `found`. */
+  static collect(found: Base64Bytes[], stringify: () => string): string {
+    Base64Bytes.collector = found;
+    try {
+      return stringify();
+    } finally {
+      Base64Bytes.collector = undefined;
+    }
+  }
+}
+
+/** What a collected Base64Bytes serialises to (NUL, as JSON writes it: `\u0000`), followed by its index. */
+export const BASE64_MARK = "\u0000";

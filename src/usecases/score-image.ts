@@ -16,7 +16,12 @@ export interface ScoreOptions extends ScoreInput {
   mapResolution?: MapResolution;
 }
 
-export type ScoreResponse = ScoreResult & {
+export type ScoreResponse = ScoreResult & ScoreDetails;
+
+/** A ScoreResponse as its JSON reads (the map PNG as a base64 string). */
+export type ScoreResponseJson = ScoreResult & Omit<ScoreDetails, "map"> & { map: (Omit<MapOutput, "data"> & { data: string }) | null };
+
+interface ScoreDetails {
   map: MapOutput | null;
   regions: Region[] | null;
   /** The map level regions are cut at (see README "Service"); null when regions were not asked for. */
@@ -30,7 +35,7 @@ export type ScoreResponse = ScoreResult & {
   /** A staged bundle's hops: bytes each way, round trip and the stage's own work per stage (README "Stages"). */
   stages?: StageHopSummary[];
   warning?: string;
-};
+}
 
 export interface StageHopSummary {
   stage: number;

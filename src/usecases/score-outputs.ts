@@ -1,7 +1,7 @@
 // What a score response shows of a map: a grayscale PNG (upload's or model's coordinates) and anomalous regions.
 import { encodeResizedMapPng } from "../engine/anomaly/map-png-stream";
 import { findRegions, rescaleRegions, type Region } from "../engine/anomaly/regions";
-import { encodeBase64 } from "../shared/base64";
+import { Base64Bytes } from "../shared/base64";
 
 /** The map PNG has the upload's aspect ratio and size, but its longer side is capped here. */
 export const MAP_MAX_SIDE = 1024;
@@ -14,8 +14,8 @@ export interface MapOutput {
   height: number;
   /** The map value that is white in the PNG (pixel = round(255 * clamp(value / max, 0, 1))). */
   max: number;
-  /** Base64 of the PNG. */
-  data: string;
+  /** The PNG; base64 in JSON. */
+  data: Base64Bytes;
 }
 
 export type MapResolution = "image" | "model";
@@ -34,7 +34,7 @@ export async function renderMap(
   resolution: MapResolution,
 ): Promise<MapOutput> {
   const out = resolution === "model" ? { width: size, height: size } : mapSize(image.width, image.height);
-  return { format: "png", ...out, max, data: encodeBase64(await encodeResizedMapPng(map, size, out.width, out.height, max)) };
+  return { format: "png", ...out, max, data: new Base64Bytes(await encodeResizedMapPng(map, size, out.width, out.height, max)) };
 }
 
 /** 8-connected components of map >= threshold at model resolution, boxes in the upload's pixel coordinates. */

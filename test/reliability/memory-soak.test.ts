@@ -1,5 +1,5 @@
 // Memory soak against the real service: sequential zero-shot scores of a 0.5 MB PNG, the worker isolate's memory
-// (JS heap + ArrayBuffer backing stores + ORT's wasm heap) sampled through its inspector every 25 requests.
+// (JS heap + ArrayBuffer backing stores + its wasm memory) sampled through workerd's inspector every 25 requests.
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { loadBenchInputs } from "../../src/bench/bench-inputs";
 import { startService, type RunningService } from "../../src/bench/service-process";
@@ -11,7 +11,8 @@ const REQUESTS = 600;
 let service: RunningService;
 
 beforeAll(async () => {
-  service = await startService({ timeoutMs: 240_000, tempPrefix: "edge-anomaly-reliability-soak-" });
+  // Measured through workerd's own inspector (see soak-run.ts): no wrangler inspector proxy, no dev registry.
+  service = await startService({ timeoutMs: 240_000, tempPrefix: "edge-anomaly-reliability-soak-", inspectorProxy: false, devRegistry: false });
 });
 
 afterAll(async () => {
@@ -30,8 +31,8 @@ it(`${REQUESTS} sequential zero-shot scores all succeed and the service stays he
     timeoutMs: 60_000,
     print: (line) => console.log(line),
   });
-  // The isolate's memory (JS heap and ArrayBuffer garbage that workerd collects late) is not yet within the 64 MB
-  // target: reported as an open target in the summary, not asserted, until requests stop allocating that much.
+  // The isolate's memory is reported against the 64 MB target (flat within 10%), not asserted: its peaks are garbage
+  // that waits for workerd's collections (README "Memory"), and a 600-score run sees few of them.
   const targetMet = r.flat && r.below_limit;
   recordRow({
     attack: `soak: ${r.requests} sequential zero-shot scores (${inputs.source})`,

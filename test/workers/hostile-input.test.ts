@@ -137,21 +137,37 @@ describe("malformed bodies", () => {
     expect(cancelled).toBe(true);
   });
 
-  it("a body nobody reads (unknown path, missing key) is cancelled, not left to drain", async () => {
+  it("a body nobody reads (unknown path, missing key) is read to its end before the answer; an endless one is cut at MAX_BODY_BYTES", async () => {
     for (const [path, key] of [
       ["/nonexistent", KEYS.a],
       ["/v1/score", "not-a-valid-key-000000000000"],
     ] as const) {
-      let cancelled = false;
-      const body = new ReadableStream<Uint8Array>({
-        pull: (c) => c.enqueue(new Uint8Array(1024)),
-        cancel: () => {
-          cancelled = true;
-        },
-      });
-      const response = await callWithEnv({}, path, { method: "POST", body, duplex: "half" } as RequestInit, key);
-      expect([404, 401]).toContain(response.status);
-      expect(cancelled).toBe(true);
+      for (const endless of [false, true]) {
+        const state = { sent: 0, ended: false, cancelled: false };
+        const body = new ReadableStream<Uint8Array>({
+          pull: (c) => {
+            if (!endless && state.sent >= 50 * 1024) {
+              state.ended = true;
+              c.close();
+              return;
+            }
+            state.sent += 1024;
+            c.enqueue(new Uint8Array(1024));
+          },
+          cancel: () => {
+            state.cancelled = true;
+          },
+        });
+        const init = { method: "POST", body, duplex: "half" } as RequestInit;
+        const response = await callWithEnv({ MAX_BODY_BYTES: "100000" }, path, init, key);
+        expect([404, 401]).toContain(response.status);
+        if (endless) {
+          expect(state.cancelled).toBe(true);
+          expect(state.sent).toBeLessThan(200_000);
+        } else {
+          expect(state).toMatchObject({ ended: true, cancelled: false });
+        }
+      }
     }
   });
 

@@ -6,7 +6,7 @@ import { textFeatureKey } from "../../src/platform/kv-text-features";
 import { ortWasmHeapBytes } from "../../src/platform/ort-wasm";
 import { decodeBase64, encodeBase64 } from "../../src/shared/base64";
 import { scoreResponse } from "../../src/service/schemas/score";
-import type { ScoreResponse } from "../../src/usecases/score-image";
+import type { ScoreResponseJson as ScoreResponse } from "../../src/usecases/score-image";
 import { syntheticJpeg, syntheticPng } from "./images";
 import { postForm, postScore, seedBundle, type SeededBundle } from "./seed";
 

@@ -40,7 +40,7 @@ export async function encodeResizedMapPng(map: Float32Array, size: number, width
     const raw = new Uint8Array(lease.buffer, 0, stride * height);
     raw.fill(0);
     for (let y = 0; y < height; y++) {
-      const scanline = raw.subarray(y * stride, (y + 1) * stride);
+      const at = y * stride + 1; // index arithmetic, not a subarray per row (a JS object each)
       const lo = py.lo[y]!;
       const hi = py.hi[y]!;
       if (loadedA !== lo) {
@@ -56,34 +56,30 @@ export async function encodeResizedMapPng(map: Float32Array, size: number, width
       if (scale !== 0) {
         for (let x = 0; x < width; x++) {
           const v = Math.fround((1 - w) * rowA[x]! + w * rowB[x]!) * scale;
-          scanline[1 + x] = v >= 255 ? 255 : v > 0 ? Math.round(v) : 0;
+          raw[at + x] = v >= 255 ? 255 : v > 0 ? Math.round(v) : 0;
         }
       }
     }
-    const { chunks, bytes } = await deflate(raw);
-    return pngFile(width, height, chunks, bytes);
+    const compressed = await deflate(raw);
+    return pngFile(width, height, [compressed], compressed.length);
   } finally {
     lease.release();
   }
 }
 
-/** zlib-wrapped DEFLATE of `data` by the platform; resolves once the whole input has been consumed. */
-async function deflate(data: Uint8Array<ArrayBuffer>): Promise<{ chunks: Uint8Array[]; bytes: number }> {
+/**
+ * zlib-wrapped DEFLATE of `data` by the platform; resolves once the whole input has been consumed. The output is
+ * collected by the runtime (Response.arrayBuffer) in one call: a read loop made a promise and a result object per
+ * chunk, and those lived long enough to reach the old generation (15 kB of JS heap per map).
+ */
+async function deflate(data: Uint8Array<ArrayBuffer>): Promise<Uint8Array> {
   const stream = new CompressionStream("deflate");
   const writer = stream.writable.getWriter();
   const written = writer.write(data).then(() => writer.close());
   written.catch(() => undefined); // awaited below; a failure also ends the read
-  const chunks: Uint8Array[] = [];
-  let bytes = 0;
-  const reader = stream.readable.getReader();
-  for (;;) {
-    const next = await reader.read();
-    if (next.done) break;
-    chunks.push(next.value);
-    bytes += next.value.length;
-  }
+  const compressed = await new Response(stream.readable).arrayBuffer();
   await written;
-  return { chunks, bytes };
+  return new Uint8Array(compressed);
 }
 
 /** Signature, IHDR (8-bit grayscale), one IDAT of the zlib stream, IEND: written once into the final array. */

@@ -1,4 +1,5 @@
 // POST /v1/score: one image, zero-shot or few-shot with a reference set; JSON (base64) or multipart.
+import { withJsonBytes } from "../json-bytes";
 import { defineRoute } from "../openapi/route";
 import { readBody } from "../request";
 import { scoreInputOf } from "../score-fields";
@@ -28,6 +29,7 @@ export const scoreRoute = defineRoute(
       c.header("server-timing", `stages;dur=${result.timings.stages ?? 0}, hop;dur=${result.timings.hop ?? 0}`);
       c.header("x-stage-bytes", String(result.stages.reduce((sum, h) => sum + h.sentBytes + h.receivedBytes, 0)));
     }
-    return c.json(result);
+    // The map's base64 goes from its PNG bytes straight into the body's bytes (no JS string of it or of the body).
+    return withJsonBytes(result, (bytes) => c.body(bytes, 200, { "content-type": "application/json" }));
   },
 );

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { readBodyBytes } from "../../../src/service/body-reader";
+import { drainBody, readBodyBytes } from "../../../src/service/body-reader";
 import { BytePool } from "../../../src/shared/byte-pool";
 import { ApiError } from "../../../src/service/errors";
 
@@ -151,5 +151,54 @@ describe("readBodyBytes into a pool", () => {
     expect(timeout.code).toBe("request_timeout");
     expect(state.cancelled).toBe(true);
     expect(pool.checkedOut).toBe(0);
+  });
+});
+
+describe("drainBody", () => {
+  it("reads a body to its end without cancelling it (byte stream with BYOB reads, and a plain stream)", async () => {
+    let at = 0;
+    const bytes = new ReadableStream({
+      type: "bytes",
+      pull(c) {
+        const view = c.byobRequest!.view as Uint8Array;
+        if (at >= 300_000) {
+          c.close();
+          c.byobRequest!.respond(0);
+          return;
+        }
+        const n = Math.min(view.byteLength, 300_000 - at);
+        at += n;
+        c.byobRequest!.respond(n);
+      },
+    });
+    await drainBody(bytes, { maxBytes: 1_000_000, idleTimeoutMs: 1000, deadlineMs: 5000 });
+    expect(at).toBe(300_000);
+    const { stream, state } = tracked((c, n) => (n < 5 ? c.enqueue(new Uint8Array(100)) : c.close()));
+    await drainBody(stream, limits);
+    expect(state).toMatchObject({ reads: 6, cancelled: false });
+  });
+
+  it("cancels past maxBytes, after the idle timeout, and at the deadline; never throws", async () => {
+    const endless = tracked((c) => c.enqueue(new Uint8Array(300)));
+    await drainBody(endless.stream, limits);
+    expect(endless.state.cancelled).toBe(true);
+    expect(endless.state.reads).toBeLessThan(10);
+
+    const stalled = tracked(() => new Promise(() => undefined));
+    const started = Date.now();
+    await drainBody(stalled.stream, limits);
+    expect(stalled.state.cancelled).toBe(true);
+    expect(Date.now() - started).toBeLessThan(1000);
+
+    const trickle = tracked(async (c) => {
+      await new Promise((r) => setTimeout(r, 50));
+      c.enqueue(new Uint8Array(1));
+    });
+    await drainBody(trickle.stream, limits);
+    expect(trickle.state.cancelled).toBe(true);
+
+    const broken = tracked((c) => c.error(new Error("connection lost")));
+    await drainBody(broken.stream, limits);
+    await drainBody(null, limits);
   });
 });
