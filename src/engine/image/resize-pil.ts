@@ -82,7 +82,7 @@ export function precomputeCoeffs(inSize: number, outSize: number, filter: PilFil
 /** clip8(ss): the lookup table covers ss >> 22 in [-640, 639] and saturates to 0..255. `ss` is an int32 sum, as in C. */
 function clip8(ss: number): number {
   const v = ss >> PRECISION_BITS;
-  return v < 0 ? 0 : v > 255 ? 255 : v;
+  return v < 0 ? 0 : Math.min(v, 255);
 }
 
 function horizontal(
