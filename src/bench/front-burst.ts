@@ -1,7 +1,7 @@
 // The front isolate under a burst of maximum-size uploads: N concurrent scores of a MAX_IMAGE_PIXELS PNG of noise
 // (incompressible, so its body is near MAX_BODY_BYTES), the front isolate's memory sampled all along.
 import { encode } from "fast-png";
-import { startService } from "./service-process";
+import { withService } from "./service-process";
 import { percentile, round } from "./stats";
 import { connectWorkerIsolates, type IsolatePeak, sampleIsolates } from "./worker-isolates";
 
@@ -44,15 +44,8 @@ export function noisePng(side: number, seed = 1): Uint8Array {
 
 export async function runFrontBurst(o: FrontBurstOptions): Promise<FrontBurstResult> {
   const png = noisePng(o.side);
-  const service = await startService({
-    timeoutMs: 900_000,
-    bundleDir: o.bundleDir,
-    tempPrefix: "edge-anomaly-burst-",
-    vars: o.vars,
-    inspectorProxy: false,
-    devRegistry: false,
-  });
-  try {
+  const options = { timeoutMs: 900_000, bundleDir: o.bundleDir, tempPrefix: "edge-anomaly-burst-", vars: o.vars, inspectorProxy: false, devRegistry: false };
+  return withService(options, async (service) => {
     const auth = { authorization: `Bearer ${service.apiKey}` };
     const health = (await (await fetch(`${service.baseUrl}/v1/health`)).json()) as { limits: Record<string, number> };
     const score = async () => {
@@ -100,9 +93,5 @@ export async function runFrontBurst(o: FrontBurstOptions): Promise<FrontBurstRes
     } finally {
       for (const isolate of isolates) isolate.close();
     }
-  } catch (e) {
-    throw new Error(`${(e as Error).message}\n--- service output (last lines) ---\n${service.log()}`);
-  } finally {
-    await service.stop();
-  }
+  });
 }

@@ -1,6 +1,6 @@
 // Validates the per-isolate memory method (worker-isolates.ts) on a running service: every isolate is made to hold a
 // known 64 MiB ArrayBuffer, then a 64 MiB WebAssembly.Memory, and must read about +64 MiB each time, in the right part.
-import { startService } from "./service-process";
+import { withService } from "./service-process";
 import { round } from "./stats";
 import { connectWorkerIsolates, type IsolateSample, type WorkerIsolate } from "./worker-isolates";
 
@@ -62,8 +62,8 @@ export interface IsolateCheckRun {
 
 /** Starts the service with the bundle, scores once (ORT loaded everywhere), then checks every isolate. */
 export async function runIsolateCheck(bundleDir: string, image: Uint8Array, object: string): Promise<IsolateCheckRun> {
-  const service = await startService({ timeoutMs: 900_000, bundleDir, tempPrefix: "edge-anomaly-isolate-check-", inspectorProxy: false, devRegistry: false });
-  try {
+  const options = { timeoutMs: 900_000, bundleDir, tempPrefix: "edge-anomaly-isolate-check-", inspectorProxy: false, devRegistry: false };
+  return withService(options, async (service) => {
     const form = new FormData();
     form.set("object", object);
     form.set("image", new File([new Uint8Array(image)], "query.png", { type: "image/png" }));
@@ -85,11 +85,7 @@ export async function runIsolateCheck(bundleDir: string, image: Uint8Array, obje
     } finally {
       for (const isolate of isolates) isolate.close();
     }
-  } catch (e) {
-    throw new Error(`${(e as Error).message}\n--- service output (last lines) ---\n${service.log()}`);
-  } finally {
-    await service.stop();
-  }
+  });
 }
 
 export function isolateCheckTable(r: IsolateCheckRun): string {

@@ -114,6 +114,18 @@ async function waitForHealth(baseUrl: string, child: ChildProcess, deadline: num
   throw new Error(`/v1/health did not answer 200 in time (last: ${last}):\n${log()}`);
 }
 
+/** Starts the service, runs `work` on it and always stops it; a failure carries the service's last output. */
+export async function withService<T>(options: StartOptions, work: (service: RunningService) => Promise<T>): Promise<T> {
+  const service = await startService(options);
+  try {
+    return await work(service);
+  } catch (e) {
+    throw new Error(`${(e as Error).message}\n--- service output (last lines) ---\n${service.log()}`);
+  } finally {
+    await service.stop();
+  }
+}
+
 /**
  * `npm start` with MODEL_BUNDLE_DIR = the bundle and `--persist-to` a temporary folder: start.ts seeds the bundle
  * there, so neither the repo's .wrangler/state nor its .dev.vars is read or written.

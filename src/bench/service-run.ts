@@ -1,7 +1,7 @@
 // Service benchmark: one model bundle served by the real service (local workerd), timed from the client over HTTP.
 import type { BenchInputs } from "./bench-inputs";
 import { groupMemory } from "./proc-memory";
-import { startService, type RunningService } from "./service-process";
+import { type RunningService, withService } from "./service-process";
 import { parseServerTiming } from "./server-timing";
 import { percentile, round } from "./stats";
 import { connectWorkerIsolates, type IsolatePeak, sampleIsolates, type WorkerIsolate } from "./worker-isolates";
@@ -178,34 +178,34 @@ function workerdMemory(pgid: number): { peak: number; now: number; allPeak: numb
 
 /** Starts the service with the bundle, measures, and always stops it; a failure carries the service's last output. */
 export async function runServiceBenchmark(o: ServiceRunOptions): Promise<ServiceRunResult> {
-  const service = await startService({
+  const options = {
     timeoutMs: o.timeoutMs,
     bundleDir: o.bundleDir,
     tempPrefix: "edge-anomaly-bench-",
     inspectorProxy: false,
     devRegistry: false,
     ...(o.vars ? { vars: o.vars } : {}),
+  };
+  return withService(options, async (service) => {
+    let isolates: WorkerIsolate[] = [];
+    let sampler: ReturnType<typeof sampleIsolates> | undefined;
+    try {
+      // Sessions are opened after warm-up (the first zero-shot score, the reference set's creation and its first
+      // few-shot score): with inspector sessions on the stage Workers' isolates during the cold first score, wrangler
+      // dev exited right after it, and during the first few-shot score a stage connection dropped (500 "Network
+      // connection lost"), 2026-11-30. So the cold load's peak is not in these figures (scripts/stage-heap.ts measures
+      // it per stage).
+      const result = await measure(o, service, async () => {
+        isolates = await connectWorkerIsolates(service.pgid);
+        sampler = sampleIsolates(isolates, ISOLATE_SAMPLE_MS);
+      });
+      if (!sampler) throw new Error("the isolates were never sampled");
+      return { ...result, isolates: await sampler.stop() };
+    } finally {
+      await sampler?.stop().catch(() => undefined);
+      for (const isolate of isolates) isolate.close();
+    }
   });
-  let isolates: WorkerIsolate[] = [];
-  let sampler: ReturnType<typeof sampleIsolates> | undefined;
-  try {
-    // Sessions are opened after warm-up (the first zero-shot score, the reference set's creation and its first
-    // few-shot score): with inspector sessions on the stage Workers' isolates during the cold first score, wrangler dev
-    // exited right after it, and during the first few-shot score a stage connection dropped (500 "Network connection
-    // lost"), 2026-11-30. So the cold load's peak is not in these figures (scripts/stage-heap.ts measures it per stage).
-    const result = await measure(o, service, async () => {
-      isolates = await connectWorkerIsolates(service.pgid);
-      sampler = sampleIsolates(isolates, ISOLATE_SAMPLE_MS);
-    });
-    if (!sampler) throw new Error("the isolates were never sampled");
-    return { ...result, isolates: await sampler.stop() };
-  } catch (e) {
-    throw new Error(`${(e as Error).message}\n--- service output (last lines) ---\n${service.log()}`);
-  } finally {
-    await sampler?.stop().catch(() => undefined);
-    for (const isolate of isolates) isolate.close();
-    await service.stop();
-  }
 }
 
 async function measure(o: ServiceRunOptions, service: RunningService, afterWarmUp: () => Promise<void>): Promise<Omit<ServiceRunResult, "isolates">> {
