@@ -1,6 +1,6 @@
 // Node-only: runs the real service (`npm start`: wrangler dev on local workerd) on free ports with a throwaway state and key.
 import { execFile, spawn, type ChildProcess } from "node:child_process";
-import { existsSync } from "node:fs";
+import { appendFileSync, existsSync } from "node:fs";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
@@ -51,6 +51,8 @@ export interface StartOptions {
   inspectorProxy?: boolean;
   /** Keep wrangler's dev registry (default true); false for the per-isolate measurement (see worker-isolates.ts). */
   devRegistry?: boolean;
+  /** Also append everything the service prints to this file (default: the SERVICE_LOG environment variable, if set). */
+  logFile?: string;
 }
 
 export async function freePort(): Promise<number> {
@@ -139,6 +141,7 @@ export async function startService({
   env: extraEnv = {},
   inspectorProxy = false,
   devRegistry = true,
+  logFile = process.env.SERVICE_LOG || undefined,
 }: StartOptions): Promise<RunningService> {
   const deadline = Date.now() + timeoutMs;
   const dir = await mkdtemp(join(tmpdir(), tempPrefix));
@@ -187,6 +190,7 @@ export async function startService({
       const text = d.toString();
       if (seeded === undefined && /^seeded .* into local R2/m.test(text)) seeded = performance.now();
       output.push(text);
+      if (logFile) appendFileSync(logFile, text);
     };
     child.stdout!.on("data", collect);
     child.stderr!.on("data", collect);
