@@ -103,6 +103,9 @@ try {
     if (m) console.log(`            ${bundleLines[Number(m[1]) - 1]?.slice(Math.max(0, Number(m[2]) - 60), Number(m[2]) + 60).trim()}`);
   }
   c.socket.close();
+} catch (e) {
+  console.error(`${(e as Error).message}\n--- service output (last lines) ---\n${service.log()}`);
+  process.exitCode = 1;
 } finally {
   await service.stop();
 }
