@@ -36,9 +36,12 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
     try {
       await next();
     } finally {
-      const services = c.get("services");
-      if (services) await drainBody(original.body, bodyReadLimits(services.limits));
-      else cancelQuietly(original.body, "unread");
+      // A body already read (or cancelled by a failed read) needs nothing more: no reader, read or timer for it.
+      if (!original.bodyUsed) {
+        const services = c.get("services");
+        if (services) await drainBody(original.body, bodyReadLimits(services.limits));
+        else cancelQuietly(original.body, "unread");
+      }
     }
   });
 

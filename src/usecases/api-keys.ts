@@ -12,8 +12,11 @@ export interface ApiKeyStore {
   tenantOf(keyHash: string): Promise<string | undefined>;
 }
 
+/** One encoder for every request (a new one per key check was a runtime object left to a full collection). */
+const utf8 = new TextEncoder();
+
 export function hashApiKey(key: string): Promise<string> {
-  return sha256Hex(new TextEncoder().encode(key));
+  return sha256Hex(utf8.encode(key));
 }
 
 /**

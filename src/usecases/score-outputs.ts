@@ -34,7 +34,7 @@ export async function renderMap(
   resolution: MapResolution,
 ): Promise<MapOutput> {
   const out = resolution === "model" ? { width: size, height: size } : mapSize(image.width, image.height);
-  return { format: "png", ...out, max, data: new Base64Bytes(await encodeResizedMapPng(map, size, out.width, out.height, max)) };
+  return { format: "png", ...out, max, data: new Base64Bytes(encodeResizedMapPng(map, size, out.width, out.height, max)) };
 }
 
 /** 8-connected components of map >= threshold at model resolution, boxes in the upload's pixel coordinates. */

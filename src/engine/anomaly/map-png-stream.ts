@@ -2,19 +2,23 @@
 //
 // Same pixels as encodeMapPng(resizeMapBilinear(map, size, width, height), { width, height }, max): bilinear with
 // half-pixel centres (float64 sums, each value rounded to float32 as resizeMapBilinear stores it), then
-// round(clamp(value / max, 0, 1) * 255). The 8-bit scanlines go into a pooled buffer and are compressed by the
-// platform's CompressionStream("deflate") (zlib): fflate's streaming compressor allocated a ~100 kB output buffer per
-// flush (about 19 MB per 900x900 map), the platform's compressor only the compressed bytes.
+// round(clamp(value / max, 0, 1) * 255). The 8-bit scanlines (Sub-filtered: a smooth row becomes runs of small
+// differences) go into a pooled buffer and are compressed synchronously (deflate.ts) into a second pooled buffer; the
+// PNG file is the only new array. fflate's streaming compressor allocated a ~100 kB output buffer per flush (about
+// 19 MB per 900x900 map); the platform's CompressionStream left its stream objects and promises in the old
+// generation of the JS heap (about 3 kB per map, until a full collection).
 import { BytePool } from "../../shared/byte-pool";
 import { crc32 } from "../image/crc32";
+import { zlibBound, zlibCompress } from "../image/deflate";
 import { axisPlan } from "./upsample";
 
-/** Scanline buffers (at most 1025 x 1024 bytes for the largest map): 4 MB of free buffers kept for reuse. */
-const scanlinePool = new BytePool(4 * 2 ** 20);
+/** Scanline and compressed buffers (the largest map: 1025 x 1024 bytes and its zlibBound): 8 MB of free buffers kept. */
+const scanlinePool = new BytePool(8 * 2 ** 20);
+const SUB_FILTER = 1;
 
 const SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
 
-export async function encodeResizedMapPng(map: Float32Array, size: number, width: number, height: number, max: number): Promise<Uint8Array> {
+export function encodeResizedMapPng(map: Float32Array, size: number, width: number, height: number, max: number): Uint8Array {
   if (!Number.isInteger(width) || !Number.isInteger(height) || width < 1 || height < 1) {
     throw new RangeError(`map size must be positive integers, got ${width}x${height}`);
   }
@@ -58,32 +62,25 @@ export async function encodeResizedMapPng(map: Float32Array, size: number, width
           const v = Math.fround((1 - w) * rowA[x]! + w * rowB[x]!) * scale;
           raw[at + x] = v >= 255 ? 255 : v > 0 ? Math.round(v) : 0;
         }
+        // Sub filter, in place from the right: each byte minus its left neighbour (mod 256).
+        for (let x = width - 1; x > 0; x--) raw[at + x] = (raw[at + x]! - raw[at + x - 1]!) & 0xff;
       }
+      raw[at - 1] = SUB_FILTER;
     }
-    const compressed = await deflate(raw);
-    return pngFile(width, height, [compressed], compressed.length);
+    const out = scanlinePool.checkout(zlibBound(raw.length));
+    try {
+      const zlib = new Uint8Array(out.buffer);
+      return pngFile(width, height, zlib, zlibCompress(raw, zlib));
+    } finally {
+      out.release();
+    }
   } finally {
     lease.release();
   }
 }
 
-/**
- * zlib-wrapped DEFLATE of `data` by the platform; resolves once the whole input has been consumed. The output is
- * collected by the runtime (Response.arrayBuffer) in one call: a read loop made a promise and a result object per
- * chunk, and those lived long enough to reach the old generation (15 kB of JS heap per map).
- */
-async function deflate(data: Uint8Array<ArrayBuffer>): Promise<Uint8Array> {
-  const stream = new CompressionStream("deflate");
-  const writer = stream.writable.getWriter();
-  const written = writer.write(data).then(() => writer.close());
-  written.catch(() => undefined); // awaited below; a failure also ends the read
-  const compressed = await new Response(stream.readable).arrayBuffer();
-  await written;
-  return new Uint8Array(compressed);
-}
-
 /** Signature, IHDR (8-bit grayscale), one IDAT of the zlib stream, IEND: written once into the final array. */
-function pngFile(width: number, height: number, idat: Uint8Array[], idatBytes: number): Uint8Array {
+function pngFile(width: number, height: number, zlib: Uint8Array, idatBytes: number): Uint8Array {
   const out = new Uint8Array(8 + 25 + 12 + idatBytes + 12);
   const view = new DataView(out.buffer);
   out.set(SIGNATURE, 0);
@@ -100,13 +97,7 @@ function pngFile(width: number, height: number, idat: Uint8Array[], idatBytes: n
     view.setUint32(d + 4, height);
     out.set([8, 0, 0, 0, 0], d + 8); // 8-bit, grayscale, deflate, no filter method extras, no interlace
   });
-  chunk("IDAT", idatBytes, (dataAt) => {
-    let d = dataAt;
-    for (const part of idat) {
-      out.set(part, d);
-      d += part.length;
-    }
-  });
+  chunk("IDAT", idatBytes, (dataAt) => out.set(zlib.subarray(0, idatBytes), dataAt));
   chunk("IEND", 0, () => undefined);
   return out;
 }

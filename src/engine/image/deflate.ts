@@ -1,0 +1,365 @@
+// zlib (RFC 1950) stream of DEFLATE (RFC 1951), synchronous, into a caller's buffer: LZ77 matches (hash chains) and
+// per-block Huffman codes (dynamic, or the fixed ones when smaller). A call allocates no arrays: the hash chains, the
+// block's symbols and the code tables are module scratch, reused by every call (calls never overlap: synchronous).
+//
+// Made for the anomaly map PNG (8-bit grayscale, Sub-filtered smooth rows: mostly small differences and repeats). The
+// platform's CompressionStream took several event-loop turns per map, and its stream, writer, promises and Response
+// outlived young-generation collections: they waited in the old generation of the JS heap for a full collection.
+
+const WINDOW = 32 * 1024;
+const WMASK = WINDOW - 1;
+const HASH_BITS = 15;
+const HASH_SIZE = 1 << HASH_BITS;
+const MIN_MATCH = 3;
+const MAX_MATCH = 258;
+/** Candidates tried per position: the nearest repeats are nearly always the best for maps. */
+const MAX_CHAIN = 8;
+/** Symbols per block: each block gets its own codes. */
+const BLOCK_SYMBOLS = 1 << 16;
+
+const LENGTH_BASE = [3, 4, 5, 6, 7, 8, 9, 10, 11, 13, 15, 17, 19, 23, 27, 31, 35, 43, 51, 59, 67, 83, 99, 115, 131, 163, 195, 227, 258];
+const LENGTH_EXTRA = [0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3, 4, 4, 4, 4, 5, 5, 5, 5, 0];
+const DIST_BASE = [
+  1, 2, 3, 4, 5, 7, 9, 13, 17, 25, 33, 49, 65, 97, 129, 193, 257, 385, 513, 769, 1025, 1537, 2049, 3073, 4097, 6145, 8193, 12289, 16385, 24577,
+];
+const DIST_EXTRA = [0, 0, 0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7, 8, 8, 9, 9, 10, 10, 11, 11, 12, 12, 13, 13];
+/** The order code-length code lengths are sent in (RFC 1951 3.2.7). */
+const CL_ORDER = [16, 17, 18, 0, 8, 7, 9, 6, 10, 5, 11, 4, 12, 3, 13, 2, 14, 1, 15];
+
+/** Length 3..258 -> length code index 0..28. */
+const LENGTH_INDEX = new Uint8Array(MAX_MATCH + 1);
+for (let i = 0; i < 29; i++) {
+  const end = i === 28 ? MAX_MATCH : LENGTH_BASE[i + 1]! - 1;
+  for (let len = LENGTH_BASE[i]!; len <= end; len++) LENGTH_INDEX[len] = i;
+}
+LENGTH_INDEX[MAX_MATCH] = 28;
+
+function distIndex(dist: number): number {
+  let i = 29;
+  while (DIST_BASE[i]! > dist) i--;
+  return i;
+}
+
+function reverseBits(code: number, bits: number): number {
+  let r = 0;
+  for (let i = 0; i < bits; i++) r |= ((code >> i) & 1) << (bits - 1 - i);
+  return r;
+}
+
+/** Canonical codes for `lengths` (RFC 1951 3.2.2), bit-reversed for the LSB-first writer. */
+function assignCodes(lengths: Uint8Array, n: number, codes: Uint16Array): void {
+  blCount.fill(0);
+  for (let i = 0; i < n; i++) blCount[lengths[i]!]!++;
+  blCount[0] = 0;
+  let code = 0;
+  for (let bits = 1; bits <= 15; bits++) {
+    code = (code + blCount[bits - 1]!) << 1;
+    nextCode[bits] = code;
+  }
+  for (let i = 0; i < n; i++) {
+    const len = lengths[i]!;
+    codes[i] = len === 0 ? 0 : reverseBits(nextCode[len]!++, len);
+  }
+}
+const blCount = new Uint16Array(16);
+const nextCode = new Uint16Array(16);
+
+// Huffman construction scratch: up to 2 * 286 nodes.
+const nodeWeight = new Float64Array(2 * 286);
+const nodeParent = new Int32Array(2 * 286);
+const nodeActive = new Uint8Array(2 * 286);
+const leafSymbol = new Int32Array(286);
+const scaled = new Float64Array(286);
+
+/**
+ * Code lengths (at most `limit` bits) for the symbols 0..n-1 with `freq` > 0; the others get 0. The code is always
+ * complete (one used symbol gets a second, unused one beside it; none used, symbols 0 and 1), as every inflate accepts.
+ * When the Huffman tree is deeper than `limit`, the frequencies are halved (rounding up) and the tree rebuilt.
+ */
+function buildLengths(freq: Uint32Array, n: number, limit: number, lengths: Uint8Array): void {
+  lengths.fill(0, 0, n);
+  let m = 0;
+  for (let s = 0; s < n; s++) {
+    if (freq[s]! > 0) {
+      leafSymbol[m] = s;
+      scaled[m++] = freq[s]!;
+    }
+  }
+  if (m === 0) {
+    // No symbol used (a block without matches has no distances): two unused codes of one bit, a complete code.
+    lengths[0] = 1;
+    lengths[1] = 1;
+    return;
+  }
+  if (m === 1) {
+    const s = leafSymbol[0]!;
+    lengths[s] = 1;
+    lengths[s === 0 ? 1 : 0] = 1;
+    return;
+  }
+  for (;;) {
+    for (let i = 0; i < m; i++) {
+      nodeWeight[i] = scaled[i]!;
+      nodeActive[i] = 1;
+      nodeParent[i] = -1;
+    }
+    let nodes = m;
+    for (let merges = 0; merges < m - 1; merges++) {
+      let a = -1;
+      let b = -1;
+      for (let i = 0; i < nodes; i++) {
+        if (!nodeActive[i]) continue;
+        if (a < 0 || nodeWeight[i]! < nodeWeight[a]!) {
+          b = a;
+          a = i;
+        } else if (b < 0 || nodeWeight[i]! < nodeWeight[b]!) b = i;
+      }
+      nodeActive[a] = 0;
+      nodeActive[b] = 0;
+      nodeWeight[nodes] = nodeWeight[a]! + nodeWeight[b]!;
+      nodeActive[nodes] = 1;
+      nodeParent[nodes] = -1;
+      nodeParent[a] = nodes;
+      nodeParent[b] = nodes;
+      nodes++;
+    }
+    let deepest = 0;
+    for (let i = 0; i < m; i++) {
+      let depth = 0;
+      for (let j = i; nodeParent[j]! >= 0; j = nodeParent[j]!) depth++;
+      lengths[leafSymbol[i]!] = depth;
+      if (depth > deepest) deepest = depth;
+    }
+    if (deepest <= limit) return;
+    for (let i = 0; i < m; i++) scaled[i] = Math.ceil(scaled[i]! / 2);
+  }
+}
+
+// Per-block scratch.
+const head = new Int32Array(HASH_SIZE);
+const prev = new Int32Array(WINDOW);
+/** A block's symbols: a literal byte (< 256), or length << 16 | distance. */
+const symbols = new Int32Array(BLOCK_SYMBOLS);
+const litFreq = new Uint32Array(286);
+const distFreq = new Uint32Array(30);
+const clFreq = new Uint32Array(19);
+const litLen = new Uint8Array(286);
+const distLen = new Uint8Array(30);
+const clLen = new Uint8Array(19);
+const litCode = new Uint16Array(286);
+const distCode = new Uint16Array(30);
+const clCode = new Uint16Array(19);
+/** The run-length coded code lengths of a block's two codes: symbol | extra << 8. */
+const clSymbols = new Int32Array(286 + 30);
+const lengthSeq = new Uint8Array(286 + 30);
+// The fixed codes (RFC 1951 3.2.6).
+const fixedLitLen = Uint8Array.from({ length: 288 }, (_, v) => (v < 144 ? 8 : v < 256 ? 9 : v < 280 ? 7 : 8));
+const fixedLitCode = new Uint16Array(288);
+assignCodes(fixedLitLen, 288, fixedLitCode);
+const fixedDistLen = new Uint8Array(30).fill(5);
+const fixedDistCode = new Uint16Array(30);
+assignCodes(fixedDistLen, 30, fixedDistCode);
+
+/** Bytes a zlib stream of `n` input bytes can take at most, for sizing the output. */
+export function zlibBound(n: number): number {
+  // At most 31 bits per 3-byte match or 9 per literal with the fixed codes (< 11 bits a byte), a fixed block's header
+  // and end per block, the zlib header and trailer.
+  const blocks = Math.max(1, Math.ceil(n / BLOCK_SYMBOLS));
+  return 2 + Math.ceil((n * 11) / 8) + blocks * 4 + 4;
+}
+
+/** Compresses `data` into `out` (at least zlibBound(data.length) bytes) as a zlib stream; returns the bytes written. */
+export function zlibCompress(data: Uint8Array, out: Uint8Array): number {
+  const n = data.length;
+  if (out.length < zlibBound(n)) throw new RangeError(`output of ${out.length} bytes is below zlibBound(${n})`);
+  head.fill(0);
+  let o = 0;
+  out[o++] = 0x78; // deflate, 32 KiB window
+  out[o++] = 0x01; // (0x78 << 8 | 0x01) % 31 === 0
+  let bitBuf = 0;
+  let bitCount = 0;
+  const put = (value: number, bits: number) => {
+    bitBuf |= value << bitCount;
+    bitCount += bits;
+    while (bitCount >= 8) {
+      out[o++] = bitBuf & 0xff;
+      bitBuf >>>= 8;
+      bitCount -= 8;
+    }
+  };
+  const hashAt = (at: number) => Math.imul((data[at]! << 16) | (data[at + 1]! << 8) | data[at + 2]!, 0x9e3779b1) >>> (32 - HASH_BITS);
+  const insert = (at: number) => {
+    const h = hashAt(at);
+    prev[at & WMASK] = head[h]!;
+    head[h] = at + 1;
+  };
+  /** Bits of the block's symbols under the given code lengths (the end-of-block symbol included). */
+  const bodyBits = (lit: Uint8Array, dist: Uint8Array) => {
+    let bits = 0;
+    for (let s = 0; s < 286; s++) if (litFreq[s]) bits += litFreq[s]! * (lit[s]! + (s > 256 ? LENGTH_EXTRA[s - 257]! : 0));
+    for (let d = 0; d < 30; d++) if (distFreq[d]) bits += distFreq[d]! * (dist[d]! + DIST_EXTRA[d]!);
+    return bits;
+  };
+  const writeSymbols = (count: number, lit: Uint16Array, litBits: Uint8Array, dist: Uint16Array, distBits: Uint8Array) => {
+    for (let i = 0; i < count; i++) {
+      const s = symbols[i]!;
+      if (s < 256) {
+        put(lit[s]!, litBits[s]!);
+        continue;
+      }
+      const len = s >>> 16;
+      const distance = s & 0xffff;
+      const li = LENGTH_INDEX[len]!;
+      put(lit[257 + li]!, litBits[257 + li]!);
+      if (LENGTH_EXTRA[li]) put(len - LENGTH_BASE[li]!, LENGTH_EXTRA[li]!);
+      const di = distIndex(distance);
+      put(dist[di]!, distBits[di]!);
+      if (DIST_EXTRA[di]) put(distance - DIST_BASE[di]!, DIST_EXTRA[di]!);
+    }
+    put(lit[256]!, litBits[256]!);
+  };
+  const flushBlock = (count: number, final: boolean) => {
+    litFreq[256] = 1;
+    buildLengths(litFreq, 286, 15, litLen);
+    buildLengths(distFreq, 30, 15, distLen);
+    let numLit = 286;
+    while (numLit > 257 && litLen[numLit - 1] === 0) numLit--;
+    let numDist = 30;
+    while (numDist > 1 && distLen[numDist - 1] === 0) numDist--;
+    // The two codes' lengths in one sequence, run-length coded (16: repeat the previous 3-6 times, 17/18: 3-10/11-138 zeros).
+    lengthSeq.set(litLen.subarray(0, numLit), 0);
+    lengthSeq.set(distLen.subarray(0, numDist), numLit);
+    const total = numLit + numDist;
+    clFreq.fill(0);
+    let cls = 0;
+    for (let i = 0; i < total; ) {
+      const v = lengthSeq[i]!;
+      let run = 1;
+      while (i + run < total && lengthSeq[i + run] === v) run++;
+      i += run;
+      if (v === 0) {
+        while (run >= 11) {
+          const k = Math.min(run, 138);
+          clSymbols[cls++] = 18 | ((k - 11) << 8);
+          clFreq[18]!++;
+          run -= k;
+        }
+        if (run >= 3) {
+          clSymbols[cls++] = 17 | ((run - 3) << 8);
+          clFreq[17]!++;
+          run = 0;
+        }
+      } else {
+        clSymbols[cls++] = v;
+        clFreq[v]!++;
+        run--;
+        while (run >= 3) {
+          const k = Math.min(run, 6);
+          clSymbols[cls++] = 16 | ((k - 3) << 8);
+          clFreq[16]!++;
+          run -= k;
+        }
+      }
+      for (; run > 0; run--) {
+        clSymbols[cls++] = v;
+        clFreq[v]!++;
+      }
+    }
+    buildLengths(clFreq, 19, 7, clLen);
+    let numCl = 19;
+    while (numCl > 4 && clLen[CL_ORDER[numCl - 1]!] === 0) numCl--;
+    let headerBits = 5 + 5 + 4 + numCl * 3;
+    for (let i = 0; i < cls; i++) {
+      const s = clSymbols[i]! & 0xff;
+      headerBits += clLen[s]! + (s === 16 ? 2 : s === 17 ? 3 : s === 18 ? 7 : 0);
+    }
+    const dynamicBits = headerBits + bodyBits(litLen, distLen);
+    const fixedBits = bodyBits(fixedLitLen, fixedDistLen);
+    put(final ? 1 : 0, 1);
+    if (fixedBits <= dynamicBits) {
+      put(1, 2); // BTYPE 01: fixed codes
+      writeSymbols(count, fixedLitCode, fixedLitLen, fixedDistCode, fixedDistLen);
+    } else {
+      put(2, 2); // BTYPE 10: dynamic codes
+      assignCodes(litLen, numLit, litCode);
+      assignCodes(distLen, numDist, distCode);
+      assignCodes(clLen, 19, clCode);
+      put(numLit - 257, 5);
+      put(numDist - 1, 5);
+      put(numCl - 4, 4);
+      for (let i = 0; i < numCl; i++) put(clLen[CL_ORDER[i]!]!, 3);
+      for (let i = 0; i < cls; i++) {
+        const s = clSymbols[i]! & 0xff;
+        put(clCode[s]!, clLen[s]!);
+        if (s >= 16) put(clSymbols[i]! >>> 8, s === 16 ? 2 : s === 17 ? 3 : 7);
+      }
+      writeSymbols(count, litCode, litLen, distCode, distLen);
+    }
+    litFreq.fill(0);
+    distFreq.fill(0);
+  };
+
+  litFreq.fill(0);
+  distFreq.fill(0);
+  let count = 0;
+  let p = 0;
+  while (p < n) {
+    let bestLen = 0;
+    let bestDist = 0;
+    if (p + MIN_MATCH <= n) {
+      const h = hashAt(p);
+      let candidate = head[h]! - 1;
+      const limit = Math.min(MAX_MATCH, n - p);
+      for (let chain = 0; candidate >= 0 && p - candidate <= WINDOW && chain < MAX_CHAIN; chain++) {
+        if (data[candidate + bestLen] === data[p + bestLen]) {
+          let len = 0;
+          while (len < limit && data[candidate + len] === data[p + len]) len++;
+          if (len > bestLen) {
+            bestLen = len;
+            bestDist = p - candidate;
+            if (len === limit) break;
+          }
+        }
+        const before = prev[candidate & WMASK]! - 1;
+        if (before >= candidate) break; // that slot now holds a newer position
+        candidate = before;
+      }
+      prev[p & WMASK] = head[h]!;
+      head[h] = p + 1;
+    }
+    if (bestLen >= MIN_MATCH) {
+      symbols[count++] = (bestLen << 16) | bestDist;
+      litFreq[257 + LENGTH_INDEX[bestLen]!]!++;
+      distFreq[distIndex(bestDist)]!++;
+      const end = p + bestLen;
+      for (p++; p < end; p++) if (p + MIN_MATCH <= n) insert(p);
+    } else {
+      symbols[count++] = data[p]!;
+      litFreq[data[p]!]!++;
+      p++;
+    }
+    if (count === BLOCK_SYMBOLS) {
+      flushBlock(count, p >= n);
+      count = 0;
+      if (p >= n) break;
+    }
+  }
+  if (count > 0 || n === 0 || p < n) flushBlock(count, true);
+  if (bitCount > 0) out[o++] = bitBuf & 0xff;
+  let a = 1;
+  let b = 0;
+  for (let i = 0; i < n; ) {
+    const end = Math.min(n, i + 5552); // the most bytes before the sums must be reduced
+    for (; i < end; i++) {
+      a += data[i]!;
+      b += a;
+    }
+    a %= 65521;
+    b %= 65521;
+  }
+  out[o++] = b >>> 8;
+  out[o++] = b & 0xff;
+  out[o++] = a >>> 8;
+  out[o++] = a & 0xff;
+  return o;
+}
