@@ -3,6 +3,7 @@
 import { TEXT_STAGE_BATCH_SIZE, textGraphNames } from "../runtime/graph-names";
 import { BundleError, type ModelBundle } from "../runtime/model-bundle";
 import type { FeedValue } from "../runtime/onnx-session";
+import { embeddingRowsOf, gatherTokenEmbeddings } from "./text-embedding-gather";
 import type { TextStageCall, TextStageReply } from "./text-stage-port";
 
 export async function runTextStage(bundle: ModelBundle, index: number, call: TextStageCall): Promise<TextStageReply> {
@@ -23,11 +24,21 @@ export async function runTextStage(bundle: ModelBundle, index: number, call: Tex
   const rowValues = last ? embedDim : seq * width;
   const out = new Float32Array(n * rowValues);
   const session = await bundle.textStageSession(index);
+  let rows: Map<number, Float32Array> | undefined;
+  if (stage.inputs.includes(textGraphNames.tokenEmbeddings)) {
+    const table = bundle.textEmbedding;
+    if (!table) throw new BundleError("bundle_invalid", `text stage ${index} reads token embeddings but the bundle has no textEmbedding table`);
+    rows = await gatherTokenEmbeddings((first, count) => bundle.readTextEmbeddingRows(first, count), table, Array.from(call.tokens, Number));
+  }
   for (let r = 0; r < n; r += TEXT_STAGE_BATCH_SIZE) {
     const count = Math.min(TEXT_STAGE_BATCH_SIZE, n - r);
     const feeds: Record<string, FeedValue> = {};
     if (stage.inputs.includes(textGraphNames.tokens)) {
       feeds[textGraphNames.tokens] = { type: "int64", data: call.tokens.subarray(r * seq, (r + count) * seq), dims: [count, seq] };
+    }
+    if (rows) {
+      const data = embeddingRowsOf(call.tokens.subarray(r * seq, (r + count) * seq), rows, width);
+      feeds[textGraphNames.tokenEmbeddings] = { type: "float32", data, dims: [count, seq, width] };
     }
     if (from > 0) {
       feeds[textGraphNames.residual(from)] = {
