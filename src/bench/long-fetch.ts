@@ -8,7 +8,10 @@ export async function longFetch(url: string, init: RequestInit): Promise<Respons
   // Request encodes the body (a FormData gets its multipart bytes and content-type boundary) exactly as fetch would.
   const encoded = new Request(url, init);
   const body = init.body === undefined ? undefined : Buffer.from(await encoded.arrayBuffer());
-  const headers: Record<string, string> = Object.fromEntries(encoded.headers);
+  const headers: Record<string, string> = {};
+  encoded.headers.forEach((value, name) => {
+    headers[name] = value;
+  });
   if (body) headers["content-length"] = String(body.length);
   return new Promise<Response>((resolve, reject) => {
     const req = request(url, { method: encoded.method, headers, ...(init.signal ? { signal: init.signal } : {}) }, (res) => {
