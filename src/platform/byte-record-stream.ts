@@ -23,9 +23,49 @@ export function recordsToByteStream(records: AsyncIterable<ArrayBufferView>, ahe
   );
 }
 
-/** Reads the stream as records of exactly `sizes` bytes each, then checks it ends there. Each record is a new buffer. */
+/**
+ * Reads the stream as records of exactly `sizes` bytes each, then checks it ends there. Each record is a new buffer.
+ * A byte stream (what JS RPC hands a Worker) is read straight into each record with a BYOB reader: workerd then fills
+ * up to 64 KiB per read instead of the 4 KiB chunks a default reader gets (measured, README "Stages").
+ */
 export async function* byteStreamToRecords(stream: ReadableStream<Uint8Array>, sizes: Iterable<number>, what: string): AsyncGenerator<Uint8Array> {
-  const reader = stream.getReader();
+  let byob: ReadableStreamBYOBReader | undefined;
+  try {
+    byob = stream.getReader({ mode: "byob" });
+  } catch {
+    byob = undefined;
+  }
+  if (byob) yield* byobRecords(byob, sizes, what);
+  else yield* chunkRecords(stream.getReader(), sizes, what);
+}
+
+async function* byobRecords(reader: ReadableStreamBYOBReader, sizes: Iterable<number>, what: string): AsyncGenerator<Uint8Array> {
+  let done = false;
+  try {
+    for (const size of sizes) {
+      let buffer = new ArrayBuffer(size);
+      let filled = 0;
+      while (filled < size) {
+        const r = await reader.read(new Uint8Array(buffer, filled, size - filled));
+        if (r.done || !r.value) {
+          done = true;
+          throw new Error(`${what}: the stream ended after ${filled} of a ${size}-byte record`);
+        }
+        buffer = r.value.buffer as ArrayBuffer;
+        filled += r.value.byteLength;
+      }
+      yield new Uint8Array(buffer, 0, size);
+    }
+    const end = await reader.read(new Uint8Array(1));
+    done = end.done;
+    if (!end.done) throw new Error(`${what}: the stream is longer than its records`);
+  } finally {
+    if (!done) await reader.cancel().catch(() => {});
+    reader.releaseLock();
+  }
+}
+
+async function* chunkRecords(reader: ReadableStreamDefaultReader<Uint8Array>, sizes: Iterable<number>, what: string): AsyncGenerator<Uint8Array> {
   let pending: Uint8Array | undefined;
   let done = false;
   try {

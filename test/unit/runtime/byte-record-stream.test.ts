@@ -41,6 +41,33 @@ describe("byte record streams", () => {
     }
   });
 
+  it("read a byte stream with a BYOB reader into whole records", async () => {
+    const bytes = Uint8Array.from({ length: 300 }, (_, i) => i % 251);
+    let at = 0;
+    const source = () =>
+      new ReadableStream({
+        type: "bytes",
+        pull(c) {
+          if (at >= bytes.length) {
+            c.close();
+            c.byobRequest?.respond(0); // a pending BYOB read is answered "done" only once responded to
+            return;
+          }
+          c.enqueue(bytes.slice(at, at + 7));
+          at += 7;
+        },
+      });
+    const got = await collect(byteStreamToRecords(source(), [100, 150, 50], "byob"));
+    expect(got.map((r) => r.length)).toEqual([100, 150, 50]);
+    expect(Array.from(got[1]!)).toEqual(Array.from(bytes.subarray(100, 250)));
+    at = 0;
+    await expect(collect(byteStreamToRecords(source(), [100, 150], "byob long"))).rejects.toThrow(/byob long: the stream is longer than its records/);
+    at = 0;
+    await expect(collect(byteStreamToRecords(source(), [100, 250], "byob short"))).rejects.toThrow(
+      /byob short: the stream ended after 200 of a 250-byte record/,
+    );
+  });
+
   it("produce a record only when the reader has room for it", async () => {
     let produced = 0;
     async function* source() {
