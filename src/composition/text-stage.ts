@@ -54,8 +54,8 @@ function bundleOf(server: TextStageServer): Promise<ModelBundle> {
 
 /**
  * One text stage call: checks it is meant for this stage and model, then answers with its output stream at once; the
- * stage loads (session, stage 0's token embedding rows) on the stream's first read, so every stage of the pipeline
- * loads at the same time. A failure after that errors the stream.
+ * stage loads (session, stage 0's token embedding rows) as that stream starts filling its one-batch queue, so every
+ * stage of the pipeline loads at the same time. A failure after that errors the stream.
  */
 export async function runTextStageCall(env: TextStageEnv, call: WireTextStageCall, residual?: ReadableStream<Uint8Array>): Promise<ReadableStream<Uint8Array>> {
   const server = serverOf(env);
