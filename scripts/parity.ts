@@ -3,7 +3,7 @@ import { parseArgs } from "node:util";
 import { runParity, type ParityReport } from "../src/parity/run-parity";
 
 const usage =
-  "usage: npm run parity -- CASE_DIR [--layout open_clip|hf] [--quant fp32|int8|int8-dynamic|int8-weight] [--vocab FILE] [--stages K] [--engine ort|wasm] [--kernel relaxed|simd] [--json]";
+  "usage: npm run parity -- CASE_DIR [--layout open_clip|hf] [--quant fp32|int8|int8-dynamic|int8-weight] [--vocab FILE] [--stages K [--text-stages K]] [--engine ort|wasm] [--kernel relaxed|simd] [--json]";
 const { values, positionals } = parseArgs({
   allowPositionals: true,
   options: {
@@ -11,6 +11,7 @@ const { values, positionals } = parseArgs({
     quant: { type: "string", default: "fp32" },
     vocab: { type: "string" },
     stages: { type: "string", default: "1" },
+    "text-stages": { type: "string" },
     engine: { type: "string", default: "ort" },
     kernel: { type: "string", default: "relaxed" },
     json: { type: "boolean", default: false },
@@ -34,6 +35,11 @@ if (!Number.isInteger(stages) || stages < 1) {
   console.error(`--stages must be a whole number >= 1 (1: the single image graph)\n${usage}`);
   process.exit(2);
 }
+const textStages = values["text-stages"] === undefined ? undefined : Number(values["text-stages"]);
+if (textStages !== undefined && !(Number.isInteger(textStages) && textStages >= 2 && stages >= 2)) {
+  console.error(`--text-stages must be a whole number >= 2, with --stages 2 or more\n${usage}`);
+  process.exit(2);
+}
 
 if (values.engine !== "ort" && values.engine !== "wasm") {
   console.error(`--engine must be ort or wasm\n${usage}`);
@@ -53,6 +59,7 @@ try {
     quant: values.quant as "fp32",
     vocab: values.vocab,
     stages,
+    ...(textStages !== undefined ? { textStages } : {}),
     engine: values.engine,
     kernel: values.kernel,
     onProgress: (m) => console.error(m),
@@ -71,7 +78,7 @@ for (const [name, a] of rows) {
 }
 const failed = rows.filter(([, a]) => !a.ok).map(([n]) => n);
 console.log(
-  `${report.ok ? "PASS" : "FAIL"}: ${caseDir} ${values.layout} ${report.quantization}${report.stages > 1 ? ` in ${report.stages} stages` : ""} (image encoder: ${values.engine}): ${rows.length - failed.length}/${rows.length} arrays within tolerance` +
+  `${report.ok ? "PASS" : "FAIL"}: ${caseDir} ${values.layout} ${report.quantization}${report.stages > 1 ? ` in ${report.stages} stages` : ""}${report.textStages ? `, text tower in ${report.textStages}` : ""} (image encoder: ${values.engine}): ${rows.length - failed.length}/${rows.length} arrays within tolerance` +
     (failed.length ? `; failed: ${failed.slice(0, 8).join(", ")}${failed.length > 8 ? ", ..." : ""}` : ""),
 );
 if (values.json) {

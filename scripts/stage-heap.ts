@@ -8,6 +8,7 @@ import { fsBundleReader } from "../src/evaluation/fs-bundle-reader";
 import { TEXT_STAGE_BATCH_SIZE, textGraphNames } from "../src/engine/runtime/graph-names";
 import { ModelBundle } from "../src/engine/runtime/model-bundle";
 import type { FeedValue } from "../src/engine/runtime/onnx-session";
+import { embeddingRowsOf, gatherTokenEmbeddings } from "../src/engine/staging/text-embedding-gather";
 
 const usage = "usage: npx tsx scripts/stage-heap.ts --model DIR (--stage I | --text-stage I) [--seq N (text, default 77)] [--json]";
 const { values } = parseArgs({
@@ -38,12 +39,13 @@ if (text) {
   const seq = Number(values.seq ?? m.architecture.text.contextLength);
   const width = m.architecture.text.width;
   const b = TEXT_STAGE_BATCH_SIZE;
-  if (stage.inputs.includes(textGraphNames.tokens)) {
-    feeds[textGraphNames.tokens] = {
-      type: "int64",
-      data: BigInt64Array.from({ length: b * seq }, (_, i) => BigInt(i % seq === seq - 1 ? 49407 : 1 + (i % 400))),
-      dims: [b, seq],
-    };
+  const tokens = BigInt64Array.from({ length: b * seq }, (_, i) => BigInt(i % seq === seq - 1 ? 49407 : 1 + (i % 400)));
+  if (stage.inputs.includes(textGraphNames.tokens)) feeds[textGraphNames.tokens] = { type: "int64", data: tokens, dims: [b, seq] };
+  if (stage.inputs.includes(textGraphNames.tokenEmbeddings)) {
+    // the stage's own gather: range reads of the bundle's token embedding table (text-embedding-gather.ts)
+    const table = bundle.textEmbedding!;
+    const rows = await gatherTokenEmbeddings((first, count) => bundle.readTextEmbeddingRows(first, count), table, Array.from(tokens, Number));
+    feeds[textGraphNames.tokenEmbeddings] = { type: "float32", data: embeddingRowsOf(tokens, rows, width), dims: [b, seq, width] };
   }
   if (stage.blocks[0] > 0) feeds[textGraphNames.residual(stage.blocks[0])] = { type: "float32", data: fill(b * seq * width), dims: [b, seq, width] };
 } else {

@@ -11,7 +11,7 @@ import type { Env } from "./platform/env";
 import { engineKernel, engineWasmBytes } from "./platform/engine-wasm";
 import { installOrtWasm, ortWasmHeapBytes } from "./platform/ort-wasm";
 import type { ImageStageRpc, WireStageCall, WireStageReply } from "./platform/stage-wire";
-import type { TextStageRpc, WireTextStageCall, WireTextStageReply } from "./platform/text-stage-wire";
+import type { TextStageRpc, WireTextStageCall } from "./platform/text-stage-wire";
 import type { JobMessage } from "./usecases/jobs/job";
 
 // Each handler has its own composition root in src/composition/ (fetch.ts, queue.ts, scheduled.ts, stage.ts).
@@ -39,8 +39,8 @@ export class ImageStage extends WorkerEntrypoint<StageEnv> implements ImageStage
 
 /** The text stage RPC entrypoint: the front's TEXT_STAGE_<i> service bindings name it (entrypoint = "TextStage"). */
 export class TextStage extends WorkerEntrypoint<TextStageEnv> implements TextStageRpc {
-  async run(call: WireTextStageCall): Promise<WireTextStageReply> {
-    return await runTextStageCall(this.env, call);
+  async run(call: WireTextStageCall, residual?: ReadableStream<Uint8Array>): Promise<ReadableStream<Uint8Array>> {
+    return await runTextStageCall(this.env, call, residual);
   }
 }
 

@@ -1,5 +1,6 @@
 // Service benchmark: one model bundle served by the real service (local workerd), timed from the client over HTTP.
 import type { BenchInputs } from "./bench-inputs";
+import { longFetch } from "./long-fetch";
 import { groupMemory } from "./proc-memory";
 import { type RunningService, withService } from "./service-process";
 import { parseServerTiming } from "./server-timing";
@@ -129,7 +130,7 @@ class ServiceClient {
     const start = performance.now();
     const init: RequestInit = { method, headers: { authorization: `Bearer ${this.service.apiKey}` }, signal: AbortSignal.timeout(this.timeoutMs) };
     if (body) init.body = body;
-    const response = await fetch(`${this.service.baseUrl}${path}`, init);
+    const response = await longFetch(`${this.service.baseUrl}${path}`, init);
     const text = await response.text();
     const ms = performance.now() - start;
     const heap = response.headers.get("x-ort-wasm-heap-bytes");

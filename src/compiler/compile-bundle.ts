@@ -21,6 +21,9 @@ import {
 } from "../engine/runtime/bundle-manifest";
 import { imageGraphNames, TEXT_STAGE_BATCH_SIZE, textGraphNames } from "../engine/runtime/graph-names";
 import type { GraphFiles } from "./onnx/graph-builder";
+import { tokenEmbeddingGatherBytes } from "../engine/runtime/token-embedding-format";
+import type { TextEmbeddingEntry } from "../engine/runtime/bundle-manifest";
+import { tokenEmbeddingTable } from "./token-embedding-table";
 
 /** File names inside a bundle folder (the graphs refer to their weight files by these names). */
 export const BUNDLE_PATHS: Record<BundleFileRole, string> = {
@@ -206,7 +209,7 @@ export async function compileStagedBundle(ckpt: ClipCheckpoint, o: CompileOption
     progress(`image stage ${i}: ${mb(s.graph.length + s.weights.length)}, predicted peak ${stages[i]!.predictedPeakMb} MB`);
   }
   const text = o.textStages !== undefined || o.isolateBudgetMb !== undefined ? await textStages(ckpt, p, o, progress) : undefined;
-  const { manifest, files } = await assemble(ckpt, o, p, undefined, stages, text?.stages);
+  const { manifest, files } = await assemble(ckpt, o, p, undefined, stages, text?.stages, text?.embedding);
   for (const [i, s] of stageFiles.entries()) {
     files[stagePaths(i).graph] = s.graph;
     files[stagePaths(i).weights] = s.weights;
@@ -220,16 +223,20 @@ export function textStagePaths(i: number): { graph: string; weights: string } {
   return { graph: `text-stage${i}.onnx`, weights: `text-stage${i}.weights` };
 }
 
+/** The token embedding table of a text tower in stages (text stage 0 reads its rows by range). */
+export const TEXT_EMBEDDING_PATH = "text-embedding.bin";
+
 /**
  * The text tower in the fewest stages that fit the budget, for a batch of TEXT_STAGE_BATCH_SIZE prompt sentences at the full
- * context length; undefined when the whole tower fits one isolate (it stays `text.onnx`).
+ * context length; undefined when the whole tower fits one isolate (it stays `text.onnx`). Stage 0 takes the token
+ * embedding rows as input: the table is its own file (TEXT_EMBEDDING_PATH), gathered by range reads, not held in ORT.
  */
 async function textStages(
   ckpt: ClipCheckpoint,
   p: Prepared,
   o: StageOptions,
   progress: (m: string) => void,
-): Promise<{ stages: BundleStage[]; files: Record<string, Uint8Array> } | undefined> {
+): Promise<{ stages: BundleStage[]; files: Record<string, Uint8Array>; embedding: TextEmbeddingEntry } | undefined> {
   const t = ckpt.text;
   if (o.textStages !== undefined && !(Number.isInteger(o.textStages) && o.textStages >= 1 && o.textStages <= t.layers)) {
     throw new CompileError("bad_stages", `--text-stages must be 1..${t.layers} (at most one per block), got ${o.textStages}`);
@@ -248,9 +255,11 @@ async function textStages(
     projectedLayers: [],
   };
   const after: number[] = [];
-  const whole = buildTextTowerGraph(ckpt, { quant: p.quant, onBlockBytes: (block, bytes) => (after[block] = bytes) });
+  const whole = buildTextTowerGraph(ckpt, { quant: p.quant, embeddingInput: true, onBlockBytes: (block, bytes) => (after[block] = bytes) });
+  const table = tokenEmbeddingTable(t.tokenEmbedding.data, t.vocabSize, t.width, p.quant);
   const weights: TowerWeights = {
     embedding: after[0]!,
+    embeddingJs: tokenEmbeddingGatherBytes(table.encoding, table.rows, table.width),
     blocks: Array.from({ length: t.layers }, (_, i) => after[i + 1]! - after[i]!),
     head: Math.max(0, graphSize(whole) - after[t.layers]!),
   };
@@ -271,23 +280,35 @@ async function textStages(
   const files: Record<string, Uint8Array> = {};
   for (const [i, blocks] of plan.entries()) {
     const paths = textStagePaths(i);
-    const g = buildTextTowerGraph(ckpt, { quant: p.quant, externalDataFile: paths.weights, blocks });
+    const [from, to] = blocks;
+    const g = buildTextTowerGraph(ckpt, { quant: p.quant, externalDataFile: paths.weights, blocks, embeddingInput: from === 0 });
     files[paths.graph] = g.model;
     files[paths.weights] = g.externalData!;
-    const [from, to] = blocks;
-    const peak = predictedPeakBytes(shape, blocks, graphSize(g));
+    const peak = predictedPeakBytes(shape, blocks, graphSize(g), from === 0 ? weights.embeddingJs : 0);
     stages.push({
       index: i,
       graph: { path: paths.graph, sha256: await sha256Hex(g.model), bytes: g.model.length },
       weights: { path: paths.weights, sha256: await sha256Hex(g.externalData!), bytes: g.externalData!.length },
       blocks,
-      inputs: [...(from === 0 || to === t.layers ? [textGraphNames.tokens] : []), ...(from > 0 ? [textGraphNames.residual(from)] : [])],
+      inputs: [
+        ...(from === 0 ? [textGraphNames.tokenEmbeddings] : []),
+        ...(to === t.layers ? [textGraphNames.tokens] : []),
+        ...(from > 0 ? [textGraphNames.residual(from)] : []),
+      ],
       outputs: [to === t.layers ? textGraphNames.features : textGraphNames.residual(to)],
       predictedPeakMb: Math.round((peak / MIB) * 10) / 10,
     });
     progress(`text stage ${i} (blocks [${from}, ${to})): ${mb(graphSize(g))}, predicted peak ${stages[i]!.predictedPeakMb} MB`);
   }
-  return { stages, files };
+  files[TEXT_EMBEDDING_PATH] = table.bytes;
+  const embedding: TextEmbeddingEntry = {
+    file: { path: TEXT_EMBEDDING_PATH, sha256: await sha256Hex(table.bytes), bytes: table.bytes.length },
+    encoding: table.encoding,
+    rows: table.rows,
+    width: table.width,
+  };
+  progress(`token embedding table (${table.encoding}): ${mb(table.bytes.length)}, read by text stage 0 in row ranges`);
+  return { stages, files, embedding };
 }
 
 /** Graph inputs and outputs of a stage covering blocks [from, to). */
@@ -335,6 +356,7 @@ async function assemble(
   image: { image: Uint8Array; imageWeights: Uint8Array } | undefined,
   stages?: BundleStage[],
   textStages?: BundleStage[],
+  textEmbedding?: TextEmbeddingEntry,
 ): Promise<{ manifest: BundleManifest | StagedBundleManifest; files: Record<string, Uint8Array> }> {
   const progress = o.onProgress ?? (() => {});
   const v = ckpt.vision;
@@ -371,6 +393,7 @@ async function assemble(
     hashed[`textStage${s.index}`] = s.graph;
     hashed[`textStage${s.index}Weights`] = s.weights;
   }
+  if (textEmbedding) hashed.textEmbedding = textEmbedding.file;
   const manifest = {
     format: BUNDLE_FORMAT,
     version: BUNDLE_VERSION,
@@ -401,6 +424,7 @@ async function assemble(
     files,
     ...(stages ? { stages } : {}),
     ...(textStages ? { textStages } : {}),
+    ...(textEmbedding ? { textEmbedding } : {}),
     createdBy: "edge-anomaly compiler v1",
   };
   return { manifest: manifest as BundleManifest | StagedBundleManifest, files: out };

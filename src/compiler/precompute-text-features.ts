@@ -23,7 +23,9 @@ export async function withPrecomputedTextFeatures(
   const bundle = await ModelBundle.open(memoryBundleReader(compiled.files, compiled.manifest));
   const context = compiled.manifest.architecture.text.contextLength;
   // a text tower in stages runs them one after another here, as the text stage Workers do
-  const encode = bundle.textStages ? (ids: Int32Array) => encodeTextsInStages(inProcessTextStageRunner(bundle), ids, context) : undefined;
+  const encode = bundle.textStages
+    ? (ids: Int32Array) => encodeTextsInStages(inProcessTextStageRunner(bundle), ids, context, bundle.manifest.architecture.embedDim)
+    : undefined;
   const tokenizer = createClipTokenizer(new TextDecoder().decode(gunzipSync(compiled.files[compiled.manifest.files.vocabulary.path]!)));
   const size = 2 * compiled.manifest.architecture.embedDim;
   const all = new Float32Array(names.length * size);

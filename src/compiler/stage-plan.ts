@@ -75,6 +75,11 @@ export interface StageShape {
 /** Weight bytes of the tower: the embedding (stage 0), each block (with its layer's projection), the pooled head. */
 export interface TowerWeights {
   embedding: number;
+  /**
+   * What stage 0 holds in JS besides its graph: a text tower in stages gathers its token embedding rows outside ORT
+   * (tokenEmbeddingGatherBytes); 0 otherwise.
+   */
+  embeddingJs?: number;
   blocks: number[];
   head: number;
 }
@@ -105,9 +110,10 @@ function isChunked(s: StageShape): boolean {
  * Predicted isolate peak of a stage: the JS heap plus the larger of two moments. Loading: the weights as read from R2
  * (held in JS until ORT has them, then detached) while ORT's heap takes them (ORT's base + the weights, measured
  * 1.0x). Running: ORT's heap with the weights and its activation peak (ACTIVATION_SHARE of one block's activations,
- * EXTRA_BLOCK_SHARE more per further block, plus the stage's outputs), x the growth step.
+ * EXTRA_BLOCK_SHARE more per further block, plus the stage's outputs), x the growth step. `jsBytes`: what the stage
+ * holds in JS on top of its base heap while it runs (text stage 0's gathered token embedding rows).
  */
-export function predictedPeakBytes(s: StageShape, blocks: [number, number], weightBytes: number): number {
+export function predictedPeakBytes(s: StageShape, blocks: [number, number], weightBytes: number, jsBytes = 0): number {
   const n = blocks[1] - blocks[0];
   const oneBlock = activationBytes({ ...s, tappedLayers: [], projectedLayers: [] }, blocks);
   const stageOutputs = activationBytes(s, blocks) - oneBlock;
@@ -115,7 +121,7 @@ export function predictedPeakBytes(s: StageShape, blocks: [number, number], weig
   const activations = ACTIVATION_SHARE * oneBlock * (1 + extra * (n - 1)) + stageOutputs;
   const loading = weightBytes + ORT_BASE_BYTES + weightBytes;
   const running = WASM_GROWTH * (ORT_BASE_BYTES + weightBytes + activations);
-  return JS_BASE_BYTES + Math.max(loading, running);
+  return JS_BASE_BYTES + Math.max(loading, running + jsBytes);
 }
 
 export function stageWeightBytes(w: TowerWeights, blocks: [number, number]): number {
@@ -137,7 +143,7 @@ export function evenStages(layers: number, k: number): [number, number][] {
  */
 export function planStages(s: StageShape, w: TowerWeights, budgetBytes: number): [number, number][] | null {
   const layers = w.blocks.length;
-  const fits = (r: [number, number]) => predictedPeakBytes(s, r, stageWeightBytes(w, r)) <= PLAN_SHARE * budgetBytes;
+  const fits = (r: [number, number]) => predictedPeakBytes(s, r, stageWeightBytes(w, r), r[0] === 0 ? (w.embeddingJs ?? 0) : 0) <= PLAN_SHARE * budgetBytes;
   const stages: [number, number][] = [];
   let from = 0;
   while (from < layers) {

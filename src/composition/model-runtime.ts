@@ -47,8 +47,13 @@ export function modelRuntime(
       const runner = serviceBindingStageRunner(stageBindings, bundle.stages.length, m.modelHash, name);
       const textStages = bundle.textStages;
       if (!textStages) return new ModelRuntime(bundle, cache, stagedTower(bundle, runner));
-      const textRunner = serviceBindingTextStageRunner(stageBindings, textStages.length, m.modelHash, name);
-      return new ModelRuntime(bundle, cache, stagedTower(bundle, runner), (ids) => encodeTextsInStages(textRunner, ids, m.architecture.text.contextLength));
+      const textRunner = serviceBindingTextStageRunner(stageBindings, textStages.length, m.modelHash, name, {
+        width: m.architecture.text.width,
+        embedDim: m.architecture.embedDim,
+      });
+      return new ModelRuntime(bundle, cache, stagedTower(bundle, runner), (ids) =>
+        encodeTextsInStages(textRunner, ids, m.architecture.text.contextLength, m.architecture.embedDim),
+      );
     });
     runtimes.set(key, runtime);
     runtime.catch(() => runtimes.delete(key));

@@ -3,8 +3,10 @@ import type { R2Bucket } from "@cloudflare/workers-types";
 import { z } from "zod";
 import { ModelBundle } from "../engine/runtime/model-bundle";
 import { runTextStage } from "../engine/staging/run-text-stage";
+import type { TextBatches } from "../engine/staging/text-stage-port";
+import { byteStreamToRecords, float32Records, recordsToByteStream } from "../platform/byte-record-stream";
 import { r2BundleReader } from "../platform/r2-bundle-reader";
-import { fromWireTextCall, toWireTextReply, type WireTextStageCall, type WireTextStageReply } from "../platform/text-stage-wire";
+import { textBatchBytes, type WireTextStageCall } from "../platform/text-stage-wire";
 
 /** A text stage Worker's bindings (README "Stages"): the bundle only. */
 export interface TextStageEnv {
@@ -50,8 +52,12 @@ function bundleOf(server: TextStageServer): Promise<ModelBundle> {
   return server.bundle;
 }
 
-/** One text stage call: checks it is meant for this stage and model, runs the stage, replies in wire form. */
-export async function runTextStageCall(env: TextStageEnv, call: WireTextStageCall): Promise<WireTextStageReply> {
+/**
+ * One text stage call: checks it is meant for this stage and model, then answers with its output stream at once; the
+ * stage loads (session, stage 0's token embedding rows) as that stream starts filling its one-batch queue, so every
+ * stage of the pipeline loads at the same time. A failure after that errors the stream.
+ */
+export async function runTextStageCall(env: TextStageEnv, call: WireTextStageCall, residual?: ReadableStream<Uint8Array>): Promise<ReadableStream<Uint8Array>> {
   const server = serverOf(env);
   if (call.index !== server.index) {
     throw new Error(`this Worker runs text stage ${server.index}, the call is for text stage ${call.index} (miswired binding)`);
@@ -60,5 +66,17 @@ export async function runTextStageCall(env: TextStageEnv, call: WireTextStageCal
   if (call.modelHash !== bundle.manifest.modelHash) {
     throw new Error(`this text stage serves model ${bundle.manifest.modelHash}, the front ${call.modelHash}: deploy the same bundle everywhere`);
   }
-  return toWireTextReply(await runTextStage(bundle, server.index, fromWireTextCall(call)));
+  if (!(call.tokens instanceof ArrayBuffer && call.tokens.byteLength % 8 === 0 && Number.isInteger(call.seq) && call.seq >= 1)) {
+    throw new Error(`text stage ${server.index}: the call's token ids are not int64 [n, seq]`);
+  }
+  const tokens = new BigInt64Array(call.tokens);
+  const n = tokens.length / call.seq;
+  const width = bundle.manifest.architecture.text.width;
+  const input: TextBatches | undefined = residual
+    ? float32Records(byteStreamToRecords(residual, textBatchBytes(n, call.seq * width), `text stage ${server.index}'s residual stream in`))
+    : undefined;
+  async function* output(): AsyncGenerator<Float32Array> {
+    yield* await runTextStage(bundle, server.index, { tokens, seq: call.seq, ...(input ? { residual: input } : {}) });
+  }
+  return recordsToByteStream(output());
 }

@@ -8,7 +8,9 @@ import { compileStagedBundle, type QuantOption } from "../compiler/compile-bundl
 import { mapMax } from "../engine/anomaly/few-shot";
 import { buildMemory, type FewShotMemory } from "../engine/detector/analyse";
 import { type ImageTower, singleGraphTower } from "../engine/detector/image-tower";
-import { objectTextFeatures } from "../engine/detector/text-features";
+import { objectTextFeatures, type TextEmbedder } from "../engine/detector/text-features";
+import { inProcessTextStageRunner } from "../engine/staging/in-process-text-runner";
+import { encodeTextsInStages } from "../engine/staging/staged-text";
 import { decodeImage } from "../engine/image/decode";
 import { resizeMaskBilinear } from "../engine/image/mask";
 import { preprocess } from "../engine/image/preprocess";
@@ -34,6 +36,8 @@ export interface ParityOptions {
    * distances reduced inside the stages as stage Workers do (README "Stages"); 1 or absent: the single graph.
    */
   stages?: number;
+  /** With `stages` > 1: compile the text tower in this many stages too and stream the prompts through them in process. */
+  textStages?: number;
   /** Keep every computed array in the report (`actual`), e.g. to compare a staged run with the single graph. */
   keepActual?: boolean;
   /** The image encoder: onnxruntime-web on the bundle's image graph (default) or the engine's wasm kernels. */
@@ -55,6 +59,8 @@ export interface ParityReport {
   arrays: Record<string, ArrayVerdict>;
   /** Image-tower stages run (1: the single graph). */
   stages: number;
+  /** Text-tower stages run (absent: the whole text graph). */
+  textStages?: number;
   /** With `keepActual`: what was computed for each array name. */
   actual?: Record<string, ArrayLike<number>>;
 }
@@ -95,12 +101,23 @@ export async function runParity(o: ParityOptions): Promise<ParityReport> {
     adapters,
     vocabulary,
     ...(stages > 1 ? { stages } : {}),
+    ...(o.textStages !== undefined ? { textStages: o.textStages } : {}),
   });
+  if (o.textStages !== undefined && !("textStages" in compiled.manifest && compiled.manifest.textStages)) {
+    throw new Error(`--text-stages ${o.textStages} needs the image tower in stages (--stages 2 or more) and a text tower of at least 2 blocks`);
+  }
   const bundle = await ModelBundle.open(memoryBundleReader(compiled.files, compiled.manifest));
   // Memory banks by name, as a stage Worker reads them from storage: golden/<class> and e2e/<class>.
   const banksByName = new Map<string, FewShotMemory>();
   const bankKey = (name: string): FewShotBankKey => ({ tenant: "parity", referenceSet: name, modelHash: compiled.manifest.modelHash, promptSet: "parity" });
   let tower: ImageTower = singleGraphTower(bundle);
+  let encodeText: TextEmbedder | undefined;
+  if (bundle.textStages) {
+    progress(`text tower in ${bundle.textStages.length} stages, the prompts streamed through them in this process`);
+    const textBundle = await ModelBundle.open(memoryBundleReader(compiled.files, compiled.manifest));
+    const { contextLength } = bundle.manifest.architecture.text;
+    encodeText = (ids) => encodeTextsInStages(inProcessTextStageRunner(textBundle), ids, contextLength, bundle.manifest.architecture.embedDim);
+  }
   if (stages > 1) {
     progress(`image tower in ${stages} stages, chained in this process`);
     // The stages get a bundle of their own, as each stage Worker opens its own.
@@ -134,7 +151,7 @@ export async function runParity(o: ParityOptions): Promise<ParityReport> {
   const memories = new Map<string, FewShotMemory>();
   for (const cls of p.classes) {
     progress(`text features and memory bank of ${cls}`);
-    const t = await objectTextFeatures(bundle, tokenizer, cls);
+    const t = await objectTextFeatures(bundle, tokenizer, cls, encodeText);
     textFeatures.set(cls, t);
     if (golden.has(`text_features/${cls}`)) record(`text_features/${cls}`, t, golden.floats(`text_features/${cls}`), "tensor");
     const shots = [];
@@ -199,6 +216,7 @@ export async function runParity(o: ParityOptions): Promise<ParityReport> {
     quantization: compiled.manifest.quantization,
     arrays,
     stages,
+    ...(bundle.textStages ? { textStages: bundle.textStages.length } : {}),
     ...(kept ? { actual: kept } : {}),
   };
 }

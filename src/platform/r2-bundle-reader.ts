@@ -16,6 +16,12 @@ export function r2BundleReader(bucket: R2Bucket, modelName: string): BundleReade
       if (!object) throw new Error(`R2 object ${prefix + path} does not exist`);
       return readBody(object.body as unknown as ReadableStream<Uint8Array>, object.size, prefix + path);
     },
+    async readRange(path: string, offset: number, length: number): Promise<Uint8Array> {
+      const object = await bucket.get(prefix + path, { range: { offset, length } });
+      if (!object) throw new Error(`R2 object ${prefix + path} does not exist`);
+      if (offset + length > object.size) throw new Error(`R2 object ${prefix + path} has ${object.size} bytes, bytes ${offset}+${length} were asked for`);
+      return readBody(object.body as unknown as ReadableStream<Uint8Array>, length, `${prefix + path} (bytes ${offset}+${length})`);
+    },
   };
 }
 

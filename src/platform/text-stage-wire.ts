@@ -1,5 +1,6 @@
-// The text stage RPC's wire shapes: token ids and float32 payloads cross a service binding as ArrayBuffers.
-import type { TextStageCall, TextStageReply } from "../engine/staging/text-stage-port";
+// The text stage RPC's wire shapes: token ids cross a service binding as an ArrayBuffer, the sentences' batches as a
+// ReadableStream of float32 bytes (byte-record-stream.ts), in and out.
+import { TEXT_STAGE_BATCH_SIZE } from "../engine/runtime/graph-names";
 
 export interface WireTextStageCall {
   /** The text stage the front means to call: a Worker running another stage refuses it (a miswired binding). */
@@ -9,46 +10,24 @@ export interface WireTextStageCall {
   /** int64 token ids [sentences, seq]. */
   tokens: ArrayBuffer;
   seq: number;
-  residual?: ArrayBuffer;
 }
 
-export interface WireTextStageReply {
-  residual?: ArrayBuffer;
-  features?: ArrayBuffer;
-  workMs: number;
-}
-
-/** What the front calls on a `TEXT_STAGE_<i>` service binding (the TextStage entrypoint of src/worker.ts). */
+/**
+ * What the front calls on a `TEXT_STAGE_<i>` service binding (the TextStage entrypoint of src/worker.ts): stage i > 0
+ * reads stage i - 1's output stream; the reply is this stage's output stream, batch after batch of
+ * TEXT_STAGE_BATCH_SIZE sentences (the residual stream [count, seq, width], or the last stage's features [count, embedDim]).
+ */
 export interface TextStageRpc {
-  run(call: WireTextStageCall): Promise<WireTextStageReply>;
+  run(call: WireTextStageCall, residual?: ReadableStream<Uint8Array>): Promise<ReadableStream<Uint8Array>>;
 }
 
-/** The array's own bytes: its buffer when it spans all of it, else a copy. */
-function bufferOf(a: Float32Array | BigInt64Array): ArrayBuffer {
+/** Bytes of each batch of n sentences whose rows hold `rowValues` float32 values each. */
+export function* textBatchBytes(n: number, rowValues: number): Generator<number> {
+  for (let r = 0; r < n; r += TEXT_STAGE_BATCH_SIZE) yield Math.min(TEXT_STAGE_BATCH_SIZE, n - r) * rowValues * 4;
+}
+
+/** The token ids' own bytes: their buffer when the array spans all of it, else a copy. */
+export function tokenBytes(a: BigInt64Array): ArrayBuffer {
   if (a.byteOffset === 0 && a.byteLength === a.buffer.byteLength && a.buffer instanceof ArrayBuffer) return a.buffer;
   return a.slice().buffer as ArrayBuffer;
-}
-
-export function toWireTextCall(index: number, modelHash: string, call: TextStageCall): WireTextStageCall {
-  return { index, modelHash, tokens: bufferOf(call.tokens), seq: call.seq, ...(call.residual ? { residual: bufferOf(call.residual) } : {}) };
-}
-
-export function fromWireTextCall(w: WireTextStageCall): TextStageCall {
-  return { tokens: new BigInt64Array(w.tokens), seq: w.seq, ...(w.residual ? { residual: new Float32Array(w.residual) } : {}) };
-}
-
-export function toWireTextReply(r: TextStageReply): WireTextStageReply {
-  return {
-    ...(r.residual ? { residual: bufferOf(r.residual) } : {}),
-    ...(r.features ? { features: bufferOf(r.features) } : {}),
-    workMs: r.workMs,
-  };
-}
-
-export function fromWireTextReply(w: WireTextStageReply): TextStageReply {
-  return {
-    ...(w.residual ? { residual: new Float32Array(w.residual) } : {}),
-    ...(w.features ? { features: new Float32Array(w.features) } : {}),
-    workMs: w.workMs,
-  };
 }

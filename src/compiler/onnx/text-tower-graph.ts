@@ -2,7 +2,8 @@
 import type { ClipCheckpoint } from "../checkpoint/clip-checkpoint";
 import { textGraphNames } from "../../engine/runtime/graph-names";
 import { DataType, GraphBuilder, bytesOf, type GraphFiles } from "./graph-builder";
-import { quantizePerColumn, type QuantScheme } from "./linear";
+import type { QuantScheme } from "./linear";
+import { quantizeRows } from "../token-embedding-table";
 import { int64Constant, l2Normalize, layerNorm, residualBlock } from "./transformer-blocks";
 
 /**
@@ -10,13 +11,17 @@ import { int64Constant, l2Normalize, layerNorm, residualBlock } from "./transfor
  * it, so callers may trim every sentence to the longest EOT position + 1 and get the same result for less work.
  * `blocks` [from, to) (0-indexed) builds one stage of the tower: the first reads `tokens` and embeds them, a later one
  * reads the residual stream `text_residual_block{from}`; the last pools at the EOT token (so it reads `tokens` too)
- * and projects, an earlier one outputs `text_residual_block{to}`. Default: the whole tower.
+ * and projects, an earlier one outputs `text_residual_block{to}`. Default: the whole tower. With `embeddingInput`, the
+ * first stage reads the gathered token embeddings `token_embeddings` [batch, seq, width] instead of `tokens` (the table
+ * is a bundle file of its own, token-embedding-table.ts) and adds the positions.
  */
 export interface TextGraphOptions {
   quant: QuantScheme;
   /** Store large weights in a separate data file of this name (ONNX external data). */
   externalDataFile?: string;
   blocks?: [number, number];
+  /** Stage 0 reads the token embedding rows, gathered outside the graph, instead of token ids (staged text towers). */
+  embeddingInput?: boolean;
   /** Called with the initializer bytes the graph holds after the embedding and after each block (cost profiling). */
   onBlockBytes?: (afterBlock: number, initializerBytes: number) => void;
 }
@@ -34,10 +39,15 @@ export function buildTextTowerGraph(ckpt: ClipCheckpoint, o: TextGraphOptions): 
     whole ? "clip_text_tower" : `clip_text_tower_blocks_${from}_${to}`,
     externalDataFile ? { location: externalDataFile, minBytes: 1024 } : undefined,
   );
-  const tokens = from === 0 || last ? g.input(textGraphNames.tokens, DataType.INT64, ["batch", "seq"]) : "";
+  if (o.embeddingInput && from !== 0) throw new Error("embeddingInput is for the first stage of a text tower (blocks from 0)");
+  const tokens = (from === 0 && !o.embeddingInput) || last ? g.input(textGraphNames.tokens, DataType.INT64, ["batch", "seq"]) : "";
   let x: string;
   let seq: string;
-  if (from === 0) {
+  if (o.embeddingInput) {
+    const rows = g.input(textGraphNames.tokenEmbeddings, DataType.FLOAT, ["batch", "seq", t.width]);
+    seq = g.op("Slice", [g.op("Shape", [rows]), int64Constant(g, "one", [1]), int64Constant(g, "two", [2])]);
+    x = addPositions(g, ckpt, rows, seq);
+  } else if (from === 0) {
     seq = g.op("Slice", [g.op("Shape", [tokens]), int64Constant(g, "one", [1]), int64Constant(g, "two", [2])]);
     x = embedTokens(g, ckpt, quant, tokens, seq);
   } else {
@@ -86,16 +96,12 @@ function embedTokens(g: GraphBuilder, ckpt: ClipCheckpoint, quant: QuantScheme, 
     const rowScales = g.op("Gather", [g.floats("token_embedding.row_scale", [t.vocabSize, 1], scales), tokens], { axis: 0 });
     x = g.op("Mul", [g.op("Cast", [rows], { to: DataType.FLOAT }), rowScales]);
   }
-  const pos = g.floats("positional_embedding", t.positionalEmbedding.shape, t.positionalEmbedding.data);
-  return g.op("Add", [x, g.op("Slice", [pos, int64Constant(g, "zero", [0]), seq, int64Constant(g, "zero", [0])])]);
+  return addPositions(g, ckpt, x, seq);
 }
 
-function quantizeRows(data: Float32Array, rows: number, cols: number): { q: Int8Array; scales: Float32Array } {
-  // Per-row scales are per-column scales of the transpose; transposing twice keeps one quantizer.
-  const transposed = new Float32Array(rows * cols);
-  for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) transposed[c * rows + r] = data[r * cols + c]!;
-  const { q: qt, scales } = quantizePerColumn(transposed, cols, rows);
-  const q = new Int8Array(rows * cols);
-  for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) q[r * cols + c] = qt[c * rows + r]!;
-  return { q, scales };
+/** x + the first `seq` position embeddings. */
+function addPositions(g: GraphBuilder, ckpt: ClipCheckpoint, x: string, seq: string): string {
+  const t = ckpt.text;
+  const pos = g.floats("positional_embedding", t.positionalEmbedding.shape, t.positionalEmbedding.data);
+  return g.op("Add", [x, g.op("Slice", [pos, int64Constant(g, "zero", [0]), seq, int64Constant(g, "zero", [0])])]);
 }

@@ -1,5 +1,6 @@
 // The model bundle's manifest.json: what the compiler writes and what the runtime validates before it loads anything.
 import { z } from "zod";
+import { textGraphNames } from "./graph-names";
 
 export const BUNDLE_FORMAT = "edge-anomaly-bundle";
 export const BUNDLE_VERSION = 1;
@@ -85,6 +86,18 @@ const stageEntry = z.object({
 export type BundleStage = z.infer<typeof stageEntry>;
 
 /**
+ * The token embedding table of a text tower in stages, read by text stage 0 in row ranges (token-embedding-format.ts):
+ * `rows` x `width`, in the bundle's stored dtype.
+ */
+const textEmbeddingEntry = z.object({
+  file: fileEntry,
+  encoding: z.enum(["float32", "int8-row-scale"]),
+  rows: z.number().int().positive(),
+  width: z.number().int().positive(),
+});
+export type TextEmbeddingEntry = z.infer<typeof textEmbeddingEntry>;
+
+/**
  * A bundle whose image tower is split into stages, one graph + weights each; it has no whole image graph. When the
  * text tower is split too (`textStages`, blocks of the text tower), it has no whole text graph either.
  */
@@ -93,9 +106,16 @@ export const stagedBundleManifestSchema = bundleManifestSchema
     files: bundleManifestSchema.shape.files.omit({ image: true, imageWeights: true }).partial({ text: true, textWeights: true }),
     stages: z.array(stageEntry).min(2),
     textStages: z.array(stageEntry).min(2).optional(),
+    textEmbedding: textEmbeddingEntry.optional(),
   })
   .refine((m) => (m.textStages === undefined) === (m.files.text !== undefined && m.files.textWeights !== undefined), {
     message: "a staged bundle has either the whole text graph (files.text, files.textWeights) or textStages",
+  })
+  .refine((m) => (m.textEmbedding !== undefined) === (m.textStages?.[0]?.inputs.includes(textGraphNames.tokenEmbeddings) ?? false), {
+    message: "textEmbedding is there exactly when text stage 0 reads gathered token embeddings (its input token_embeddings)",
+  })
+  .refine((m) => !m.textEmbedding || (m.textEmbedding.rows === m.architecture.text.vocabSize && m.textEmbedding.width === m.architecture.text.width), {
+    message: "textEmbedding is the text tower's vocabSize x width table",
   });
 export type StagedBundleManifest = z.infer<typeof stagedBundleManifestSchema>;
 /** What the runtime serves: a single-graph bundle, or a staged one whose image tower runs in stage Workers. */
@@ -112,10 +132,12 @@ export function bundleFiles(manifest: {
   precomputedTextFeatures?: { file: BundleFile };
   stages?: readonly { graph: BundleFile; weights: BundleFile }[];
   textStages?: readonly { graph: BundleFile; weights: BundleFile }[];
+  textEmbedding?: { file: BundleFile };
 }): BundleFile[] {
   return [
     ...Object.values(manifest.files),
     ...[...(manifest.stages ?? []), ...(manifest.textStages ?? [])].flatMap((s) => [s.graph, s.weights]),
+    ...(manifest.textEmbedding ? [manifest.textEmbedding.file] : []),
     ...(manifest.precomputedTextFeatures ? [manifest.precomputedTextFeatures.file] : []),
   ];
 }

@@ -19,6 +19,8 @@ export const TEXT_STAGE_BATCH_SIZE = 8;
 
 export const textGraphNames = {
   tokens: "tokens",
+  /** Stage 0 of a text tower in stages: the token embedding rows [batch, seq, width] float32, gathered by the stage. */
+  tokenEmbeddings: "token_embeddings",
   features: "text_features",
   /** Residual stream [batch, seq, width] after `blocks` text blocks: what one text stage hands the next. */
   residual: (blocks: number) => `text_residual_block${blocks}`,

@@ -9,12 +9,19 @@ import {
   type GraphRole,
   type ServedManifest,
   type StagedBundleManifest,
+  type TextEmbeddingEntry,
 } from "./bundle-manifest";
+import { tokenEmbeddingRowBytes } from "./token-embedding-format";
 import { OnnxModel, type SessionOptions } from "./onnx-session";
 
 /** Where bundle files come from: a folder in Node, an R2 prefix in Workers. */
 export interface BundleReader {
   read(path: string): Promise<Uint8Array>;
+  /**
+   * `length` bytes of a file from `offset` (R2 range reads): what text stage 0 reads of the token embedding table.
+   * Absent: the whole file is read and sliced.
+   */
+  readRange?(path: string, offset: number, length: number): Promise<Uint8Array>;
   /**
    * True when every read returns a new buffer nobody else holds: the bundle may then detach a weights buffer as soon
    * as ORT has copied it, instead of leaving it to the collector (the load peak of a stage Worker).
@@ -68,6 +75,40 @@ export class ModelBundle {
   /** The text-tower stages of a bundle whose text tower runs stage by stage; undefined for a whole text graph. */
   get textStages(): StagedBundleManifest["stages"] | undefined {
     return isStaged(this.manifest) ? this.manifest.textStages : undefined;
+  }
+
+  /** The token embedding table file of a text tower in stages whose stage 0 reads gathered rows; undefined otherwise. */
+  get textEmbedding(): TextEmbeddingEntry | undefined {
+    return isStaged(this.manifest) ? this.manifest.textEmbedding : undefined;
+  }
+
+  /**
+   * `count` rows of the token embedding table from row `first`, by a range read. A range cannot be checked against the
+   * file's sha256 (the whole file is hashed at build and upload); its length is checked.
+   */
+  async readTextEmbeddingRows(first: number, count: number): Promise<Uint8Array> {
+    const t = this.textEmbedding;
+    if (!t) throw new BundleError("bundle_invalid", "the bundle has no token embedding table file (textEmbedding)");
+    if (!(Number.isInteger(first) && Number.isInteger(count) && first >= 0 && count >= 1 && first + count <= t.rows)) {
+      throw new RangeError(`token embedding rows [${first}, ${first + count}) are outside the table's ${t.rows} rows`);
+    }
+    const stride = tokenEmbeddingRowBytes(t.encoding, t.width);
+    const [offset, length] = [first * stride, count * stride];
+    let bytes: Uint8Array;
+    try {
+      bytes = this.reader.readRange
+        ? await this.reader.readRange(t.file.path, offset, length)
+        : (await this.reader.read(t.file.path)).slice(offset, offset + length);
+    } catch (e) {
+      throw new BundleError("bundle_missing_file", `bundle file ${t.file.path} cannot be read (bytes ${offset}+${length}): ${(e as Error).message}`);
+    }
+    if (bytes.length !== length) {
+      throw new BundleError(
+        "bundle_hash_mismatch",
+        `bundle file ${t.file.path}: read ${bytes.length} bytes at ${offset}, expected ${length} (shorter than manifest.json says?)`,
+      );
+    }
+    return bytes;
   }
 
   /** Reads one file of the bundle and checks its size and sha256 against the manifest. */
@@ -182,6 +223,13 @@ export class ModelBundle {
 function checkStages(m: StagedBundleManifest): void {
   checkTowerStages(m.stages, m.architecture.vision.layers, "image");
   if (m.textStages) checkTowerStages(m.textStages, m.architecture.text.layers, "text");
+  const t = m.textEmbedding;
+  if (t && t.file.bytes !== t.rows * tokenEmbeddingRowBytes(t.encoding, t.width)) {
+    throw new BundleError(
+      "bundle_invalid",
+      `manifest.json: ${t.file.path} has ${t.file.bytes} bytes, ${t.rows} ${t.encoding} rows of width ${t.width} need ${t.rows * tokenEmbeddingRowBytes(t.encoding, t.width)}`,
+    );
+  }
 }
 
 /** Stage i is entry i, and the stages cover the tower's blocks in order, without gaps. */

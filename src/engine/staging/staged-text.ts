@@ -4,10 +4,10 @@ import { StageError } from "./stage-port";
 
 /**
  * Encodes token id rows [n, contextLength] into L2-normalised embeddings [n, embedDim]. Every row is trimmed to the
- * longest EOT position + 1 over all rows (the causal mask makes each EOT row independent of what follows it), so the
- * whole batch crosses each hop once.
+ * longest EOT position + 1 over all rows (the causal mask makes each EOT row independent of what follows it). Every
+ * stage is started at once, each on the previous one's batches: the sentences stream through the stages.
  */
-export async function encodeTextsInStages(runner: TextStageRunner, ids: Int32Array, contextLength: number): Promise<Float32Array> {
+export async function encodeTextsInStages(runner: TextStageRunner, ids: Int32Array, contextLength: number, embedDim: number): Promise<Float32Array> {
   const n = ids.length / contextLength;
   let seq = 1;
   for (let r = 0; r < n; r++) {
@@ -17,15 +17,18 @@ export async function encodeTextsInStages(runner: TextStageRunner, ids: Int32Arr
   }
   const tokens = new BigInt64Array(n * seq);
   for (let r = 0; r < n; r++) for (let c = 0; c < seq; c++) tokens[r * seq + c] = BigInt(ids[r * contextLength + c]!);
-  let residual: Float32Array | undefined;
-  for (let i = 0; i < runner.stageCount; i++) {
-    const reply = await runner.run(i, { tokens, seq, ...(residual ? { residual } : {}) });
-    if (i === runner.stageCount - 1) {
-      if (!reply.features) throw new StageError(`the last text stage (${i}) returned no text features`);
-      return reply.features;
+  if (runner.stageCount < 1) throw new StageError("a text tower in stages needs at least one stage");
+  let stream = await runner.run(0, { tokens, seq });
+  for (let i = 1; i < runner.stageCount; i++) stream = await runner.run(i, { tokens, seq, residual: stream });
+  const features = new Float32Array(n * embedDim);
+  let at = 0;
+  for await (const batch of stream) {
+    if (at + batch.length > features.length || batch.length % embedDim !== 0) {
+      throw new StageError(`the last text stage (${runner.stageCount - 1}) returned more than ${n} x ${embedDim} text feature values`);
     }
-    if (!reply.residual) throw new StageError(`text stage ${i} returned no residual stream`);
-    residual = reply.residual;
+    features.set(batch, at);
+    at += batch.length;
   }
-  throw new StageError("a text tower in stages needs at least one stage");
+  if (at !== features.length) throw new StageError(`the last text stage (${runner.stageCount - 1}) returned ${at / embedDim} of ${n} text features`);
+  return features;
 }

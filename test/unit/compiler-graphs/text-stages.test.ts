@@ -4,7 +4,10 @@ import { randomCheckpoint } from "../../../src/compiler/checkpoint/random-checkp
 import { compileStagedBundle, type CompiledStagedBundle } from "../../../src/compiler/compile-bundle";
 import type { QuantScheme } from "../../../src/compiler/onnx/linear";
 import { buildTextTowerGraph } from "../../../src/compiler/onnx/text-tower-graph";
-import { stagedBundleManifestSchema } from "../../../src/engine/runtime/bundle-manifest";
+import { sha256Hex, stagedBundleManifestSchema } from "../../../src/engine/runtime/bundle-manifest";
+import { tokenEmbeddingTable } from "../../../src/compiler/token-embedding-table";
+import { embeddingRowsOf, gatherTokenEmbeddings } from "../../../src/engine/staging/text-embedding-gather";
+import { tokenEmbeddingRowBytes } from "../../../src/engine/runtime/token-embedding-format";
 import { textGraphNames } from "../../../src/engine/runtime/graph-names";
 import { type FeedValue, OnnxModel, type Outputs } from "../../../src/engine/runtime/onnx-session";
 import { relativeError, tinyArch } from "../../helpers/tiny-bundle";
@@ -59,6 +62,38 @@ describe.each<QuantScheme>(["fp32", "int8-dynamic"])("text tower in stages, %s",
   });
 });
 
+describe.each<QuantScheme>(["fp32", "int8-dynamic"])("text stage 0 on gathered token embeddings, %s", (quant) => {
+  it("gives bit-identical residuals to the graph that gathers (and dequantizes) the table itself", async () => {
+    const t = ckpt.text;
+    const table = tokenEmbeddingTable(t.tokenEmbedding.data, t.vocabSize, t.width, quant);
+    expect(table.bytes.length).toBe(t.vocabSize * tokenEmbeddingRowBytes(table.encoding, t.width));
+    const reads: [number, number][] = [];
+    const stride = tokenEmbeddingRowBytes(table.encoding, t.width);
+    const rows = await gatherTokenEmbeddings(
+      async (first, count) => {
+        reads.push([first, count]);
+        return table.bytes.slice(first * stride, (first + count) * stride);
+      },
+      table,
+      Array.from(tokens, Number),
+    );
+    expect(reads.length).toBeGreaterThanOrEqual(1);
+    const embedded: FeedValue = { type: "float32", data: embeddingRowsOf(tokens, rows, t.width), dims: [3, 9, t.width] };
+    const name = textGraphNames.residual(2);
+    const want = (await run(buildTextTowerGraph(ckpt, { quant, externalDataFile: "w.bin", blocks: [0, 2] }), "w.bin", { [textGraphNames.tokens]: tokenFeed }))[
+      name
+    ]!;
+    const g = buildTextTowerGraph(ckpt, { quant, externalDataFile: "w.bin", blocks: [0, 2], embeddingInput: true });
+    const got = (await run(g, "w.bin", { [textGraphNames.tokenEmbeddings]: embedded }))[name]!;
+    expect(got.dims).toEqual(want.dims);
+    expect(Array.from(got.data)).toEqual(Array.from(want.data));
+    // the graph without the table is smaller by at least the table
+    expect(g.externalData!.length).toBeLessThanOrEqual(
+      buildTextTowerGraph(ckpt, { quant, externalDataFile: "w.bin", blocks: [0, 2] }).externalData!.length - t.vocabSize * t.width,
+    );
+  });
+});
+
 describe("text stages from the isolate budget", () => {
   it("split the text tower when it does not fit and list them in a valid manifest; a roomy budget keeps text.onnx", async () => {
     const base = { name: "tiny", vocabulary: new Uint8Array([0x1f, 0x8b]) };
@@ -80,7 +115,11 @@ describe("text stages from the isolate budget", () => {
       expect(s.predictedPeakMb).toBeLessThanOrEqual(budget + 0.051);
       expect(staged.files[s.graph.path]!.length).toBe(s.graph.bytes);
     }
-    expect(ts[0]!.inputs).toEqual([textGraphNames.tokens]);
+    expect(ts[0]!.inputs).toEqual([textGraphNames.tokenEmbeddings]);
+    // stage 0's graph holds no token table: it is the bundle's text-embedding.bin, hashed like every file
+    expect(m.textEmbedding).toMatchObject({ encoding: "float32", rows: wide.text.vocabSize, width: 256 });
+    expect(staged.files[m.textEmbedding!.file.path]!.length).toBe(m.textEmbedding!.file.bytes);
+    expect(m.textEmbedding!.file.sha256).toBe(await sha256Hex(staged.files[m.textEmbedding!.file.path]!));
     expect(ts.at(-1)!.inputs).toEqual([textGraphNames.tokens, textGraphNames.residual(ts.at(-1)!.blocks[0])]);
     expect(ts.at(-1)!.outputs).toEqual([textGraphNames.features]);
 

@@ -38,22 +38,37 @@ describe.each([2, 3])("text tower in %i stages, in process", (textStages) => {
     expect(whole.textStages).toBeUndefined();
     const ids = rows(19);
     const calls: TextStageCall[] = [];
+    const events: [stage: number, batch: number, values: number][] = [];
     const inner = inProcessTextStageRunner(staged);
     const counting: TextStageRunner = {
       stageCount: inner.stageCount,
-      run: (i, call) => {
+      run: async (i, call) => {
         calls.push(call);
-        return inner.run(i, call);
+        const out = await inner.run(i, call);
+        return (async function* () {
+          let k = 0;
+          for await (const b of out) {
+            events.push([i, k++, b.length]);
+            yield b;
+          }
+        })();
       },
     };
-    const got = await encodeTextsInStages(counting, ids, CONTEXT);
+    const got = await encodeTextsInStages(counting, ids, CONTEXT, ckpt.embedDim);
     const want = await encodeTexts(whole, ids);
     expect(relativeError(got, want)).toBeLessThanOrEqual(1e-6);
     // one call per stage for all 19 sentences, trimmed to the longest EOT position + 1 (13)
     expect(calls).toHaveLength(textStages);
     expect(calls.map((c) => c.seq)).toEqual(Array(textStages).fill(14));
     expect(calls[0]!.residual).toBeUndefined();
-    for (const c of calls.slice(1)) expect(c.residual).toHaveLength(19 * 14 * 32);
+    for (const c of calls.slice(1)) expect(c.residual).toBeDefined();
+    // the sentences stream through: batches of 8, 8, 3, and no stage is more than one batch ahead of the next
+    for (let i = 0; i < textStages; i++) {
+      const rowValues = i === textStages - 1 ? ckpt.embedDim : 14 * ckpt.text.width;
+      expect(events.filter(([s]) => s === i).map(([, , v]) => v)).toEqual([8, 8, 3].map((c) => c * rowValues));
+    }
+    const at = (stage: number, batch: number) => events.findIndex(([s, b]) => s === stage && b === batch);
+    for (let i = 1; i < textStages; i++) for (let k = 0; k < 2; k++) expect(at(i, k)).toBeLessThan(at(i - 1, k + 1));
   });
 });
 
