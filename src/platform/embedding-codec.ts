@@ -1,11 +1,9 @@
 // Reference-set features as one binary object: magic, JSON header, then every layer's memory bank as fp16.
 import { z } from "zod";
-import { decodeF16, floatToHalfBits } from "../shared/float16";
-import type { EmbeddingInfo, ReferenceEmbedding } from "../usecases/reference-set-store";
+import { decodeF16, encodeF16Clamped } from "../shared/float16";
+import type { EmbeddingInfo, EmbeddingToStore, ReferenceEmbedding } from "../usecases/reference-set-store";
 
 const MAGIC = "EAREFv1\n";
-/** Largest finite half: raw CLIP residual tokens stay far below it, but a clamp keeps an outlier from becoming Inf. */
-const HALF_MAX = 65504;
 
 const calibrationSchema = z.object({
   method: z.enum(["loo-gaussian", "single-shot-prior"]),
@@ -38,7 +36,8 @@ export function infoOf(e: EmbeddingInfo): EmbeddingInfo {
   return { modelHash: e.modelHash, promptSet: e.promptSet, createdAt: e.createdAt, calibration: e.calibration };
 }
 
-export function encodeEmbedding(e: ReferenceEmbedding): Uint8Array {
+/** Banks given as float32 are narrowed (clamped to ±HALF_MAX); banks given as half bits are stored as they are. */
+export function encodeEmbedding(e: EmbeddingToStore): Uint8Array {
   const layers = [...e.memory.keys()];
   const rows = e.memory.get(layers[0]!)!.length / e.width;
   const header = new TextEncoder().encode(JSON.stringify({ ...infoOf(e), width: e.width, layers, rows, dtype: "float16" }));
@@ -52,7 +51,9 @@ export function encodeEmbedding(e: ReferenceEmbedding): Uint8Array {
   for (const l of layers) {
     const bank = e.memory.get(l)!;
     if (bank.length !== rows * e.width) throw new RangeError(`memory bank of layer ${l} has ${bank.length} values, expected ${rows * e.width}`);
-    for (let i = 0; i < bank.length; i++) half[o++] = floatToHalfBits(Math.max(-HALF_MAX, Math.min(HALF_MAX, bank[i]!)));
+    if (bank instanceof Uint16Array) half.set(bank, o);
+    else encodeF16Clamped(bank, half, o);
+    o += bank.length;
   }
   return out;
 }

@@ -71,7 +71,8 @@ export async function runImageStage(bundle: ModelBundle, index: number, call: St
       if (!b) throw new BundleError("bundle_invalid", `the memory bank has no layer ${l}`);
       return b;
     });
-    const distances = await fewShotDistances(bundle, query, banksOfLayers);
+    // One shot's rows at a time: ORT holds [G², G²] similarities, not [G², k*G²] (the same minimum).
+    const distances = await fewShotDistances(bundle, query, banksOfLayers, patches);
     for (const [i, l] of fewShot.entries()) reply.fewShotDistances.set(l, distances[i]!);
   }
   reply.workMs = performance.now() - start;
