@@ -3,6 +3,7 @@ import { calibrateFromLeaveOneOut } from "../engine/anomaly/calibration";
 import { ImageError } from "../engine/image/image-error";
 import { sha256Hex } from "../engine/runtime/bundle-manifest";
 import { PROMPT_SET_VERSION } from "../engine/anomaly/prompts";
+import type { StageTrace } from "../engine/staging/stage-trace";
 import { modelInput } from "./image-input";
 import type { ModelRuntime } from "./model-runtime";
 import type { EmbeddingKey, EmbeddingToStore, ReferenceEmbedding, ShotInfo } from "./reference-set-store";
@@ -15,6 +16,8 @@ export function currentEmbeddingKey(runtime: ModelRuntime): EmbeddingKey {
 export interface EmbeddedShots {
   embedding: EmbeddingToStore;
   shots: ShotInfo[];
+  /** A staged tower's hops: one per image stage for all shots. */
+  stages?: StageTrace;
 }
 
 /**
@@ -27,7 +30,7 @@ export async function embedShots(runtime: ModelRuntime, object: string, images: 
   const m = runtime.bundle.manifest;
   const { features } = await runtime.textFeatures(object);
   const shots: ShotInfo[] = [];
-  const { values, memory } = await runtime.tower.embedShots(
+  const { values, memory, stages } = await runtime.tower.embedShots(
     {
       count: images.length,
       async pixels(index) {
@@ -52,7 +55,7 @@ export async function embedShots(runtime: ModelRuntime, object: string, images: 
     width: m.architecture.vision.width,
     memory,
   };
-  return { embedding, shots };
+  return { embedding, shots, ...(stages ? { stages } : {}) };
 }
 
 /** The embedding with float32 banks, as a tower in this isolate makes them (a staged tower's are half bits). */
