@@ -77,6 +77,44 @@ export function decodeEmbedding(bytes: Uint8Array): ReferenceEmbedding {
   return { ...infoOf(header), width: header.width, memory };
 }
 
+/** The header and where each layer's half bits lie in the stored object: what a stage needs to read only its layers. */
+export interface EmbeddingLayout {
+  layers: number[];
+  rows: number;
+  width: number;
+  /** Byte range of the layer's bank in the object, or undefined when the embedding has no such layer. */
+  range(layer: number): { offset: number; length: number } | undefined;
+}
+
+/** Bytes of the object's start that hold the header of any embedding in practice (a longer one asks for more). */
+export const EMBEDDING_HEADER_PROBE = 4096;
+
+/**
+ * The layout from the first bytes of a stored embedding; `{ needBytes }` when the header is longer than `prefix`.
+ * `size`: the whole object's length, checked against the header's rows and layers.
+ */
+export function embeddingLayout(prefix: Uint8Array, size: number): EmbeddingLayout | { needBytes: number } {
+  const magic = new TextDecoder().decode(prefix.subarray(0, MAGIC.length));
+  if (magic !== MAGIC) throw new Error("not a reference-set embedding (bad magic)");
+  const headerLength = new DataView(prefix.buffer, prefix.byteOffset, prefix.byteLength).getUint32(MAGIC.length, true);
+  const headerEnd = MAGIC.length + 4 + headerLength;
+  if (prefix.length < headerEnd) return { needBytes: headerEnd };
+  const header = headerSchema.parse(JSON.parse(new TextDecoder().decode(prefix.subarray(MAGIC.length + 4, headerEnd))));
+  const dataOffset = align(headerEnd, 4);
+  const bankBytes = header.rows * header.width * 2;
+  if (size !== dataOffset + header.layers.length * bankBytes)
+    throw new Error(`embedding has ${size} bytes, expected ${dataOffset + header.layers.length * bankBytes}`);
+  return {
+    layers: header.layers,
+    rows: header.rows,
+    width: header.width,
+    range(layer) {
+      const i = header.layers.indexOf(layer);
+      return i < 0 ? undefined : { offset: dataOffset + i * bankBytes, length: bankBytes };
+    },
+  };
+}
+
 function align(n: number, to: number): number {
   return Math.ceil(n / to) * to;
 }

@@ -73,6 +73,11 @@ export interface ReferenceSetStore {
   getShot(tenant: string, id: string, index: number): Promise<Uint8Array | undefined>;
   putEmbedding(tenant: string, id: string, embedding: EmbeddingToStore): Promise<void>;
   getEmbedding(tenant: string, id: string, key: EmbeddingKey): Promise<ReferenceEmbedding | undefined>;
+  /**
+   * Only the given layers' banks of the stored embedding, as the half bits they are stored in (ranged reads: an image
+   * stage reads its own layers, never every layer). Throws when the embedding lacks one of them.
+   */
+  getEmbeddingBanks(tenant: string, id: string, key: EmbeddingKey, layers: readonly number[]): Promise<Map<number, Uint16Array> | undefined>;
   /** The stored embedding's metadata for that model and prompt set. */
   embeddingInfo(tenant: string, id: string, key: EmbeddingKey): Promise<EmbeddingInfo | undefined>;
   /** The most recently written embedding of the set, whatever its model. */
