@@ -32,10 +32,16 @@ export async function runImageStageShots(bundle: ModelBundle, index: number, cal
   const outLength = last ? embedDim : (1 + patches) * width;
   // A residual stream replaces the shot's own input once the stage has run on it: no second k-shot buffer.
   const out = outLength === inLength ? call.input : new Float32Array(k * outLength);
-  const wanted = [outName, ...zeroShot.map((l) => imageGraphNames.projected(l)), ...fewShot.map((l) => imageGraphNames.tokens(l))];
+  // A few-shot layer that ends the stage taps the residual stream the stage returns (the same tensor): its rows are
+  // read from `out`, neither asked of ORT a second time nor copied.
+  const inOut = (l: number) => !last && l === stage.blocks[1];
+  const copied = fewShot.filter((l) => !inOut(l));
+  const wanted = [outName, ...zeroShot.map((l) => imageGraphNames.projected(l)), ...copied.map((l) => imageGraphNames.tokens(l))];
   const differences = new Map(zeroShot.map((l) => [l, new Float32Array(k * patches)]));
   // Float32 patch rows of every shot, the leave-one-out search's input (the single graph calibrates on float32 too).
-  const rows = new Map(fewShot.map((l) => [l, new Float32Array(k * patches * width)]));
+  const rows = new Map(copied.map((l) => [l, new Float32Array(k * patches * width)]));
+  const shotRows = (l: number, i: number) =>
+    inOut(l) ? out.subarray(i * outLength + width, (i + 1) * outLength) : rows.get(l)!.subarray(i * patches * width, (i + 1) * patches * width);
 
   const session = await bundle.stageSession(index);
   for (let j = 0; j < k; j++) {
@@ -48,13 +54,12 @@ export async function runImageStageShots(bundle: ModelBundle, index: number, cal
     };
     out.set(get(outName), j * outLength);
     for (const l of zeroShot) differences.get(l)!.set(zeroShotLogitDifference(get(imageGraphNames.projected(l)), call.textFeatures), j * patches);
-    for (const l of fewShot) rows.get(l)!.set(get(imageGraphNames.tokens(l)).subarray(width), j * patches * width); // drop the class token
+    for (const l of copied) rows.get(l)!.set(get(imageGraphNames.tokens(l)).subarray(width), j * patches * width); // drop the class token
   }
 
   const leaveOneOut = new Map<number, Float32Array>();
   if (k > 1 && fewShot.length > 0) {
     for (const l of fewShot) leaveOneOut.set(l, new Float32Array(k * patches).fill(Infinity));
-    const shotRows = (l: number, i: number) => rows.get(l)!.subarray(i * patches * width, (i + 1) * patches * width);
     // Shot j against each other shot i alone, a running minimum over i: the same distances as against the bank of the
     // others in one search, while the head holds [G², G²] similarities at a time.
     for (let j = 0; j < k; j++) {
@@ -75,7 +80,9 @@ export async function runImageStageShots(bundle: ModelBundle, index: number, cal
   }
   const banks = new Map<number, Uint16Array>();
   for (const l of fewShot) {
-    banks.set(l, encodeF16Clamped(rows.get(l)!));
+    const half = new Uint16Array(k * patches * width);
+    for (let i = 0; i < k; i++) encodeF16Clamped(shotRows(l, i), half, i * patches * width);
+    banks.set(l, half);
     rows.delete(l);
   }
 
