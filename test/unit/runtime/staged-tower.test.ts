@@ -55,7 +55,7 @@ beforeAll(async () => {
   const shots = [];
   for (const seed of [21, 22, 23, 24]) shots.push(await single.encode(seededUniform(3 * 224 * 224, seed, -2, 2)));
   memory = buildMemory(singleBundle, shots);
-});
+}, 60_000); // builds the demo model: well past the default 10 s on a loaded machine
 
 describe.each([2, 3])("demo model in %i stages, in process", (k) => {
   let staged: CompiledStagedBundle;
