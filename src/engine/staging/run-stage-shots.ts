@@ -40,8 +40,15 @@ export async function runImageStageShots(bundle: ModelBundle, index: number, cal
   const differences = new Map(zeroShot.map((l) => [l, new Float32Array(k * patches)]));
   // Float32 patch rows of every shot, the leave-one-out search's input (the single graph calibrates on float32 too).
   const rows = new Map(copied.map((l) => [l, new Float32Array(k * patches * width)]));
-  const shotRows = (l: number, i: number) =>
-    inOut(l) ? out.subarray(i * outLength + width, (i + 1) * outLength) : rows.get(l)!.subarray(i * patches * width, (i + 1) * patches * width);
+  // The last stage returns only image features: its residual input buffer is free once a shot has run, and a tapped
+  // layer's tokens [1 + G², W] have the same size, so one copied layer is kept there instead of a new buffer.
+  const inInput = out !== call.input && stage.blocks[0] > 0 ? copied[0] : undefined;
+  if (inInput !== undefined) rows.delete(inInput);
+  const shotRows = (l: number, i: number) => {
+    if (inOut(l)) return out.subarray(i * outLength + width, (i + 1) * outLength);
+    if (l === inInput) return call.input.subarray(i * inLength + width, (i + 1) * inLength);
+    return rows.get(l)!.subarray(i * patches * width, (i + 1) * patches * width);
+  };
 
   const session = await bundle.stageSession(index);
   for (let j = 0; j < k; j++) {
@@ -54,7 +61,12 @@ export async function runImageStageShots(bundle: ModelBundle, index: number, cal
     };
     out.set(get(outName), j * outLength);
     for (const l of zeroShot) differences.get(l)!.set(zeroShotLogitDifference(get(imageGraphNames.projected(l)), call.textFeatures), j * patches);
-    for (const l of copied) rows.get(l)!.set(get(imageGraphNames.tokens(l)).subarray(width), j * patches * width); // drop the class token
+    for (const l of copied) {
+      const tokens = get(imageGraphNames.tokens(l));
+      if (l === inInput)
+        input.set(tokens); // this shot's input has been consumed
+      else rows.get(l)!.set(tokens.subarray(width), j * patches * width); // drop the class token
+    }
   }
 
   const leaveOneOut = new Map<number, Float32Array>();

@@ -45,7 +45,10 @@ export interface StageReply {
  * its few-shot layers' bank rows in the stored dtype, never a tapped tensor.
  */
 export interface StageShotsCall {
-  /** The shots' inputs one after the other: k x [3, S, S] pixels (stage 0) or k x [1 + G², W] residual streams. */
+  /**
+   * The shots' inputs one after the other: k x [3, S, S] pixels (stage 0) or k x [1 + G², W] residual streams. The
+   * stage overwrites it (a shot's input is free once the shot has run): the caller must not use it afterwards.
+   */
   input: Float32Array;
   shots: number;
   /** Text features [E, 2] of the set's object (its zero-shot layers' logit differences). */
