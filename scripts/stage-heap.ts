@@ -8,11 +8,22 @@ import { fsBundleReader } from "../src/evaluation/fs-bundle-reader";
 import { TEXT_STAGE_BATCH_SIZE, textGraphNames } from "../src/engine/runtime/graph-names";
 import { ModelBundle } from "../src/engine/runtime/model-bundle";
 import type { FeedValue } from "../src/engine/runtime/onnx-session";
+import { runImageStageShots } from "../src/engine/staging/run-stage-shots";
+import { shotsReplyBytes } from "../src/engine/staging/stage-trace";
 import { embeddingRowsOf, gatherTokenEmbeddings } from "../src/engine/staging/text-embedding-gather";
 
-const usage = "usage: npx tsx scripts/stage-heap.ts --model DIR (--stage I | --text-stage I) [--seq N (text, default 77)] [--json]";
+const usage =
+  "usage: npx tsx scripts/stage-heap.ts --model DIR (--stage I [--shots K] | --text-stage I) [--seq N (text, default 77)] [--json]\n" +
+  "  --shots K: then one reference-set call of K shots (runShots), as a set creation makes it";
 const { values } = parseArgs({
-  options: { model: { type: "string" }, stage: { type: "string" }, "text-stage": { type: "string" }, seq: { type: "string" }, json: { type: "boolean" } },
+  options: {
+    model: { type: "string" },
+    stage: { type: "string" },
+    "text-stage": { type: "string" },
+    seq: { type: "string" },
+    shots: { type: "string" },
+    json: { type: "boolean" },
+  },
 });
 if (!values.model || (values.stage === undefined) === (values["text-stage"] === undefined)) {
   console.error(usage);
@@ -56,6 +67,28 @@ const runStart = performance.now();
 await session.run(feeds, stage.outputs);
 const runMs = performance.now() - runStart;
 const afterRun = wasmMemoryBytes();
+let shots: Record<string, unknown> = {};
+if (values.shots && !text) {
+  // One set-creation call: K inputs in one buffer, the stage's reductions (leave-one-out search in the few-shot head).
+  const k = Number(values.shots);
+  const input = feeds[stage.inputs[0]!]!.data as Float32Array;
+  const many = new Float32Array(k * input.length);
+  for (let j = 0; j < k; j++) many.set(input, j * input.length);
+  const textFeatures = fill(2 * m.architecture.embedDim);
+  const inputBytes = many.byteLength;
+  const start = performance.now();
+  const reply = await runImageStageShots(bundle, index, { input: many, shots: k, textFeatures });
+  const replyBytes = shotsReplyBytes(reply);
+  shots = {
+    shots: k,
+    shots_input_mib: mb(inputBytes),
+    // The residual streams are written over the input buffer when their sizes match: then not counted twice.
+    shots_reply_mib: mb(replyBytes),
+    shots_banks_mib: mb([...reply.banks.values()].reduce((s, b) => s + b.byteLength, 0)),
+    shots_wasm_after_mib: mb(wasmMemoryBytes()),
+    shots_ms: Math.round(performance.now() - start),
+  };
+}
 const result = {
   model: values.model,
   tower: text ? "text" : "image",
@@ -68,5 +101,6 @@ const result = {
   predicted_peak_mib: stage.predictedPeakMb,
   load_ms: Math.round(loadedMs),
   run_ms: Math.round(runMs),
+  ...shots,
 };
 console.log(values.json ? JSON.stringify(result) : result);

@@ -5,12 +5,12 @@ import { WorkerEntrypoint } from "cloudflare:workers";
 import { createWorkerApp } from "./composition/fetch";
 import { jobsQueueHandler } from "./composition/queue";
 import { reconcileHandler } from "./composition/scheduled";
-import { runStageCall, type StageEnv } from "./composition/stage";
+import { runStageCall, runStageShotsCall, type StageEnv } from "./composition/stage";
 import { runTextStageCall, type TextStageEnv } from "./composition/text-stage";
 import type { Env } from "./platform/env";
 import { engineKernel, engineWasmBytes } from "./platform/engine-wasm";
 import { installOrtWasm, ortWasmHeapBytes } from "./platform/ort-wasm";
-import type { ImageStageRpc, WireStageCall, WireStageReply } from "./platform/stage-wire";
+import type { ImageStageRpc, WireStageCall, WireStageReply, WireStageShotsCall, WireStageShotsReply } from "./platform/stage-wire";
 import type { TextStageRpc, WireTextStageCall } from "./platform/text-stage-wire";
 import type { JobMessage } from "./usecases/jobs/job";
 
@@ -34,6 +34,10 @@ const fetch: Fetch = async (request, env, ctx) => {
 export class ImageStage extends WorkerEntrypoint<StageEnv> implements ImageStageRpc {
   async run(call: WireStageCall): Promise<WireStageReply> {
     return await runStageCall(this.env, call);
+  }
+
+  async runShots(call: WireStageShotsCall): Promise<WireStageShotsReply> {
+    return await runStageShotsCall(this.env, call);
   }
 }
 

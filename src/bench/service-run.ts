@@ -34,6 +34,12 @@ export interface ServiceRunResult {
   /** health_ms + first_score_ms: `npm start` spawned -> the first score answered. */
   cold_start_ms: number;
   reference_set_create_ms: number;
+  /** A second set of the same shots, created after warm-up inside the sampled window (the isolate peaks include it). */
+  reference_set_warm_create_ms: number;
+  /** Image stage calls of one set creation (x-stage-calls; null for a single-graph bundle). */
+  reference_set_stage_calls: number | null;
+  /** The warm creation's Server-Timing `hop` (staged bundles). */
+  reference_set_hop_ms?: number;
   reference_set_shots: number;
   /** The first few-shot score (reads the set's features from R2 and decodes the memory bank). */
   first_few_shot_ms: number;
@@ -60,8 +66,8 @@ export interface ServiceRunResult {
   /**
    * Every Worker isolate (the front, then each stage Worker of a staged bundle): its peak of JS heap + ArrayBuffer
    * backing stores + wasm memory, sampled through workerd's inspector every ISOLATE_SAMPLE_MS from the end of warm-up (first zero-shot score, set
-   * creation, first few-shot score) to the end of the run (the cold loads are not sampled), with the parts of that peak
-   * sample.
+   * creation, first few-shot score) to the end of the run (the cold loads are not sampled; a second, warm set creation
+   * is), with the parts of that peak sample.
    */
   isolates: IsolatePeak[];
   /**
@@ -84,6 +90,8 @@ interface Timed<T> {
   body: T;
   heapBytes: number | undefined;
   serverTiming: Record<string, number>;
+  /** x-stage-calls: the image stage calls a reference set's creation took (staged bundles). */
+  stageCalls?: number;
 }
 
 class ServiceClient {
@@ -142,7 +150,14 @@ class ServiceClient {
     const restarting = response.status === 503 && text.includes('"service_restarting"');
     if (restarting || (response.status === 500 && text.startsWith("Error: Network connection lost"))) throw new TransportLost(text.slice(0, 200));
     if (!response.ok) throw new Error(`${method} ${path}: HTTP ${response.status} after ${round(ms)} ms: ${text.slice(0, 2000)}`);
-    return { ms, body: JSON.parse(text) as T, heapBytes, serverTiming: parseServerTiming(response.headers.get("server-timing")) };
+    const stageCalls = response.headers.get("x-stage-calls");
+    return {
+      ms,
+      body: JSON.parse(text) as T,
+      heapBytes,
+      serverTiming: parseServerTiming(response.headers.get("server-timing")),
+      ...(stageCalls === null ? {} : { stageCalls: Number(stageCalls) }),
+    };
   }
 }
 
@@ -225,6 +240,8 @@ async function measure(o: ServiceRunOptions, service: RunningService, afterWarmU
   const firstFew = await client.request<ScoreBody>("POST", "/v1/score", scoreForm(o, set.body.id));
   if (firstFew.body.mode !== "few-shot") throw new Error(`expected a few-shot answer, got mode ${firstFew.body.mode}`);
   await afterWarmUp();
+  // A second set of the same shots inside the sampled window: the isolates' peaks include a set creation.
+  const warmSet = await client.request<{ id: string }>("POST", "/v1/reference-sets", setForm);
   // An object with no cached text features: the text tower (its stage Workers, for a bundle with text stages) runs
   // inside the sampled window.
   const uncached = await client.request<ScoreBody>("POST", "/v1/score", scoreForm({ ...o, object: `${o.object} uncached` }));
@@ -249,6 +266,9 @@ async function measure(o: ServiceRunOptions, service: RunningService, afterWarmU
     first_score_timings: first.body.timings,
     cold_start_ms: round(timeline.healthy - timeline.spawned + first.ms),
     reference_set_create_ms: round(set.ms),
+    reference_set_warm_create_ms: round(warmSet.ms),
+    reference_set_stage_calls: set.stageCalls ?? null,
+    ...(warmSet.serverTiming.hop !== undefined ? { reference_set_hop_ms: round(warmSet.serverTiming.hop) } : {}),
     uncached_object_score_ms: round(uncached.ms),
     uncached_object_text_features_ms: uncached.body.timings.textFeatures ?? null,
     reference_set_shots: o.k,
@@ -282,7 +302,8 @@ export function serviceTable(bundle: string, r: ServiceRunResult): string {
     `first score server timings: ${Object.entries(r.first_score_timings)
       .map(([s, v]) => `${s} ${v}`)
       .join(", ")}`,
-    `reference set (k=${r.reference_set_shots}) POST /v1/reference-sets: ${r.reference_set_create_ms} ms; first few-shot score ${r.first_few_shot_ms} ms`,
+    `reference set (k=${r.reference_set_shots}) POST /v1/reference-sets: ${r.reference_set_create_ms} ms (warm, sampled: ${r.reference_set_warm_create_ms} ms` +
+      `${r.reference_set_hop_ms !== undefined ? `, hop ${r.reference_set_hop_ms} ms` : ""}; image stage calls ${r.reference_set_stage_calls ?? "n/a"}); first few-shot score ${r.first_few_shot_ms} ms`,
     "| mode | client p50 | client p95 | server timings p50 (ms) |",
     "|---|---|---|---|",
     `| zero-shot | ${r.zero_shot_ms.p50} | ${r.zero_shot_ms.p95} | ${stages(r.server_timings.zero_shot)} |`,

@@ -5,7 +5,17 @@ import { ModelBundle } from "../engine/runtime/model-bundle";
 import { type BankSource, runImageStage } from "../engine/staging/run-stage";
 import { r2BundleReader } from "../platform/r2-bundle-reader";
 import { r2ReferenceSetStore } from "../platform/r2-reference-sets";
-import { fromWireCall, toWireReply, type WireStageCall, type WireStageReply } from "../platform/stage-wire";
+import { runImageStageShots } from "../engine/staging/run-stage-shots";
+import {
+  fromWireCall,
+  fromWireShotsCall,
+  toWireReply,
+  toWireShotsReply,
+  type WireStageCall,
+  type WireStageReply,
+  type WireStageShotsCall,
+  type WireStageShotsReply,
+} from "../platform/stage-wire";
 import { stageBankSource } from "../usecases/stage-banks";
 
 /** A stage Worker's bindings (README "Stages"): no queues, no cron, REFERENCE_SETS read only. */
@@ -60,13 +70,25 @@ function bundleOf(server: StageServer): Promise<ModelBundle> {
   return server.bundle;
 }
 
-/** One stage call: checks it is meant for this stage and this model, runs the stage, replies in wire form. */
-export async function runStageCall(env: StageEnv, call: WireStageCall): Promise<WireStageReply> {
+/** The stage's server and bundle once the call is known to be meant for this stage and this model. */
+async function checked(env: StageEnv, call: { index: number; modelHash: string }): Promise<{ server: StageServer; bundle: ModelBundle }> {
   const server = serverOf(env);
   if (call.index !== server.index) throw new Error(`this Worker runs image stage ${server.index}, the call is for stage ${call.index} (miswired binding)`);
   const bundle = await bundleOf(server);
   if (call.modelHash !== bundle.manifest.modelHash) {
     throw new Error(`this stage serves model ${bundle.manifest.modelHash}, the front ${call.modelHash}: deploy the same bundle to the front and every stage`);
   }
+  return { server, bundle };
+}
+
+/** One stage call: checks it is meant for this stage and this model, runs the stage, replies in wire form. */
+export async function runStageCall(env: StageEnv, call: WireStageCall): Promise<WireStageReply> {
+  const { server, bundle } = await checked(env, call);
   return toWireReply(await runImageStage(bundle, server.index, fromWireCall(call), server.banks));
+}
+
+/** Every shot of a reference set through this stage (set creation, re-embedding); nothing is read from REFERENCE_SETS. */
+export async function runStageShotsCall(env: StageEnv, call: WireStageShotsCall): Promise<WireStageShotsReply> {
+  const { server, bundle } = await checked(env, call);
+  return toWireShotsReply(await runImageStageShots(bundle, server.index, fromWireShotsCall(call)));
 }

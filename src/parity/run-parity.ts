@@ -17,6 +17,7 @@ import { preprocess } from "../engine/image/preprocess";
 import { ModelBundle } from "../engine/runtime/model-bundle";
 import type { GemmKind } from "../engine/wasm/int8-gemm";
 import { loadWasmImageTower } from "../bench/int8-gemm-node";
+import { decodeF16, encodeF16Clamped } from "../shared/float16";
 import { inProcessStageRunner } from "../engine/staging/in-process-runner";
 import type { FewShotBankKey } from "../engine/staging/stage-port";
 import { stagedTower } from "../engine/staging/staged-tower";
@@ -155,8 +156,17 @@ export async function runParity(o: ParityOptions): Promise<ParityReport> {
     textFeatures.set(cls, t);
     if (golden.has(`text_features/${cls}`)) record(`text_features/${cls}`, t, golden.floats(`text_features/${cls}`), "tensor");
     const shots = [];
-    for (const ref of p.refs.filter((r) => r.class === cls)) shots.push(await tower.encode(await loadPixels(ref.image)));
+    const refs = p.refs.filter((r) => r.class === cls);
+    for (const ref of refs) shots.push(await tower.encode(await loadPixels(ref.image)));
     if (shots.length === 0) continue;
+    if (kept) {
+      // A reference set as the service makes it (staged: one call per stage for all shots): no golden arrays, kept
+      // for comparing the staged pipeline with the single graph (its leave-one-out values and stored banks).
+      const set = await tower.embedShots({ count: refs.length, pixels: async (j) => ({ pixels: await loadPixels(refs[j]!.image), release: () => {} }) }, t);
+      kept[`set/${cls}/loo_combined_max`] = Float32Array.from(set.values, (v) => v.combinedMax);
+      kept[`set/${cls}/loo_zero_shot_score`] = Float32Array.from(set.values, (v) => v.zeroShotScore);
+      for (const [l, bank] of set.memory) kept[`set/${cls}/stored_bank/layer${l}`] = decodeF16(bank instanceof Uint16Array ? bank : encodeF16Clamped(bank));
+    }
     const memory = buildMemory(bundle, shots);
     memories.set(cls, memory);
     for (const [layer, bank] of memory) {

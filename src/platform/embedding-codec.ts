@@ -1,11 +1,9 @@
 // Reference-set features as one binary object: magic, JSON header, then every layer's memory bank as fp16.
 import { z } from "zod";
-import { decodeF16, floatToHalfBits } from "../shared/float16";
-import type { EmbeddingInfo, ReferenceEmbedding } from "../usecases/reference-set-store";
+import { decodeF16, encodeF16Clamped } from "../shared/float16";
+import type { EmbeddingInfo, EmbeddingToStore, ReferenceEmbedding } from "../usecases/reference-set-store";
 
 const MAGIC = "EAREFv1\n";
-/** Largest finite half: raw CLIP residual tokens stay far below it, but a clamp keeps an outlier from becoming Inf. */
-const HALF_MAX = 65504;
 
 const calibrationSchema = z.object({
   method: z.enum(["loo-gaussian", "single-shot-prior"]),
@@ -38,7 +36,8 @@ export function infoOf(e: EmbeddingInfo): EmbeddingInfo {
   return { modelHash: e.modelHash, promptSet: e.promptSet, createdAt: e.createdAt, calibration: e.calibration };
 }
 
-export function encodeEmbedding(e: ReferenceEmbedding): Uint8Array {
+/** Banks given as float32 are narrowed (clamped to ±HALF_MAX); banks given as half bits are stored as they are. */
+export function encodeEmbedding(e: EmbeddingToStore): Uint8Array {
   const layers = [...e.memory.keys()];
   const rows = e.memory.get(layers[0]!)!.length / e.width;
   const header = new TextEncoder().encode(JSON.stringify({ ...infoOf(e), width: e.width, layers, rows, dtype: "float16" }));
@@ -52,7 +51,9 @@ export function encodeEmbedding(e: ReferenceEmbedding): Uint8Array {
   for (const l of layers) {
     const bank = e.memory.get(l)!;
     if (bank.length !== rows * e.width) throw new RangeError(`memory bank of layer ${l} has ${bank.length} values, expected ${rows * e.width}`);
-    for (let i = 0; i < bank.length; i++) half[o++] = floatToHalfBits(Math.max(-HALF_MAX, Math.min(HALF_MAX, bank[i]!)));
+    if (bank instanceof Uint16Array) half.set(bank, o);
+    else encodeF16Clamped(bank, half, o);
+    o += bank.length;
   }
   return out;
 }
@@ -74,6 +75,44 @@ export function decodeEmbedding(bytes: Uint8Array): ReferenceEmbedding {
     memory.set(l, decodeF16(half.subarray(i * bankValues, (i + 1) * bankValues)));
   });
   return { ...infoOf(header), width: header.width, memory };
+}
+
+/** The header and where each layer's half bits lie in the stored object: what a stage needs to read only its layers. */
+export interface EmbeddingLayout {
+  layers: number[];
+  rows: number;
+  width: number;
+  /** Byte range of the layer's bank in the object, or undefined when the embedding has no such layer. */
+  range(layer: number): { offset: number; length: number } | undefined;
+}
+
+/** Bytes of the object's start that hold the header of any embedding in practice (a longer one asks for more). */
+export const EMBEDDING_HEADER_PROBE = 4096;
+
+/**
+ * The layout from the first bytes of a stored embedding; `{ needBytes }` when the header is longer than `prefix`.
+ * `size`: the whole object's length, checked against the header's rows and layers.
+ */
+export function embeddingLayout(prefix: Uint8Array, size: number): EmbeddingLayout | { needBytes: number } {
+  const magic = new TextDecoder().decode(prefix.subarray(0, MAGIC.length));
+  if (magic !== MAGIC) throw new Error("not a reference-set embedding (bad magic)");
+  const headerLength = new DataView(prefix.buffer, prefix.byteOffset, prefix.byteLength).getUint32(MAGIC.length, true);
+  const headerEnd = MAGIC.length + 4 + headerLength;
+  if (prefix.length < headerEnd) return { needBytes: headerEnd };
+  const header = headerSchema.parse(JSON.parse(new TextDecoder().decode(prefix.subarray(MAGIC.length + 4, headerEnd))));
+  const dataOffset = align(headerEnd, 4);
+  const bankBytes = header.rows * header.width * 2;
+  if (size !== dataOffset + header.layers.length * bankBytes)
+    throw new Error(`embedding has ${size} bytes, expected ${dataOffset + header.layers.length * bankBytes}`);
+  return {
+    layers: header.layers,
+    rows: header.rows,
+    width: header.width,
+    range(layer) {
+      const i = header.layers.indexOf(layer);
+      return i < 0 ? undefined : { offset: dataOffset + i * bankBytes, length: bankBytes };
+    },
+  };
 }
 
 function align(n: number, to: number): number {

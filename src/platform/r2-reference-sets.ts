@@ -8,7 +8,7 @@ import {
   type ReferenceSetStore,
   type ReferenceSetSummary,
 } from "../usecases/reference-set-store";
-import { decodeEmbedding, embeddingInfoSchema, encodeEmbedding, infoOf } from "./embedding-codec";
+import { decodeEmbedding, EMBEDDING_HEADER_PROBE, embeddingInfoSchema, embeddingLayout, encodeEmbedding, infoOf } from "./embedding-codec";
 import { r2PendingMarkers } from "./r2-pending-markers";
 
 /**
@@ -61,6 +61,32 @@ export function r2ReferenceSetStore(bucket: R2Bucket): ReferenceSetStore {
     async getEmbedding(tenant, id, key) {
       const bytes = await bytesOf(keys.embedding(tenant, id, key));
       return bytes ? decodeEmbedding(bytes) : undefined;
+    },
+    async getEmbeddingBanks(tenant, id, key, layers) {
+      const objectKey = keys.embedding(tenant, id, key);
+      const head = await bucket.head(objectKey);
+      if (!head) return undefined;
+      const first = await bucket.get(objectKey, { range: { offset: 0, length: Math.min(EMBEDDING_HEADER_PROBE, head.size) } });
+      if (!first) return undefined;
+      // The features never change once written (one object per model and prompt set), so ranged reads stay consistent.
+      let layout = embeddingLayout(new Uint8Array(await first.arrayBuffer()), first.size);
+      if ("needBytes" in layout) {
+        const longer = await bucket.get(objectKey, { range: { offset: 0, length: layout.needBytes } });
+        if (!longer) return undefined;
+        layout = embeddingLayout(new Uint8Array(await longer.arrayBuffer()), longer.size);
+        if ("needBytes" in layout) throw new Error(`the header of ${objectKey} is longer than the object says`);
+      }
+      const banks = new Map<number, Uint16Array>();
+      for (const l of layers) {
+        const range = layout.range(l);
+        if (!range) throw new Error(`the stored features of ${id} have no layer ${l}`);
+        const part = await bucket.get(objectKey, { range });
+        if (!part) return undefined;
+        const bytes = await part.arrayBuffer();
+        if (bytes.byteLength !== range.length) throw new Error(`layer ${l} of ${objectKey}: ${bytes.byteLength} bytes read, ${range.length} expected`);
+        banks.set(l, new Uint16Array(bytes));
+      }
+      return banks;
     },
     async embeddingInfo(tenant, id, key) {
       const head = await bucket.head(keys.embedding(tenant, id, key));

@@ -1,6 +1,6 @@
 // The front's StageRunner over the STAGE_<i> service bindings: one RPC per stage, star topology (the front chains them).
 import { StageError, type StageRunner } from "../engine/staging/stage-port";
-import { fromWireReply, type ImageStageRpc, toWireCall } from "./stage-wire";
+import { fromWireReply, fromWireShotsReply, type ImageStageRpc, toWireCall, toWireShotsCall } from "./stage-wire";
 
 /** The binding name of stage i in the front's config (wrangler [[services]], entrypoint "ImageStage"). */
 export const stageBindingName = (index: number): string => `STAGE_${index}`;
@@ -21,6 +21,8 @@ export function serviceBindingStageRunner(bindings: Readonly<Record<string, unkn
     }
     stubs.push(stub);
   }
+  const failed = (index: number, e: unknown) =>
+    new StageError(`image stage ${index} (${stageBindingName(index)}) failed: ${(e as Error).message}`, { cause: e });
   return {
     stageCount,
     async run(index, call) {
@@ -28,9 +30,18 @@ export function serviceBindingStageRunner(bindings: Readonly<Record<string, unkn
       try {
         reply = await stubs[index]!.run(toWireCall(index, modelHash, call));
       } catch (e) {
-        throw new StageError(`image stage ${index} (${stageBindingName(index)}) failed: ${(e as Error).message}`, { cause: e });
+        throw failed(index, e);
       }
       return fromWireReply(reply);
+    },
+    async runShots(index, call) {
+      let reply: Awaited<ReturnType<ImageStageRpc["runShots"]>>;
+      try {
+        reply = await stubs[index]!.runShots(toWireShotsCall(index, modelHash, call));
+      } catch (e) {
+        throw failed(index, e);
+      }
+      return fromWireShotsReply(reply);
     },
   };
 }

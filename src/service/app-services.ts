@@ -3,7 +3,7 @@ import type { JobRequest } from "../usecases/jobs/create-job";
 import type { JobView } from "../usecases/jobs/get-job";
 import type { Limits } from "../usecases/limits";
 import type { ReferenceSetPage } from "../usecases/reference-set-store";
-import type { ReferenceSetView } from "../usecases/reference-sets";
+import type { CreatedReferenceSet, ReferenceSetView } from "../usecases/reference-sets";
 import type { ScoreOptions, ScoreResponse } from "../usecases/score-image";
 import type { ServiceStatus } from "../usecases/service-status";
 
@@ -13,7 +13,7 @@ export interface AppServices {
   authenticate(key: string): Promise<string | undefined>;
   serviceStatus(): Promise<ServiceStatus>;
   scoreImage(tenant: string, input: ScoreOptions): Promise<ScoreResponse>;
-  createReferenceSet(tenant: string, input: { object: string; images: readonly Uint8Array[] }): Promise<ReferenceSetView>;
+  createReferenceSet(tenant: string, input: { object: string; images: readonly Uint8Array[] }): Promise<CreatedReferenceSet>;
   listReferenceSets(tenant: string, page: { cursor?: string; limit: number }): Promise<ReferenceSetPage>;
   getReferenceSet(tenant: string, id: string): Promise<ReferenceSetView>;
   deleteReferenceSet(tenant: string, id: string): Promise<void>;

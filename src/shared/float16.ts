@@ -72,3 +72,12 @@ export function encodeF16(data: Float32Array): Uint16Array {
   for (let i = 0; i < data.length; i++) out[i] = floatToHalfBits(data[i]!);
   return out;
 }
+
+/** Largest finite half: raw CLIP residual tokens stay far below it, but a clamp keeps an outlier from becoming Inf. */
+export const HALF_MAX = 65504;
+
+/** Half bits of `data` clamped to ±HALF_MAX, written at `offset` of `out`: how memory banks are stored. */
+export function encodeF16Clamped(data: Float32Array, out: Uint16Array = new Uint16Array(data.length), offset = 0): Uint16Array {
+  for (let i = 0; i < data.length; i++) out[offset + i] = floatToHalfBits(Math.max(-HALF_MAX, Math.min(HALF_MAX, data[i]!)));
+  return out;
+}

@@ -3,9 +3,9 @@ import { sha256Hex } from "../engine/runtime/bundle-manifest";
 import { DomainError } from "./domain-error";
 import type { Limits } from "./limits";
 import type { ModelRuntime } from "./model-runtime";
-import { currentEmbeddingKey, embedShots } from "./reference-embedding";
+import { currentEmbeddingKey, embedShots, withFloatBanks } from "./reference-embedding";
 import { referenceSetNotFound, requireManifestFor } from "./reference-set-manifest";
-import type { EmbeddingInfo, ReferenceEmbedding, ReferenceSetManifest, ReferenceSetStore } from "./reference-set-store";
+import type { EmbeddingInfo, EmbeddingToStore, ReferenceEmbedding, ReferenceSetManifest, ReferenceSetStore } from "./reference-set-store";
 
 export interface ReferenceSetContext {
   runtime: ModelRuntime;
@@ -24,7 +24,7 @@ export interface FewShotReference {
 /** Decoded memory banks kept per isolate, bounded in bytes (the oldest entry goes first). */
 const CACHE_BYTES = 32 * 1024 * 1024;
 const cache = new Map<string, { embedding: ReferenceEmbedding; bytes: number }>();
-const pending = new Map<string, Promise<ReferenceEmbedding>>();
+const pending = new Map<string, Promise<EmbeddingToStore>>();
 
 function cacheKey(tenant: string, id: string, e: { modelHash: string; promptSet: string }): string {
   return `${tenant}/${id}/${e.modelHash}/${e.promptSet}`;
@@ -70,7 +70,9 @@ export async function fewShotReference(ctx: ReferenceSetContext, tenant: string,
     remember(key, stored);
     return { manifest, embedding: stored, source: "stored" };
   }
-  return { manifest, embedding: await reembedReferenceSet(ctx, manifest), source: "reembedded" };
+  const embedding = withFloatBanks(await reembedReferenceSet(ctx, manifest));
+  if (!embedding) throw new Error("a staged image tower's banks are searched in its stages: use fewShotReferenceInfo");
+  return { manifest, embedding, source: "reembedded" };
 }
 
 /** A set's calibration without its memory banks: what the front needs when stage Workers search the banks. */
@@ -91,11 +93,16 @@ export async function fewShotReferenceInfo(ctx: ReferenceSetContext, tenant: str
   if (hit) return { manifest, embedding: hit.embedding, source: "memory" };
   const info = await ctx.store.embeddingInfo(tenant, id, current);
   if (info) return { manifest, embedding: info, source: "stored" };
-  return { manifest, embedding: await reembedReferenceSet(ctx, manifest), source: "reembedded" };
+  const e = await reembedReferenceSet(ctx, manifest);
+  const embedding = withFloatBanks(e) ?? { modelHash: e.modelHash, promptSet: e.promptSet, createdAt: e.createdAt, calibration: e.calibration };
+  return { manifest, embedding, source: "reembedded" };
 }
 
-/** Re-embeds from the stored shots and stores the result; concurrent calls in one isolate share one run. */
-export function reembedReferenceSet(ctx: ReferenceSetContext, manifest: ReferenceSetManifest): Promise<ReferenceEmbedding> {
+/**
+ * Re-embeds from the stored shots and stores the result; concurrent calls in one isolate share one run. Float32 banks
+ * (a tower in this isolate) are kept in the isolate's cache; a staged tower's half-bit banks are not (stages read them).
+ */
+export function reembedReferenceSet(ctx: ReferenceSetContext, manifest: ReferenceSetManifest): Promise<EmbeddingToStore> {
   const key = cacheKey(manifest.tenant, manifest.id, currentEmbeddingKey(ctx.runtime));
   let run = pending.get(key);
   if (!run) {
@@ -105,7 +112,7 @@ export function reembedReferenceSet(ctx: ReferenceSetContext, manifest: Referenc
   return run;
 }
 
-async function reembed(ctx: ReferenceSetContext, manifest: ReferenceSetManifest): Promise<ReferenceEmbedding> {
+async function reembed(ctx: ReferenceSetContext, manifest: ReferenceSetManifest): Promise<EmbeddingToStore> {
   const { tenant, id } = manifest;
   const images: Uint8Array[] = [];
   for (const [index, shot] of manifest.shots.entries()) {
@@ -125,6 +132,7 @@ async function reembed(ctx: ReferenceSetContext, manifest: ReferenceSetManifest)
     throw referenceSetNotFound(id);
   }
   evictReferenceSet(tenant, id);
-  remember(cacheKey(tenant, id, embedding), embedding);
+  const floats = withFloatBanks(embedding);
+  if (floats) remember(cacheKey(tenant, id, embedding), floats);
   return embedding;
 }

@@ -1,13 +1,12 @@
 // Embeds a reference set's shots with the served model: memory banks of every few-shot layer and the calibration.
-import { buildMemory } from "../engine/detector/analyse";
-import { calibrateShots } from "../engine/detector/shot-calibration";
+import { calibrateFromLeaveOneOut } from "../engine/anomaly/calibration";
 import { ImageError } from "../engine/image/image-error";
 import { sha256Hex } from "../engine/runtime/bundle-manifest";
-import type { ImageEncoding } from "../engine/runtime/clip-encoders";
 import { PROMPT_SET_VERSION } from "../engine/anomaly/prompts";
+import type { StageTrace } from "../engine/staging/stage-trace";
 import { modelInput } from "./image-input";
 import type { ModelRuntime } from "./model-runtime";
-import type { EmbeddingKey, ReferenceEmbedding, ShotInfo } from "./reference-set-store";
+import type { EmbeddingKey, EmbeddingToStore, ReferenceEmbedding, ShotInfo } from "./reference-set-store";
 
 /** The model and prompt set whose features the runtime serves now. */
 export function currentEmbeddingKey(runtime: ModelRuntime): EmbeddingKey {
@@ -15,43 +14,54 @@ export function currentEmbeddingKey(runtime: ModelRuntime): EmbeddingKey {
 }
 
 export interface EmbeddedShots {
-  embedding: ReferenceEmbedding;
+  embedding: EmbeddingToStore;
   shots: ShotInfo[];
+  /** A staged tower's hops: one per image stage for all shots. */
+  stages?: StageTrace;
 }
 
 /**
- * Decodes and encodes the shots one at a time (one decoded image in memory at once), then calibrates the set by
- * leave-one-out (calibrateShots) and keeps the raw patch tokens of every few-shot layer as the memory bank.
+ * Decodes the shots one at a time as the image tower asks for them, calibrates the set by leave-one-out
+ * (calibrateFromLeaveOneOut on the tower's values) and keeps the raw patch tokens of every few-shot layer as the memory
+ * bank: in this isolate for a single graph, in the stages (one call per stage for all shots) for a staged tower.
  * Throws ImageError on the first bad shot, naming its index in `details.shot`.
  */
 export async function embedShots(runtime: ModelRuntime, object: string, images: readonly Uint8Array[], maxPixels: number): Promise<EmbeddedShots> {
   const m = runtime.bundle.manifest;
   const { features } = await runtime.textFeatures(object);
-  const encodings: ImageEncoding[] = [];
   const shots: ShotInfo[] = [];
-  for (const [index, bytes] of images.entries()) {
-    let input: ReturnType<typeof modelInput>;
-    try {
-      input = modelInput(bytes, m, maxPixels);
-    } catch (e) {
-      throw withShotIndex(e, index);
-    }
-    try {
-      encodings.push(await runtime.tower.encode(input.pixels));
-    } finally {
-      input.release();
-    }
-    shots.push({ format: input.format, width: input.width, height: input.height, bytes: bytes.length, sha256: await sha256Hex(bytes) });
-  }
-  const calibration = await calibrateShots(runtime.bundle, encodings, features);
-  const embedding: ReferenceEmbedding = {
+  const { values, memory, stages } = await runtime.tower.embedShots(
+    {
+      count: images.length,
+      async pixels(index) {
+        const bytes = images[index]!;
+        const sha256 = await sha256Hex(bytes);
+        let input: ReturnType<typeof modelInput>;
+        try {
+          input = modelInput(bytes, m, maxPixels);
+        } catch (e) {
+          throw withShotIndex(e, index);
+        }
+        shots.push({ format: input.format, width: input.width, height: input.height, bytes: bytes.length, sha256 });
+        return input;
+      },
+    },
+    features,
+  );
+  const embedding: EmbeddingToStore = {
     ...currentEmbeddingKey(runtime),
     createdAt: new Date().toISOString(),
-    calibration,
+    calibration: calibrateFromLeaveOneOut(values),
     width: m.architecture.vision.width,
-    memory: buildMemory(runtime.bundle, encodings),
+    memory,
   };
-  return { embedding, shots };
+  return { embedding, shots, ...(stages ? { stages } : {}) };
+}
+
+/** The embedding with float32 banks, as a tower in this isolate makes them (a staged tower's are half bits). */
+export function withFloatBanks(e: EmbeddingToStore): ReferenceEmbedding | undefined {
+  for (const bank of e.memory.values()) if (!(bank instanceof Float32Array)) return undefined;
+  return e as ReferenceEmbedding;
 }
 
 function withShotIndex(e: unknown, index: number): unknown {

@@ -2,6 +2,7 @@
 import { z } from "zod";
 import type { FewShotCalibration } from "../engine/anomaly/calibration";
 import type { FewShotMemory } from "../engine/detector/analyse";
+import type { BankRows } from "../engine/detector/image-tower";
 
 /** `rs_` + 24 hex digits (96 random bits). Anything else cannot name a set (and never reaches a storage key). */
 export const REFERENCE_SET_ID = /^rs_[0-9a-f]{24}$/;
@@ -47,6 +48,12 @@ export interface ReferenceEmbedding extends EmbeddingInfo {
   memory: FewShotMemory;
 }
 
+/** What putEmbedding stores: as ReferenceEmbedding, its banks either float32 or already half bits. */
+export interface EmbeddingToStore extends EmbeddingInfo {
+  width: number;
+  memory: Map<number, BankRows>;
+}
+
 export interface ReferenceSetSummary {
   id: string;
   object: string;
@@ -64,8 +71,13 @@ export interface ReferenceSetPage {
 export interface ReferenceSetStore {
   putShot(tenant: string, id: string, index: number, bytes: Uint8Array): Promise<void>;
   getShot(tenant: string, id: string, index: number): Promise<Uint8Array | undefined>;
-  putEmbedding(tenant: string, id: string, embedding: ReferenceEmbedding): Promise<void>;
+  putEmbedding(tenant: string, id: string, embedding: EmbeddingToStore): Promise<void>;
   getEmbedding(tenant: string, id: string, key: EmbeddingKey): Promise<ReferenceEmbedding | undefined>;
+  /**
+   * Only the given layers' banks of the stored embedding, as the half bits they are stored in (ranged reads: an image
+   * stage reads its own layers, never every layer). Throws when the embedding lacks one of them.
+   */
+  getEmbeddingBanks(tenant: string, id: string, key: EmbeddingKey, layers: readonly number[]): Promise<Map<number, Uint16Array> | undefined>;
   /** The stored embedding's metadata for that model and prompt set. */
   embeddingInfo(tenant: string, id: string, key: EmbeddingKey): Promise<EmbeddingInfo | undefined>;
   /** The most recently written embedding of the set, whatever its model. */

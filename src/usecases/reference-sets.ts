@@ -1,5 +1,6 @@
 // Reference sets of one tenant: create (embed, calibrate, store, manifest last), list, get, delete, re-embed.
 import type { FewShotCalibration } from "../engine/anomaly/calibration";
+import { traceTotals } from "../engine/staging/stage-trace";
 import { DomainError } from "./domain-error";
 import { evictReferenceSet, reembedReferenceSet, type ReferenceSetContext } from "./few-shot-reference";
 import { referenceSetNotFound, requireManifest } from "./reference-set-manifest";
@@ -29,17 +30,23 @@ function newReferenceSetId(): string {
   return `rs_${Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("")}`;
 }
 
+/** The new set; for a staged image tower, what its embedding's stage calls cost (one call per image stage). */
+export interface CreatedReferenceSet {
+  set: ReferenceSetView;
+  stages?: { calls: number; stagesMs: number; hopMs: number; bytes: number };
+}
+
 export async function createReferenceSet(
   ctx: ReferenceSetContext,
   tenant: string,
   input: { object: string; images: readonly Uint8Array[] },
-): Promise<ReferenceSetView> {
+): Promise<CreatedReferenceSet> {
   const n = input.images.length;
   if (n < MIN_SHOTS || n > MAX_SHOTS) {
     throw new DomainError("rejected", "invalid_request", `images: a reference set has ${MIN_SHOTS} to ${MAX_SHOTS} images, got ${n}`);
   }
   // Everything that can fail on bad input happens before the first write.
-  const { embedding, shots } = await embedShots(ctx.runtime, input.object, input.images, ctx.limits.maxImagePixels);
+  const { embedding, shots, stages } = await embedShots(ctx.runtime, input.object, input.images, ctx.limits.maxImagePixels);
   const id = newReferenceSetId();
   const manifest: ReferenceSetManifest = {
     format: "edge-anomaly-reference-set",
@@ -61,7 +68,7 @@ export async function createReferenceSet(
     throw new DomainError("unavailable", "storage_error", `the reference set could not be stored: ${(e as Error).message}`);
   }
   await clearPending(ctx, tenant, id);
-  return view(ctx, manifest, embedding, true);
+  return { set: view(ctx, manifest, embedding, true), ...(stages ? { stages: { calls: stages.hops.length, ...traceTotals(stages) } } : {}) };
 }
 
 export async function getReferenceSet(ctx: ReferenceSetContext, tenant: string, id: string): Promise<ReferenceSetView> {

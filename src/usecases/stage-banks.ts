@@ -1,4 +1,5 @@
-// A stage Worker's few-shot memory banks: only its own layers of a set's stored embedding, cached bounded by bytes.
+// A stage Worker's few-shot memory banks: only its own layers of a set's stored embedding (ranged reads), kept as the
+// half bits they are stored in, cached bounded by bytes.
 import type { BankSource } from "../engine/staging/run-stage";
 import type { FewShotBankKey } from "../engine/staging/stage-port";
 import { referenceSetNotFound } from "./reference-set-manifest";
@@ -14,8 +15,8 @@ const keyOf = (k: FewShotBankKey, layers: readonly number[]) => `${k.tenant}/${k
  * the stages). Features are immutable per model and prompt set, so a cached entry never goes stale; a deleted set
  * never reaches a stage (the front checks the set's manifest first).
  */
-export function stageBankSource(store: Pick<ReferenceSetStore, "getEmbedding">, maxBytes = STAGE_BANK_CACHE_BYTES): BankSource {
-  const cache = new Map<string, { banks: Map<number, Float32Array>; bytes: number }>();
+export function stageBankSource(store: Pick<ReferenceSetStore, "getEmbeddingBanks">, maxBytes = STAGE_BANK_CACHE_BYTES): BankSource {
+  const cache = new Map<string, { banks: Map<number, Uint16Array>; bytes: number }>();
   let total = 0;
   return async (key, layers) => {
     const id = keyOf(key, layers);
@@ -25,16 +26,10 @@ export function stageBankSource(store: Pick<ReferenceSetStore, "getEmbedding">, 
       cache.set(id, hit);
       return hit.banks;
     }
-    const embedding = await store.getEmbedding(key.tenant, key.referenceSet, key);
-    if (!embedding) throw referenceSetNotFound(key.referenceSet);
-    const banks = new Map<number, Float32Array>();
+    const banks = await store.getEmbeddingBanks(key.tenant, key.referenceSet, key, layers);
+    if (!banks) throw referenceSetNotFound(key.referenceSet);
     let bytes = 0;
-    for (const l of layers) {
-      const bank = embedding.memory.get(l);
-      if (!bank) throw new Error(`the stored features of ${key.referenceSet} have no layer ${l}`);
-      banks.set(l, bank);
-      bytes += bank.byteLength;
-    }
+    for (const bank of banks.values()) bytes += bank.byteLength;
     if (bytes <= maxBytes) {
       cache.set(id, { banks, bytes });
       total += bytes;

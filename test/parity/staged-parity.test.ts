@@ -23,6 +23,9 @@ describe.each(CASES)("%s, fp32, staged vs single graph", (name) => {
     const names = Object.keys(single.actual!);
     expect(Object.keys(staged.actual!).sort()).toEqual([...names].sort());
     expect(names.length).toBeGreaterThan(50);
+    // The reference sets as the service makes them (one stage call per stage for all shots) are among them.
+    expect(names.filter((n) => n.startsWith("set/") && n.endsWith("/loo_combined_max")).length).toBeGreaterThan(0);
+    expect(names.filter((n) => n.includes("/stored_bank/")).length).toBeGreaterThan(0);
     const errors = names.map((n) => [n, relativeError(staged.actual![n]!, single.actual![n]!)] as const);
     const identical = errors.filter(([, rel]) => rel === 0).length;
     console.log(`${name} K=${k}: ${identical}/${names.length} arrays identical, max rel ${Math.max(...errors.map(([, rel]) => rel))}`);

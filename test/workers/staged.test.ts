@@ -94,12 +94,30 @@ describe.each(STAGED)("the demo model in %i stages, served by stage Workers", (k
   });
 
   it("few-shot k=4 over HTTP: the set's calibration, the score and map maximum of the single graph", async () => {
-    const singleSet = await json<ReferenceSetView>(await post(1, "/v1/reference-sets", { object: "bottle", images: shots }), 201);
-    const stagedSet = await json<ReferenceSetView>(await post(k, "/v1/reference-sets", { object: "bottle", images: shots }), 201);
+    const singleCreation = await post(1, "/v1/reference-sets", { object: "bottle", images: shots });
+    const singleSet = await json<ReferenceSetView>(singleCreation, 201);
+    const creation = await post(k, "/v1/reference-sets", { object: "bottle", images: shots });
+    const stagedSet = await json<ReferenceSetView>(creation, 201);
     expect(stagedSet.modelHash).toBe(manifests.get(k)!.modelHash);
+    // One call per image stage for all 4 shots; what crossed: 4 inputs and outputs per hop, small maps, half-bit banks.
+    expect(creation.headers.get("x-stage-calls")).toBe(String(k));
+    expect(creation.headers.get("server-timing")).toMatch(/^stages;dur=[\d.]+, hop;dur=[\d.]+$/);
+    const layers = manifests.get(k)!.layers;
+    const residuals = 4 * 4 * 50 * 64 * (k - 1);
+    const sent = 4 * 4 * 3 * 224 * 224 + residuals + k * 4 * 96;
+    const received = residuals + 4 * 4 * 48 + 4 * 4 * 49 * (layers.zeroShot.length + layers.fewShot.length) + 2 * 4 * 49 * 64 * layers.fewShot.length;
+    expect(Number(creation.headers.get("x-stage-bytes"))).toBe(sent + received);
+    expect(singleCreation.headers.get("x-stage-calls")).toBeNull();
     for (const key of ["center", "spread", "threshold"] as const) {
       expect(relative(stagedSet.calibration![key] as number, singleSet.calibration![key] as number), key).toBeLessThanOrEqual(1e-6);
     }
+    // The stored banks: the half bits of the single graph's float32 banks, bit for bit.
+    const store = r2ReferenceSetStore(env.REFERENCE_SETS);
+    const keyOf = (n: number) => ({ modelHash: manifests.get(n)!.modelHash, promptSet: PROMPT_SET_VERSION });
+    const singleBanks = (await store.getEmbedding("tenant-a", singleSet.id, keyOf(1)))!.memory;
+    const stagedBanks = (await store.getEmbedding("tenant-a", stagedSet.id, keyOf(k)))!.memory;
+    expect([...stagedBanks.keys()]).toEqual([...singleBanks.keys()]);
+    for (const [l, bank] of singleBanks) expect([...stagedBanks.get(l)!], `bank of layer ${l}`).toEqual([...bank]);
     const single = await json<ScoreResponse>(await post(1, "/v1/score", { object: "bottle", image, referenceSet: singleSet.id }));
     const response = await post(k, "/v1/score", { object: "bottle", image, referenceSet: stagedSet.id });
     const staged = await json<ScoreResponse>(response);
@@ -113,7 +131,6 @@ describe.each(STAGED)("the demo model in %i stages, served by stage Workers", (k
     expect(again.score).toBe(staged.score);
     // Few-shot distances come back as one [G²] map per few-shot layer, not as tokens.
     const maps = staged.stages!.reduce((s, h) => s + h.receivedBytes, 0) - 4 * 50 * 64 * (k - 1) - 4 * 48;
-    const layers = manifests.get(k)!.layers;
     expect(maps).toBe(4 * 49 * (layers.zeroShot.length + layers.fewShot.length));
     console.log(`demo in ${k} stages, few-shot k=4: ${response.headers.get("server-timing")}; bytes ${response.headers.get("x-stage-bytes")}`);
   });
@@ -190,5 +207,18 @@ describe("a staged bundle without its stage Workers", () => {
     };
     expect(await failure({ index: 0, modelHash: manifests.get(2)!.modelHash, input })).toMatch(/runs image stage 1, the call is for stage 0/);
     expect(await failure({ index: 1, modelHash: "0".repeat(64), input })).toMatch(/deploy the same bundle/);
+    const shotsFailure = async (call: Parameters<ImageStageRpc["runShots"]>[0]): Promise<string> => {
+      try {
+        await stage1.runShots(call);
+      } catch (e) {
+        return (e as Error).message;
+      }
+      return "no error";
+    };
+    const textFeatures = new Float32Array(96).buffer;
+    const hash = manifests.get(2)!.modelHash;
+    expect(await shotsFailure({ index: 0, modelHash: hash, input, shots: 1, textFeatures })).toMatch(/runs image stage 1, the call is for stage 0/);
+    expect(await shotsFailure({ index: 1, modelHash: "0".repeat(64), input, shots: 1, textFeatures })).toMatch(/deploy the same bundle/);
+    expect(await shotsFailure({ index: 1, modelHash: hash, input, shots: 2, textFeatures })).toMatch(/stage 1 takes 2 x \[1, 50, 64\]/);
   });
 });

@@ -4,7 +4,27 @@ import { encodeImage } from "../runtime/clip-encoders";
 import type { ModelBundle } from "../runtime/model-bundle";
 import type { FewShotBankKey } from "../staging/stage-port";
 import type { StageTrace } from "../staging/stage-trace";
+import type { LeaveOneOutValue } from "../anomaly/calibration";
 import { analyseZeroShot, type FewShotMemory, fewShotFromZeroShot } from "./analyse";
+import { embedShotsHere } from "./shot-calibration";
+
+/** A reference set's shots, decoded on demand: `pixels(j)` is called once per shot, in order, and released after use. */
+export interface ReferenceShots {
+  count: number;
+  pixels(index: number): Promise<{ pixels: Float32Array; release(): void }>;
+}
+
+/** A bank as float32 values, or as the IEEE half bits it is stored in (what image stages return). */
+export type BankRows = Float32Array | Uint16Array;
+
+export interface ShotsEmbedding {
+  /** Per shot, in order: the inputs of calibrateFromLeaveOneOut. */
+  values: LeaveOneOutValue[];
+  /** The memory bank [k*G², W] of every few-shot layer. */
+  memory: Map<number, BankRows>;
+  /** The stage hops of a staged tower (one call per stage for all shots). */
+  stages?: StageTrace;
+}
 
 export interface FewShotInput {
   /** The set's banks, for a tower that searches them here (required unless `banksInStages`). */
@@ -28,6 +48,8 @@ export interface ImageTower {
   readonly banksInStages: boolean;
   /** Every tapped and projected output and the image features (reference-set embedding). */
   encode(pixels: Float32Array): Promise<ImageEncoding>;
+  /** The leave-one-out calibration values and memory banks of a reference set's shots. */
+  embedShots(shots: ReferenceShots, textFeatures: Float32Array): Promise<ShotsEmbedding>;
   /** Zero-shot score and map; with `fewShot`, also the few-shot and combined maps. */
   analyse(pixels: Float32Array, textFeatures: Float32Array, fewShot?: FewShotInput): Promise<ImageAnalysis>;
 }
@@ -36,6 +58,7 @@ export function singleGraphTower(bundle: ModelBundle): ImageTower {
   return {
     banksInStages: false,
     encode: (pixels) => encodeImage(bundle, pixels),
+    embedShots: (shots, textFeatures) => embedShotsHere(bundle, shots, textFeatures, (pixels) => encodeImage(bundle, pixels)),
     async analyse(pixels, textFeatures, fewShot) {
       const zs = await analyseZeroShot(bundle, pixels, textFeatures);
       const base = { zeroShotScore: zs.zeroShotScore, zeroShotMap: zs.zeroShotMap };

@@ -1,4 +1,5 @@
 // Typed calls into a bundle's graphs: image tower, text tower and few-shot head, in the shapes the scoring code uses.
+import { decodeF16 } from "../../shared/float16";
 import { fewShotHeadNames, imageGraphNames, TEXT_BATCH_SIZE, textGraphNames } from "./graph-names";
 import type { ModelBundle } from "./model-bundle";
 
@@ -57,19 +58,41 @@ function argmax(a: Int32Array, offset: number, length: number): number {
   return best;
 }
 
-/** min over memory rows of (1 - cosine) for every query patch, per few-shot layer. Query [G*G, W], memory [M, W]. */
-export async function fewShotDistances(bundle: ModelBundle, query: Float32Array[], memory: Float32Array[]): Promise<Float32Array[]> {
+/**
+ * min over memory rows of (1 - cosine) for every query patch, per few-shot layer. Query [G*G, W], memory [M, W].
+ * `chunkRows`: the head runs on at most that many memory rows at a time and keeps a running minimum, so ORT's heap
+ * holds [G*G, chunkRows] similarities instead of [G*G, M]. Each similarity is computed from its own two rows only,
+ * so the result is the same as in one run. A bank given as half bits (as stored) is widened chunk by chunk.
+ */
+export async function fewShotDistances(
+  bundle: ModelBundle,
+  query: Float32Array[],
+  memory: readonly (Float32Array | Uint16Array)[],
+  chunkRows = Infinity,
+): Promise<Float32Array[]> {
   const width = bundle.manifest.architecture.vision.width;
   const layers = query.length;
   const patches = query[0]!.length / width;
   const rows = memory[0]!.length / width;
   const session = await bundle.session("fewShotHead");
-  const out = await session.run({
-    [fewShotHeadNames.query]: { type: "float32", data: concat(query), dims: [layers, patches, width] },
-    [fewShotHeadNames.memory]: { type: "float32", data: concat(memory), dims: [layers, rows, width] },
-  });
-  const d = out[fewShotHeadNames.distance]!.data;
-  return Array.from({ length: layers }, (_, i) => d.slice(i * patches, (i + 1) * patches));
+  const queryTensor = { type: "float32" as const, data: concat(query), dims: [layers, patches, width] };
+  const step = Math.max(1, Math.min(rows, chunkRows));
+  let best: Float32Array | undefined;
+  for (let from = 0; from < rows; from += step) {
+    const n = Math.min(step, rows - from);
+    const chunk = memory.map((m) => {
+      const part = n === rows ? m : m.subarray(from * width, (from + n) * width);
+      return part instanceof Uint16Array ? decodeF16(part) : part;
+    });
+    const out = await session.run({
+      [fewShotHeadNames.query]: queryTensor,
+      [fewShotHeadNames.memory]: { type: "float32", data: concat(chunk), dims: [layers, n, width] },
+    });
+    const d = out[fewShotHeadNames.distance]!.data;
+    if (!best) best = d;
+    else for (let i = 0; i < best.length; i++) if (d[i]! < best[i]!) best[i] = d[i]!;
+  }
+  return Array.from({ length: layers }, (_, i) => best!.slice(i * patches, (i + 1) * patches));
 }
 
 function concat(parts: Float32Array[]): Float32Array {

@@ -1,6 +1,7 @@
 // Every stage in this process, on one staged bundle: what parity and tests chain instead of stage Workers.
 import type { ModelBundle } from "../runtime/model-bundle";
 import { type BankSource, runImageStage } from "./run-stage";
+import { runImageStageShots } from "./run-stage-shots";
 import type { StageRunner } from "./stage-port";
 
 export function inProcessStageRunner(bundle: ModelBundle, banks: BankSource): StageRunner {
@@ -9,5 +10,6 @@ export function inProcessStageRunner(bundle: ModelBundle, banks: BankSource): St
   return {
     stageCount: stages.length,
     run: (index, call) => runImageStage(bundle, index, call, banks),
+    runShots: (index, call) => runImageStageShots(bundle, index, call),
   };
 }

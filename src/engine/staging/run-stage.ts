@@ -4,9 +4,13 @@ import { fewShotDistances } from "../runtime/clip-encoders";
 import { imageGraphNames } from "../runtime/graph-names";
 import { BundleError, type ModelBundle } from "../runtime/model-bundle";
 import type { FewShotBankKey, StageCall, StageReply } from "./stage-port";
+import type { BankRows } from "../detector/image-tower";
 
-/** The memory banks [k*G², W] of the given few-shot layers of a reference set (in the stage: read from storage, cached). */
-export type BankSource = (key: FewShotBankKey, layers: readonly number[]) => Promise<Map<number, Float32Array>>;
+/**
+ * The memory banks [k*G², W] of the given few-shot layers of a reference set, float32 or the half bits they are stored
+ * in (in the stage: read from storage, cached).
+ */
+export type BankSource = (key: FewShotBankKey, layers: readonly number[]) => Promise<Map<number, BankRows>>;
 
 /** The layers whose taps a stage covering blocks [from, to) outputs: blocks are 0-indexed, layers 1-indexed. */
 export function stageLayers(layers: readonly number[], [from, to]: readonly [number, number]): number[] {
@@ -71,7 +75,8 @@ export async function runImageStage(bundle: ModelBundle, index: number, call: St
       if (!b) throw new BundleError("bundle_invalid", `the memory bank has no layer ${l}`);
       return b;
     });
-    const distances = await fewShotDistances(bundle, query, banksOfLayers);
+    // One shot's rows at a time: ORT holds [G², G²] similarities, not [G², k*G²] (the same minimum).
+    const distances = await fewShotDistances(bundle, query, banksOfLayers, patches);
     for (const [i, l] of fewShot.entries()) reply.fewShotDistances.set(l, distances[i]!);
   }
   reply.workMs = performance.now() - start;

@@ -39,10 +39,45 @@ export interface StageReply {
   workMs: number;
 }
 
+/**
+ * All shots of a reference set through one stage in one call (set creation, re-embedding). The stage runs them one at a
+ * time and reduces its own layers where they are: what comes back is the residual streams plus small per-shot maps and
+ * its few-shot layers' bank rows in the stored dtype, never a tapped tensor.
+ */
+export interface StageShotsCall {
+  /**
+   * The shots' inputs one after the other: k x [3, S, S] pixels (stage 0) or k x [1 + G², W] residual streams. The
+   * stage overwrites it (a shot's input is free once the shot has run): the caller must not use it afterwards.
+   */
+  input: Float32Array;
+  shots: number;
+  /** Text features [E, 2] of the set's object (its zero-shot layers' logit differences). */
+  textFeatures: Float32Array;
+}
+
+export interface StageShotsReply {
+  /** k x [1 + G², W] residual streams for the next stage; absent from the last stage. */
+  residuals?: Float32Array;
+  /** The last stage's image embeddings k x [E]. */
+  imageFeatures?: Float32Array;
+  /** k x [G²] patch logit differences by zero-shot layer of the stage. */
+  zeroShotDifferences: Map<number, Float32Array>;
+  /**
+   * k x [G²] leave-one-out few-shot distances by few-shot layer of the stage: shot j against the bank of the other
+   * shots (absent when k = 1).
+   */
+  leaveOneOutDistances: Map<number, Float32Array>;
+  /** The memory bank [k*G², W] of each few-shot layer of the stage, as IEEE half bits (the stored dtype). */
+  banks: Map<number, Uint16Array>;
+  workMs: number;
+}
+
 /** Runs image-tower stages: in this process (tests, parity) or in stage Workers over service bindings. */
 export interface StageRunner {
   readonly stageCount: number;
   run(index: number, call: StageCall): Promise<StageReply>;
+  /** One call per stage for every shot of a reference set. */
+  runShots(index: number, call: StageShotsCall): Promise<StageShotsReply>;
 }
 
 /** A stage that cannot be reached (no binding, or the call failed in transport). */

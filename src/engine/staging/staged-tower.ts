@@ -1,11 +1,12 @@
 // The image tower run stage by stage through a StageRunner: the same encoding and analyses as the single graph.
 import { combineMaps, fewShotMap, mapMax } from "../anomaly/few-shot";
 import { zeroShotMapFromDifferences, zeroShotScore } from "../anomaly/zero-shot";
-import type { FewShotInput, ImageAnalysis, ImageTower } from "../detector/image-tower";
+import type { LeaveOneOutValue } from "../anomaly/calibration";
+import type { FewShotInput, ImageAnalysis, ImageTower, ReferenceShots, ShotsEmbedding } from "../detector/image-tower";
 import type { ImageEncoding } from "../runtime/clip-encoders";
 import type { ModelBundle } from "../runtime/model-bundle";
-import { type StageCall, StageError, type StageReply, type StageRunner } from "./stage-port";
-import { callBytes, replyBytes, type StageTrace } from "./stage-trace";
+import { type StageCall, StageError, type StageReply, type StageRunner, type StageShotsReply } from "./stage-port";
+import { callBytes, replyBytes, shotsReplyBytes, type StageTrace } from "./stage-trace";
 
 /** Star topology: the front calls stage 0, hands its residual stream to stage 1, and so on; `extra` goes to every stage. */
 async function chain(runner: StageRunner, pixels: Float32Array, extra: Omit<StageCall, "input">): Promise<{ replies: StageReply[]; trace: StageTrace }> {
@@ -28,12 +29,78 @@ async function chain(runner: StageRunner, pixels: Float32Array, extra: Omit<Stag
 }
 
 /** The value of `layer` in whichever stage reply holds it. */
-function fromReplies(replies: readonly StageReply[], pick: (r: StageReply) => Map<number, Float32Array>, layer: number, what: string): Float32Array {
+function fromReplies<R, T>(replies: readonly R[], pick: (r: R) => Map<number, T>, layer: number, what: string): T {
   for (const r of replies) {
     const v = pick(r).get(layer);
     if (v) return v;
   }
   throw new StageError(`no image stage returned the ${what} of layer ${layer}`);
+}
+
+/**
+ * Every shot of a reference set through the stages, one call per stage for all of them: the front holds the k inputs
+ * of one hop and the small maps; each stage returns its few-shot layers' banks already in the stored dtype.
+ */
+async function embedShotsInStages(bundle: ModelBundle, runner: StageRunner, shots: ReferenceShots, textFeatures: Float32Array): Promise<ShotsEmbedding> {
+  const m = bundle.manifest;
+  const k = shots.count;
+  const pixelLength = 3 * m.imageSize * m.imageSize;
+  let input: Float32Array = new Float32Array(k * pixelLength);
+  for (let j = 0; j < k; j++) {
+    const shot = await shots.pixels(j);
+    try {
+      input.set(shot.pixels, j * pixelLength);
+    } finally {
+      shot.release();
+    }
+  }
+  const trace: StageTrace = { hops: [] };
+  const replies: StageShotsReply[] = [];
+  for (let i = 0; i < runner.stageCount; i++) {
+    const start = performance.now();
+    const reply = await runner.runShots(i, { input, shots: k, textFeatures });
+    const roundTripMs = performance.now() - start;
+    const sentBytes = input.byteLength + textFeatures.byteLength;
+    trace.hops.push({ stage: i, sentBytes, receivedBytes: shotsReplyBytes(reply), roundTripMs, workMs: reply.workMs });
+    const last = i === runner.stageCount - 1;
+    if (!last && !reply.residuals) throw new StageError(`image stage ${i} returned no residual streams`);
+    if (last && !reply.imageFeatures) throw new StageError(`the last image stage (${i}) returned no image features`);
+    if (reply.residuals) input = reply.residuals;
+    replies.push({ ...reply, residuals: undefined });
+  }
+
+  const patches = m.grid * m.grid;
+  const embedDim = m.architecture.embedDim;
+  const imageFeatures = replies.at(-1)!.imageFeatures!;
+  const ofShot = (a: Float32Array, j: number, n: number) => a.subarray(j * n, (j + 1) * n);
+  const differences = m.layers.zeroShot.map((l) => fromReplies(replies, (r) => r.zeroShotDifferences, l, "zero-shot logits"));
+  const leaveOneOut = k > 1 ? m.layers.fewShot.map((l) => fromReplies(replies, (r) => r.leaveOneOutDistances, l, "leave-one-out distances")) : [];
+  const values: LeaveOneOutValue[] = [];
+  for (let j = 0; j < k; j++) {
+    const zeroShotMap = zeroShotMapFromDifferences(
+      differences.map((d) => ofShot(d, j, patches)),
+      m.grid,
+      m.imageSize,
+    );
+    const score = zeroShotScore(ofShot(imageFeatures, j, embedDim), textFeatures);
+    // k = 1: no other shot, the single-shot prior takes the zero-shot map max (as calibrateShots does).
+    const combinedMax =
+      k === 1
+        ? mapMax(zeroShotMap)
+        : mapMax(
+            combineMaps(
+              zeroShotMap,
+              fewShotMap(
+                leaveOneOut.map((d) => ofShot(d, j, patches)),
+                m.grid,
+                m.imageSize,
+              ),
+            ),
+          );
+    values.push({ combinedMax, zeroShotScore: score });
+  }
+  const memory = new Map(m.layers.fewShot.map((l) => [l, fromReplies(replies, (r) => r.banks, l, "memory bank")]));
+  return { values, memory, stages: trace };
 }
 
 export function stagedTower(bundle: ModelBundle, runner: StageRunner): ImageTower {
@@ -59,6 +126,8 @@ export function stagedTower(bundle: ModelBundle, runner: StageRunner): ImageTowe
         );
       return { imageFeatures: replies.at(-1)!.imageFeatures!, tokens, projected };
     },
+
+    embedShots: (shots, textFeatures) => embedShotsInStages(bundle, runner, shots, textFeatures),
 
     async analyse(pixels, textFeatures, fewShot?: FewShotInput): Promise<ImageAnalysis> {
       const { replies, trace } = await chain(runner, pixels, { textFeatures, ...(fewShot ? { fewShotBank: fewShot.bank } : {}) });

@@ -3,6 +3,7 @@
 // from the caller (Node reads the files, workerd imports them precompiled).
 import { fewShotFromZeroShot, zeroShotFromEncoding } from "../detector/analyse";
 import type { ImageTower } from "../detector/image-tower";
+import { embedShotsHere } from "../detector/shot-calibration";
 import { isStaged } from "../runtime/bundle-manifest";
 import type { ModelBundle } from "../runtime/model-bundle";
 import { WasmImageEncoder } from "./image-encoder";
@@ -26,6 +27,7 @@ export function wasmImageTower(bundle: ModelBundle, engine: WasmImageEncoder): I
   return {
     banksInStages: false,
     encode: async (pixels) => engine.encode(pixels),
+    embedShots: (shots, textFeatures) => embedShotsHere(bundle, shots, textFeatures, (pixels) => engine.encode(pixels)),
     async analyse(pixels, textFeatures, fewShot) {
       const zs = zeroShotFromEncoding(bundle, engine.encode(pixels), textFeatures);
       const base = { zeroShotScore: zs.zeroShotScore, zeroShotMap: zs.zeroShotMap };

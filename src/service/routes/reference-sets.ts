@@ -30,7 +30,13 @@ const create = defineRoute(
   async (c) => {
     const body = await readBody(c, { json: createReferenceSetJson, multipart: createReferenceSetMultipart });
     const images = body.kind === "json" ? body.data.images.map((b64, i) => base64Field(b64, `images[${i}]`)) : body.data.images.map((file) => fileBytes(file));
-    const set = await c.var.services.createReferenceSet(c.get("tenant"), { object: body.data.object, images });
+    const { set, stages } = await c.var.services.createReferenceSet(c.get("tenant"), { object: body.data.object, images });
+    if (stages) {
+      // As on scores: the image stages' round trips and their hop part, plus how many stage calls the set took.
+      c.header("server-timing", `stages;dur=${stages.stagesMs.toFixed(1)}, hop;dur=${stages.hopMs.toFixed(1)}`);
+      c.header("x-stage-bytes", String(stages.bytes));
+      c.header("x-stage-calls", String(stages.calls));
+    }
     return c.json(set, 201);
   },
 );

@@ -4,12 +4,15 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { buildDemoModel, buildStagedDemoModel } from "../../../src/compiler/demo-model";
 import type { CompiledStagedBundle } from "../../../src/compiler/compile-bundle";
 import { buildMemory, type FewShotMemory } from "../../../src/engine/detector/analyse";
-import { type ImageTower, singleGraphTower } from "../../../src/engine/detector/image-tower";
+import { type ImageTower, type ReferenceShots, singleGraphTower } from "../../../src/engine/detector/image-tower";
+import { fewShotDistances } from "../../../src/engine/runtime/clip-encoders";
 import { memoryBundleReader } from "../../../src/engine/runtime/memory-bundle-reader";
 import { BundleError, ModelBundle } from "../../../src/engine/runtime/model-bundle";
 import { inProcessStageRunner } from "../../../src/engine/staging/in-process-runner";
 import type { BankSource } from "../../../src/engine/staging/run-stage";
-import type { FewShotBankKey } from "../../../src/engine/staging/stage-port";
+import type { FewShotBankKey, StageRunner } from "../../../src/engine/staging/stage-port";
+import { calibrateFromLeaveOneOut } from "../../../src/engine/anomaly/calibration";
+import { encodeF16Clamped } from "../../../src/shared/float16";
 import { stagedTower } from "../../../src/engine/staging/staged-tower";
 import { openInMemory, relativeError, seededUniform } from "../../helpers/tiny-bundle";
 
@@ -52,7 +55,7 @@ beforeAll(async () => {
   const shots = [];
   for (const seed of [21, 22, 23, 24]) shots.push(await single.encode(seededUniform(3 * 224 * 224, seed, -2, 2)));
   memory = buildMemory(singleBundle, shots);
-});
+}, 60_000); // builds the demo model: well past the default 10 s on a loaded machine
 
 describe.each([2, 3])("demo model in %i stages, in process", (k) => {
   let staged: CompiledStagedBundle;
@@ -110,8 +113,78 @@ describe.each([2, 3])("demo model in %i stages, in process", (k) => {
     await expect(bundle.session("image")).rejects.toBeInstanceOf(BundleError);
   });
 
+  it("embeds a reference set in one call per stage: the single graph's leave-one-out values and its banks as stored", async () => {
+    const shotPixels = [31, 32, 33, 34].map((seed) => seededUniform(3 * 224 * 224, seed, -2, 2));
+    const source = (released: number[]): ReferenceShots => ({
+      count: shotPixels.length,
+      pixels: async (j) => ({ pixels: shotPixels[j]!, release: () => released.push(j) }),
+    });
+    const singleReleased: number[] = [];
+    const want = await single.embedShots(source(singleReleased), text);
+    const calls: number[] = [];
+    const inner = inProcessStageRunner(await openStaged(staged), banks);
+    const counting: StageRunner = {
+      ...inner,
+      runShots: (i, call) => {
+        calls.push(i);
+        return inner.runShots(i, call);
+      },
+    };
+    const stagedReleased: number[] = [];
+    const got = await stagedTower(await openStaged(staged), counting).embedShots(source(stagedReleased), text);
+    expect(calls).toEqual(staged.manifest.stages.map((s) => s.index));
+    expect(stagedReleased).toEqual([0, 1, 2, 3]);
+    expect(singleReleased).toEqual([0, 1, 2, 3]);
+    expect(got.values.length).toBe(4);
+    for (const [j, w] of want.values.entries()) {
+      expect(Math.abs(got.values[j]!.combinedMax - w.combinedMax), `combinedMax ${j}`).toBeLessThanOrEqual(1e-6 * Math.abs(w.combinedMax));
+      expect(Math.abs(got.values[j]!.zeroShotScore - w.zeroShotScore), `zeroShotScore ${j}`).toBeLessThanOrEqual(1e-6);
+    }
+    expect(calibrateFromLeaveOneOut(got.values).threshold).toBeCloseTo(calibrateFromLeaveOneOut(want.values).threshold, 6);
+    expect([...got.memory.keys()]).toEqual([...want.memory.keys()]);
+    for (const [l, bank] of want.memory) {
+      const half = got.memory.get(l)!;
+      expect(half).toBeInstanceOf(Uint16Array);
+      const expected = encodeF16Clamped(bank as Float32Array);
+      let differing = 0;
+      for (let i = 0; i < expected.length; i++) if (half[i] !== expected[i]) differing++;
+      expect(differing, `half bits of layer ${l}`).toBe(0);
+    }
+    // What crossed: residual streams and small maps; each few-shot layer's bank once, as half bits.
+    const m = staged.manifest;
+    const patches = m.grid * m.grid;
+    const received = got.stages!.hops.reduce((s, h) => s + h.receivedBytes, 0);
+    const residuals = 4 * 4 * (1 + patches) * m.architecture.vision.width * (m.stages.length - 1);
+    const maps = 4 * 4 * patches * (m.layers.zeroShot.length + m.layers.fewShot.length);
+    const bankBytes = 2 * 4 * patches * m.architecture.vision.width * m.layers.fewShot.length;
+    expect(received).toBe(residuals + 4 * 4 * m.architecture.embedDim + maps + bankBytes);
+  });
+
+  it("a single shot: no leave-one-out, the zero-shot map max as the single graph's prior", async () => {
+    const one: ReferenceShots = { count: 1, pixels: async () => ({ pixels, release: () => {} }) };
+    const want = await single.embedShots(one, text);
+    const got = await tower.embedShots(one, text);
+    expect(Math.abs(got.values[0]!.combinedMax - want.values[0]!.combinedMax)).toBeLessThanOrEqual(1e-6 * Math.abs(want.values[0]!.combinedMax));
+    expect(got.stages!.hops.every((h) => h.receivedBytes > 0)).toBe(true);
+  });
+
   it("a stage refuses an input of the wrong size", async () => {
     const runner = inProcessStageRunner(await openStaged(staged), banks);
     await expect(runner.run(1, { input: pixels })).rejects.toThrow(/stage 1 takes \[1, 50, 64\]/);
+  });
+});
+
+describe("the few-shot head in chunks of memory rows", () => {
+  it("gives exactly the distances of one search over the whole bank", async () => {
+    const { width } = singleBundle.manifest.architecture.vision;
+    const patches = singleBundle.manifest.grid ** 2;
+    const layers = [...memory.keys()];
+    const query = layers.map((_, i) => seededUniform(patches * width, 40 + i, -3, 3));
+    const banksOfLayers = layers.map((l) => memory.get(l)!);
+    const whole = await fewShotDistances(singleBundle, query, banksOfLayers);
+    for (const chunk of [patches, 7, 1]) {
+      const chunked = await fewShotDistances(singleBundle, query, banksOfLayers, chunk);
+      for (const [i, d] of whole.entries()) expect([...chunked[i]!], `chunk ${chunk}, layer ${layers[i]}`).toEqual([...d]);
+    }
   });
 });

@@ -1,7 +1,8 @@
 // Reference-set features on storage: fp16 round trip of every layer's memory bank, header checks.
 import { describe, expect, it } from "vitest";
 import { calibrateFromLeaveOneOut } from "../../../src/engine/anomaly/calibration";
-import { decodeEmbedding, encodeEmbedding } from "../../../src/platform/embedding-codec";
+import { decodeEmbedding, embeddingLayout, encodeEmbedding } from "../../../src/platform/embedding-codec";
+import { decodeF16, encodeF16Clamped } from "../../../src/shared/float16";
 import type { ReferenceEmbedding } from "../../../src/usecases/reference-set-store";
 
 function embedding(): ReferenceEmbedding {
@@ -52,5 +53,29 @@ describe("embedding codec", () => {
     expect(decodeEmbedding(shifted.subarray(1)).memory.get(3)!.length).toBe(48);
     expect(() => decodeEmbedding(bytes.subarray(0, bytes.length - 2))).toThrow(/expected/);
     expect(() => decodeEmbedding(new TextEncoder().encode("not an embedding at all"))).toThrow(/magic/);
+  });
+
+  it("locates each layer's half bits for ranged reads: the same values as decoding the whole object", () => {
+    const e = embedding();
+    const bytes = encodeEmbedding(e);
+    const whole = decodeEmbedding(bytes);
+    const short = embeddingLayout(bytes.subarray(0, 16), bytes.length);
+    expect(short).toHaveProperty("needBytes");
+    const layout = embeddingLayout(bytes.subarray(0, (short as { needBytes: number }).needBytes), bytes.length);
+    if ("needBytes" in layout) throw new Error("the header should be complete");
+    expect([layout.layers, layout.rows, layout.width]).toEqual([[3, 6, 9], 6, 8]);
+    for (const l of [3, 6, 9]) {
+      const { offset, length } = layout.range(l)!;
+      const half = new Uint16Array(bytes.slice(offset, offset + length).buffer);
+      expect([...decodeF16(half)]).toEqual([...whole.memory.get(l)!]);
+    }
+    expect(layout.range(4)).toBeUndefined();
+    expect(() => embeddingLayout(bytes.subarray(0, 4096), bytes.length + 2)).toThrow(/expected/);
+  });
+
+  it("stores banks given as half bits as they are", () => {
+    const e = embedding();
+    const halves = new Map([...e.memory].map(([l, bank]) => [l, encodeF16Clamped(bank)]));
+    expect(encodeEmbedding({ ...e, memory: halves })).toEqual(encodeEmbedding(e));
   });
 });
