@@ -14,6 +14,8 @@ export interface AdmissionLimits {
 }
 
 export interface Admission {
+  /** Requests admitted before this one that had not released yet when it was admitted. */
+  readonly ahead: number;
   /** Resolves when every request admitted before this one has released. */
   turn(): Promise<void>;
   /** Leaves the queue (idempotent); the next request's turn starts. */
@@ -91,9 +93,11 @@ export class AdmissionQueue {
     const entry: Entry = { bytes, start: resolveTurn, started: false, startedAt: 0 };
     this.queue.push(entry);
     this.bytes += bytes;
-    if (this.queue.length === 1) this.begin(entry);
+    const ahead = this.queue.length - 1;
+    if (ahead === 0) this.begin(entry);
     let released = false;
     return {
+      ahead,
       turn: () => turn,
       release: () => {
         if (released) return;

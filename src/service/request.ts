@@ -3,7 +3,7 @@ import type { Context, MiddlewareHandler } from "hono";
 import { z } from "zod";
 import type { Limits } from "../usecases/limits";
 import type { AdmissionQueue } from "./admission";
-import { awaitWithTimer } from "../shared/await-with-timer";
+import { awaitWithTimer, yieldToEventLoop } from "../shared/await-with-timer";
 import type { AppEnv } from "./app-env";
 import { type BodyBytes, declaredLength, readBodyBytes, tooLarge } from "./body-reader";
 import { BytePool } from "../shared/byte-pool";
@@ -43,7 +43,12 @@ export function admitAndReadBody(admission?: (limits: Limits) => AdmissionQueue)
     try {
       body = await readBodyBytes(raw, limits, bodyPool);
       c.set("body", body.bytes);
-      if (ticket) await awaitWithTimer(ticket.turn());
+      if (ticket) {
+        await awaitWithTimer(ticket.turn());
+        // After waiting behind others: the previous request's answer leaves before this one's model work holds the
+        // thread (else, under a burst, the answers left together once the queue was empty: seen with wrangler 4.164).
+        if (ticket.ahead > 0) await yieldToEventLoop();
+      }
       await next();
     } finally {
       ticket?.release();
