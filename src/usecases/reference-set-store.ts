@@ -2,7 +2,7 @@
 import { z } from "zod";
 import type { FewShotCalibration } from "../engine/anomaly/calibration";
 import type { FewShotMemory } from "../engine/detector/analyse";
-import type { BankRows } from "../engine/detector/image-tower";
+import type { BankRows } from "../engine/detector/reference-shots";
 
 /** `rs_` + 24 hex digits (96 random bits). Anything else cannot name a set (and never reaches a storage key). */
 export const REFERENCE_SET_ID = /^rs_[0-9a-f]{24}$/;

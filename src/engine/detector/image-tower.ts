@@ -4,27 +4,9 @@ import { encodeImage } from "../runtime/clip-encoders";
 import type { ModelBundle } from "../runtime/model-bundle";
 import type { FewShotBankKey } from "../staging/stage-port";
 import type { StageTrace } from "../staging/stage-trace";
-import type { LeaveOneOutValue } from "../anomaly/calibration";
 import { analyseZeroShot, type FewShotMemory, fewShotFromZeroShot } from "./analyse";
+import type { ReferenceShots, ShotsEmbedding } from "./reference-shots";
 import { embedShotsHere } from "./shot-calibration";
-
-/** A reference set's shots, decoded on demand: `pixels(j)` is called once per shot, in order, and released after use. */
-export interface ReferenceShots {
-  count: number;
-  pixels(index: number): Promise<{ pixels: Float32Array; release(): void }>;
-}
-
-/** A bank as float32 values, or as the IEEE half bits it is stored in (what image stages return). */
-export type BankRows = Float32Array | Uint16Array;
-
-export interface ShotsEmbedding {
-  /** Per shot, in order: the inputs of calibrateFromLeaveOneOut. */
-  values: LeaveOneOutValue[];
-  /** The memory bank [k*G², W] of every few-shot layer. */
-  memory: Map<number, BankRows>;
-  /** The stage hops of a staged tower (one call per stage for all shots). */
-  stages?: StageTrace;
-}
 
 export interface FewShotInput {
   /** The set's banks, for a tower that searches them here (required unless `banksInStages`). */

@@ -3,7 +3,7 @@ import { calibrateFromLeaveOneOut, type FewShotCalibration, type LeaveOneOutValu
 import type { ImageEncoding } from "../runtime/clip-encoders";
 import type { ModelBundle } from "../runtime/model-bundle";
 import { buildMemory, fewShotFromZeroShot, zeroShotFromEncoding } from "./analyse";
-import type { ReferenceShots, ShotsEmbedding } from "./image-tower";
+import type { ReferenceShots, ShotsEmbedding } from "./reference-shots";
 
 /** Per shot: its combined-map max against the bank of the other shots (k = 1: its zero-shot map max), its zero-shot score. */
 export async function leaveOneOutValues(bundle: ModelBundle, shots: readonly ImageEncoding[], textFeatures: Float32Array): Promise<LeaveOneOutValue[]> {

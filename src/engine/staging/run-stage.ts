@@ -4,7 +4,7 @@ import { fewShotDistances } from "../runtime/clip-encoders";
 import { imageGraphNames } from "../runtime/graph-names";
 import { BundleError, type ModelBundle } from "../runtime/model-bundle";
 import type { FewShotBankKey, StageCall, StageReply } from "./stage-port";
-import type { BankRows } from "../detector/image-tower";
+import type { BankRows } from "../detector/reference-shots";
 
 /**
  * The memory banks [k*G², W] of the given few-shot layers of a reference set, float32 or the half bits they are stored

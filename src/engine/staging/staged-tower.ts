@@ -2,7 +2,8 @@
 import { combineMaps, fewShotMap, mapMax } from "../anomaly/few-shot";
 import { zeroShotMapFromDifferences, zeroShotScore } from "../anomaly/zero-shot";
 import type { LeaveOneOutValue } from "../anomaly/calibration";
-import type { FewShotInput, ImageAnalysis, ImageTower, ReferenceShots, ShotsEmbedding } from "../detector/image-tower";
+import type { FewShotInput, ImageAnalysis, ImageTower } from "../detector/image-tower";
+import type { ReferenceShots, ShotsEmbedding } from "../detector/reference-shots";
 import type { ImageEncoding } from "../runtime/clip-encoders";
 import type { ModelBundle } from "../runtime/model-bundle";
 import { type StageCall, StageError, type StageReply, type StageRunner, type StageShotsReply } from "./stage-port";
