@@ -84,7 +84,13 @@ async function checked(env: StageEnv, call: { index: number; modelHash: string }
 /** One stage call: checks it is meant for this stage and this model, runs the stage, replies in wire form. */
 export async function runStageCall(env: StageEnv, call: WireStageCall): Promise<WireStageReply> {
   const { server, bundle } = await checked(env, call);
-  return toWireReply(await runImageStage(bundle, server.index, fromWireCall(call), server.banks));
+  try {
+    return toWireReply(await runImageStage(bundle, server.index, fromWireCall(call), server.banks));
+  } finally {
+    // The call's own copy of its input (RPC arguments arrive as fresh buffers): released now, not left to the collector.
+    const input = call.input as ArrayBuffer & { transfer?: (length?: number) => ArrayBuffer; detached?: boolean };
+    if (typeof input.transfer === "function" && !input.detached) input.transfer(0);
+  }
 }
 
 /** Every shot of a reference set through this stage (set creation, re-embedding); nothing is read from REFERENCE_SETS. */

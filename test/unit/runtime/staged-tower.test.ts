@@ -86,6 +86,32 @@ describe.each([2, 3])("demo model in %i stages, in process", (k) => {
     expect(Math.abs(got.fewShot!.combinedMax - want.fewShot!.combinedMax)).toBeLessThanOrEqual(1e-6 * want.fewShot!.combinedMax);
   });
 
+  it("releases each spent residual stream when scoring (the caller's pixels stay), and keeps every tap when encoding", async () => {
+    const inner = inProcessStageRunner(await openStaged(staged), banks);
+    const sent: Float32Array[] = [];
+    const recording: StageRunner = {
+      ...inner,
+      run: (i, call) => {
+        sent.push(call.input);
+        return inner.run(i, call);
+      },
+    };
+    const recorded = stagedTower(await openStaged(staged), recording);
+    const got = await recorded.analyse(pixels, text, { memory: new Map(), bank: BANK });
+    const want = await single.analyse(pixels, text, { memory, bank: BANK });
+    expect(relativeError(got.zeroShotMap, want.zeroShotMap)).toBeLessThanOrEqual(1e-6);
+    expect(sent[0]).toBe(pixels);
+    expect(pixels.length).toBe(3 * 224 * 224);
+    // Detaching needs ArrayBuffer.prototype.transfer (workerd, Node 22); Node 20 leaves the buffer to the collector.
+    const detaches = typeof (ArrayBuffer.prototype as { transfer?: unknown }).transfer === "function";
+    const residual = (1 + staged.manifest.grid ** 2) * staged.manifest.architecture.vision.width;
+    for (const input of sent.slice(1)) expect(input.length, "a spent residual stream").toBe(detaches ? 0 : residual);
+    sent.length = 0;
+    const encoded = await recorded.encode(pixels);
+    for (const input of sent.slice(1)) expect(input.length, "residual streams of a tapped run").toBeGreaterThan(0);
+    for (const [l, t] of encoded.tokens) expect(t.length, `tokens ${l}`).toBeGreaterThan(0);
+  });
+
   it("sends the residual stream and small per-layer maps across hops, never the tapped tokens", async () => {
     const m = staged.manifest;
     const { width } = m.architecture.vision;
