@@ -4,7 +4,7 @@ import { encodeImage } from "../runtime/clip-encoders";
 import type { ModelBundle } from "../runtime/model-bundle";
 import type { FewShotBankKey } from "../staging/stage-port";
 import type { StageTrace } from "../staging/stage-trace";
-import { analyseZeroShot, type FewShotMemory, fewShotFromZeroShot } from "./analyse";
+import { type FewShotMemory, fewShotFromZeroShot, zeroShotFromEncoding } from "./analyse";
 import type { ReferenceShots, ShotsEmbedding } from "./reference-shots";
 import { embedShotsHere } from "./shot-calibration";
 
@@ -37,16 +37,22 @@ export interface ImageTower {
 }
 
 export function singleGraphTower(bundle: ModelBundle): ImageTower {
+  return localEncoderTower(bundle, "the single image graph", (pixels) => encodeImage(bundle, pixels));
+}
+
+/** A tower whose encoder runs in this isolate: zero-shot and few-shot scoring here, banks searched here. */
+export function localEncoderTower(bundle: ModelBundle, name: string, encode: (pixels: Float32Array) => Promise<ImageEncoding> | ImageEncoding): ImageTower {
+  const encodeAsync = async (pixels: Float32Array) => encode(pixels);
   return {
     banksInStages: false,
-    encode: (pixels) => encodeImage(bundle, pixels),
-    embedShots: (shots, textFeatures) => embedShotsHere(bundle, shots, textFeatures, (pixels) => encodeImage(bundle, pixels)),
+    encode: encodeAsync,
+    embedShots: (shots, textFeatures) => embedShotsHere(bundle, shots, textFeatures, encodeAsync),
     async analyse(pixels, textFeatures, fewShot) {
-      const zs = await analyseZeroShot(bundle, pixels, textFeatures);
+      const zs = zeroShotFromEncoding(bundle, await encode(pixels), textFeatures);
       const base = { zeroShotScore: zs.zeroShotScore, zeroShotMap: zs.zeroShotMap };
       if (!fewShot) return base;
       const start = performance.now();
-      if (!fewShot.memory) throw new Error("the single image graph searches the memory banks here: FewShotInput.memory is required");
+      if (!fewShot.memory) throw new Error(`${name} searches the memory banks here: FewShotInput.memory is required`);
       const fs = await fewShotFromZeroShot(bundle, zs, fewShot.memory);
       const ms = performance.now() - start;
       return { ...base, fewShot: { fewShotMap: fs.fewShotMap, combinedMap: fs.combinedMap, combinedMax: fs.combinedMax, ms } };

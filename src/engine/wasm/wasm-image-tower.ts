@@ -1,9 +1,7 @@
 // The engine's image encoder as the scoring code's image tower: encode on the wasm kernels, zero-shot and few-shot
 // scoring as the single graph does them (the few-shot head still in onnxruntime-web). Pure: the kernel modules come
 // from the caller (Node reads the files, workerd imports them precompiled).
-import { fewShotFromZeroShot, zeroShotFromEncoding } from "../detector/analyse";
-import type { ImageTower } from "../detector/image-tower";
-import { embedShotsHere } from "../detector/shot-calibration";
+import { type ImageTower, localEncoderTower } from "../detector/image-tower";
 import { isStaged } from "../runtime/bundle-manifest";
 import type { ModelBundle } from "../runtime/model-bundle";
 import { WasmImageEncoder } from "./image-encoder";
@@ -24,19 +22,5 @@ export async function createWasmImageEncoder(bundle: ModelBundle, modules: Kerne
 }
 
 export function wasmImageTower(bundle: ModelBundle, engine: WasmImageEncoder): ImageTower {
-  return {
-    banksInStages: false,
-    encode: async (pixels) => engine.encode(pixels),
-    embedShots: (shots, textFeatures) => embedShotsHere(bundle, shots, textFeatures, (pixels) => engine.encode(pixels)),
-    async analyse(pixels, textFeatures, fewShot) {
-      const zs = zeroShotFromEncoding(bundle, engine.encode(pixels), textFeatures);
-      const base = { zeroShotScore: zs.zeroShotScore, zeroShotMap: zs.zeroShotMap };
-      if (!fewShot) return base;
-      const start = performance.now();
-      if (!fewShot.memory) throw new Error("the engine's tower searches the memory banks here: FewShotInput.memory is required");
-      const fs = await fewShotFromZeroShot(bundle, zs, fewShot.memory);
-      const ms = performance.now() - start;
-      return { ...base, fewShot: { fewShotMap: fs.fewShotMap, combinedMap: fs.combinedMap, combinedMax: fs.combinedMax, ms } };
-    },
-  };
+  return localEncoderTower(bundle, "the engine's tower", (pixels) => engine.encode(pixels));
 }
