@@ -4,7 +4,8 @@ import type { ImageTower } from "../engine/detector/image-tower";
 import type { ModelBundle } from "../engine/runtime/model-bundle";
 import type { WasmImageEncoder } from "../engine/wasm/image-encoder";
 import { type GemmKind, Int8Gemm, relaxedSimdSupported } from "../engine/wasm/int8-gemm";
-import { createWasmImageEncoder, wasmImageTower } from "../engine/wasm/wasm-image-tower";
+import { createWasmImageEncoder, type KernelModules, wasmImageTower } from "../engine/wasm/wasm-image-tower";
+import { createWasmStageGraph, type WasmStageGraph } from "../engine/wasm/wasm-stage-graph";
 
 function compile(name: string): WebAssembly.Module {
   return new WebAssembly.Module(readFileSync(new URL(`../engine/wasm/${name}`, import.meta.url)));
@@ -12,14 +13,23 @@ function compile(name: string): WebAssembly.Module {
 
 /** The relaxed kernel when this runtime validates relaxed SIMD (Node 20: `--experimental-wasm-relaxed-simd`). */
 export function loadInt8Gemm(prefer: GemmKind = "relaxed"): Promise<Int8Gemm> {
+  return Int8Gemm.create(nodeKernelModules(prefer), prefer);
+}
+
+/** The committed kernel modules; the relaxed one only when asked for and this runtime validates relaxed SIMD. */
+export function nodeKernelModules(prefer: GemmKind = "relaxed"): KernelModules {
   const relaxed = prefer === "relaxed" && relaxedSimdSupported() ? compile("int8-gemm-relaxed.wasm") : undefined;
-  return Int8Gemm.create({ simd: compile("int8-gemm-simd.wasm"), ...(relaxed ? { relaxed } : {}) }, prefer);
+  return { simd: compile("int8-gemm-simd.wasm"), ...(relaxed ? { relaxed } : {}) };
 }
 
 /** The engine's image encoder on a bundle's image graph weights, packed once (Node: parity, benchmarks, tests). */
 export function loadWasmImageEncoder(bundle: ModelBundle, prefer: GemmKind = "relaxed"): Promise<WasmImageEncoder> {
-  const relaxed = prefer === "relaxed" && relaxedSimdSupported() ? compile("int8-gemm-relaxed.wasm") : undefined;
-  return createWasmImageEncoder(bundle, { simd: compile("int8-gemm-simd.wasm"), ...(relaxed ? { relaxed } : {}) }, prefer);
+  return createWasmImageEncoder(bundle, nodeKernelModules(prefer), prefer);
+}
+
+/** Image-tower stage `index` of a staged bundle on the engine's kernels (Node: parity, tests). */
+export function loadWasmStageGraph(bundle: ModelBundle, index: number, prefer: GemmKind = "relaxed"): Promise<WasmStageGraph> {
+  return createWasmStageGraph(bundle, index, nodeKernelModules(prefer), prefer);
 }
 
 /** The engine's encoder as the scoring code's image tower (parity), as the served ENGINE=wasm builds it. */

@@ -186,6 +186,22 @@ export class ModelBundle {
     return this.loadWithWeights(graph, stage.weights.path, weights);
   }
 
+  /**
+   * Image-tower stage `index`'s graph and weights handed to `use` (another engine packing them); a weights buffer only
+   * this bundle holds is detached once `use` has returned, not left to the collector.
+   */
+  async withImageStageFiles<T>(index: number, use: (graph: Uint8Array, weights: Uint8Array) => T | Promise<T>): Promise<T> {
+    const stage = this.stages?.[index];
+    if (!stage) throw new BundleError("bundle_invalid", `the bundle has no image-tower stage ${index}`);
+    const graph = await this.readEntry(stage.graph);
+    const weights = await this.readEntry(stage.weights);
+    try {
+      return await use(graph, weights);
+    } finally {
+      if (this.reader.freshBuffers) releaseBuffer(weights);
+    }
+  }
+
   /** The session of text-tower stage `index`: reads only that stage's graph and weights, created on first use and kept. */
   textStageSession(index: number): Promise<OnnxModel> {
     let s = this.textStageSessions.get(index);

@@ -6,9 +6,15 @@ import { fewShotDistances } from "../runtime/clip-encoders";
 import { imageGraphNames } from "../runtime/graph-names";
 import { BundleError, type ModelBundle } from "../runtime/model-bundle";
 import { stageLayers } from "./run-stage";
+import { ortStageGraph, type StageGraph } from "./stage-graph";
 import type { StageShotsCall, StageShotsReply } from "./stage-port";
 
-export async function runImageStageShots(bundle: ModelBundle, index: number, call: StageShotsCall): Promise<StageShotsReply> {
+export async function runImageStageShots(
+  bundle: ModelBundle,
+  index: number,
+  call: StageShotsCall,
+  graph: StageGraph = ortStageGraph(bundle, index),
+): Promise<StageShotsReply> {
   const start = performance.now();
   const stage = bundle.stages?.[index];
   if (!stage) throw new BundleError("bundle_invalid", `the bundle has no image-tower stage ${index}`);
@@ -50,14 +56,13 @@ export async function runImageStageShots(bundle: ModelBundle, index: number, cal
     return rows.get(l)!.subarray(i * patches * width, (i + 1) * patches * width);
   };
 
-  const session = await bundle.stageSession(index);
   for (let j = 0; j < k; j++) {
     const input = call.input.subarray(j * inLength, (j + 1) * inLength);
-    const result = await session.run({ [stage.inputs[0]!]: { type: "float32", data: input, dims } }, wanted);
+    const result = await graph.run(input, wanted);
     const get = (name: string) => {
       const t = result[name];
       if (!t) throw new BundleError("bundle_invalid", `image stage ${index} has no output ${name}`);
-      return t.data;
+      return t;
     };
     out.set(get(outName), j * outLength);
     for (const l of zeroShot) differences.get(l)!.set(zeroShotLogitDifference(get(imageGraphNames.projected(l)), call.textFeatures), j * patches);

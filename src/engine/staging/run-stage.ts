@@ -3,6 +3,7 @@ import { zeroShotLogitDifference } from "../anomaly/zero-shot";
 import { fewShotDistances } from "../runtime/clip-encoders";
 import { imageGraphNames } from "../runtime/graph-names";
 import { BundleError, type ModelBundle } from "../runtime/model-bundle";
+import { ortStageGraph, type StageGraph } from "./stage-graph";
 import type { FewShotBankKey, StageCall, StageReply } from "./stage-port";
 import type { BankRows } from "../detector/reference-shots";
 
@@ -17,7 +18,13 @@ export function stageLayers(layers: readonly number[], [from, to]: readonly [num
   return layers.filter((l) => l > from && l <= to);
 }
 
-export async function runImageStage(bundle: ModelBundle, index: number, call: StageCall, banks: BankSource): Promise<StageReply> {
+export async function runImageStage(
+  bundle: ModelBundle,
+  index: number,
+  call: StageCall,
+  banks: BankSource,
+  graph: StageGraph = ortStageGraph(bundle, index),
+): Promise<StageReply> {
   const start = performance.now();
   const stage = bundle.stages?.[index];
   if (!stage) throw new BundleError("bundle_invalid", `the bundle has no image-tower stage ${index}`);
@@ -43,12 +50,11 @@ export async function runImageStage(bundle: ModelBundle, index: number, call: St
   if (call.taps) for (const name of stage.outputs) wanted.add(name);
   if (call.textFeatures) for (const l of zeroShot) wanted.add(imageGraphNames.projected(l));
   if (bank) for (const l of fewShot) wanted.add(imageGraphNames.tokens(l));
-  const session = await bundle.stageSession(index);
-  const out = await session.run({ [stage.inputs[0]!]: { type: "float32", data: call.input, dims } }, [...wanted]);
+  const out = await graph.run(call.input, [...wanted]);
   const get = (name: string) => {
     const t = out[name];
     if (!t) throw new BundleError("bundle_invalid", `image stage ${index} has no output ${name}`);
-    return t.data;
+    return t;
   };
 
   const reply: StageReply = {

@@ -1,7 +1,8 @@
 // The CLIP image tower on the engine's kernels, from a bundle's image graph weights (int8-dynamic blocks): patch
 // embedding (fp32, the graph's Conv as a GEMM over unfolded patches), class token + positions, ln_pre, the blocks,
-// taps, the zero-shot layers' projections and the pooled, projected, L2-normalised image features.
-import type { BundleManifest } from "../runtime/bundle-manifest";
+// taps, the zero-shot layers' projections and the pooled, projected, L2-normalised image features. The same class
+// runs one stage of a staged bundle (a contiguous block range, from its stage graph's weights).
+import type { ServedManifest } from "../runtime/bundle-manifest";
 import type { ImageEncoding } from "../runtime/clip-encoders";
 import type { Int8Gemm } from "./int8-gemm";
 import { InitializerSet, readInitializers } from "./onnx-initializers";
@@ -21,25 +22,53 @@ interface Projection {
   linear: Fp32Linear;
 }
 
+/** What a run of the encoder's blocks gives: the residual stream for the next stage, or the image features at the end. */
+export interface BlockRangeOutputs {
+  /** [1 + G², W] after the range's last block; absent when the range ends the tower. */
+  residual?: Float32Array;
+  /** [E], L2-normalised; only when the range ends the tower. */
+  imageFeatures?: Float32Array;
+  /** Taps of the range's zero-shot and few-shot layers, [1 + G², W] (class token first). */
+  tokens: Map<number, Float32Array>;
+  /** The range's zero-shot layers projected, [G², E], L2-normalised rows. */
+  projected: Map<number, Float32Array>;
+}
+
+/** Which of a range's outputs to copy out of kernel memory (each tap is a [1 + G², W] copy). */
+export interface WantedOutputs {
+  tokens: boolean;
+  projected: boolean;
+}
+
+type Embedding = { patch: Fp32Linear; cls: Float32Array; pos: Float32Array; lnPre: { gamma: number; beta: number } };
+
 export class WasmImageEncoder {
   private constructor(
     private readonly g: Int8Gemm,
-    private readonly m: BundleManifest,
-    private readonly embed: { patch: Fp32Linear; cls: Float32Array; pos: Float32Array; lnPre: { gamma: number; beta: number } },
+    private readonly m: ServedManifest,
+    /** Blocks [from, to) of the tower; the embedding only when from = 0, the pooling only when to = layers. */
+    readonly range: readonly [number, number],
+    private readonly embed: Embedding | undefined,
     private readonly blocks: VitBlock[],
     private readonly projections: Projection[],
-    private readonly pool: { ln: { gamma: number; beta: number }; proj: Fp32Linear },
+    private readonly pool: { ln: { gamma: number; beta: number }; proj: Fp32Linear } | undefined,
     private readonly buf: { unfolded: number; x: number; h: number; tokens: number; projected: number; pooled: number; features: number },
   ) {}
 
   /**
    * Packs the weights of a bundle's image graph (`graph` + its external data `weights`) into the kernel memory once.
-   * Only the int8-dynamic scheme's blocks are implemented.
+   * With `range`, only blocks [from, to) from a stage graph holding them (and the embedding when from = 0, ln_post
+   * and proj when to is the last block). Only the int8-dynamic scheme's blocks are implemented.
    */
-  static create(g: Int8Gemm, m: BundleManifest, graph: Uint8Array, weights: Uint8Array): WasmImageEncoder {
+  static create(g: Int8Gemm, m: ServedManifest, graph: Uint8Array, weights: Uint8Array, range?: readonly [number, number]): WasmImageEncoder {
     if (m.quantization !== "int8-dynamic") throw new Error(`the wasm engine runs int8-dynamic bundles, not ${m.quantization}`);
     const init = new InitializerSet(readInitializers(graph, weights));
     const v = m.architecture.vision;
+    const [from, to] = range ?? [0, v.layers];
+    if (!(Number.isInteger(from) && Number.isInteger(to) && 0 <= from && from < to && to <= v.layers)) {
+      throw new RangeError(`block range [${from}, ${to}) is not within the tower's ${v.layers} blocks`);
+    }
+    const last = to === v.layers;
     const W = v.width;
     const P = v.patchSize;
     const G = m.grid;
@@ -49,22 +78,25 @@ export class WasmImageEncoder {
     const ln = (name: string) => ({ gamma: g.floats(init.floats(`${name}.weight`, W)), beta: g.floats(init.floats(`${name}.bias`, W)) });
     const fp32 = (w: Float32Array, K: number, N: number, bias?: Float32Array): Fp32Linear => ({ K, N, w: g.packF32(w, K, N), bias: bias ? g.floats(bias) : 0 });
 
-    // Conv weight [W][3][P][P] -> [3·P·P][W], the GEMM's [K][N].
     const K = 3 * P * P;
-    const conv = init.floats("visual.conv1.weight", W * K);
-    const convT = new Float32Array(K * W);
-    for (let o = 0; o < W; o++) for (let k = 0; k < K; k++) convT[k * W + o] = conv[o * K + k]!;
-    const embed = {
-      patch: fp32(convT, K, W),
-      cls: init.floats("visual.class_embedding", W),
-      pos: init.floats("visual.positional_embedding", T * W),
-      lnPre: ln("visual.ln_pre"),
-    };
+    let embed: Embedding | undefined;
+    if (from === 0) {
+      // Conv weight [W][3][P][P] -> [3·P·P][W], the GEMM's [K][N].
+      const conv = init.floats("visual.conv1.weight", W * K);
+      const convT = new Float32Array(K * W);
+      for (let o = 0; o < W; o++) for (let k = 0; k < K; k++) convT[k * W + o] = conv[o * K + k]!;
+      embed = {
+        patch: fp32(convT, K, W),
+        cls: init.floats("visual.class_embedding", W),
+        pos: init.floats("visual.positional_embedding", T * W),
+        lnPre: ln("visual.ln_pre"),
+      };
+    }
 
-    const mlp = init.dims("visual.transformer.resblocks.0.mlp.c_fc.weight_q")[1]!;
+    const mlp = init.dims(`visual.transformer.resblocks.${from}.mlp.c_fc.weight_q`)[1]!;
     const shared = allocVitBlockBuffers(g, W, mlp, T);
     const blocks: VitBlock[] = [];
-    for (let i = 0; i < v.layers; i++) blocks.push(VitBlock.create(g, blockWeights(init, `visual.transformer.resblocks.${i}`, m), T, shared));
+    for (let i = from; i < to; i++) blocks.push(VitBlock.create(g, blockWeights(init, `visual.transformer.resblocks.${i}`, m), T, shared));
 
     const visualProj = () => init.floats("visual.proj", W * E);
     let proj: Fp32Linear | undefined;
@@ -72,8 +104,10 @@ export class WasmImageEncoder {
       proj ??= fp32(visualProj(), W, E);
       return proj;
     };
-    const projections: Projection[] = m.layers.zeroShot.map((layer, a) =>
-      m.projection === "adapter"
+    const inRange = (layer: number) => layer > from && layer <= to;
+    const projections: Projection[] = m.layers.zeroShot.flatMap((layer, a) => {
+      if (!inRange(layer)) return [];
+      return m.projection === "adapter"
         ? {
             layer,
             linear: fp32(
@@ -83,12 +117,12 @@ export class WasmImageEncoder {
               init.has(`adapter.fc.${a}.bias`) ? init.floats(`adapter.fc.${a}.bias`, E) : undefined,
             ),
           }
-        : { layer, ln: ln(`projection.ln_post.${layer}`), linear: projOnce() },
-    );
-    const pool = { ln: ln("visual.ln_post"), proj: projOnce() };
+        : { layer, ln: ln(`projection.ln_post.${layer}`), linear: projOnce() };
+    });
+    const pool = last ? { ln: ln("visual.ln_post"), proj: projOnce() } : undefined;
 
     const buf = {
-      unfolded: g.alloc(G * G * K * 4),
+      unfolded: embed ? g.alloc(G * G * K * 4) : 0,
       x: g.alloc(T * W * 4),
       h: g.alloc(T * W * 4),
       tokens: g.alloc(T * W * 4),
@@ -96,7 +130,7 @@ export class WasmImageEncoder {
       pooled: g.alloc(W * 4),
       features: g.alloc(E * 4),
     };
-    return new WasmImageEncoder(g, m, embed, blocks, projections, pool, buf);
+    return new WasmImageEncoder(g, m, [from, to], embed, blocks, projections, pool, buf);
   }
 
   /** Which int8 kernel runs the blocks. */
@@ -118,16 +152,72 @@ export class WasmImageEncoder {
     return this.g.memoryBytes;
   }
 
-  /** pixels [3][S][S] (normalised) -> the same ImageEncoding as the bundle's image graph gives. */
+  /** pixels [3][S][S] (normalised) -> the same ImageEncoding as the bundle's image graph gives (whole tower only). */
   encode(pixels: Float32Array): ImageEncoding {
-    const { g, m, buf, embed } = this;
-    const S = m.imageSize;
-    const P = m.architecture.vision.patchSize;
+    if (!this.embed || !this.pool) throw new Error(`this encoder runs blocks [${this.range.join(", ")}) of the tower, not the whole image graph`);
+    const out = this.run(pixels, { tokens: true, projected: true });
+    return { imageFeatures: out.imageFeatures!, tokens: out.tokens, projected: out.projected };
+  }
+
+  /**
+   * The range's blocks on `input`: pixels [3][S][S] when the range starts the tower, else the residual stream
+   * [1 + G², W] the previous range returned; the same values as the stage graph of that block range gives.
+   */
+  run(input: Float32Array, wanted: WantedOutputs): BlockRangeOutputs {
+    const { g, m, buf } = this;
     const W = m.architecture.vision.width;
     const E = m.architecture.embedDim;
     const G = m.grid;
     const T = 1 + G * G;
     const eps = m.architecture.layerNormEps;
+    if (this.embed) this.embedPixels(input, this.embed);
+    else {
+      if (input.length !== T * W) throw new Error(`residual stream: ${input.length} values, expected ${T}x${W}`);
+      g.write(buf.x, input);
+    }
+
+    const from = this.range[0];
+    const tapped = new Set([...m.layers.zeroShot, ...m.layers.fewShot]);
+    const tokens = new Map<number, Float32Array>();
+    const projected = new Map<number, Float32Array>();
+    for (const [i, block] of this.blocks.entries()) {
+      block.runAt(buf.x, T, buf.x);
+      const layer = from + i + 1;
+      if (wanted.tokens && tapped.has(layer))
+        tokens.set(
+          layer,
+          g.timed("read taps (JS)", () => g.read(buf.x, T * W)),
+        );
+      if (!wanted.projected) continue;
+      for (const p of this.projections) {
+        if (p.layer !== layer) continue;
+        const patches = buf.x + W * 4;
+        let input = patches;
+        if (p.ln) {
+          g.layerNormAt(patches, G * G, W, p.ln.gamma, p.ln.beta, eps, buf.tokens);
+          input = buf.tokens;
+        }
+        g.linearF32At(input, G * G, W, p.linear.w, E, p.linear.bias, buf.projected);
+        projected.set(
+          layer,
+          g.timed("read + L2 norm projections (JS)", () => l2NormalizeRows(g.read(buf.projected, G * G * E), E)),
+        );
+      }
+    }
+    if (!this.pool) return { residual: g.read(buf.x, T * W), tokens, projected };
+    g.layerNormAt(buf.x, 1, W, this.pool.ln.gamma, this.pool.ln.beta, eps, buf.pooled);
+    g.linearF32At(buf.pooled, 1, W, this.pool.proj.w, E, 0, buf.features);
+    return { imageFeatures: l2NormalizeRows(g.read(buf.features, E), E), tokens, projected };
+  }
+
+  /** Patch embedding, class token, positions and ln_pre into buf.x. */
+  private embedPixels(pixels: Float32Array, embed: Embedding): void {
+    const { g, m, buf } = this;
+    const S = m.imageSize;
+    const P = m.architecture.vision.patchSize;
+    const W = m.architecture.vision.width;
+    const G = m.grid;
+    const T = 1 + G * G;
     if (pixels.length !== 3 * S * S) throw new Error(`pixels: ${pixels.length} values, expected 3x${S}x${S}`);
 
     // Unfold patches: row p = (gy, gx), column (c, i, j) as the conv weight's [3][P][P].
@@ -156,37 +246,7 @@ export class WasmImageEncoder {
       for (let i = 0; i < T * W; i++) x[i] = x[i]! + embed.pos[i]!;
       g.write(buf.h, x);
     });
-    g.layerNormAt(buf.h, T, W, embed.lnPre.gamma, embed.lnPre.beta, eps, buf.x);
-
-    const wanted = new Set([...m.layers.zeroShot, ...m.layers.fewShot]);
-    const tokens = new Map<number, Float32Array>();
-    const projected = new Map<number, Float32Array>();
-    for (const [i, block] of this.blocks.entries()) {
-      block.runAt(buf.x, T, buf.x);
-      const layer = i + 1;
-      if (wanted.has(layer))
-        tokens.set(
-          layer,
-          g.timed("read taps (JS)", () => g.read(buf.x, T * W)),
-        );
-      for (const p of this.projections) {
-        if (p.layer !== layer) continue;
-        const patches = buf.x + W * 4;
-        let input = patches;
-        if (p.ln) {
-          g.layerNormAt(patches, G * G, W, p.ln.gamma, p.ln.beta, eps, buf.tokens);
-          input = buf.tokens;
-        }
-        g.linearF32At(input, G * G, W, p.linear.w, E, p.linear.bias, buf.projected);
-        projected.set(
-          layer,
-          g.timed("read + L2 norm projections (JS)", () => l2NormalizeRows(g.read(buf.projected, G * G * E), E)),
-        );
-      }
-    }
-    g.layerNormAt(buf.x, 1, W, this.pool.ln.gamma, this.pool.ln.beta, eps, buf.pooled);
-    g.linearF32At(buf.pooled, 1, W, this.pool.proj.w, E, 0, buf.features);
-    return { imageFeatures: l2NormalizeRows(g.read(buf.features, E), E), tokens, projected };
+    g.layerNormAt(buf.h, T, W, embed.lnPre.gamma, embed.lnPre.beta, m.architecture.layerNormEps, buf.x);
   }
 }
 
@@ -245,7 +305,7 @@ function projectionNames(init: InitializerSet, name: string, which: "q" | "k" | 
   return names;
 }
 
-function blockWeights(init: InitializerSet, name: string, m: BundleManifest): VitBlockWeights {
+function blockWeights(init: InitializerSet, name: string, m: ServedManifest): VitBlockWeights {
   const { width, heads } = m.architecture.vision;
   const ln = (n: string) => ({ weight: init.floats(`${name}.${n}.weight`, width), bias: init.floats(`${name}.${n}.bias`, width) });
   return {
