@@ -4,7 +4,7 @@ import { join, resolve } from "node:path";
 import { cloudflareTest } from "@cloudflare/vitest-pool-workers";
 import { defineConfig } from "vitest/config";
 import { bundleDir, goldenDir, oracleInt8BundleDir, oracleMode, secondBundleDir, stageMode } from "./test/workers/bundles";
-import { STAGED_DEMOS, stagedDemoDir, stageWorkers } from "./test/workers/stage-workers";
+import { ENGINE_STAGES, engineDemoDir, STAGED_DEMOS, stagedDemoDir, stageWorkers } from "./test/workers/stage-workers";
 import { receiveWebhook, receiverControl } from "./test/workers/webhook-receiver";
 
 /** Bootstrap API keys of the tests (test/workers/seed.ts): tenant-a by plain key, tenant-b by its sha256. */
@@ -17,7 +17,7 @@ const TEST_API_KEYS = [
 /** Node-side files for the tests, served to workerd through the TEST_FILES service binding. */
 function serveTestFile(request: Request): Response {
   const path = decodeURIComponent(new URL(request.url).pathname);
-  const bundleFile = /^\/(bundle|bundle-b|oracle-int8|staged\d+)\/([a-z0-9._-]+)$/i.exec(path);
+  const bundleFile = /^\/(bundle|bundle-b|oracle-int8|staged\d+|engine\d+)\/([a-z0-9._-]+)$/i.exec(path);
   if (bundleFile) return fileResponse(join(bundleSourceDir(bundleFile[1]!), bundleFile[2]!));
   const manifestPath = join(goldenDir, "manifest.json");
   if (!existsSync(manifestPath)) return new Response("no golden folder", { status: 404 });
@@ -38,6 +38,11 @@ function bundleSourceDir(source: string): string {
   if (source === "bundle") return bundleDir;
   if (source === "bundle-b") return secondBundleDir;
   if (source === "oracle-int8") return oracleInt8BundleDir;
+  if (source.startsWith("engine")) {
+    const k = Number(source.slice("engine".length));
+    if (k !== 1 && k !== ENGINE_STAGES) throw new Error(`no int8 demo ${source}`);
+    return engineDemoDir(k);
+  }
   const k = Number(source.slice("staged".length));
   if (k !== 1 && !(STAGED_DEMOS as readonly number[]).includes(k)) throw new Error(`no staged demo ${source}`);
   return stagedDemoDir(k);

@@ -118,6 +118,8 @@ function stagedDev(): string[] {
     stageCount,
     textStageCount,
     modelName: modelName!,
+    // `--var` reaches only the front's config; the stages get the engine in theirs.
+    engine: cliVar(args, "ENGINE"),
   });
   const text = textStageCount > 0 ? ` + ${textStageCount} text stage Workers` : "";
   console.log(`staged bundle: ${stageCount} stage Workers${text} + the front, configs in ${dirname(paths[0]!)}`);

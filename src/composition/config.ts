@@ -11,7 +11,7 @@ import { DEFAULT_DOH_URL } from "../webhooks/resolve-host";
 
 export interface Config {
   modelName: string;
-  /** ENGINE: where a single-graph bundle's image tower runs, onnxruntime-web ("ort", default) or the wasm engine. */
+  /** ENGINE: what runs the image tower's blocks, onnxruntime-web ("ort", default) or the wasm engine (int8-dynamic); in a stage Worker, its stage's blocks. */
   engine: ImageEngine;
   limits: Limits;
   /** The bootstrap secret API_KEYS, unparsed (src/usecases/api-keys.ts parses it once per isolate). */

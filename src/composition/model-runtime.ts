@@ -20,8 +20,8 @@ const runtimes = new Map<string, Promise<ModelRuntime>>();
 /**
  * The isolate's runtime for `name`; a failed open is forgotten so the next request retries. `stageBindings`: where
  * STAGE_<i> are looked up for a staged bundle (a missing one fails the open with stage_unavailable). `engine` "wasm":
- * the image tower on the engine's kernels (single-graph int8-dynamic bundles; the text tower and few-shot head stay
- * in onnxruntime-web).
+ * the image tower of a single-graph int8-dynamic bundle on the engine's kernels (the text tower and few-shot head stay
+ * in onnxruntime-web); a staged bundle's blocks run in its stage Workers, each on its own ENGINE.
  */
 export function modelRuntime(
   models: R2Bucket,
@@ -36,8 +36,8 @@ export function modelRuntime(
     runtime = ModelBundle.open(r2BundleReader(models, name)).then(async (bundle) => {
       const size = 2 * bundle.manifest.architecture.embedDim;
       const cache = kvTextFeatureCache(textFeatures, size);
-      if (engine === "wasm") {
-        if (bundle.stages) throw new Error("ENGINE=wasm serves single-graph bundles; this one is staged");
+      // A staged bundle's blocks run in the stage Workers, each with its own ENGINE var.
+      if (engine === "wasm" && !bundle.stages) {
         const encoder = await createWasmImageEncoder(bundle, engineKernelModules());
         trackEngine(encoder);
         return new ModelRuntime(bundle, cache, wasmImageTower(bundle, encoder));

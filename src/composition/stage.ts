@@ -6,6 +6,9 @@ import { type BankSource, runImageStage } from "../engine/staging/run-stage";
 import { r2BundleReader } from "../platform/r2-bundle-reader";
 import { r2ReferenceSetStore } from "../platform/r2-reference-sets";
 import { runImageStageShots } from "../engine/staging/run-stage-shots";
+import { ortStageGraph, type StageGraph } from "../engine/staging/stage-graph";
+import { createWasmStageGraph } from "../engine/wasm/wasm-stage-graph";
+import { engineKernelModules, trackEngine } from "../platform/engine-wasm";
 import {
   fromWireCall,
   fromWireShotsCall,
@@ -24,18 +27,23 @@ export interface StageEnv {
   REFERENCE_SETS: R2Bucket;
   MODEL_NAME: string;
   STAGE_INDEX: string;
+  /** What runs the stage's blocks: onnxruntime-web ("ort", default) or the engine's wasm kernels (int8-dynamic bundles). */
+  ENGINE?: string;
 }
 
 const vars = z.object({
   MODEL_NAME: z.string().min(1, "MODEL_NAME names the served bundle (the front's)"),
   STAGE_INDEX: z.string().regex(/^\d+$/, 'STAGE_INDEX = "<i>" names the image-tower stage this Worker runs'),
+  ENGINE: z.enum(["ort", "wasm"], { message: 'ENGINE is "ort" or "wasm"' }).optional(),
 });
 
 interface StageServer {
   index: number;
   modelName: string;
   env: StageEnv;
+  engine: "ort" | "wasm";
   bundle?: Promise<ModelBundle>;
+  graph?: Promise<StageGraph>;
   banks: BankSource;
 }
 
@@ -50,6 +58,7 @@ function serverOf(env: StageEnv): StageServer {
     server = {
       index: Number(parsed.data.STAGE_INDEX),
       modelName: parsed.data.MODEL_NAME,
+      engine: parsed.data.ENGINE ?? "ort",
       env,
       banks: stageBankSource(r2ReferenceSetStore(env.REFERENCE_SETS)),
     };
@@ -70,22 +79,40 @@ function bundleOf(server: StageServer): Promise<ModelBundle> {
   return server.bundle;
 }
 
+/** What runs this stage's blocks, built by the first call (the engine packs the stage's weights then); a failure is retried. */
+function graphOf(server: StageServer, bundle: ModelBundle): Promise<StageGraph> {
+  if (!server.graph) {
+    const graph =
+      server.engine === "wasm"
+        ? createWasmStageGraph(bundle, server.index, engineKernelModules()).then((g) => {
+            trackEngine(g.encoder);
+            return g;
+          })
+        : Promise.resolve(ortStageGraph(bundle, server.index));
+    graph.catch(() => {
+      if (server.graph === graph) server.graph = undefined;
+    });
+    server.graph = graph;
+  }
+  return server.graph;
+}
+
 /** The stage's server and bundle once the call is known to be meant for this stage and this model. */
-async function checked(env: StageEnv, call: { index: number; modelHash: string }): Promise<{ server: StageServer; bundle: ModelBundle }> {
+async function checked(env: StageEnv, call: { index: number; modelHash: string }): Promise<{ server: StageServer; bundle: ModelBundle; graph: StageGraph }> {
   const server = serverOf(env);
   if (call.index !== server.index) throw new Error(`this Worker runs image stage ${server.index}, the call is for stage ${call.index} (miswired binding)`);
   const bundle = await bundleOf(server);
   if (call.modelHash !== bundle.manifest.modelHash) {
     throw new Error(`this stage serves model ${bundle.manifest.modelHash}, the front ${call.modelHash}: deploy the same bundle to the front and every stage`);
   }
-  return { server, bundle };
+  return { server, bundle, graph: await graphOf(server, bundle) };
 }
 
 /** One stage call: checks it is meant for this stage and this model, runs the stage, replies in wire form. */
 export async function runStageCall(env: StageEnv, call: WireStageCall): Promise<WireStageReply> {
-  const { server, bundle } = await checked(env, call);
+  const { server, bundle, graph } = await checked(env, call);
   try {
-    return toWireReply(await runImageStage(bundle, server.index, fromWireCall(call), server.banks));
+    return toWireReply(await runImageStage(bundle, server.index, fromWireCall(call), server.banks, graph));
   } finally {
     // The call's own copy of its input (RPC arguments arrive as fresh buffers): released now, not left to the collector.
     const input = call.input as ArrayBuffer & { transfer?: (length?: number) => ArrayBuffer; detached?: boolean };
@@ -95,6 +122,6 @@ export async function runStageCall(env: StageEnv, call: WireStageCall): Promise<
 
 /** Every shot of a reference set through this stage (set creation, re-embedding); nothing is read from REFERENCE_SETS. */
 export async function runStageShotsCall(env: StageEnv, call: WireStageShotsCall): Promise<WireStageShotsReply> {
-  const { server, bundle } = await checked(env, call);
-  return toWireShotsReply(await runImageStageShots(bundle, server.index, fromWireShotsCall(call)));
+  const { server, bundle, graph } = await checked(env, call);
+  return toWireShotsReply(await runImageStageShots(bundle, server.index, fromWireShotsCall(call), graph));
 }

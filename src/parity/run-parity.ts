@@ -16,9 +16,10 @@ import { resizeMaskBilinear } from "../engine/image/mask";
 import { preprocess } from "../engine/image/preprocess";
 import { ModelBundle } from "../engine/runtime/model-bundle";
 import type { GemmKind } from "../engine/wasm/int8-gemm";
-import { loadWasmImageTower } from "../bench/int8-gemm-node";
+import { loadWasmImageTower, loadWasmStageGraph } from "../bench/int8-gemm-node";
 import { decodeF16, encodeF16Clamped } from "../shared/float16";
 import { inProcessStageRunner } from "../engine/staging/in-process-runner";
+import type { BankSource } from "../engine/staging/run-stage";
 import type { FewShotBankKey } from "../engine/staging/stage-port";
 import { stagedTower } from "../engine/staging/staged-tower";
 import { createClipTokenizer } from "../engine/tokenizer/clip-tokenizer";
@@ -120,18 +121,18 @@ export async function runParity(o: ParityOptions): Promise<ParityReport> {
     encodeText = (ids) => encodeTextsInStages(inProcessTextStageRunner(textBundle), ids, contextLength, bundle.manifest.architecture.embedDim);
   }
   if (stages > 1) {
-    progress(`image tower in ${stages} stages, chained in this process`);
+    const kernel = o.kernel ?? "relaxed";
+    progress(`image tower in ${stages} stages, chained in this process${o.engine === "wasm" ? `, each on the wasm engine (${kernel} kernels asked)` : ""}`);
     // The stages get a bundle of their own, as each stage Worker opens its own.
     const stageBundle = await ModelBundle.open(memoryBundleReader(compiled.files, compiled.manifest));
-    const runner = inProcessStageRunner(stageBundle, async (key, layers) => {
+    const banks: BankSource = async (key, layers) => {
       const memory = banksByName.get(key.referenceSet);
       if (!memory) throw new Error(`no memory bank ${key.referenceSet}`);
       return new Map(layers.map((l) => [l, memory.get(l)!]));
-    });
+    };
+    const runner = inProcessStageRunner(stageBundle, banks, o.engine === "wasm" ? (i) => loadWasmStageGraph(stageBundle, i, kernel) : undefined);
     tower = stagedTower(bundle, runner);
-  }
-  if (o.engine === "wasm") {
-    if (stages > 1) throw new Error("the wasm engine reads single-graph bundles only: use --stages 1 with --engine wasm");
+  } else if (o.engine === "wasm") {
     const wasm = await loadWasmImageTower(bundle, o.kernel ?? "relaxed");
     progress(`image encoder: wasm engine, ${wasm.kind} kernels, ${(wasm.memoryBytes / 2 ** 20).toFixed(1)} MB kernel memory`);
     tower = wasm.tower;

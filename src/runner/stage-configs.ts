@@ -27,6 +27,11 @@ export interface StagedConfigOptions {
   baseDir: string;
   /** The folder the generated configs are written to: their paths are rewritten relative to it. */
   outDir: string;
+  /**
+   * What runs the image stages' blocks (their ENGINE var: "ort" or "wasm"); default the base config's ENGINE var, else
+   * none (onnxruntime-web). The front of a staged bundle runs no image blocks itself.
+   */
+  engine?: string;
 }
 
 export interface StagedConfigs {
@@ -116,7 +121,8 @@ export function stagedConfigs(base: WranglerConfig, o: StagedConfigOptions): Sta
     vars: { MODEL_NAME: o.modelName, ...vars },
     r2_buckets: r2,
   });
-  const stages = indices.map((i) => worker(stageWorkerName(base.name, i), { STAGE_INDEX: String(i) }, buckets));
+  const engine = o.engine ?? (typeof base.vars?.ENGINE === "string" ? base.vars.ENGINE : undefined);
+  const stages = indices.map((i) => worker(stageWorkerName(base.name, i), { STAGE_INDEX: String(i), ...(engine ? { ENGINE: engine } : {}) }, buckets));
   // A text stage reads only the bundle.
   const modelsOnly = buckets.filter((b) => b.binding === "MODELS");
   const textStages = textIndices.map((i) => worker(textStageWorkerName(base.name, i), { TEXT_STAGE_INDEX: String(i) }, modelsOnly));

@@ -33,7 +33,15 @@ export interface WrittenConfigs {
 }
 
 /** Generates the configs of every Worker of a staged bundle into outDir, replacing what a previous run left there. */
-export function writeStagedConfigs(o: { baseConfig: string; outDir: string; stageCount: number; textStageCount?: number; modelName: string }): WrittenConfigs {
+export function writeStagedConfigs(o: {
+  baseConfig: string;
+  outDir: string;
+  stageCount: number;
+  textStageCount?: number;
+  modelName: string;
+  /** The image stages' ENGINE var (see StagedConfigOptions.engine). */
+  engine?: string;
+}): WrittenConfigs {
   const outDir = resolve(o.outDir);
   const configs = stagedConfigs(readBaseConfig(o.baseConfig), {
     stageCount: o.stageCount,
@@ -41,6 +49,7 @@ export function writeStagedConfigs(o: { baseConfig: string; outDir: string; stag
     modelName: o.modelName,
     baseDir: dirname(resolve(o.baseConfig)),
     outDir,
+    ...(o.engine ? { engine: o.engine } : {}),
   });
   // A previous bundle may have had more stages: its extra configs must not linger beside these.
   if (existsSync(outDir)) for (const f of readdirSync(outDir)) if (/^(front|stage-\d+|text-stage-\d+)\.json$/.test(f)) rmSync(join(outDir, f));

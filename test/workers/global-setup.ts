@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { compileCheckpointDir, writeBundleDir } from "../../src/compiler/build-model-dir";
 import { buildDemoModel, buildStagedDemoModel } from "../../src/compiler/demo-model";
 import { bundleDir, oracleCaseDir, oracleInt8BundleDir, oracleMode, secondBundleDir, stageMode } from "./bundles";
-import { STAGED_DEMOS, stagedDemoDir, TEXT_STAGES } from "./stage-workers";
+import { ENGINE_STAGES, engineDemoDir, STAGED_DEMOS, stagedDemoDir, TEXT_STAGES } from "./stage-workers";
 
 async function buildDemo(out: string, seed: number): Promise<void> {
   const bundle = await buildDemoModel({ seed });
@@ -49,5 +49,8 @@ export default async function setup(): Promise<void> {
       await writeBundleDir(await buildStagedDemoModel({ seed: 0, stages: k, textStages: TEXT_STAGES[k] }), stagedDemoDir(k));
     }
     console.log(`built the demo bundle in ${STAGED_DEMOS.join(" and ")} stages (and its single-graph twin)`);
+    await writeBundleDir(await buildDemoModel({ seed: 0, quant: "int8" }), engineDemoDir(1));
+    await writeBundleDir(await buildStagedDemoModel({ seed: 0, quant: "int8", stages: ENGINE_STAGES }), engineDemoDir(ENGINE_STAGES));
+    console.log(`built the int8 demo in ${ENGINE_STAGES} stages for the engine's stage Workers (and its single graph)`);
   }
 }

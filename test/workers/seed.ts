@@ -31,7 +31,7 @@ async function testFile(path: string): Promise<Response> {
  * "oracle-int8" the oracle's model compiled int8-dynamic (oracle mode only), "staged<K>" the demo in K image-tower stages ("staged1": its single-graph twin; test/workers/stage-workers.ts).
  */
 export async function seedBundle(
-  source: "bundle" | "bundle-b" | "oracle-int8" | `staged${number}` = "bundle",
+  source: "bundle" | "bundle-b" | "oracle-int8" | `staged${number}` | `engine${number}` = "bundle",
   name: string = env.MODEL_NAME,
 ): Promise<SeededBundle> {
   const manifestBytes = new Uint8Array(await (await testFile(`/${source}/manifest.json`)).arrayBuffer());

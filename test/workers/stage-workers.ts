@@ -2,7 +2,7 @@
 // src/worker.ts is bundled like wrangler does (its [alias], ORT's wasm as a CompiledWasm module), since auxiliary
 // workers are not processed by Vite; each stage Worker gets the contract's vars and buckets (README "Stages").
 import { copyFileSync, mkdirSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
+import { basename, dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
 import type { LegacyWorkerOptions } from "miniflare";
@@ -10,6 +10,8 @@ import type { LegacyWorkerOptions } from "miniflare";
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 const outDir = resolve(repoRoot, "node_modules/.cache/edge-anomaly/stage-worker");
 const WASM = "ort-wasm-simd-threaded.wasm";
+/** The engine's kernel modules (src/platform/engine-wasm.ts imports them), beside ORT's in the bundled worker. */
+const KERNELS = ["int8-gemm-simd.wasm", "int8-gemm-relaxed.wasm"];
 
 /** Stage counts the staged demo bundles are built with (test/workers/global-setup.ts), and their model names. */
 export const STAGED_DEMOS = [2, 3] as const;
@@ -23,6 +25,12 @@ export const TEXT_STAGES: Readonly<Record<number, number>> = { 3: 2 };
 /** The test worker's binding to text stage i of the K-stage demo (a test passes it as TEXT_STAGE_<i>). */
 export const textStagedBindingName = (k: number, i: number) => `STAGED${k}_TEXT_STAGE_${i}`;
 const textStageWorkerName = (k: number, i: number) => `edge-anomaly-staged${k}-text-stage-${i}`;
+/** The int8 demo in ENGINE_STAGES stages whose stage Workers run the engine (ENGINE=wasm); k = 1: its single graph. */
+export const ENGINE_STAGES = 2;
+export const engineDemoName = (k: number) => `demo-int8-staged${k}`;
+export const engineDemoDir = (k: number) => resolve(repoRoot, `node_modules/.cache/edge-anomaly/${engineDemoName(k)}`);
+/** The test worker's binding to stage i of the int8 demo on the engine. */
+export const engineBindingName = (i: number) => `ENGINE_STAGE_${i}`;
 /** R2 buckets of an image stage (its bundle files and few-shot banks) and of a text stage (its bundle files). */
 const IMAGE_STAGE_BUCKETS = { MODELS: "edge-anomaly-models", REFERENCE_SETS: "edge-anomaly-reference-sets" };
 const TEXT_STAGE_BUCKETS = { MODELS: "edge-anomaly-models" };
@@ -45,12 +53,14 @@ async function bundleWorker(): Promise<void> {
       {
         name: "wasm-module",
         setup(build) {
-          build.onResolve({ filter: /\.wasm$/ }, () => ({ path: `./${WASM}`, external: true }));
+          // ORT's wasm (src/platform/ort-wasm.ts imports it by package path) and the engine's kernels, each by name.
+          build.onResolve({ filter: /\.wasm$/ }, (args) => ({ path: `./${basename(args.path)}`, external: true }));
         },
       },
     ],
   });
   copyFileSync(join(repoRoot, "node_modules/onnxruntime-web/dist", WASM), join(outDir, WASM));
+  for (const k of KERNELS) copyFileSync(join(repoRoot, "src/engine/wasm", k), join(outDir, k));
 }
 
 /** Miniflare options of every stage Worker of every staged demo, and the test worker's bindings to them. */
@@ -66,7 +76,7 @@ export async function stageWorkers(compatibilityDate: string): Promise<{
     modulesRoot: outDir,
     modules: [
       { type: "ESModule", path: join(outDir, "worker.mjs") },
-      { type: "CompiledWasm", path: join(outDir, WASM) },
+      ...[WASM, ...KERNELS].map((w) => ({ type: "CompiledWasm" as const, path: join(outDir, w) })),
     ],
     bindings,
     r2Buckets,
@@ -82,6 +92,11 @@ export async function stageWorkers(compatibilityDate: string): Promise<{
       workers.push(worker(textStageWorkerName(k, i), { MODEL_NAME: stagedDemoName(k), TEXT_STAGE_INDEX: String(i) }, TEXT_STAGE_BUCKETS));
       serviceBindings[textStagedBindingName(k, i)] = { name: textStageWorkerName(k, i), entrypoint: "TextStage" };
     }
+  }
+  for (let i = 0; i < ENGINE_STAGES; i++) {
+    const name = `edge-anomaly-int8-staged${ENGINE_STAGES}-stage-${i}`;
+    workers.push(worker(name, { MODEL_NAME: engineDemoName(ENGINE_STAGES), STAGE_INDEX: String(i), ENGINE: "wasm" }, IMAGE_STAGE_BUCKETS));
+    serviceBindings[engineBindingName(i)] = { name, entrypoint: "ImageStage" };
   }
   return { workers, serviceBindings };
 }

@@ -222,3 +222,42 @@ describe("a staged bundle without its stage Workers", () => {
     expect(await shotsFailure({ index: 1, modelHash: hash, input, shots: 2, textFeatures })).toMatch(/stage 1 takes 2 x \[1, 50, 64\]/);
   });
 });
+
+describe("the int8 demo in 2 stages whose stage Workers run the engine (ENGINE=wasm)", () => {
+  const engineName = (k: number) => `demo-int8-staged${k}`;
+  /** The single graph on the engine in the test worker's isolate (ENGINE=wasm), or the stages with their own ENGINE. */
+  const engineEnv = (k: number): Partial<Env> => {
+    if (k === 1) return { MODEL_NAME: engineName(1), ENGINE: "wasm" };
+    const bindings = env as unknown as Record<string, unknown>;
+    return { MODEL_NAME: engineName(k), STAGE_0: bindings.ENGINE_STAGE_0, STAGE_1: bindings.ENGINE_STAGE_1 } as Partial<Env>;
+  };
+
+  it("scores zero-shot and few-shot k=4 as the engine's single graph does (the same kernels, within 1e-6)", async () => {
+    const hashes = new Map<number, string>();
+    for (const k of [1, 2]) hashes.set(k, (await seedBundle(`engine${k}`, engineName(k))).modelHash);
+    const score = async (k: number, body: Record<string, unknown>) => {
+      const response = await post(k, "/v1/score", { object: "bottle", image, ...body }, engineEnv(k));
+      return { body: await json<ScoreResponse>(response), kernel: response.headers.get("x-engine-kernel") };
+    };
+    const single = await score(1, {});
+    const staged = await score(2, {});
+    // The single graph ran on the engine here; the staged bundle's blocks ran in the stage Workers (none here).
+    expect(single.kernel).toMatch(/relaxed|simd/);
+    expect(staged.body.stages?.map((h) => h.stage)).toEqual([0, 1]);
+    expect(staged.body.model.modelHash).toBe(hashes.get(2));
+    expect(relative(staged.body.score, single.body.score)).toBeLessThanOrEqual(1e-6);
+    expect(relative(staged.body.map!.max, single.body.map!.max)).toBeLessThanOrEqual(1e-6);
+
+    const sets = new Map<number, string>();
+    for (const k of [1, 2]) {
+      const set = await json<ReferenceSetView>(await post(k, "/v1/reference-sets", { object: "bottle", images: shots }, engineEnv(k)), 201);
+      sets.set(k, set.id);
+    }
+    const singleFew = await score(1, { referenceSet: sets.get(1) });
+    const stagedFew = await score(2, { referenceSet: sets.get(2) });
+    expect(stagedFew.body.mode).toBe("few-shot");
+    expect(relative(stagedFew.body.score, singleFew.body.score)).toBeLessThanOrEqual(1e-6);
+    expect(relative(stagedFew.body.map!.max, singleFew.body.map!.max)).toBeLessThanOrEqual(1e-6);
+    console.log(`int8 demo, engine: single ${single.kernel}, zero-shot ${single.body.score}, few-shot ${singleFew.body.score}`);
+  });
+});

@@ -36,7 +36,8 @@ describe("stagedConfigs from the project's wrangler.toml", () => {
       expect(s.alias).toEqual(front.alias);
       expect(s.rules).toEqual(base.rules);
       expect(s.compatibility_date).toBe(base.compatibility_date);
-      expect(s.vars).toEqual({ MODEL_NAME: "vitb16-int8", STAGE_INDEX: String(i) });
+      // ENGINE: wrangler.toml's (what runs the stage's blocks).
+      expect(s.vars).toEqual({ MODEL_NAME: "vitb16-int8", STAGE_INDEX: String(i), ENGINE: "ort" });
       const bucket = (b: string) => base.r2_buckets!.find((x) => x.binding === b)!.bucket_name;
       expect(s.r2_buckets).toEqual([
         { binding: "MODELS", bucket_name: bucket("MODELS") },
@@ -119,5 +120,17 @@ describe("stagedConfigs with the text tower in stages", () => {
     expect(() => stagedConfigs(base, { ...options, textStageCount: 1 })).toThrow(/0 \(one graph\) or at least 2/);
     expect(() => stagedConfigs({ ...base, services: [{ binding: "TEXT_STAGE_0", service: "x" }] }, { ...options, textStageCount: 2 })).toThrow(/TEXT_STAGE_0/);
     expect(stagedConfigs(base, options).textStages).toEqual([]);
+  });
+});
+
+describe("the image stages' engine", () => {
+  it("gives the image stage Workers ENGINE when asked, else the base config's, and the text stages none", () => {
+    const asked = stagedConfigs(base, { ...options, textStageCount: 2, engine: "wasm" });
+    expect(asked.stages.map((c) => c.vars?.ENGINE)).toEqual(asked.stages.map(() => "wasm"));
+    expect(asked.textStages.map((c) => c.vars?.ENGINE)).toEqual([undefined, undefined]);
+    const fromBase = stagedConfigs({ ...base, vars: { ...base.vars, ENGINE: "wasm" } }, options);
+    expect(fromBase.stages.every((c) => c.vars?.ENGINE === "wasm")).toBe(true);
+    const { ENGINE: _, ...noEngine } = base.vars ?? {};
+    expect(stagedConfigs({ ...base, vars: noEngine }, options).stages.every((c) => c.vars?.ENGINE === undefined)).toBe(true);
   });
 });
