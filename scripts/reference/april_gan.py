@@ -79,11 +79,15 @@ def text_features(clip, tokenizer, object_name):
 
 
 @torch.no_grad()
-def zero_shot(clip, adapter, pixels, text, layers):
-    """test.py's zero-shot part for one image: score, map [S, S] (numpy), and the intermediates."""
-    size = pixels.shape[-1]
-    image_features, patch_tokens = clip.encode_image(pixels, layers)
-    image_features /= image_features.norm(dim=-1, keepdim=True)
+def encode(clip, pixels, layers):
+    """The official model.encode_image(image, features_list): (image features, tapped tokens per layer)."""
+    return clip.encode_image(pixels, layers)
+
+
+@torch.no_grad()
+def zero_shot_from_encoding(adapter, image_features, patch_tokens, text, size):
+    """test.py's zero-shot part after the encoder, for one image: score, map [S, S] (numpy), and the intermediates."""
+    image_features = image_features / image_features.norm(dim=-1, keepdim=True)
     text_features = text.unsqueeze(0)  # torch.stack over the batch's class names, batch of 1
     text_probs = (100.0 * image_features @ text_features[0]).softmax(dim=-1)
     score = text_probs[0][1].item()
@@ -104,6 +108,12 @@ def zero_shot(clip, adapter, pixels, text, layers):
         "tokens": [t[0] for t in patch_tokens],
         "projected": [p[0] for p in projected],
     }
+
+
+def zero_shot(clip, adapter, pixels, text, layers):
+    """Zero-shot scoring of one preprocessed image [1, 3, S, S]."""
+    image_features, patch_tokens = encode(clip, pixels, layers)
+    return zero_shot_from_encoding(adapter, image_features, patch_tokens, text, pixels.shape[-1])
 
 
 @torch.no_grad()
