@@ -18,6 +18,8 @@ export interface PytorchRunResult {
   text_features_ms: number;
   /** decode, preprocess, encoder, scoring (score + adapters + maps), total. */
   zero_shot_ms: Record<"decode" | "preprocess" | "encoder" | "scoring" | "total", PytorchStageTimes>;
+  /** Process CPU time of the whole per-image pipeline (on a loaded machine wall time is mostly waiting for a core). */
+  zero_shot_cpu_ms: PytorchStageTimes;
   zero_shot_score: number;
 }
 
