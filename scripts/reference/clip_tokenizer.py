@@ -2,7 +2,7 @@
 
 The official pattern `<start_of_text>|<end_of_text>|'s|'t|'re|'ve|'m|'ll|'d|[\\p{L}]+|[\\p{N}]|[^\\s\\p{L}\\p{N}]+`
 (regex module, IGNORECASE) is implemented as a scanner over unicodedata categories, since the standard `re` has no
-\\p{..}. ftfy.fix_text is not applied (not installable here): it only changes mis-decoded text (mojibake), which
+\\p{..}. ftfy.fix_text is not applied (Debian has no python3-ftfy): it only changes mis-decoded text (mojibake), which
 the prompts and the oracle's token sample do not contain.
 """
 import gzip
