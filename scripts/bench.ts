@@ -1,12 +1,13 @@
 // CLI: per-stage latency and peak memory of the pipeline (onnxruntime-web, Node), of the encoder (web vs node), and (--service) of the real service in local workerd.
 import { execFileSync } from "node:child_process";
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { loadBenchInputs } from "../src/bench/bench-inputs";
 import type { EncoderRunResult } from "../src/bench/encoder-run";
 import type { PipelineRunResult } from "../src/bench/pipeline-run";
+import { findTorchPython, type PytorchRunResult, runPytorchReference } from "../src/bench/pytorch-reference";
 import { bundleStageCount } from "../src/runner/staged-bundle";
 
 const usage =
@@ -96,8 +97,11 @@ if (values["front-burst"]) {
 }
 
 let models = values.model ?? [];
+// the generated open_clip checkpoint (--arch), which the PyTorch reference reads
+let checkpointDir: string | undefined;
 if (values.arch) {
   const dir = mkdtempSync(join(tmpdir(), "bench-"));
+  checkpointDir = join(dir, "src");
   process.stderr.write(`generating a random ${values.arch} and building fp32 and int8 bundles in ${dir}\n`);
   npmScript("scripts/model-random.ts", ["--arch", values.arch, "--out", join(dir, "src"), "--with-adapter", "--layers", "3,6,9,12"]);
   const vocab = join(process.cwd(), "../shared/clip/bpe_simple_vocab_16e6.txt.gz");
@@ -134,7 +138,7 @@ process.stderr.write(`input: ${inputs.source}; ${runs} runs per configuration, o
 const report: Record<string, unknown> = { machine: `${process.platform} ${process.arch}, node ${process.version}`, runs, input: inputs.source, models: {} };
 const encoderMs: Record<string, number> = {};
 const peakMemory: Record<string, number> = {};
-let best: { zs: number; fs4: number; model: string } | undefined;
+let best: { zs: number; fs4: number; model: string; mapMs: number } | undefined;
 for (const model of models) {
   if (values["service-only"]) continue;
   // The in-process pipeline and encoder runs load image.onnx; a staged bundle is measured by --service alone.
@@ -164,7 +168,7 @@ for (const model of models) {
   peakMemory[`pipeline_wasm_${q}`] = pipeline.wasmMemoryMb;
   const zs = pipeline.zeroShot.total!.p50;
   const fs4 = pipeline.fewShot.k4!.total!.p50;
-  if (!best || zs < best.zs) best = { zs, fs4, model };
+  if (!best || zs < best.zs) best = { zs, fs4, model, mapMs: pipeline.zeroShot.map!.p50 };
 
   console.log(`\n## ${model} (${pipeline.quantization}); bundle load ${pipeline.loadMs} ms, text features ${pipeline.textFeaturesMs} ms`);
   console.log("| mode | decode | preprocess | encoder | scoring | few-shot head | map | total p50 | total p95 |");
@@ -187,6 +191,12 @@ for (const model of models) {
 report.encoder_ms = encoderMs;
 const endToEnd: Record<string, unknown> = best ? { zero_shot: best.zs, few_shot_k4: best.fs4, configuration: best.model } : {};
 report.end_to_end_ms = endToEnd;
+if (best) {
+  const pytorch = runPytorchComparison(best);
+  report.pytorch = pytorch ?? null;
+  endToEnd.pytorch_zero_shot = pytorch?.zero_shot_ms.total.p50 ?? null;
+  endToEnd.zero_shot_vs_pytorch = pytorch ? Math.round((best.zs / pytorch.zero_shot_ms.total.p50) * 1000) / 1000 : null;
+}
 report.peak_memory_mb = peakMemory;
 if (values.service || values["service-only"]) {
   const { runServiceBenchmarks } = await import("../src/bench/service-run");
@@ -198,3 +208,33 @@ if (values.service || values["service-only"]) {
   endToEnd.configuration_workerd = served?.model ?? null;
 }
 if (values.json) console.log(JSON.stringify(report));
+
+/** The official pipeline (PyTorch fp32, one thread) on the same checkpoint and image, or one line saying why not. */
+function runPytorchComparison(ours: { zs: number; mapMs: number; model: string }): PytorchRunResult | undefined {
+  if (!checkpointDir) {
+    console.log("\npytorch reference: not run (it needs --arch: it reads the generated open_clip checkpoint, which bundles do not hold)");
+    return undefined;
+  }
+  const python = findTorchPython();
+  if (!python) {
+    console.log("\npytorch reference: not run (torch is not importable by $PYTHON, python3 or /usr/bin/python3; Debian: apt-get install python3-torch)");
+    return undefined;
+  }
+  const imagePath = join(checkpointDir, "..", "bench-input.png");
+  writeFileSync(imagePath, inputs.image);
+  process.stderr.write(`official pipeline in PyTorch (${python})...\n`);
+  const layers = [3, 6, 9, 12];
+  const imageSize = values["image-size"] ? Number(values["image-size"]) : undefined;
+  const r = runPytorchReference(python, { modelDir: checkpointDir, imagePath, object: inputs.object, layers, imageSize, runs });
+  const t = r.zero_shot_ms;
+  console.log(`\n## official pipeline, PyTorch ${r.torch} fp32, ${r.threads} thread (${r.blas.map((p) => p.split("/").pop()).join(", ")})`);
+  console.log("| mode | decode | preprocess | encoder | scoring | total p50 | total p95 |");
+  console.log("|---|---|---|---|---|---|---|");
+  console.log(`| zero-shot | ${t.decode.p50} | ${t.preprocess.p50} | ${t.encoder.p50} | ${t.scoring.p50} | ${t.total.p50} | ${t.total.p95} |`);
+  console.log(`process CPU time per image p50 ${r.zero_shot_cpu_ms.p50} ms; text features (not timed per image) ${r.text_features_ms} ms`);
+  const ratio = ours.zs / t.total.p50;
+  console.log(
+    `ours (${ours.model}) ${ours.zs} ms = ${ratio.toFixed(3)}x the official pipeline's ${t.total.p50} ms; ours includes the map PNG (${ours.mapMs} ms), which the official pipeline does not make`,
+  );
+  return r;
+}
