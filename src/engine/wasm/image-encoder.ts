@@ -273,7 +273,8 @@ function quantizedLinear(init: InitializerSet, names: string[]): QuantizedLinear
       bias: init.floats(`${n}.bias`, outputs),
     };
   });
-  if (parts.length === 1) return { ...parts[0]!, weights: parts[0]!.weights.slice() };
+  // packLinear copies the weights into kernel memory: a view into the weights file is enough.
+  if (parts.length === 1) return parts[0]!;
   const inputs = parts[0]!.inputs;
   const outputs = parts.reduce((s, p) => s + p.outputs, 0);
   const weights = new Int8Array(inputs * outputs);
