@@ -88,9 +88,14 @@ describe("model:fetch", () => {
     expect(manifest.modelHash).toBe(direct.manifest.modelHash);
     expect(manifest.source.files).toEqual(["pytorch_model.bin", "config.json"]);
     expect(hub.log.filter((l) => l.startsWith("HEAD /acme/clip-tiny/resolve/main/")).every((l) => l.endsWith("[Bearer hf_test]"))).toBe(true);
+    // The second GET asks for the rest from where the kept part ends: not from 0. (How much of the flushed half the
+    // client had read when the connection closed depends on scheduling: one run under load resumed below the half.)
     const binGets = hub.log.filter((l) => l.startsWith("GET /lfs/"));
-    const half = Math.floor(bytes["pytorch_model.bin"]!.length / 2);
-    expect(binGets.some((l) => Number(/bytes=(\d+)-/.exec(l)?.[1] ?? 0) >= half)).toBe(true);
+    const resumedAt = binGets.map((l) => Number(/bytes=(\d+)-/.exec(l)?.[1] ?? 0));
+    expect(
+      resumedAt.some((at) => at > 0 && at <= Math.floor(bytes["pytorch_model.bin"]!.length / 2)),
+      binGets.join("; "),
+    ).toBe(true);
     expect(existsSync(join(cache, "acme--clip-tiny", "main", "pytorch_model.bin.part"))).toBe(false);
 
     // a second run takes every file from the cache: HEADs only
