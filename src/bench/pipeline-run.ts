@@ -1,4 +1,5 @@
-// One pipeline benchmark in this process: per-stage latency of zero-shot and few-shot scoring in onnxruntime-web.
+// One pipeline benchmark in this process: per-stage latency of zero-shot and few-shot scoring, the image tower in
+// onnxruntime-web or on the engine's kernels (as ENGINE=wasm serves it; text tower and few-shot head in onnxruntime-web).
 import { mapMax } from "../engine/anomaly/few-shot";
 import { encodeMapPng, resizeMapBilinear } from "../engine/anomaly/map-encoding";
 import { buildMemory, fewShotFromZeroShot, zeroShotFromEncoding } from "../engine/detector/analyse";
@@ -10,6 +11,7 @@ import { ModelBundle } from "../engine/runtime/model-bundle";
 import { createClipTokenizer } from "../engine/tokenizer/clip-tokenizer";
 import { fsBundleReader } from "../evaluation/fs-bundle-reader";
 import { gunzipSync } from "fflate";
+import { loadWasmImageEncoder } from "./int8-gemm-node";
 import { peakRssMb, percentile, round } from "./stats";
 import { wasmMemoryBytes } from "./wasm-memory-probe";
 
@@ -21,12 +23,17 @@ export interface PipelineRunOptions {
   runs: number;
   /** Few-shot sizes to time besides zero-shot (e.g. [1, 4]); each uses the first k shots. */
   ks: number[];
+  /** "wasm": the image tower on the engine's kernels (int8-dynamic bundles). Default "ort". */
+  imageEngine?: "ort" | "wasm";
 }
 
 export type StageTimes = Record<string, { p50: number; p95: number }>;
 
 export interface PipelineRunResult {
   quantization: string;
+  imageEngine: "ort" | "wasm";
+  /** The engine's kernel ("relaxed" or "simd") when imageEngine is "wasm". */
+  kernel?: string;
   loadMs: number;
   textFeaturesMs: number;
   zeroShot: StageTimes;
@@ -41,7 +48,9 @@ export async function runPipelineBenchmark(o: PipelineRunOptions): Promise<Pipel
   const t0 = performance.now();
   const bundle = await ModelBundle.open(fsBundleReader(o.bundleDir));
   const m = bundle.manifest;
-  await bundle.session("image");
+  const engine = o.imageEngine === "wasm" ? await loadWasmImageEncoder(bundle) : undefined;
+  const encode = async (pixels: Float32Array) => (engine ? engine.encode(pixels) : encodeImage(bundle, pixels));
+  if (!engine) await bundle.session("image");
   await bundle.session("fewShotHead");
   const loadMs = performance.now() - t0;
   const t1 = performance.now();
@@ -50,7 +59,7 @@ export async function runPipelineBenchmark(o: PipelineRunOptions): Promise<Pipel
   const textFeaturesMs = performance.now() - t1;
   const shotEncodings = [];
   for (const s of o.shots.slice(0, Math.max(0, ...o.ks))) {
-    shotEncodings.push(await encodeImage(bundle, preprocess(decodeImage(s, { maxPixels: MAX_PIXELS }), m.imageSize, m.mean, m.std)));
+    shotEncodings.push(await encode(preprocess(decodeImage(s, { maxPixels: MAX_PIXELS }), m.imageSize, m.mean, m.std)));
   }
 
   const samples: Record<string, Record<string, number[]>> = {};
@@ -66,7 +75,7 @@ export async function runPipelineBenchmark(o: PipelineRunOptions): Promise<Pipel
     const decodeMs = lap();
     const pixels = preprocess(decoded, m.imageSize, m.mean, m.std);
     const preprocessMs = lap();
-    const encoding = await encodeImage(bundle, pixels);
+    const encoding = await encode(pixels);
     const encoderMs = lap();
     const zs = zeroShotFromEncoding(bundle, encoding, text);
     const zeroShotMs = lap();
@@ -98,6 +107,8 @@ export async function runPipelineBenchmark(o: PipelineRunOptions): Promise<Pipel
     Object.fromEntries(Object.entries(stages).map(([s, v]) => [s, { p50: round(percentile(v, 50)), p95: round(percentile(v, 95)) }]));
   return {
     quantization: m.quantization,
+    imageEngine: engine ? "wasm" : "ort",
+    ...(engine ? { kernel: engine.kind } : {}),
     loadMs: round(loadMs),
     textFeaturesMs: round(textFeaturesMs),
     zeroShot: summarise(samples.zero_shot!),
