@@ -1,8 +1,34 @@
-// Relaxed-SIMD int8 GEMM: i32x4.relaxed_dot_i8x16_i7x16_add_s, weights int8 and activations quantized to 7 bits
-// (0..127) so the unsigned-or-signed reading of the i7 operand is the same on every CPU.
-export { lastZeroPoint, packedWeightBytes, packWeights } from "./common";
+// Relaxed-SIMD int8 GEMM: i16x8.relaxed_dot_i8x16_i7x16_s, activations quantized to 7 bits (0..127) so the
+// unsigned-or-signed reading of the i7 operand is the same on every CPU, weights narrowed to -64..64 at pack time so
+// two dots of 2 products each add up in 16 bits (|4 x 127 x 64| = 32512 < 32767) before one widening dot.
+export { lastZeroPoint, packedWeightBytes } from "./common";
 export { attention, layerNorm, linearF32 } from "./float-ops";
-import { epilogue4, quantize4, quantizeValue, rangeScale, lastZeroPoint } from "./common";
+import { epilogue4, quantize4, quantizeValue, rangeScale, lastZeroPoint, packWeights as packInt8Weights } from "./common";
+
+/** Largest weight magnitude the paired 16-bit accumulation allows with 0..127 activations. */
+// @ts-ignore: decorator
+@inline const W7: i32 = 64;
+
+/**
+ * Narrows each output column of w (int8 [K][N], in place) to -64..64 and scales its wScale (f32 [N]) to match: a
+ * column whose largest |w| is m > 64 becomes round(w * 64 / m) (half to even) with scale * m / 64; others stay exact.
+ * Then packs as the SIMD128 module does (column sums of the narrowed weights).
+ */
+export function packWeights(w: usize, K: i32, N: i32, dst: usize, colsum: usize, wScale: usize): void {
+  for (let n = 0; n < N; n++) {
+    let big: i32 = 0;
+    for (let k = 0; k < K; k++) big = max(big, abs(<i32>load<i8>(w + <usize>(k * N + n))));
+    if (big <= W7) continue;
+    const f: f64 = <f64>W7 / <f64>big;
+    for (let k = 0; k < K; k++) {
+      const p = w + <usize>(k * N + n);
+      store<i8>(p, <i8>(<i32>nearest(<f64>load<i8>(p) * f)));
+    }
+    const sp = wScale + (<usize>n << 2);
+    store<f32>(sp, <f32>(<f64>load<f32>(sp) * (<f64>big / <f64>W7)));
+  }
+  packInt8Weights(w, K, N, dst, colsum);
+}
 
 // i32x4.relaxed_dot_i8x16_i7x16_add_s computes the same, but Node 20's baseline compiler (Liftoff, V8 11.3) gets it
 // wrong when many accumulators are live (checked: wrong rows under --liftoff-only, right under --no-liftoff). The
@@ -10,6 +36,13 @@ import { epilogue4, quantize4, quantizeValue, rangeScale, lastZeroPoint } from "
 // @ts-ignore: decorator
 @inline function dot4(w: v128, x: v128, acc: v128, ones: v128): v128 {
   return i32x4.add(acc, i32x4.dot_i16x8_s(i16x8.relaxed_dot_i8x16_i7x16_s(w, x), ones));
+}
+
+/** Two quads: the two i16 pair sums added in 16 bits (weights -64..64, activations 0..127), then widened once. */
+// @ts-ignore: decorator
+@inline function dot8(w: v128, x: v128, w2: v128, x2: v128, acc: v128, ones: v128): v128 {
+  const s = i16x8.add(i16x8.relaxed_dot_i8x16_i7x16_s(w, x), i16x8.relaxed_dot_i8x16_i7x16_s(w2, x2));
+  return i32x4.add(acc, i32x4.dot_i16x8_s(s, ones));
 }
 
 /**
@@ -86,38 +119,26 @@ export function gemm(
       let q = 0;
       for (; q + 2 <= Kq; q += 2) {
         const o = <usize>q << 2;
-        {
         const w0 = v128.load(wp);
         const w1 = v128.load(wp, 16);
+        const w2 = v128.load(wp, 32);
+        const w3 = v128.load(wp, 48);
         const x0 = v128.load32_splat(a0 + o);
-        c00 = dot4(w0, x0, c00, ones);
-        c01 = dot4(w1, x0, c01, ones);
+        const y0 = v128.load32_splat(a0 + o, 4);
+        c00 = dot8(w0, x0, w2, y0, c00, ones);
+        c01 = dot8(w1, x0, w3, y0, c01, ones);
         const x1 = v128.load32_splat(a1 + o);
-        c10 = dot4(w0, x1, c10, ones);
-        c11 = dot4(w1, x1, c11, ones);
+        const y1 = v128.load32_splat(a1 + o, 4);
+        c10 = dot8(w0, x1, w2, y1, c10, ones);
+        c11 = dot8(w1, x1, w3, y1, c11, ones);
         const x2 = v128.load32_splat(a2 + o);
-        c20 = dot4(w0, x2, c20, ones);
-        c21 = dot4(w1, x2, c21, ones);
+        const y2 = v128.load32_splat(a2 + o, 4);
+        c20 = dot8(w0, x2, w2, y2, c20, ones);
+        c21 = dot8(w1, x2, w3, y2, c21, ones);
         const x3 = v128.load32_splat(a3 + o);
-        c30 = dot4(w0, x3, c30, ones);
-        c31 = dot4(w1, x3, c31, ones);
-        }
-        {
-        const w0 = v128.load(wp, 32);
-        const w1 = v128.load(wp, 48);
-        const x0 = v128.load32_splat(a0 + o, 4);
-        c00 = dot4(w0, x0, c00, ones);
-        c01 = dot4(w1, x0, c01, ones);
-        const x1 = v128.load32_splat(a1 + o, 4);
-        c10 = dot4(w0, x1, c10, ones);
-        c11 = dot4(w1, x1, c11, ones);
-        const x2 = v128.load32_splat(a2 + o, 4);
-        c20 = dot4(w0, x2, c20, ones);
-        c21 = dot4(w1, x2, c21, ones);
-        const x3 = v128.load32_splat(a3 + o, 4);
-        c30 = dot4(w0, x3, c30, ones);
-        c31 = dot4(w1, x3, c31, ones);
-        }
+        const y3 = v128.load32_splat(a3 + o, 4);
+        c30 = dot8(w0, x3, w2, y3, c30, ones);
+        c31 = dot8(w1, x3, w3, y3, c31, ones);
         wp += 64;
       }
       for (; q < Kq; q++) {
