@@ -82,7 +82,11 @@ export function quantizeActivations(x: usize, M: i32, K: i32, dst: usize, rows: 
   }
 }
 
-/** As the SIMD128 gemm, with `colsum` from packWeights and each row's scale and zero point from quantizeActivations (`rows`); 4 x 8 blocks. */
+/**
+ * As the SIMD128 gemm, with `colsum` from packWeights and each row's scale and zero point from quantizeActivations
+ * (`rows`). Blocks of 2 rows x 8 columns, two input quads per step: 4 accumulators, 4 weight and 4 activation
+ * vectors and the ones fit V8's 15 usable xmm registers (4 x 8 blocks made TurboFan spill accumulators to the stack).
+ */
 export function gemm(
   a: usize,
   M: i32,
@@ -108,13 +112,10 @@ export function gemm(
     const n = jb * 8;
     const cs0 = v128.load(colsum + (<usize>n << 2));
     const cs1 = v128.load(colsum + (<usize>(n + 4) << 2));
-    for (let m = 0; m < M; m += 4) {
+    for (let m = 0; m < M; m += 2) {
       const a0 = a + <usize>m * rowBytes;
       const a1 = a0 + rowBytes;
-      const a2 = a1 + rowBytes;
-      const a3 = a2 + rowBytes;
       let c00 = i32x4.splat(0), c01 = i32x4.splat(0), c10 = i32x4.splat(0), c11 = i32x4.splat(0);
-      let c20 = i32x4.splat(0), c21 = i32x4.splat(0), c30 = i32x4.splat(0), c31 = i32x4.splat(0);
       let wp = wb;
       let q = 0;
       for (; q + 2 <= Kq; q += 2) {
@@ -131,14 +132,6 @@ export function gemm(
         const y1 = v128.load32_splat(a1 + o, 4);
         c10 = dot8(w0, x1, w2, y1, c10, ones);
         c11 = dot8(w1, x1, w3, y1, c11, ones);
-        const x2 = v128.load32_splat(a2 + o);
-        const y2 = v128.load32_splat(a2 + o, 4);
-        c20 = dot8(w0, x2, w2, y2, c20, ones);
-        c21 = dot8(w1, x2, w3, y2, c21, ones);
-        const x3 = v128.load32_splat(a3 + o);
-        const y3 = v128.load32_splat(a3 + o, 4);
-        c30 = dot8(w0, x3, w2, y3, c30, ones);
-        c31 = dot8(w1, x3, w3, y3, c31, ones);
         wp += 64;
       }
       for (; q < Kq; q++) {
@@ -151,18 +144,10 @@ export function gemm(
         const x1 = v128.load32_splat(a1 + o);
         c10 = dot4(w0, x1, c10, ones);
         c11 = dot4(w1, x1, c11, ones);
-        const x2 = v128.load32_splat(a2 + o);
-        c20 = dot4(w0, x2, c20, ones);
-        c21 = dot4(w1, x2, c21, ones);
-        const x3 = v128.load32_splat(a3 + o);
-        c30 = dot4(w0, x3, c30, ones);
-        c31 = dot4(w1, x3, c31, ones);
         wp += 32;
       }
       rowEpilogue(c00, c01, m, n, N, out, rows, zps, cs0, cs1, wScale, bias, residual, act);
       if (m + 1 < M) rowEpilogue(c10, c11, m + 1, n, N, out, rows, zps, cs0, cs1, wScale, bias, residual, act);
-      if (m + 2 < M) rowEpilogue(c20, c21, m + 2, n, N, out, rows, zps, cs0, cs1, wScale, bias, residual, act);
-      if (m + 3 < M) rowEpilogue(c30, c31, m + 3, n, N, out, rows, zps, cs0, cs1, wScale, bias, residual, act);
     }
   }
 }
