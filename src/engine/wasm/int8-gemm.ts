@@ -10,8 +10,7 @@ export type ActivationId = (typeof Activation)[keyof typeof Activation];
 interface KernelExports {
   memory: WebAssembly.Memory;
   packedWeightBytes(K: number, N: number): number;
-  /** Relaxed: also narrows the weights to -64..64 per column, rescaling `wScale` (see assembly/relaxed.ts). */
-  packWeights(w: number, K: number, N: number, dst: number, colsum: number, wScale?: number): void;
+  packWeights(w: number, K: number, N: number, dst: number, colsum: number): void;
   /** SIMD128: returns the tensor's scale (zero point: lastZeroPoint). Relaxed: per-row scales and zero points into `rows`. */
   quantizeActivations(x: number, M: number, K: number, dst: number, rows?: number): number;
   lastZeroPoint(): number;
@@ -141,8 +140,7 @@ export class Int8Gemm {
     new Int8Array(this.k.memory.buffer, src, K * N).set(weights);
     new Float32Array(this.k.memory.buffer, sc, nPad).set(scales);
     if (bias) new Float32Array(this.k.memory.buffer, b, nPad).set(bias);
-    if (this.kind === "relaxed") this.k.packWeights(src, K, N, packed, colsum, sc);
-    else this.k.packWeights(src, K, N, packed, colsum);
+    this.k.packWeights(src, K, N, packed, colsum);
     // The unpacked copy was the last allocation: give it back.
     this.top = src;
     return { K, N, weights: packed, colsum, scales: sc, bias: b };

@@ -1,34 +1,8 @@
-// Relaxed-SIMD int8 GEMM: i16x8.relaxed_dot_i8x16_i7x16_s, activations quantized to 7 bits (0..127) so the
-// unsigned-or-signed reading of the i7 operand is the same on every CPU, weights narrowed to -64..64 at pack time so
-// two dots of 2 products each add up in 16 bits (|4 x 127 x 64| = 32512 < 32767) before one widening dot.
-export { lastZeroPoint, packedWeightBytes } from "./common";
+// Relaxed-SIMD int8 GEMM: i16x8.relaxed_dot_i8x16_i7x16_s, weights int8 and activations quantized to 7 bits (0..127)
+// so the unsigned-or-signed reading of the i7 operand is the same on every CPU.
+export { lastZeroPoint, packedWeightBytes, packWeights } from "./common";
 export { attention, layerNorm, linearF32 } from "./float-ops";
-import { epilogue4, quantize4, quantizeValue, rangeScale, lastZeroPoint, packWeights as packInt8Weights } from "./common";
-
-/** Largest weight magnitude the paired 16-bit accumulation allows with 0..127 activations. */
-// @ts-ignore: decorator
-@inline const W7: i32 = 64;
-
-/**
- * Narrows each output column of w (int8 [K][N], in place) to -64..64 and scales its wScale (f32 [N]) to match: a
- * column whose largest |w| is m > 64 becomes round(w * 64 / m) (half to even) with scale * m / 64; others stay exact.
- * Then packs as the SIMD128 module does (column sums of the narrowed weights).
- */
-export function packWeights(w: usize, K: i32, N: i32, dst: usize, colsum: usize, wScale: usize): void {
-  for (let n = 0; n < N; n++) {
-    let big: i32 = 0;
-    for (let k = 0; k < K; k++) big = max(big, abs(<i32>load<i8>(w + <usize>(k * N + n))));
-    if (big <= W7) continue;
-    const f: f64 = <f64>W7 / <f64>big;
-    for (let k = 0; k < K; k++) {
-      const p = w + <usize>(k * N + n);
-      store<i8>(p, <i8>(<i32>nearest(<f64>load<i8>(p) * f)));
-    }
-    const sp = wScale + (<usize>n << 2);
-    store<f32>(sp, <f32>(<f64>load<f32>(sp) * (<f64>big / <f64>W7)));
-  }
-  packInt8Weights(w, K, N, dst, colsum);
-}
+import { epilogue4, quantize4, quantizeValue, rangeScale, lastZeroPoint } from "./common";
 
 // i32x4.relaxed_dot_i8x16_i7x16_add_s computes the same, but Node 20's baseline compiler (Liftoff, V8 11.3) gets it
 // wrong when many accumulators are live (checked: wrong rows under --liftoff-only, right under --no-liftoff). The
@@ -36,13 +10,6 @@ export function packWeights(w: usize, K: i32, N: i32, dst: usize, colsum: usize,
 // @ts-ignore: decorator
 @inline function dot4(w: v128, x: v128, acc: v128, ones: v128): v128 {
   return i32x4.add(acc, i32x4.dot_i16x8_s(i16x8.relaxed_dot_i8x16_i7x16_s(w, x), ones));
-}
-
-/** Two quads: the two i16 pair sums added in 16 bits (weights -64..64, activations 0..127), then widened once. */
-// @ts-ignore: decorator
-@inline function dot8(w: v128, x: v128, w2: v128, x2: v128, acc: v128, ones: v128): v128 {
-  const s = i16x8.add(i16x8.relaxed_dot_i8x16_i7x16_s(w, x), i16x8.relaxed_dot_i8x16_i7x16_s(w2, x2));
-  return i32x4.add(acc, i32x4.dot_i16x8_s(s, ones));
 }
 
 /**
@@ -126,12 +93,12 @@ export function gemm(
         const w3 = v128.load(wp, 48);
         const x0 = v128.load32_splat(a0 + o);
         const y0 = v128.load32_splat(a0 + o, 4);
-        c00 = dot8(w0, x0, w2, y0, c00, ones);
-        c01 = dot8(w1, x0, w3, y0, c01, ones);
+        c00 = dot4(w2, y0, dot4(w0, x0, c00, ones), ones);
+        c01 = dot4(w3, y0, dot4(w1, x0, c01, ones), ones);
         const x1 = v128.load32_splat(a1 + o);
         const y1 = v128.load32_splat(a1 + o, 4);
-        c10 = dot8(w0, x1, w2, y1, c10, ones);
-        c11 = dot8(w1, x1, w3, y1, c11, ones);
+        c10 = dot4(w2, y1, dot4(w0, x1, c10, ones), ones);
+        c11 = dot4(w3, y1, dot4(w1, x1, c11, ones), ones);
         wp += 64;
       }
       for (; q < Kq; q++) {

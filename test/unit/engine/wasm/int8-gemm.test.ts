@@ -45,23 +45,6 @@ function erf(x: number): number {
   return x < 0 ? -r : r;
 }
 
-/**
- * The relaxed kernel's pack-time narrowing, in plain arithmetic: a column whose largest |w| is m > 64 becomes
- * round(w * 64 / m) (half to even) with its scale times m / 64 (rounded to float32); other columns stay as they are.
- */
-function narrowTo7Bits(w: Int8Array, K: number, N: number, scales: Float32Array): { w: Int8Array; scales: Float32Array } {
-  const nw = Int8Array.from(w);
-  const ns = Float32Array.from(scales);
-  for (let n = 0; n < N; n++) {
-    let big = 0;
-    for (let k = 0; k < K; k++) big = Math.max(big, Math.abs(w[k * N + n]!));
-    if (big <= 64) continue;
-    for (let k = 0; k < K; k++) nw[k * N + n] = roundHalfEven(w[k * N + n]! * (64 / big));
-    ns[n] = f(scales[n]! * (big / 64));
-  }
-  return { w: nw, scales: ns };
-}
-
 function reference(
   x: Float32Array,
   M: number,
@@ -73,12 +56,9 @@ function reference(
   levels: number,
   act: ActivationId,
   residual?: Float32Array,
-  narrowWeights = levels === 127,
 ): Float32Array {
-  // SIMD128 quantizes the whole tensor as DynamicQuantizeLinear; the relaxed kernel each row on its own, with its
-  // weights narrowed to 7 bits.
+  // SIMD128 quantizes the whole tensor as DynamicQuantizeLinear; the relaxed kernel each row on its own.
   const perRow = levels === 127;
-  if (narrowWeights) ({ w, scales } = narrowTo7Bits(w, K, N, scales));
   const whole = quantize(x, levels);
   const y = new Float32Array(M * N);
   for (let m = 0; m < M; m++) {
@@ -200,32 +180,5 @@ describe.each(kinds)("int8 GEMM kernel (%s)", (kind) => {
     g.linear(b.x, 50, lb);
     expect(g.linear(a.x, 3, la)).toEqual(first);
     expect(() => g.linear(a.x, 4, la)).toThrow(/expected 4x10/);
-  });
-});
-
-describe("relaxed int8 GEMM weight narrowing", () => {
-  it("narrows weights to -64..64 per column: exact for small columns, near the int8 layer otherwise", async () => {
-    const g = await loadInt8Gemm("relaxed");
-    const [M, K, N] = [6, 77, 19];
-    const c = randomCase(M, K, N, 5);
-    // column 0 already within -64..64 (kept exact), column 1 reaching 127, column 2 reaching -128
-    for (let k = 0; k < K; k++) {
-      c.w[k * N] = (k % 129) - 64;
-      c.w[k * N + 1] = k === 3 ? 127 : c.w[k * N + 1]! >> 1;
-      c.w[k * N + 2] = k === 4 ? -128 : c.w[k * N + 2]! >> 1;
-    }
-    const narrowed = narrowTo7Bits(c.w, K, N, c.scales);
-    expect(narrowed.w.every((v) => v >= -64 && v <= 64)).toBe(true);
-    for (let k = 0; k < K; k++) expect(narrowed.w[k * N]).toBe(c.w[k * N]);
-    expect(narrowed.scales[0]).toBe(c.scales[0]);
-    expect(narrowed.w[3 * N + 1]).toBe(64);
-    expect(narrowed.w[4 * N + 2]).toBe(-64);
-    const y = g.linear(c.x, M, g.packLinear(c.w, K, N, c.scales, c.bias));
-    expect(relativeError(y, reference(c.x, M, K, c.w, N, c.scales, c.bias, 127, Activation.none))).toBeLessThan(2e-6);
-    // against the int8 weights themselves (the reference without the narrowing): one weight bit less, a small error
-    const int8 = reference(c.x, M, K, c.w, N, c.scales, c.bias, 127, Activation.none, undefined, false);
-    const err = relativeError(y, int8);
-    expect(err).toBeGreaterThan(0);
-    expect(err).toBeLessThan(2e-2);
   });
 });
