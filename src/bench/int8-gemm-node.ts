@@ -3,7 +3,7 @@ import { readFileSync } from "node:fs";
 import type { ImageTower } from "../engine/detector/image-tower";
 import type { ModelBundle } from "../engine/runtime/model-bundle";
 import type { WasmImageEncoder } from "../engine/wasm/image-encoder";
-import { type GemmKind, Int8Gemm, relaxedSimdSupported } from "../engine/wasm/int8-gemm";
+import { type GemmKind, Int8Gemm, type RelaxedBlocking, relaxedSimdSupported } from "../engine/wasm/int8-gemm";
 import { createWasmImageEncoder, type KernelModules, wasmImageTower } from "../engine/wasm/wasm-image-tower";
 import { createWasmStageGraph, type WasmStageGraph } from "../engine/wasm/wasm-stage-graph";
 
@@ -11,9 +11,12 @@ function compile(name: string): WebAssembly.Module {
   return new WebAssembly.Module(readFileSync(new URL(`../engine/wasm/${name}`, import.meta.url)));
 }
 
-/** The relaxed kernel when this runtime validates relaxed SIMD (Node 20: `--experimental-wasm-relaxed-simd`). */
-export function loadInt8Gemm(prefer: GemmKind = "relaxed"): Promise<Int8Gemm> {
-  return Int8Gemm.create(nodeKernelModules(prefer), prefer);
+/**
+ * The relaxed kernel when this runtime validates relaxed SIMD (Node 20: `--experimental-wasm-relaxed-simd`);
+ * `blocking` overrides the runtime's default register blocking of the relaxed kernel.
+ */
+export function loadInt8Gemm(prefer: GemmKind = "relaxed", blocking?: RelaxedBlocking): Promise<Int8Gemm> {
+  return Int8Gemm.create(nodeKernelModules(prefer), prefer, blocking);
 }
 
 /** The committed kernel modules; the relaxed one only when asked for and this runtime validates relaxed SIMD. */

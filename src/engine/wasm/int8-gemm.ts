@@ -4,6 +4,18 @@
 /** SIMD128 (i16 widening + i32x4.dot_i16x8_s, uint8 activations) or relaxed SIMD (i8 dot, 7-bit activations). */
 export type GemmKind = "simd" | "relaxed";
 
+/**
+ * Register blocking of the relaxed kernel, same sums either way: 4 rows x 8 columns with shuffled activations (what
+ * workerd's V8 runs fastest), or 2 x 8 with splat loads for Node 20's V8 11.3, which spills the 4 x 8 loop's registers.
+ */
+export type RelaxedBlocking = "4x8" | "2x8";
+
+/** 2 x 8 under V8 11.x (Node 20), 4 x 8 elsewhere (workerd, newer V8s). */
+export function defaultRelaxedBlocking(): RelaxedBlocking {
+  const v8 = (globalThis as { process?: { versions?: { v8?: string } } }).process?.versions?.v8;
+  return v8?.startsWith("11.") ? "2x8" : "4x8";
+}
+
 export const Activation = { none: 0, gelu: 1, quickGelu: 2 } as const;
 export type ActivationId = (typeof Activation)[keyof typeof Activation];
 
@@ -15,6 +27,8 @@ interface KernelExports {
   quantizeActivations(x: number, M: number, K: number, dst: number, rows?: number): number;
   lastZeroPoint(): number;
   gemm(...args: number[]): void;
+  /** Relaxed module only: `gemm`'s sums in 2 x 8 blocks (see RelaxedBlocking). */
+  gemm2x8?(...args: number[]): void;
   layerNorm(x: number, M: number, W: number, gamma: number, beta: number, eps: number, out: number): void;
   attention(qkv: number, M: number, W: number, heads: number, out: number, scratch: number): void;
   linearF32(x: number, M: number, K: number, w: number, N: number, bias: number, out: number): void;
@@ -98,6 +112,8 @@ export class Int8Gemm {
   private constructor(
     readonly kind: GemmKind,
     instance: WebAssembly.Instance,
+    /** The relaxed kernel's register blocking (unused by SIMD128). */
+    readonly blocking: RelaxedBlocking,
   ) {
     this.k = instance.exports as unknown as KernelExports;
     this.top = this.k.memory.buffer.byteLength;
@@ -105,12 +121,16 @@ export class Int8Gemm {
 
   /**
    * `modules`: the compiled SIMD128 module and, when the runtime validates it, the relaxed one. `prefer` picks the
-   * relaxed kernel when available unless told "simd".
+   * relaxed kernel when available unless told "simd"; `blocking` overrides the runtime's default (tests).
    */
-  static async create(modules: { simd: WebAssembly.Module; relaxed?: WebAssembly.Module }, prefer: GemmKind = "relaxed"): Promise<Int8Gemm> {
+  static async create(
+    modules: { simd: WebAssembly.Module; relaxed?: WebAssembly.Module },
+    prefer: GemmKind = "relaxed",
+    blocking: RelaxedBlocking = defaultRelaxedBlocking(),
+  ): Promise<Int8Gemm> {
     const kind: GemmKind = prefer === "relaxed" && modules.relaxed ? "relaxed" : "simd";
     const instance = await WebAssembly.instantiate(kind === "relaxed" ? modules.relaxed! : modules.simd, {});
-    return new Int8Gemm(kind, instance);
+    return new Int8Gemm(kind, instance, blocking);
   }
 
   /** Bytes of the kernel's linear memory. */
@@ -170,7 +190,8 @@ export class Int8Gemm {
       const rows = this.scratchBuffer("rows", Math.ceil(M / 4) * 4 * 8);
       this.k.quantizeActivations(x, M, K, ap, rows);
       t1 = this.profile?.clock();
-      this.k.gemm(ap, M, K, layer.weights, N, out, rows, layer.colsum, layer.scales, layer.bias, residual, activation);
+      const gemm = this.blocking === "2x8" ? this.k.gemm2x8! : this.k.gemm;
+      gemm(ap, M, K, layer.weights, N, out, rows, layer.colsum, layer.scales, layer.bias, residual, activation);
     } else {
       const scale = this.k.quantizeActivations(x, M, K, ap);
       t1 = this.profile?.clock();

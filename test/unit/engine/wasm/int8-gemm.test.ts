@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { loadInt8Gemm } from "../../../../src/bench/int8-gemm-node";
-import { Activation, type ActivationId, type GemmKind, relaxedSimdSupported } from "../../../../src/engine/wasm/int8-gemm";
+import { Activation, type ActivationId, type GemmKind, type RelaxedBlocking, relaxedSimdSupported } from "../../../../src/engine/wasm/int8-gemm";
 import { relativeError } from "../../../helpers/tiny-bundle";
 
 const f = Math.fround;
@@ -95,15 +95,22 @@ function randomCase(M: number, K: number, N: number, seed: number) {
 }
 
 // Node 20 runs this project with --experimental-wasm-relaxed-simd (vitest.config.ts), Node 22 has it by default.
-const kinds: GemmKind[] = ["simd", "relaxed"];
+// The relaxed kernel in both register blockings (4 x 8 with shuffled activations, 2 x 8 with splat loads).
+const configurations: [GemmKind, RelaxedBlocking | undefined][] = [
+  ["simd", undefined],
+  ["relaxed", "4x8"],
+  ["relaxed", "2x8"],
+];
 
-describe.each(kinds)("int8 GEMM kernel (%s)", (kind) => {
+describe.each(configurations)("int8 GEMM kernel (%s %s)", (kind, blocking) => {
   const levels = kind === "relaxed" ? 127 : 255;
+  const loadGemm = () => loadInt8Gemm(kind, blocking);
 
   it("runs the kernel it was asked for", async () => {
     expect(relaxedSimdSupported()).toBe(true);
-    const g = await loadInt8Gemm(kind);
+    const g = await loadGemm();
     expect(g.kind).toBe(kind);
+    if (blocking) expect(g.blocking).toBe(blocking);
   });
 
   it.each([
@@ -115,9 +122,11 @@ describe.each(kinds)("int8 GEMM kernel (%s)", (kind) => {
     [7, 63, 17],
     [4, 64, 16],
     [37, 129, 45],
+    [6, 27, 33],
+    [11, 200, 40],
     [197, 64, 24],
   ])("matches the reference for M=%i K=%i N=%i (tails of every block size), with bias", async (M, K, N) => {
-    const g = await loadInt8Gemm(kind);
+    const g = await loadGemm();
     const c = randomCase(M, K, N, M * 1000 + K * 10 + N);
     const layer = g.packLinear(c.w, K, N, c.scales, c.bias);
     const y = g.linear(c.x, M, layer);
@@ -126,7 +135,7 @@ describe.each(kinds)("int8 GEMM kernel (%s)", (kind) => {
   });
 
   it("fuses GELU, QuickGELU and a residual add into the epilogue; no bias", async () => {
-    const g = await loadInt8Gemm(kind);
+    const g = await loadGemm();
     const [M, K, N] = [9, 40, 21];
     const c = randomCase(M, K, N, 7);
     const residual = Float32Array.from({ length: M * N }, (_, i) => Math.sin(i));
@@ -140,7 +149,7 @@ describe.each(kinds)("int8 GEMM kernel (%s)", (kind) => {
   });
 
   it("keeps GELU and QuickGELU finite and right far out in both tails (bias -100..100)", async () => {
-    const g = await loadInt8Gemm(kind);
+    const g = await loadGemm();
     const [M, K, N] = [3, 16, 41];
     const c = randomCase(M, K, N, 11);
     const bias = Float32Array.from({ length: N }, (_, n) => -100 + 5 * n);
@@ -153,7 +162,7 @@ describe.each(kinds)("int8 GEMM kernel (%s)", (kind) => {
   });
 
   it("is exact at the saturation edges: weights -128/127, activations quantized to 0 and the top level, K = 3072", async () => {
-    const g = await loadInt8Gemm(kind);
+    const g = await loadGemm();
     const [M, K, N] = [5, 3072, 11];
     // Rows alternate the extremes, so q is only 0 or `levels` and every product is the largest magnitude.
     const x = Float32Array.from({ length: M * K }, (_, i) => ((i + Math.floor(i / K)) % 2 === 0 ? -1000 : 3000));
@@ -171,7 +180,7 @@ describe.each(kinds)("int8 GEMM kernel (%s)", (kind) => {
   });
 
   it("reuses its scratch memory across calls of different sizes and keeps packed layers intact", async () => {
-    const g = await loadInt8Gemm(kind);
+    const g = await loadGemm();
     const a = randomCase(3, 10, 6, 1);
     const b = randomCase(50, 70, 30, 2);
     const la = g.packLinear(a.w, 10, 6, a.scales, a.bias);
@@ -180,5 +189,23 @@ describe.each(kinds)("int8 GEMM kernel (%s)", (kind) => {
     g.linear(b.x, 50, lb);
     expect(g.linear(a.x, 3, la)).toEqual(first);
     expect(() => g.linear(a.x, 4, la)).toThrow(/expected 4x10/);
+  });
+});
+
+describe("relaxed int8 GEMM register blockings", () => {
+  it.each([
+    [1, 5, 3],
+    [3, 13, 8],
+    [6, 27, 33],
+    [13, 200, 40],
+    [197, 768, 24],
+  ])("4 x 8 and 2 x 8 give identical outputs for M=%i K=%i N=%i (GELU, residual)", async (M, K, N) => {
+    const [g4, g2] = await Promise.all([loadInt8Gemm("relaxed", "4x8"), loadInt8Gemm("relaxed", "2x8")]);
+    const c = randomCase(M, K, N, M + K + N);
+    const residual = Float32Array.from({ length: M * N }, (_, i) => Math.cos(i));
+    const options = { activation: Activation.gelu, residual };
+    const y4 = g4.linear(c.x, M, g4.packLinear(c.w, K, N, c.scales, c.bias), options);
+    const y2 = g2.linear(c.x, M, g2.packLinear(c.w, K, N, c.scales, c.bias), options);
+    expect(y4).toEqual(y2);
   });
 });
