@@ -41,7 +41,7 @@ const result = await withService(
     };
     const setForm = new FormData();
     setForm.set("object", inputs.object);
-    inputs.shots.slice(0, k).forEach((s, i) => setForm.append("images", png(s, `shot-${i}.png`)));
+    for (const [i, s] of inputs.shots.slice(0, k).entries()) setForm.append("images", png(s, `shot-${i}.png`));
     // Warm-up (every stage loads) before the sessions open, as the bench does.
     await score();
     const isolates = await connectWorkerIsolates(service.pgid);

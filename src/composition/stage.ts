@@ -120,7 +120,10 @@ export async function runStageShotsCall(env: StageEnv, call: WireStageShotsCall,
     float32Records(byteStreamToRecords(inputs, shotsInputRecordBytes(layout, call.shots), `image stage ${server.index}'s shot inputs`)),
   );
   const items = runImageStageShots(bundle, server.index, { inputs: shotInputs, shots: call.shots, textFeatures });
-  return recordsToByteStream(loggingFailure(shotsItemsToRecords(items, layout, call.shots), `image stage ${server.index}: shots call`));
+  // Every record is the stage's own (ORT outputs, half bits, small maps): released once the RPC has taken it.
+  return recordsToByteStream(loggingFailure(shotsItemsToRecords(items, layout, call.shots), `image stage ${server.index}: shots call`), {
+    releaseSent: true,
+  });
 }
 
 /** A stream's error reaches the other side of an RPC only as "disconnected prematurely": its cause is logged here. */

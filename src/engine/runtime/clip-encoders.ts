@@ -1,5 +1,5 @@
 // Typed calls into a bundle's graphs: image tower, text tower and few-shot head, in the shapes the scoring code uses.
-import { decodeF16 } from "../../shared/float16";
+import { decodeF16Into } from "../../shared/float16";
 import { fewShotHeadNames, imageGraphNames, TEXT_BATCH_SIZE, textGraphNames } from "./graph-names";
 import type { ModelBundle } from "./model-bundle";
 
@@ -77,12 +77,14 @@ export async function fewShotDistances(
   const session = await bundle.session("fewShotHead");
   const queryTensor = { type: "float32" as const, data: concat(query), dims: [layers, patches, width] };
   const step = Math.max(1, Math.min(rows, chunkRows));
+  // Half bits are widened into one buffer per layer, reused for every chunk (ORT copies a feed into its own heap).
+  const widened = memory.map((m) => (m instanceof Uint16Array ? new Float32Array(step * width) : undefined));
   let best: Float32Array | undefined;
   for (let from = 0; from < rows; from += step) {
     const n = Math.min(step, rows - from);
-    const chunk = memory.map((m) => {
+    const chunk = memory.map((m, i) => {
       const part = n === rows ? m : m.subarray(from * width, (from + n) * width);
-      return part instanceof Uint16Array ? decodeF16(part) : part;
+      return part instanceof Uint16Array ? decodeF16Into(part, widened[i]!.subarray(0, part.length)) : part;
     });
     const out = await session.run({
       [fewShotHeadNames.query]: queryTensor,
@@ -95,7 +97,9 @@ export async function fewShotDistances(
   return Array.from({ length: layers }, (_, i) => best!.slice(i * patches, (i + 1) * patches));
 }
 
+/** The parts one after the other: a single part as it is (a feed is only read), more than one copied into one. */
 function concat(parts: Float32Array[]): Float32Array {
+  if (parts.length === 1) return parts[0]!;
   const out = new Float32Array(parts.reduce((s, p) => s + p.length, 0));
   let o = 0;
   for (const p of parts) {

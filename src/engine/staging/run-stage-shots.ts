@@ -3,6 +3,7 @@
 // is read, then the leave-one-out few-shot distances its layers need every shot for.
 import { zeroShotLogitDifference } from "../anomaly/zero-shot";
 import { encodeF16Clamped } from "../../shared/float16";
+import { releaseBuffer } from "../../shared/release-buffer";
 import { fewShotDistances } from "../runtime/clip-encoders";
 import { imageGraphNames } from "../runtime/graph-names";
 import { BundleError, type ModelBundle } from "../runtime/model-bundle";
@@ -89,12 +90,20 @@ export async function* runImageStageShots(bundle: ModelBundle, index: number, ca
     const out = get(outName);
     if (out.length !== outputValues)
       throw new BundleError("bundle_invalid", `image stage ${index} gave ${out.length} values of ${outName}, not ${outputValues}`);
-    const zeroShotDifferences = new Map(zeroShot.map((l) => [l, zeroShotLogitDifference(get(imageGraphNames.projected(l)), call.textFeatures)]));
+    // ORT's outputs are fresh buffers: the ones reduced here are released at once, not left to the collector.
+    const zeroShotDifferences = new Map<number, Float32Array>();
+    for (const l of zeroShot) {
+      const projected = get(imageGraphNames.projected(l));
+      zeroShotDifferences.set(l, zeroShotLogitDifference(projected, call.textFeatures));
+      releaseBuffer(projected);
+    }
     const bankRows = new Map<number, Uint16Array>();
     for (const l of fewShot) {
-      const tokens = (inOut(l) ? out : get(imageGraphNames.tokens(l))).subarray(width); // drop the class token
+      const tapped = inOut(l) ? out : get(imageGraphNames.tokens(l));
+      const tokens = tapped.subarray(width); // drop the class token
       bankRows.set(l, encodeF16Clamped(tokens));
       if (k > 1) shotRows(l, j).set(tokens);
+      if (tapped !== out) releaseBuffer(tapped);
     }
     workMs += performance.now() - started;
     yield { shot: { ...(last ? { imageFeatures: out } : { residual: out }), zeroShotDifferences, bankRows } };

@@ -130,6 +130,7 @@ async function embedShotsInStages(bundle: ModelBundle, runner: StageRunner, shot
           part.banks.set(l, bank);
           bank.set(rows, j * patches * width);
           receivedBytes += rows.byteLength;
+          releaseBuffer(rows); // copied into the set's bank; the stage keeps none of what it sends
         }
         j++;
       }
