@@ -1,5 +1,6 @@
 // Typed calls into a bundle's graphs: image tower, text tower and few-shot head, in the shapes the scoring code uses.
 import { decodeF16Into } from "../../shared/float16";
+import { releaseBuffer } from "../../shared/release-buffer";
 import { fewShotHeadNames, imageGraphNames, TEXT_BATCH_SIZE, textGraphNames } from "./graph-names";
 import type { ModelBundle } from "./model-bundle";
 
@@ -94,6 +95,7 @@ export async function fewShotDistances(
     if (!best) best = d;
     else for (let i = 0; i < best.length; i++) if (d[i]! < best[i]!) best[i] = d[i]!;
   }
+  for (const w of widened) if (w) releaseBuffer(w);
   return Array.from({ length: layers }, (_, i) => best!.slice(i * patches, (i + 1) * patches));
 }
 
