@@ -133,6 +133,7 @@ export async function* runImageStageShots(bundle: ModelBundle, index: number, ca
       }
     }
   }
+  for (const r of rows.values()) releaseBuffer(r); // k shots' float32 rows (ViT-L-14-336 at 518, k = 4: 21.4 MiB)
   rows.clear();
   workMs += performance.now() - started;
   yield { end: { leaveOneOutDistances: leaveOneOut, workMs } };
