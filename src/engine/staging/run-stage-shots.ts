@@ -71,8 +71,14 @@ export async function* runImageStageShots(bundle: ModelBundle, index: number, ca
   const wanted = [outName, ...zeroShot.map((l) => imageGraphNames.projected(l)), ...fewShot.filter((l) => !inOut(l)).map((l) => imageGraphNames.tokens(l))];
   // Float32 patch rows of every shot, the leave-one-out search's input (the single graph calibrates on float32 too):
   // the one part of a shots call a stage holds for all k shots, and only for its few-shot layers.
-  const rows = new Map(k > 1 ? fewShot.map((l) => [l, new Float32Array(k * patches * width)]) : []);
-  const shotRows = (l: number, i: number) => rows.get(l)!.subarray(i * patches * width, (i + 1) * patches * width);
+  // One buffer, shot after shot and each shot's layers one after the other, so the head takes a shot's layers as one
+  // view instead of a copy per search.
+  const layerValues = patches * width;
+  const rows = k > 1 && fewShot.length > 0 ? new Float32Array(k * fewShot.length * layerValues) : undefined;
+  const shotRows = (l: number, i: number) => {
+    const at = (i * fewShot.length + fewShot.indexOf(l)) * layerValues;
+    return rows!.subarray(at, at + layerValues);
+  };
 
   const session = await bundle.stageSession(index);
   let workMs = performance.now() - started;
@@ -102,7 +108,7 @@ export async function* runImageStageShots(bundle: ModelBundle, index: number, ca
       const tapped = inOut(l) ? out : get(imageGraphNames.tokens(l));
       const tokens = tapped.subarray(width); // drop the class token
       bankRows.set(l, encodeF16Clamped(tokens));
-      if (k > 1) shotRows(l, j).set(tokens);
+      if (rows) shotRows(l, j).set(tokens);
       if (tapped !== out) releaseBuffer(tapped);
     }
     workMs += performance.now() - started;
@@ -133,8 +139,7 @@ export async function* runImageStageShots(bundle: ModelBundle, index: number, ca
       }
     }
   }
-  for (const r of rows.values()) releaseBuffer(r); // k shots' float32 rows (ViT-L-14-336 at 518, k = 4: 21.4 MiB)
-  rows.clear();
+  if (rows) releaseBuffer(rows); // k shots' float32 rows (ViT-L-14-336 at 518, k = 4: 21.4 MiB)
   workMs += performance.now() - started;
   yield { end: { leaveOneOutDistances: leaveOneOut, workMs } };
 }
