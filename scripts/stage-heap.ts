@@ -9,12 +9,11 @@ import { TEXT_STAGE_BATCH_SIZE, textGraphNames } from "../src/engine/runtime/gra
 import { ModelBundle } from "../src/engine/runtime/model-bundle";
 import type { FeedValue } from "../src/engine/runtime/onnx-session";
 import { runImageStageShots } from "../src/engine/staging/run-stage-shots";
-import { shotsReplyBytes } from "../src/engine/staging/stage-trace";
 import { embeddingRowsOf, gatherTokenEmbeddings } from "../src/engine/staging/text-embedding-gather";
 
 const usage =
   "usage: npx tsx scripts/stage-heap.ts --model DIR (--stage I [--shots K] | --text-stage I) [--seq N (text, default 77)] [--json]\n" +
-  "  --shots K: then one reference-set call of K shots (runShots), as a set creation makes it";
+  "  --shots K: then one reference-set call of K shots (runShots, streamed shot by shot), as a set creation makes it";
 const { values } = parseArgs({
   options: {
     model: { type: "string" },
@@ -69,22 +68,32 @@ const runMs = performance.now() - runStart;
 const afterRun = wasmMemoryBytes();
 let shots: Record<string, unknown> = {};
 if (values.shots && !text) {
-  // One set-creation call: K inputs in one buffer, the stage's reductions (leave-one-out search in the few-shot head).
+  // One set-creation call, streamed as a stage Worker runs it: a fresh input per shot, each shot's outputs dropped once
+  // counted (the wire sends them on), the stage's few-shot rows kept for the leave-one-out search.
   const k = Number(values.shots);
   const input = feeds[stage.inputs[0]!]!.data as Float32Array;
-  const many = new Float32Array(k * input.length);
-  for (let j = 0; j < k; j++) many.set(input, j * input.length);
+  async function* inputs(): AsyncGenerator<Float32Array> {
+    for (let j = 0; j < k; j++) yield input.slice();
+  }
   const textFeatures = fill(2 * m.architecture.embedDim);
-  const inputBytes = many.byteLength;
   const start = performance.now();
-  const reply = await runImageStageShots(bundle, index, { input: many, shots: k, textFeatures });
-  const replyBytes = shotsReplyBytes(reply);
+  let largestShotBytes = 0;
+  let bankBytes = 0;
+  for await (const item of runImageStageShots(bundle, index, { inputs: inputs(), shots: k, textFeatures })) {
+    if (!("shot" in item)) continue;
+    const s = item.shot;
+    let bytes = (s.residual ?? s.imageFeatures)!.byteLength;
+    for (const d of s.zeroShotDifferences.values()) bytes += d.byteLength;
+    for (const r of s.bankRows.values()) bytes += r.byteLength;
+    largestShotBytes = Math.max(largestShotBytes, bytes);
+    for (const r of s.bankRows.values()) bankBytes += r.byteLength;
+  }
   shots = {
     shots: k,
-    shots_input_mib: mb(inputBytes),
-    // The residual streams are written over the input buffer when their sizes match: then not counted twice.
-    shots_reply_mib: mb(replyBytes),
-    shots_banks_mib: mb([...reply.banks.values()].reduce((s, b) => s + b.byteLength, 0)),
+    shots_input_mib_each: mb(input.byteLength),
+    // What one shot sends on (largest of the k), and the set's bank rows of this stage's few-shot layers in all.
+    shots_output_mib_each: mb(largestShotBytes),
+    shots_banks_mib: mb(bankBytes),
     shots_wasm_after_mib: mb(wasmMemoryBytes()),
     shots_ms: Math.round(performance.now() - start),
   };

@@ -10,7 +10,7 @@ import { runTextStageCall, type TextStageEnv } from "./composition/text-stage";
 import type { Env } from "./platform/env";
 import { engineKernel, engineWasmBytes } from "./platform/engine-wasm";
 import { installOrtWasm, ortWasmHeapBytes } from "./platform/ort-wasm";
-import type { ImageStageRpc, WireStageCall, WireStageReply, WireStageShotsCall, WireStageShotsReply } from "./platform/stage-wire";
+import type { ImageStageRpc, WireStageCall, WireStageReply, WireStageShotsCall } from "./platform/stage-wire";
 import type { TextStageRpc, WireTextStageCall } from "./platform/text-stage-wire";
 import type { JobMessage } from "./usecases/jobs/job";
 
@@ -36,8 +36,8 @@ export class ImageStage extends WorkerEntrypoint<StageEnv> implements ImageStage
     return await runStageCall(this.env, call);
   }
 
-  async runShots(call: WireStageShotsCall): Promise<WireStageShotsReply> {
-    return await runStageShotsCall(this.env, call);
+  async runShots(call: WireStageShotsCall, inputs: ReadableStream<Uint8Array>): Promise<ReadableStream<Uint8Array>> {
+    return await runStageShotsCall(this.env, call, inputs);
   }
 }
 

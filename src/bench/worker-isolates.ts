@@ -32,6 +32,11 @@ export interface WorkerIsolate {
   /** Evaluates an expression in the isolate's global scope; returns its value (JSON-able). */
   evaluate<T>(expression: string): Promise<T>;
   collectGarbage(): Promise<void>;
+  /**
+   * Byte lengths of the isolate's live ArrayBuffers of at least `minBytes`, largest first, after the garbage collection
+   * Runtime.queryObjects makes: what holds an isolate's backing stores (a detached buffer counts 0).
+   */
+  liveArrayBuffers(minBytes: number): Promise<number[]>;
   close(): void;
 }
 
@@ -218,6 +223,18 @@ export async function connectWorkerIsolate(name: string, url: string, timeoutMs 
         const proto = await s.run("WebAssembly.Memory.prototype", false);
         await s.connection.call("Runtime.queryObjects", { prototypeObjectId: proto.objectId });
         await s.connection.call("Runtime.releaseObjectGroup", { objectGroup: "" }).catch(() => undefined);
+      }),
+    liveArrayBuffers: (minBytes) =>
+      use(async (s) => {
+        const proto = await s.run("ArrayBuffer.prototype", false);
+        const found = await s.connection.call<{ objects: RemoteObject }>("Runtime.queryObjects", { prototypeObjectId: proto.objectId });
+        const lengths = await s.connection.call<{ result: RemoteObject }>("Runtime.callFunctionOn", {
+          objectId: found.objects.objectId,
+          functionDeclaration: `function () { return this.map((b) => b.byteLength).filter((n) => n >= ${Number(minBytes)}).sort((a, b) => b - a); }`,
+          returnByValue: true,
+        });
+        await s.connection.call("Runtime.releaseObjectGroup", { objectGroup: "" }).catch(() => undefined);
+        return lengths.result.value as number[];
       }),
     close: () => session?.connection.socket.close(),
   };

@@ -5,20 +5,21 @@ import { ModelBundle } from "../engine/runtime/model-bundle";
 import { type BankSource, runImageStage } from "../engine/staging/run-stage";
 import { r2BundleReader } from "../platform/r2-bundle-reader";
 import { r2ReferenceSetStore } from "../platform/r2-reference-sets";
-import { runImageStageShots } from "../engine/staging/run-stage-shots";
+import { checkStageShotsCall, runImageStageShots } from "../engine/staging/run-stage-shots";
 import { ortStageGraph, type StageGraph } from "../engine/staging/stage-graph";
 import { createWasmStageGraph } from "../engine/wasm/wasm-stage-graph";
+import { byteStreamToRecords, float32Records, recordsToByteStream } from "../platform/byte-record-stream";
 import { engineKernelModules, trackEngine } from "../platform/engine-wasm";
 import {
   fromWireCall,
-  fromWireShotsCall,
+  shotsInputRecordBytes,
+  shotsItemsToRecords,
   toWireReply,
-  toWireShotsReply,
   type WireStageCall,
   type WireStageReply,
   type WireStageShotsCall,
-  type WireStageShotsReply,
 } from "../platform/stage-wire";
+import { releaseBuffer } from "../shared/release-buffer";
 import { stageBankSource } from "../usecases/stage-banks";
 
 /** A stage Worker's bindings (README "Stages"): no queues, no cron, REFERENCE_SETS read only. */
@@ -115,13 +116,49 @@ export async function runStageCall(env: StageEnv, call: WireStageCall): Promise<
     return toWireReply(await runImageStage(bundle, server.index, fromWireCall(call), server.banks, graph));
   } finally {
     // The call's own copy of its input (RPC arguments arrive as fresh buffers): released now, not left to the collector.
-    const input = call.input as ArrayBuffer & { transfer?: (length?: number) => ArrayBuffer; detached?: boolean };
-    if (typeof input.transfer === "function" && !input.detached) input.transfer(0);
+    releaseBuffer(call.input);
   }
 }
 
-/** Every shot of a reference set through this stage (set creation, re-embedding); nothing is read from REFERENCE_SETS. */
-export async function runStageShotsCall(env: StageEnv, call: WireStageShotsCall): Promise<WireStageShotsReply> {
+/** Each record once the next one is asked for: the stage has then run the shot it held (records are fresh buffers). */
+async function* releasedAfterUse(records: AsyncIterable<Float32Array>): AsyncGenerator<Float32Array> {
+  for await (const r of records) {
+    try {
+      yield r;
+    } finally {
+      releaseBuffer(r);
+    }
+  }
+}
+
+/**
+ * Every shot of a reference set through this stage (set creation, re-embedding), streamed: checks the call, then
+ * answers with its output stream at once; shot j's input is read from `inputs` once shot j - 1 has run and its outputs
+ * are queued. Nothing is read from REFERENCE_SETS. A failure after that errors the stream.
+ */
+export async function runStageShotsCall(env: StageEnv, call: WireStageShotsCall, inputs: ReadableStream<Uint8Array>): Promise<ReadableStream<Uint8Array>> {
   const { server, bundle, graph } = await checked(env, call);
-  return toWireShotsReply(await runImageStageShots(bundle, server.index, fromWireShotsCall(call), graph));
+  if (!(call.textFeatures instanceof ArrayBuffer && call.textFeatures.byteLength % 4 === 0)) {
+    throw new Error(`image stage ${server.index}: the call's text features are not float32`);
+  }
+  const textFeatures = new Float32Array(call.textFeatures);
+  const layout = checkStageShotsCall(bundle, server.index, call.shots, textFeatures);
+  const shotInputs = releasedAfterUse(
+    float32Records(byteStreamToRecords(inputs, shotsInputRecordBytes(layout, call.shots), `image stage ${server.index}'s shot inputs`)),
+  );
+  const items = runImageStageShots(bundle, server.index, { inputs: shotInputs, shots: call.shots, textFeatures }, graph);
+  // Every record is the stage's own (ORT outputs, half bits, small maps): released once the RPC has taken it.
+  return recordsToByteStream(loggingFailure(shotsItemsToRecords(items, layout, call.shots), `image stage ${server.index}: shots call`), {
+    releaseSent: true,
+  });
+}
+
+/** A stream's error reaches the other side of an RPC only as "disconnected prematurely": its cause is logged here. */
+async function* loggingFailure<T>(records: AsyncIterable<T>, what: string): AsyncGenerator<T> {
+  try {
+    yield* records;
+  } catch (e) {
+    console.error(`${what} failed: ${(e as Error).message}`);
+    throw e;
+  }
 }

@@ -78,5 +78,6 @@ export async function runTextStageCall(env: TextStageEnv, call: WireTextStageCal
   async function* output(): AsyncGenerator<Float32Array> {
     yield* await runTextStage(bundle, server.index, { tokens, seq: call.seq, ...(input ? { residual: input } : {}) });
   }
-  return recordsToByteStream(output());
+  // Each batch is ORT's fresh output: released once the RPC has taken it.
+  return recordsToByteStream(output(), { releaseSent: true });
 }

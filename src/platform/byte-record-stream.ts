@@ -1,19 +1,33 @@
 // Records of known sizes as a byte stream and back: how batches cross a service binding as a ReadableStream (JS RPC
 // streams them with flow control, so neither side holds more than a few records). Generic: the sizes say where each
 // record ends (the stream itself re-chunks the bytes), no framing is sent.
+import { releaseBuffer } from "../shared/release-buffer";
 
 /**
  * A byte stream of the records, produced as it is read: the next record is asked for only when the reader's queue has
- * room (`ahead` records), so a slow reader holds back the producer.
+ * room (`ahead` records), so a slow reader holds back the producer. `releaseSent`: the records are the producer's own
+ * fresh buffers, each released (detached) once the reader has taken it and asks for the next — only for a stream
+ * handed to JS RPC, whose reader copies what it takes (a reader in this isolate may still hold it); otherwise every sent
+ * record stays in this isolate until the collector runs (measured in workerd over JS RPC, 2026-11-30: 6 records of 8
+ * MiB left 48 MiB of backing stores in the producer, released 0, the reader getting every byte intact).
  */
-export function recordsToByteStream(records: AsyncIterable<ArrayBufferView>, ahead = 1): ReadableStream<Uint8Array> {
+export function recordsToByteStream(records: AsyncIterable<ArrayBufferView>, { ahead = 1, releaseSent = false } = {}): ReadableStream<Uint8Array> {
   const it = records[Symbol.asyncIterator]();
+  let sent: ArrayBufferView | undefined;
+  const release = () => {
+    if (releaseSent && sent) releaseBuffer(sent);
+    sent = undefined;
+  };
   return new ReadableStream<Uint8Array>(
     {
       async pull(controller) {
+        release();
         const next = await it.next();
         if (next.done) controller.close();
-        else controller.enqueue(new Uint8Array(next.value.buffer, next.value.byteOffset, next.value.byteLength));
+        else {
+          sent = next.value;
+          controller.enqueue(new Uint8Array(next.value.buffer, next.value.byteOffset, next.value.byteLength));
+        }
       },
       async cancel(reason) {
         await it.return?.(reason);

@@ -36,24 +36,43 @@ export function infoOf(e: EmbeddingInfo): EmbeddingInfo {
   return { modelHash: e.modelHash, promptSet: e.promptSet, createdAt: e.createdAt, calibration: e.calibration };
 }
 
-/** Banks given as float32 are narrowed (clamped to ±HALF_MAX); banks given as half bits are stored as they are. */
-export function encodeEmbedding(e: EmbeddingToStore): Uint8Array {
+/**
+ * The stored object in pieces, in order (magic, header length, header and padding; then each layer's half bits), and
+ * its length: written one after the other they are encodeEmbedding's bytes. Banks given as half bits are views of
+ * them, not copies; float32 banks are narrowed (clamped to ±HALF_MAX) one layer at a time as the pieces are taken.
+ */
+export function embeddingParts(e: EmbeddingToStore): { bytes: number; parts: Iterable<Uint8Array> } {
   const layers = [...e.memory.keys()];
   const rows = e.memory.get(layers[0]!)!.length / e.width;
-  const header = new TextEncoder().encode(JSON.stringify({ ...infoOf(e), width: e.width, layers, rows, dtype: "float16" }));
-  const dataOffset = align(MAGIC.length + 4 + header.length, 4);
-  const out = new Uint8Array(dataOffset + layers.length * rows * e.width * 2);
-  out.set(new TextEncoder().encode(MAGIC), 0);
-  new DataView(out.buffer).setUint32(MAGIC.length, header.length, true);
-  out.set(header, MAGIC.length + 4);
-  const half = new Uint16Array(out.buffer, dataOffset);
-  let o = 0;
   for (const l of layers) {
     const bank = e.memory.get(l)!;
     if (bank.length !== rows * e.width) throw new RangeError(`memory bank of layer ${l} has ${bank.length} values, expected ${rows * e.width}`);
-    if (bank instanceof Uint16Array) half.set(bank, o);
-    else encodeF16Clamped(bank, half, o);
-    o += bank.length;
+  }
+  const header = new TextEncoder().encode(JSON.stringify({ ...infoOf(e), width: e.width, layers, rows, dtype: "float16" }));
+  const dataOffset = align(MAGIC.length + 4 + header.length, 4);
+  const prefix = new Uint8Array(dataOffset);
+  prefix.set(new TextEncoder().encode(MAGIC), 0);
+  new DataView(prefix.buffer).setUint32(MAGIC.length, header.length, true);
+  prefix.set(header, MAGIC.length + 4);
+  function* parts(): Generator<Uint8Array> {
+    yield prefix;
+    for (const l of layers) {
+      const bank = e.memory.get(l)!;
+      const half = bank instanceof Uint16Array ? bank : encodeF16Clamped(bank);
+      yield new Uint8Array(half.buffer, half.byteOffset, half.byteLength);
+    }
+  }
+  return { bytes: dataOffset + layers.length * rows * e.width * 2, parts: { [Symbol.iterator]: parts } };
+}
+
+/** Banks given as float32 are narrowed (clamped to ±HALF_MAX); banks given as half bits are stored as they are. */
+export function encodeEmbedding(e: EmbeddingToStore): Uint8Array {
+  const { bytes, parts } = embeddingParts(e);
+  const out = new Uint8Array(bytes);
+  let o = 0;
+  for (const part of parts) {
+    out.set(part, o);
+    o += part.length;
   }
   return out;
 }

@@ -25,8 +25,12 @@ export function halfBitsToFloat(h: number): number {
 }
 
 export function decodeF16(bits: Uint16Array): Float32Array {
+  return decodeF16Into(bits, new Float32Array(bits.length));
+}
+
+/** Widens the half bits into `out` (at least as long), returning `out`. */
+export function decodeF16Into(bits: Uint16Array, out: Float32Array): Float32Array {
   const table = halfToFloatTable();
-  const out = new Float32Array(bits.length);
   for (let i = 0; i < bits.length; i++) out[i] = table[bits[i]!]!;
   return out;
 }

@@ -6,7 +6,10 @@ import { modelRuntime } from "../../src/composition/model-runtime";
 import { PROMPT_SET_VERSION } from "../../src/engine/anomaly/prompts";
 import type { Env } from "../../src/platform/env";
 import { r2ReferenceSetStore } from "../../src/platform/r2-reference-sets";
-import type { ImageStageRpc } from "../../src/platform/stage-wire";
+import { stageShotsLayout } from "../../src/engine/staging/run-stage-shots";
+import type { StageShotsItem } from "../../src/engine/staging/stage-port";
+import { byteStreamToRecords, recordsToByteStream } from "../../src/platform/byte-record-stream";
+import { type ImageStageRpc, recordsToShotsItems, shotsOutputRecordBytes } from "../../src/platform/stage-wire";
 import { encodeBase64 } from "../../src/shared/base64";
 import { scoreResponse } from "../../src/service/schemas/score";
 import { modelInput } from "../../src/usecases/image-input";
@@ -207,9 +210,12 @@ describe("a staged bundle without its stage Workers", () => {
     };
     expect(await failure({ index: 0, modelHash: manifests.get(2)!.modelHash, input })).toMatch(/runs image stage 1, the call is for stage 0/);
     expect(await failure({ index: 1, modelHash: "0".repeat(64), input })).toMatch(/deploy the same bundle/);
-    const shotsFailure = async (call: Parameters<ImageStageRpc["runShots"]>[0]): Promise<string> => {
+    // A shots call: refused at the call when miswired or asked for no shots; inputs that are not k shots fail its
+    // stream (the stage logs why: over RPC a stream's error arrives as a disconnection).
+    const shotsFailure = async (call: Parameters<ImageStageRpc["runShots"]>[0], shots: Float32Array[] = []): Promise<string> => {
       try {
-        await stage1.runShots(call);
+        const stream = await stage1.runShots(call, recordsToByteStream(shotInputs(shots)));
+        await drain(stream);
       } catch (e) {
         return (e as Error).message;
       }
@@ -217,9 +223,58 @@ describe("a staged bundle without its stage Workers", () => {
     };
     const textFeatures = new Float32Array(96).buffer;
     const hash = manifests.get(2)!.modelHash;
-    expect(await shotsFailure({ index: 0, modelHash: hash, input, shots: 1, textFeatures })).toMatch(/runs image stage 1, the call is for stage 0/);
-    expect(await shotsFailure({ index: 1, modelHash: "0".repeat(64), input, shots: 1, textFeatures })).toMatch(/deploy the same bundle/);
-    expect(await shotsFailure({ index: 1, modelHash: hash, input, shots: 2, textFeatures })).toMatch(/stage 1 takes 2 x \[1, 50, 64\]/);
+    const residual = new Float32Array(50 * 64);
+    expect(await shotsFailure({ index: 0, modelHash: hash, shots: 1, textFeatures })).toMatch(/runs image stage 1, the call is for stage 0/);
+    expect(await shotsFailure({ index: 1, modelHash: "0".repeat(64), shots: 1, textFeatures })).toMatch(/deploy the same bundle/);
+    expect(await shotsFailure({ index: 1, modelHash: hash, shots: 0, textFeatures })).toMatch(/whole number of shots >= 1/);
+    expect(await shotsFailure({ index: 1, modelHash: hash, shots: 2, textFeatures }, [residual])).toMatch(/disconnected prematurely/);
+  });
+});
+
+async function* shotInputs(shots: readonly Float32Array[]): AsyncGenerator<Float32Array> {
+  for (const s of shots) yield s;
+}
+
+async function drain(stream: ReadableStream<Uint8Array>): Promise<void> {
+  const reader = stream.getReader();
+  while (!(await reader.read()).done);
+}
+
+describe("a shots call streams: no RPC message grows with the number of shots", () => {
+  it("60 shots' pixels (36 MB, over workerd's 32 MiB RPC message limit) through stage 0 in one call, each shot as run alone", async () => {
+    const runtime = await modelRuntime(env.MODELS, env.TEXT_FEATURES, name(2), frontEnv(2) as Record<string, unknown>);
+    const bundle = runtime.bundle;
+    const layout = stageShotsLayout(bundle, 0);
+    const stage0 = (env as unknown as Record<string, ImageStageRpc>).STAGED2_STAGE_0!;
+    const k = 60;
+    const shotPixels = (j: number) => {
+      const p = new Float32Array(layout.inputValues);
+      for (let i = 0; i < p.length; i++) p[i] = Math.sin(i * 0.01 + j) * 2;
+      return p;
+    };
+    expect(k * 4 * layout.inputValues).toBeGreaterThan(32 * 2 ** 20);
+    async function* inputs(): AsyncGenerator<Float32Array> {
+      for (let j = 0; j < k; j++) yield shotPixels(j);
+    }
+    const text = (await runtime.textFeatures("bottle")).features;
+    const stream = await stage0.runShots(
+      { index: 0, modelHash: bundle.manifest.modelHash, shots: k, textFeatures: text.slice().buffer },
+      recordsToByteStream(inputs()),
+    );
+    const records = byteStreamToRecords(stream, shotsOutputRecordBytes(layout, k), "stage 0's shots stream");
+    const residuals: Float32Array[] = [];
+    let end: Extract<StageShotsItem, { end: unknown }>["end"] | undefined;
+    for await (const item of recordsToShotsItems(records, layout, k)) {
+      if ("shot" in item) residuals.push(item.shot.residual!);
+      else end = item.end;
+    }
+    expect(residuals.length).toBe(k);
+    expect(end!.workMs).toBeGreaterThan(0);
+    for (const l of layout.fewShot) expect(end!.leaveOneOutDistances.get(l)!.length).toBe(k * layout.patches);
+    for (const j of [0, 29, 59]) {
+      const alone = await stage0.run({ index: 0, modelHash: bundle.manifest.modelHash, input: shotPixels(j).buffer });
+      expect([...residuals[j]!], `shot ${j}`).toEqual([...new Float32Array(alone.residual!)]);
+    }
   });
 });
 

@@ -1,5 +1,6 @@
 // Typed calls into a bundle's graphs: image tower, text tower and few-shot head, in the shapes the scoring code uses.
-import { decodeF16 } from "../../shared/float16";
+import { decodeF16Into } from "../../shared/float16";
+import { releaseBuffer } from "../../shared/release-buffer";
 import { fewShotHeadNames, imageGraphNames, TEXT_BATCH_SIZE, textGraphNames } from "./graph-names";
 import type { ModelBundle } from "./model-bundle";
 
@@ -77,12 +78,16 @@ export async function fewShotDistances(
   const session = await bundle.session("fewShotHead");
   const queryTensor = { type: "float32" as const, data: concat(query), dims: [layers, patches, width] };
   const step = Math.max(1, Math.min(rows, chunkRows));
+  // Half bits are widened into one buffer, the layers one after the other (so the feed needs no copy), reused for
+  // every chunk (ORT copies a feed into its own heap).
+  const scratch = memory.some((m) => m instanceof Uint16Array) ? new Float32Array(layers * step * width) : undefined;
+  const widened = memory.map((m, i) => (m instanceof Uint16Array ? scratch!.subarray(i * step * width, (i + 1) * step * width) : undefined));
   let best: Float32Array | undefined;
   for (let from = 0; from < rows; from += step) {
     const n = Math.min(step, rows - from);
-    const chunk = memory.map((m) => {
+    const chunk = memory.map((m, i) => {
       const part = n === rows ? m : m.subarray(from * width, (from + n) * width);
-      return part instanceof Uint16Array ? decodeF16(part) : part;
+      return part instanceof Uint16Array ? decodeF16Into(part, n === step ? widened[i]! : widened[i]!.subarray(0, part.length)) : part;
     });
     const out = await session.run({
       [fewShotHeadNames.query]: queryTensor,
@@ -92,10 +97,26 @@ export async function fewShotDistances(
     if (!best) best = d;
     else for (let i = 0; i < best.length; i++) if (d[i]! < best[i]!) best[i] = d[i]!;
   }
+  if (scratch) releaseBuffer(scratch);
   return Array.from({ length: layers }, (_, i) => best!.slice(i * patches, (i + 1) * patches));
 }
 
+/**
+ * The parts one after the other. A feed is only read, so a single part, or parts that already lie one after the other
+ * in one buffer, are given as one view of it; anything else is copied into one array.
+ */
 function concat(parts: Float32Array[]): Float32Array {
+  const first = parts[0]!;
+  let end = first.byteOffset + first.byteLength;
+  let adjacent = true;
+  for (const p of parts.slice(1)) {
+    if (p.buffer !== first.buffer || p.byteOffset !== end) {
+      adjacent = false;
+      break;
+    }
+    end += p.byteLength;
+  }
+  if (adjacent) return new Float32Array(first.buffer, first.byteOffset, (end - first.byteOffset) / 4);
   const out = new Float32Array(parts.reduce((s, p) => s + p.length, 0));
   let o = 0;
   for (const p of parts) {

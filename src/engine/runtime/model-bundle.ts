@@ -13,6 +13,7 @@ import {
 } from "./bundle-manifest";
 import { tokenEmbeddingRowBytes } from "./token-embedding-format";
 import { OnnxModel, type SessionOptions } from "./onnx-session";
+import { releaseBuffer } from "../../shared/release-buffer";
 
 /** Where bundle files come from: a folder in Node, an R2 prefix in Workers. */
 export interface BundleReader {
@@ -264,13 +265,4 @@ function checkTowerStages(stages: StagedBundleManifest["stages"], layers: number
   if (next !== layers) {
     throw new BundleError("bundle_invalid", `manifest.json: the ${what}s end at block ${next}, the ${tower} tower has ${layers}`);
   }
-}
-
-/**
- * Frees a buffer's memory now where the runtime can (ArrayBuffer.prototype.transfer, e.g. workerd): the buffer is
- * detached and its backing store released; elsewhere it waits for the collector like any unreferenced buffer.
- */
-function releaseBuffer(bytes: Uint8Array): void {
-  const buffer = bytes.buffer as ArrayBuffer & { transfer?: (length?: number) => ArrayBuffer };
-  if (typeof buffer.transfer === "function") buffer.transfer(0);
 }

@@ -21,6 +21,9 @@ export function inProcessStageRunner(bundle: ModelBundle, banks: BankSource, gra
   return {
     stageCount: stages.length,
     run: async (index, call) => runImageStage(bundle, index, call, banks, await graph(index)),
-    runShots: async (index, call) => runImageStageShots(bundle, index, call, await graph(index)),
+    runShots: (index, call) =>
+      (async function* () {
+        yield* runImageStageShots(bundle, index, call, await graph(index));
+      })(),
   };
 }

@@ -1,113 +1,150 @@
-// One image-tower stage run on every shot of a reference set: its graph shot by shot, then its layers' reductions
-// (zero-shot logit differences, leave-one-out few-shot distances, bank rows in the stored dtype) where the tokens are.
+// One image-tower stage run on every shot of a reference set, streamed: its graph shot by shot, each shot's outputs
+// (residual stream, zero-shot logit differences, bank rows in the stored dtype) handed on before the next shot's input
+// is read, then the leave-one-out few-shot distances its layers need every shot for.
 import { zeroShotLogitDifference } from "../anomaly/zero-shot";
 import { encodeF16Clamped } from "../../shared/float16";
+import { releaseBuffer } from "../../shared/release-buffer";
 import { fewShotDistances } from "../runtime/clip-encoders";
 import { imageGraphNames } from "../runtime/graph-names";
 import { BundleError, type ModelBundle } from "../runtime/model-bundle";
 import { stageLayers } from "./run-stage";
 import { ortStageGraph, type StageGraph } from "./stage-graph";
-import type { StageShotsCall, StageShotsReply } from "./stage-port";
+import type { StageShotsCall, StageShotsItem } from "./stage-port";
 
-export async function runImageStageShots(
-  bundle: ModelBundle,
-  index: number,
-  call: StageShotsCall,
-  graph: StageGraph = ortStageGraph(bundle, index),
-): Promise<StageShotsReply> {
-  const start = performance.now();
+/** What one shot of a shots call looks like at stage `index`: what the caller and the wire need to know. */
+export interface StageShotsLayout {
+  index: number;
+  /** The input's dims ([1, 3, S, S] or [1, 1 + G², W]) and value count. */
+  inputDims: number[];
+  inputValues: number;
+  /** The last stage returns image features [E], the others the residual stream [1 + G², W]. */
+  last: boolean;
+  outputValues: number;
+  /** The stage's zero-shot and few-shot layers, in the manifest's order. */
+  zeroShot: number[];
+  fewShot: number[];
+  patches: number;
+  width: number;
+}
+
+export function stageShotsLayout(bundle: ModelBundle, index: number): StageShotsLayout {
   const stage = bundle.stages?.[index];
   if (!stage) throw new BundleError("bundle_invalid", `the bundle has no image-tower stage ${index}`);
   const m = bundle.manifest;
   const width = m.architecture.vision.width;
-  const embedDim = m.architecture.embedDim;
   const patches = m.grid * m.grid;
   const last = stage.blocks[1] === m.architecture.vision.layers;
-  const zeroShot = stageLayers(m.layers.zeroShot, stage.blocks);
-  const fewShot = stageLayers(m.layers.fewShot, stage.blocks);
-  const k = call.shots;
+  const inputDims = stage.blocks[0] === 0 ? [1, 3, m.imageSize, m.imageSize] : [1, 1 + patches, width];
+  return {
+    index,
+    inputDims,
+    inputValues: inputDims.reduce((a, b) => a * b, 1),
+    last,
+    outputValues: last ? m.architecture.embedDim : (1 + patches) * width,
+    zeroShot: stageLayers(m.layers.zeroShot, stage.blocks),
+    fewShot: stageLayers(m.layers.fewShot, stage.blocks),
+    patches,
+    width,
+  };
+}
 
-  const dims = stage.blocks[0] === 0 ? [1, 3, m.imageSize, m.imageSize] : [1, 1 + patches, width];
-  const inLength = dims.reduce((a, b) => a * b, 1);
-  if (!Number.isInteger(k) || k < 1 || call.input.length !== k * inLength) {
-    throw new RangeError(`stage ${index} takes ${k} x [${dims.join(", ")}] (${k * inLength} values), got ${call.input.length}`);
-  }
-  if (call.textFeatures.length !== 2 * embedDim) throw new RangeError(`text features must be [${embedDim}, 2], got ${call.textFeatures.length} values`);
+/** Checks a shots call's shot count and text features before anything streams; returns the stage's layout. */
+export function checkStageShotsCall(bundle: ModelBundle, index: number, shots: number, textFeatures: Float32Array): StageShotsLayout {
+  const layout = stageShotsLayout(bundle, index);
+  if (!Number.isInteger(shots) || shots < 1) throw new RangeError(`stage ${index}: a shots call needs a whole number of shots >= 1, got ${shots}`);
+  const embedDim = bundle.manifest.architecture.embedDim;
+  if (textFeatures.length !== 2 * embedDim) throw new RangeError(`text features must be [${embedDim}, 2], got ${textFeatures.length} values`);
+  return layout;
+}
+
+export async function* runImageStageShots(
+  bundle: ModelBundle,
+  index: number,
+  call: StageShotsCall,
+  graph: StageGraph = ortStageGraph(bundle, index),
+): AsyncGenerator<StageShotsItem> {
+  let started = performance.now();
+  const layout = checkStageShotsCall(bundle, index, call.shots, call.textFeatures);
+  const { inputDims: dims, inputValues, last, outputValues, zeroShot, fewShot, patches, width } = layout;
+  const stage = bundle.stages![index]!;
+  const k = call.shots;
+  const wrongInputs = (got: string) => new RangeError(`stage ${index} takes ${k} x [${dims.join(", ")}] (${inputValues} values each), got ${got}`);
 
   const outName = last ? imageGraphNames.features : imageGraphNames.residual(stage.blocks[1]);
-  const outLength = last ? embedDim : (1 + patches) * width;
-  // A residual stream replaces the shot's own input once the stage has run on it: no second k-shot buffer.
-  const out = outLength === inLength ? call.input : new Float32Array(k * outLength);
   // A few-shot layer that ends the stage taps the residual stream the stage returns (the same tensor): its rows are
-  // read from `out`, neither asked of ORT a second time nor copied.
+  // read from there, not asked of ORT a second time.
   const inOut = (l: number) => !last && l === stage.blocks[1];
-  const copied = fewShot.filter((l) => !inOut(l));
-  const wanted = [outName, ...zeroShot.map((l) => imageGraphNames.projected(l)), ...copied.map((l) => imageGraphNames.tokens(l))];
-  const differences = new Map(zeroShot.map((l) => [l, new Float32Array(k * patches)]));
-  // Float32 patch rows of every shot, the leave-one-out search's input (the single graph calibrates on float32 too).
-  const rows = new Map(copied.map((l) => [l, new Float32Array(k * patches * width)]));
-  // The last stage returns only image features: its residual input buffer is free once a shot has run, and a tapped
-  // layer's tokens [1 + G², W] have the same size, so one copied layer is kept there instead of a new buffer.
-  const inInput = out !== call.input && stage.blocks[0] > 0 ? copied[0] : undefined;
-  if (inInput !== undefined) rows.delete(inInput);
+  const wanted = [outName, ...zeroShot.map((l) => imageGraphNames.projected(l)), ...fewShot.filter((l) => !inOut(l)).map((l) => imageGraphNames.tokens(l))];
+  // Float32 patch rows of every shot, the leave-one-out search's input (the single graph calibrates on float32 too):
+  // the one part of a shots call a stage holds for all k shots, and only for its few-shot layers.
+  // One buffer, shot after shot and each shot's layers one after the other, so the head takes a shot's layers as one
+  // view instead of a copy per search.
+  const layerValues = patches * width;
+  const rows = k > 1 && fewShot.length > 0 ? new Float32Array(k * fewShot.length * layerValues) : undefined;
   const shotRows = (l: number, i: number) => {
-    if (inOut(l)) return out.subarray(i * outLength + width, (i + 1) * outLength);
-    if (l === inInput) return call.input.subarray(i * inLength + width, (i + 1) * inLength);
-    return rows.get(l)!.subarray(i * patches * width, (i + 1) * patches * width);
+    const at = (i * fewShot.length + fewShot.indexOf(l)) * layerValues;
+    return rows!.subarray(at, at + layerValues);
   };
 
-  for (let j = 0; j < k; j++) {
-    const input = call.input.subarray(j * inLength, (j + 1) * inLength);
+  let workMs = performance.now() - started;
+  let j = 0;
+  for await (const input of call.inputs) {
+    started = performance.now();
+    if (j === k) throw wrongInputs(`more than ${k} inputs`);
+    if (input.length !== inputValues) throw wrongInputs(`${input.length} values for shot ${j}`);
     const result = await graph.run(input, wanted);
     const get = (name: string) => {
       const t = result[name];
       if (!t) throw new BundleError("bundle_invalid", `image stage ${index} has no output ${name}`);
       return t;
     };
-    out.set(get(outName), j * outLength);
-    for (const l of zeroShot) differences.get(l)!.set(zeroShotLogitDifference(get(imageGraphNames.projected(l)), call.textFeatures), j * patches);
-    for (const l of copied) {
-      const tokens = get(imageGraphNames.tokens(l));
-      if (l === inInput)
-        input.set(tokens); // this shot's input has been consumed
-      else rows.get(l)!.set(tokens.subarray(width), j * patches * width); // drop the class token
+    const out = get(outName);
+    if (out.length !== outputValues)
+      throw new BundleError("bundle_invalid", `image stage ${index} gave ${out.length} values of ${outName}, not ${outputValues}`);
+    // ORT's outputs are fresh buffers: the ones reduced here are released at once, not left to the collector.
+    const zeroShotDifferences = new Map<number, Float32Array>();
+    for (const l of zeroShot) {
+      const projected = get(imageGraphNames.projected(l));
+      zeroShotDifferences.set(l, zeroShotLogitDifference(projected, call.textFeatures));
+      releaseBuffer(projected);
     }
+    const bankRows = new Map<number, Uint16Array>();
+    for (const l of fewShot) {
+      const tapped = inOut(l) ? out : get(imageGraphNames.tokens(l));
+      const tokens = tapped.subarray(width); // drop the class token
+      bankRows.set(l, encodeF16Clamped(tokens));
+      if (rows) shotRows(l, j).set(tokens);
+      if (tapped !== out) releaseBuffer(tapped);
+    }
+    workMs += performance.now() - started;
+    yield { shot: { ...(last ? { imageFeatures: out } : { residual: out }), zeroShotDifferences, bankRows } };
+    j++;
   }
+  if (j !== k) throw wrongInputs(`${j} inputs`);
 
+  started = performance.now();
   const leaveOneOut = new Map<number, Float32Array>();
   if (k > 1 && fewShot.length > 0) {
     for (const l of fewShot) leaveOneOut.set(l, new Float32Array(k * patches).fill(Infinity));
     // Shot j against each other shot i alone, a running minimum over i: the same distances as against the bank of the
     // others in one search, while the head holds [G², G²] similarities at a time.
-    for (let j = 0; j < k; j++) {
+    for (let q = 0; q < k; q++) {
       for (let i = 0; i < k; i++) {
-        if (i === j) continue;
+        if (i === q) continue;
         const d = await fewShotDistances(
           bundle,
-          fewShot.map((l) => shotRows(l, j)),
+          fewShot.map((l) => shotRows(l, q)),
           fewShot.map((l) => shotRows(l, i)),
         );
         for (const [n, l] of fewShot.entries()) {
-          const best = leaveOneOut.get(l)!.subarray(j * patches, (j + 1) * patches);
+          const best = leaveOneOut.get(l)!.subarray(q * patches, (q + 1) * patches);
           const dl = d[n]!;
           for (let p = 0; p < patches; p++) if (dl[p]! < best[p]!) best[p] = dl[p]!;
         }
       }
     }
   }
-  const banks = new Map<number, Uint16Array>();
-  for (const l of fewShot) {
-    const half = new Uint16Array(k * patches * width);
-    for (let i = 0; i < k; i++) encodeF16Clamped(shotRows(l, i), half, i * patches * width);
-    banks.set(l, half);
-    rows.delete(l);
-  }
-
-  return {
-    ...(last ? { imageFeatures: out } : { residuals: out }),
-    zeroShotDifferences: differences,
-    leaveOneOutDistances: leaveOneOut,
-    banks,
-    workMs: performance.now() - start,
-  };
+  if (rows) releaseBuffer(rows); // k shots' float32 rows (ViT-L-14-336 at 518, k = 4: 21.4 MiB)
+  workMs += performance.now() - started;
+  yield { end: { leaveOneOutDistances: leaveOneOut, workMs } };
 }

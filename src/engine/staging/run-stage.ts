@@ -2,6 +2,7 @@
 import { zeroShotLogitDifference } from "../anomaly/zero-shot";
 import { fewShotDistances } from "../runtime/clip-encoders";
 import { imageGraphNames } from "../runtime/graph-names";
+import { releaseBuffer } from "../../shared/release-buffer";
 import { BundleError, type ModelBundle } from "../runtime/model-bundle";
 import { ortStageGraph, type StageGraph } from "./stage-graph";
 import type { FewShotBankKey, StageCall, StageReply } from "./stage-port";
@@ -70,8 +71,16 @@ export async function runImageStage(
     for (const l of new Set([...zeroShot, ...fewShot])) reply.tokens.set(l, get(imageGraphNames.tokens(l)));
     for (const l of zeroShot) reply.projected.set(l, get(imageGraphNames.projected(l)));
   }
+  // Outputs reduced here and not returned are released at once (ORT's outputs are fresh buffers), unless tapped.
+  const spent = (a: Float32Array) => {
+    if (!call.taps && a !== reply.residual && a !== reply.imageFeatures) releaseBuffer(a);
+  };
   if (call.textFeatures) {
-    for (const l of zeroShot) reply.zeroShotDifferences.set(l, zeroShotLogitDifference(get(imageGraphNames.projected(l)), call.textFeatures));
+    for (const l of zeroShot) {
+      const projected = get(imageGraphNames.projected(l));
+      reply.zeroShotDifferences.set(l, zeroShotLogitDifference(projected, call.textFeatures));
+      spent(projected);
+    }
   }
   if (bank) {
     const memory = await bank;
@@ -84,6 +93,7 @@ export async function runImageStage(
     // One shot's rows at a time: ORT holds [G², G²] similarities, not [G², k*G²] (the same minimum).
     const distances = await fewShotDistances(bundle, query, banksOfLayers, patches);
     for (const [i, l] of fewShot.entries()) reply.fewShotDistances.set(l, distances[i]!);
+    for (const l of fewShot) spent(get(imageGraphNames.tokens(l)));
   }
   reply.workMs = performance.now() - start;
   return reply;

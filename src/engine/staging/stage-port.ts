@@ -40,44 +40,55 @@ export interface StageReply {
 }
 
 /**
- * All shots of a reference set through one stage in one call (set creation, re-embedding). The stage runs them one at a
- * time and reduces its own layers where they are: what comes back is the residual streams plus small per-shot maps and
- * its few-shot layers' bank rows in the stored dtype, never a tapped tensor.
+ * All shots of a reference set through one stage in one call (set creation, re-embedding), streamed: the stage reads
+ * a shot's input only once the previous shot has run and hands each shot's outputs on as soon as it has them, so
+ * neither a message nor the stage's memory grows with k (except the float32 rows its few-shot layers keep for the
+ * leave-one-out search). What comes back is the residual stream plus small per-shot maps and its few-shot layers' bank
+ * rows in the stored dtype, never a tapped tensor.
  */
 export interface StageShotsCall {
   /**
-   * The shots' inputs one after the other: k x [3, S, S] pixels (stage 0) or k x [1 + G², W] residual streams. The
-   * stage overwrites it (a shot's input is free once the shot has run): the caller must not use it afterwards.
+   * The shots' inputs in order, one [3, S, S] pixels (stage 0) or [1 + G², W] residual stream each. The stage keeps
+   * none of them: input j may be released once shot j's output has come back.
    */
-  input: Float32Array;
+  inputs: AsyncIterable<Float32Array>;
   shots: number;
   /** Text features [E, 2] of the set's object (its zero-shot layers' logit differences). */
   textFeatures: Float32Array;
 }
 
-export interface StageShotsReply {
-  /** k x [1 + G², W] residual streams for the next stage; absent from the last stage. */
-  residuals?: Float32Array;
-  /** The last stage's image embeddings k x [E]. */
+/** One shot through a stage, handed on as soon as the stage has run it. */
+export interface StageShotOutput {
+  /** [1 + G², W] residual stream for the next stage; absent from the last stage. */
+  residual?: Float32Array;
+  /** The last stage's image embedding [E]. */
   imageFeatures?: Float32Array;
-  /** k x [G²] patch logit differences by zero-shot layer of the stage. */
+  /** [G²] patch logit difference by zero-shot layer of the stage. */
   zeroShotDifferences: Map<number, Float32Array>;
+  /** This shot's rows [G², W] of each few-shot layer's memory bank (class token dropped), as IEEE half bits. */
+  bankRows: Map<number, Uint16Array>;
+}
+
+/** What a stage gives once every shot has run. */
+export interface StageShotsEnd {
   /**
    * k x [G²] leave-one-out few-shot distances by few-shot layer of the stage: shot j against the bank of the other
    * shots (absent when k = 1).
    */
   leaveOneOutDistances: Map<number, Float32Array>;
-  /** The memory bank [k*G², W] of each few-shot layer of the stage, as IEEE half bits (the stored dtype). */
-  banks: Map<number, Uint16Array>;
+  /** Milliseconds of the stage's own work (its session, runs and reductions), not of waiting for inputs or readers. */
   workMs: number;
 }
+
+/** A stage's answer to a shots call: k `shot` items in order, then one `end`. */
+export type StageShotsItem = { shot: StageShotOutput } | { end: StageShotsEnd };
 
 /** Runs image-tower stages: in this process (tests, parity) or in stage Workers over service bindings. */
 export interface StageRunner {
   readonly stageCount: number;
   run(index: number, call: StageCall): Promise<StageReply>;
-  /** One call per stage for every shot of a reference set. */
-  runShots(index: number, call: StageShotsCall): Promise<StageShotsReply>;
+  /** One call per stage for every shot of a reference set, streamed both ways. */
+  runShots(index: number, call: StageShotsCall): AsyncIterable<StageShotsItem>;
 }
 
 /** A stage that cannot be reached (no binding, or the call failed in transport). */

@@ -1,5 +1,5 @@
 // What crossing the stages cost one request: per hop the bytes each way, the round trip and the stage's own work.
-import type { StageCall, StageReply, StageShotsReply } from "./stage-port";
+import type { StageCall, StageReply } from "./stage-port";
 
 export interface StageHop {
   stage: number;
@@ -24,14 +24,6 @@ export function callBytes(call: StageCall): number {
 export function replyBytes(reply: StageReply): number {
   let bytes = (reply.residual?.byteLength ?? 0) + (reply.imageFeatures?.byteLength ?? 0);
   for (const map of [reply.tokens, reply.projected, reply.zeroShotDifferences, reply.fewShotDistances]) {
-    for (const a of map.values()) bytes += a.byteLength;
-  }
-  return bytes;
-}
-
-export function shotsReplyBytes(reply: StageShotsReply): number {
-  let bytes = (reply.residuals?.byteLength ?? 0) + (reply.imageFeatures?.byteLength ?? 0);
-  for (const map of [reply.zeroShotDifferences, reply.leaveOneOutDistances, reply.banks]) {
     for (const a of map.values()) bytes += a.byteLength;
   }
   return bytes;

@@ -6,8 +6,9 @@ import type { FewShotInput, ImageAnalysis, ImageTower } from "../detector/image-
 import type { ReferenceShots, ShotsEmbedding } from "../detector/reference-shots";
 import type { ImageEncoding } from "../runtime/clip-encoders";
 import type { ModelBundle } from "../runtime/model-bundle";
-import { type StageCall, StageError, type StageReply, type StageRunner, type StageShotsReply } from "./stage-port";
-import { callBytes, replyBytes, shotsReplyBytes, type StageTrace } from "./stage-trace";
+import { type StageCall, StageError, type StageReply, type StageRunner } from "./stage-port";
+import { callBytes, replyBytes, type StageTrace } from "./stage-trace";
+import { releaseBuffer } from "../../shared/release-buffer";
 
 /** Star topology: the front calls stage 0, hands its residual stream to stage 1, and so on; `extra` goes to every stage. */
 async function chain(runner: StageRunner, pixels: Float32Array, extra: Omit<StageCall, "input">): Promise<{ replies: StageReply[]; trace: StageTrace }> {
@@ -32,12 +33,6 @@ async function chain(runner: StageRunner, pixels: Float32Array, extra: Omit<Stag
   return { replies, trace };
 }
 
-/** Detaches the array's buffer (its backing store goes at once) where the runtime can; elsewhere the collector takes it. */
-function releaseBuffer(a: Float32Array): void {
-  const buffer = a.buffer as ArrayBuffer & { transfer?: (length?: number) => ArrayBuffer };
-  if (typeof buffer.transfer === "function" && !(buffer as { detached?: boolean }).detached) buffer.transfer(0);
-}
-
 /** The value of `layer` in whichever stage reply holds it. */
 function fromReplies<R, T>(replies: readonly R[], pick: (r: R) => Map<number, T>, layer: number, what: string): T {
   for (const r of replies) {
@@ -47,44 +42,110 @@ function fromReplies<R, T>(replies: readonly R[], pick: (r: R) => Map<number, T>
   throw new StageError(`no image stage returned the ${what} of layer ${layer}`);
 }
 
+/** One stage's part of a shots call, gathered by the front: per-shot maps and bank rows laid out k shots long. */
+interface StageShotsParts {
+  zeroShotDifferences: Map<number, Float32Array>;
+  leaveOneOutDistances: Map<number, Float32Array>;
+  banks: Map<number, Uint16Array>;
+}
+
 /**
- * Every shot of a reference set through the stages, one call per stage for all of them: the front holds the k inputs
- * of one hop and the small maps; each stage returns its few-shot layers' banks already in the stored dtype.
+ * Every shot of a reference set through the stages, one call per stage for all of them, each streamed: the front
+ * hands a stage shot j's input (stage 0: decoded only when the stage asks for it) and releases it when shot j's
+ * output is back, so it holds about one pixel input and the k residual streams of one hop, plus the small maps and the
+ * few-shot layers' bank rows (already in the stored dtype) it gathers into the set's banks.
  */
 async function embedShotsInStages(bundle: ModelBundle, runner: StageRunner, shots: ReferenceShots, textFeatures: Float32Array): Promise<ShotsEmbedding> {
   const m = bundle.manifest;
   const k = shots.count;
-  const pixelLength = 3 * m.imageSize * m.imageSize;
-  let input: Float32Array = new Float32Array(k * pixelLength);
-  for (let j = 0; j < k; j++) {
-    const shot = await shots.pixels(j);
-    try {
-      input.set(shot.pixels, j * pixelLength);
-    } finally {
-      shot.release();
-    }
-  }
+  const patches = m.grid * m.grid;
+  const width = m.architecture.vision.width;
+  const embedDim = m.architecture.embedDim;
   const trace: StageTrace = { hops: [] };
-  const replies: StageShotsReply[] = [];
+  const parts: StageShotsParts[] = [];
+  const imageFeatures = new Float32Array(k * embedDim);
+  let residuals: (Float32Array | undefined)[] = [];
   for (let i = 0; i < runner.stageCount; i++) {
-    const start = performance.now();
-    const reply = await runner.runShots(i, { input, shots: k, textFeatures });
-    const roundTripMs = performance.now() - start;
-    const sentBytes = input.byteLength + textFeatures.byteLength;
-    trace.hops.push({ stage: i, sentBytes, receivedBytes: shotsReplyBytes(reply), roundTripMs, workMs: reply.workMs });
     const last = i === runner.stageCount - 1;
-    if (!last && !reply.residuals) throw new StageError(`image stage ${i} returned no residual streams`);
-    if (last && !reply.imageFeatures) throw new StageError(`the last image stage (${i}) returned no image features`);
-    if (reply.residuals) input = reply.residuals;
-    replies.push({ ...reply, residuals: undefined });
+    const held = residuals;
+    const releases: (() => void)[] = [];
+    // A shot that fails to decode fails the input stream; the stage then fails too, but the decoding error is the answer.
+    let inputError: unknown;
+    let sentBytes = textFeatures.byteLength;
+    async function* inputs(): AsyncGenerator<Float32Array> {
+      for (let j = 0; j < k; j++) {
+        let input: Float32Array;
+        if (i === 0) {
+          try {
+            const shot = await shots.pixels(j);
+            releases[j] = () => shot.release();
+            input = shot.pixels;
+          } catch (e) {
+            inputError = e;
+            throw e;
+          }
+        } else {
+          input = held[j]!;
+          held[j] = undefined;
+          releases[j] = () => releaseBuffer(input);
+        }
+        sentBytes += input.byteLength;
+        yield input;
+      }
+    }
+    const part: StageShotsParts = { zeroShotDifferences: new Map(), leaveOneOutDistances: new Map(), banks: new Map() };
+    const next: Float32Array[] = [];
+    let receivedBytes = 0;
+    let workMs: number | undefined;
+    let j = 0;
+    const start = performance.now();
+    try {
+      for await (const item of runner.runShots(i, { inputs: inputs(), shots: k, textFeatures })) {
+        if ("end" in item) {
+          if (j !== k) throw new StageError(`image stage ${i} ended its shots call after ${j} of ${k} shots`);
+          for (const [l, d] of item.end.leaveOneOutDistances) {
+            part.leaveOneOutDistances.set(l, d);
+            receivedBytes += d.byteLength;
+          }
+          workMs = item.end.workMs;
+          continue;
+        }
+        if (j === k || workMs !== undefined) throw new StageError(`image stage ${i} returned more than ${k} shots`);
+        const shot = item.shot;
+        // Shot j's input has been consumed: the stage keeps none of it.
+        releases[j]?.();
+        if (!last && !shot.residual) throw new StageError(`image stage ${i} returned no residual stream`);
+        if (last && !shot.imageFeatures) throw new StageError(`the last image stage (${i}) returned no image features`);
+        if (shot.residual) next.push(shot.residual);
+        if (shot.imageFeatures) imageFeatures.set(shot.imageFeatures, j * embedDim);
+        receivedBytes += (shot.residual ?? shot.imageFeatures)!.byteLength;
+        for (const [l, d] of shot.zeroShotDifferences) {
+          const all = part.zeroShotDifferences.get(l) ?? new Float32Array(k * patches);
+          part.zeroShotDifferences.set(l, all);
+          all.set(d, j * patches);
+          receivedBytes += d.byteLength;
+        }
+        for (const [l, rows] of shot.bankRows) {
+          const bank = part.banks.get(l) ?? new Uint16Array(k * patches * width);
+          part.banks.set(l, bank);
+          bank.set(rows, j * patches * width);
+          receivedBytes += rows.byteLength;
+          releaseBuffer(rows); // copied into the set's bank; the stage keeps none of what it sends
+        }
+        j++;
+      }
+    } catch (e) {
+      throw inputError ?? e;
+    }
+    if (workMs === undefined) throw new StageError(`image stage ${i} ended its shots call without its leave-one-out distances`);
+    trace.hops.push({ stage: i, sentBytes, receivedBytes, roundTripMs: performance.now() - start, workMs });
+    parts.push(part);
+    residuals = next;
   }
 
-  const patches = m.grid * m.grid;
-  const embedDim = m.architecture.embedDim;
-  const imageFeatures = replies.at(-1)!.imageFeatures!;
   const ofShot = (a: Float32Array, j: number, n: number) => a.subarray(j * n, (j + 1) * n);
-  const differences = m.layers.zeroShot.map((l) => fromReplies(replies, (r) => r.zeroShotDifferences, l, "zero-shot logits"));
-  const leaveOneOut = k > 1 ? m.layers.fewShot.map((l) => fromReplies(replies, (r) => r.leaveOneOutDistances, l, "leave-one-out distances")) : [];
+  const differences = m.layers.zeroShot.map((l) => fromReplies(parts, (r) => r.zeroShotDifferences, l, "zero-shot logits"));
+  const leaveOneOut = k > 1 ? m.layers.fewShot.map((l) => fromReplies(parts, (r) => r.leaveOneOutDistances, l, "leave-one-out distances")) : [];
   const values: LeaveOneOutValue[] = [];
   for (let j = 0; j < k; j++) {
     const zeroShotMap = zeroShotMapFromDifferences(
@@ -109,7 +170,7 @@ async function embedShotsInStages(bundle: ModelBundle, runner: StageRunner, shot
           );
     values.push({ combinedMax, zeroShotScore: score });
   }
-  const memory = new Map(m.layers.fewShot.map((l) => [l, fromReplies(replies, (r) => r.banks, l, "memory bank")]));
+  const memory = new Map(m.layers.fewShot.map((l) => [l, fromReplies(parts, (r) => r.banks, l, "memory bank")]));
   return { values, memory, stages: trace };
 }
 

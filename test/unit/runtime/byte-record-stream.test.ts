@@ -76,11 +76,27 @@ describe("byte record streams", () => {
         yield new Float32Array(4);
       }
     }
-    const reader = recordsToByteStream(source(), 1).getReader();
+    const reader = recordsToByteStream(source(), { ahead: 1 }).getReader();
     await reader.read();
     await new Promise((r) => setTimeout(r, 20));
     expect(produced).toBeLessThanOrEqual(3);
     await reader.cancel();
+  });
+
+  it("with releaseSent, release each sent record when the next is asked for (where the runtime can detach), the last at the end", async () => {
+    const detaches = typeof (ArrayBuffer.prototype as { transfer?: unknown }).transfer === "function";
+    const records = [new Float32Array(4).fill(1), new Float32Array(4).fill(2)];
+    async function* source() {
+      yield* records;
+    }
+    const reader = recordsToByteStream(source(), { releaseSent: true }).getReader();
+    const first = await reader.read();
+    expect([...new Float32Array(first.value!.slice().buffer)]).toEqual([1, 1, 1, 1]);
+    const second = await reader.read();
+    expect([...new Float32Array(second.value!.slice().buffer)]).toEqual([2, 2, 2, 2]);
+    expect(records[0]!.length).toBe(detaches ? 0 : 4);
+    expect((await reader.read()).done).toBe(true);
+    expect(records[1]!.length).toBe(detaches ? 0 : 4);
   });
 
   it("refuse a stream shorter or longer than its records", async () => {

@@ -11,7 +11,11 @@ import { memoryBundleReader } from "../../../src/engine/runtime/memory-bundle-re
 import { BundleError, ModelBundle } from "../../../src/engine/runtime/model-bundle";
 import { inProcessStageRunner } from "../../../src/engine/staging/in-process-runner";
 import type { BankSource } from "../../../src/engine/staging/run-stage";
-import type { FewShotBankKey, StageRunner } from "../../../src/engine/staging/stage-port";
+import type { FewShotBankKey, StageRunner, StageShotsItem } from "../../../src/engine/staging/stage-port";
+import { checkStageShotsCall, runImageStageShots, stageShotsLayout } from "../../../src/engine/staging/run-stage-shots";
+import { byteStreamToRecords, float32Records, recordsToByteStream } from "../../../src/platform/byte-record-stream";
+import { serviceBindingStageRunner } from "../../../src/platform/service-binding-stages";
+import { type ImageStageRpc, shotsInputRecordBytes, shotsItemsToRecords } from "../../../src/platform/stage-wire";
 import { calibrateFromLeaveOneOut } from "../../../src/engine/anomaly/calibration";
 import { encodeF16Clamped } from "../../../src/shared/float16";
 import { stagedTower } from "../../../src/engine/staging/staged-tower";
@@ -185,6 +189,91 @@ describe.each([2, 3])("demo model in %i stages, in process", (k) => {
     const maps = 4 * 4 * patches * (m.layers.zeroShot.length + m.layers.fewShot.length);
     const bankBytes = 2 * 4 * patches * m.architecture.vision.width * m.layers.fewShot.length;
     expect(received).toBe(residuals + 4 * 4 * m.architecture.embedDim + maps + bankBytes);
+  });
+
+  it("streams the shots through each stage: shot j's outputs come back before shot j + 1's input is read, one decoded shot at a time", async () => {
+    const shotPixels = [41, 42, 43, 44, 45].map((seed) => seededUniform(3 * 224 * 224, seed, -2, 2));
+    const events: string[] = [];
+    const inner = inProcessStageRunner(await openStaged(staged), banks);
+    const tracing: StageRunner = {
+      ...inner,
+      runShots: (i, call) => {
+        async function* inputs(): AsyncGenerator<Float32Array> {
+          let j = 0;
+          for await (const x of call.inputs) {
+            events.push(`${i} in ${j++}`);
+            yield x;
+          }
+        }
+        async function* items(): AsyncGenerator<StageShotsItem> {
+          let j = 0;
+          for await (const item of inner.runShots(i, { ...call, inputs: inputs() })) {
+            events.push("shot" in item ? `${i} out ${j++}` : `${i} end`);
+            yield item;
+          }
+        }
+        return items();
+      },
+    };
+    let decoded = 0;
+    let mostDecoded = 0;
+    const source: ReferenceShots = {
+      count: shotPixels.length,
+      pixels: async (j) => {
+        mostDecoded = Math.max(mostDecoded, ++decoded);
+        return { pixels: shotPixels[j]!.slice(), release: () => decoded-- };
+      },
+    };
+    const want = await single.embedShots({ count: shotPixels.length, pixels: async (j) => ({ pixels: shotPixels[j]!, release: () => {} }) }, text);
+    const got = await stagedTower(await openStaged(staged), tracing).embedShots(source, text);
+    const expected = staged.manifest.stages.flatMap((s) => [...shotPixels.flatMap((_, j) => [`${s.index} in ${j}`, `${s.index} out ${j}`]), `${s.index} end`]);
+    expect(events).toEqual(expected);
+    expect(mostDecoded, "decoded shots held at once").toBe(1);
+    expect(decoded).toBe(0);
+    for (const [j, w] of want.values.entries()) {
+      expect(Math.abs(got.values[j]!.combinedMax - w.combinedMax), `combinedMax ${j}`).toBeLessThanOrEqual(1e-6 * Math.abs(w.combinedMax));
+    }
+  });
+
+  it("through the stage RPC's wire format: the same set, every stream record at most one shot's residual stream, whatever k", async () => {
+    const m = staged.manifest;
+    const residualBytes = 4 * (1 + m.grid ** 2) * m.architecture.vision.width;
+    const bundle = await openStaged(staged);
+    const records: number[] = [];
+    const counted = (stream: ReadableStream<Uint8Array>, into: number[]) =>
+      stream.pipeThrough(
+        new TransformStream<Uint8Array, Uint8Array>({
+          transform(chunk, controller) {
+            into.push(chunk.byteLength);
+            controller.enqueue(chunk);
+          },
+        }),
+      );
+    // What src/composition/stage.ts does in a stage Worker, minus the bindings: the stage's streams, in and out.
+    const stub: ImageStageRpc = {
+      run: () => Promise.reject(new Error("not used")),
+      async runShots(call, inputs) {
+        const layout = checkStageShotsCall(bundle, call.index, call.shots, new Float32Array(call.textFeatures));
+        const shotInputs = float32Records(byteStreamToRecords(counted(inputs, records), shotsInputRecordBytes(layout, call.shots), "shot inputs"));
+        const items = runImageStageShots(bundle, call.index, { inputs: shotInputs, shots: call.shots, textFeatures: new Float32Array(call.textFeatures) });
+        return counted(recordsToByteStream(shotsItemsToRecords(items, layout, call.shots)), records);
+      },
+    };
+    const bindings = Object.fromEntries(m.stages.map((s) => [`STAGE_${s.index}`, stub]));
+    const wire = serviceBindingStageRunner(bindings, m.stages.length, m.modelHash, "demo", (i) => stageShotsLayout(bundle, i));
+    const shotPixels = [51, 52, 53, 54, 55, 56].map((seed) => seededUniform(3 * 224 * 224, seed, -2, 2));
+    const source: ReferenceShots = { count: shotPixels.length, pixels: async (j) => ({ pixels: shotPixels[j]!, release: () => {} }) };
+    const want = await single.embedShots(source, text);
+    const got = await stagedTower(await openStaged(staged), wire).embedShots(source, text);
+    for (const [j, w] of want.values.entries()) {
+      expect(Math.abs(got.values[j]!.combinedMax - w.combinedMax), `combinedMax ${j}`).toBeLessThanOrEqual(1e-6 * Math.abs(w.combinedMax));
+      expect(Math.abs(got.values[j]!.zeroShotScore - w.zeroShotScore), `zeroShotScore ${j}`).toBeLessThanOrEqual(1e-6);
+    }
+    for (const [l, bank] of want.memory) expect([...got.memory.get(l)!], `bank of layer ${l}`).toEqual([...encodeF16Clamped(bank as Float32Array)]);
+    // Pixels are the largest record (one shot's [3, 224, 224]); the 6 shots' inputs alone are 6 times that.
+    const sent = got.stages!.hops.reduce((s, h) => s + h.sentBytes, 0);
+    expect(Math.max(...records)).toBeLessThanOrEqual(Math.max(4 * 3 * 224 * 224, residualBytes));
+    expect(sent).toBeGreaterThan(6 * Math.max(...records));
   });
 
   it("a single shot: no leave-one-out, the zero-shot map max as the single graph's prior", async () => {
