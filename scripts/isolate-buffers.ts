@@ -6,7 +6,7 @@ import { parseArgs } from "node:util";
 import { loadBenchInputs } from "../src/bench/bench-inputs";
 import { longFetch } from "../src/bench/long-fetch";
 import { withService } from "../src/bench/service-process";
-import { connectWorkerIsolates, sampleIsolates } from "../src/bench/worker-isolates";
+import { sampleIsolates, withWorkerIsolates } from "../src/bench/worker-isolates";
 
 const { values } = parseArgs({ options: { model: { type: "string" }, shots: { type: "string", default: "4" }, json: { type: "boolean" } } });
 if (!values.model) {
@@ -44,29 +44,29 @@ const result = await withService(
     for (const [i, s] of inputs.shots.slice(0, k).entries()) setForm.append("images", png(s, `shot-${i}.png`));
     // Warm-up (every stage loads) before the sessions open, as the bench does.
     await score();
-    const isolates = await connectWorkerIsolates(service.pgid);
-    const sampler = sampleIsolates(isolates, 100);
-    const started = performance.now();
-    const set = await post("/v1/reference-sets", setForm);
-    const setMs = performance.now() - started;
-    await score(set.id);
-    await score();
-    const peaks = await sampler.stop();
-    const after = [];
-    for (const isolate of isolates) {
-      const before = await isolate.sample();
-      const buffers = await isolate.liveArrayBuffers(2 ** 20);
-      const collected = await isolate.sample();
-      after.push({
-        name: isolate.name,
-        backing_before_gc_mb: mb(before.backingStorageSize),
-        live_buffers_mb: buffers.map(mb),
-        backing_after_gc_mb: mb(collected.backingStorageSize),
-        total_after_gc_mb: mb(collected.total),
-      });
-      isolate.close();
-    }
-    return { model: values.model, shots: k, reference_set_ms: Math.round(setMs), peaks, after };
+    return withWorkerIsolates(service.pgid, async (isolates) => {
+      const sampler = sampleIsolates(isolates, 100);
+      const started = performance.now();
+      const set = await post("/v1/reference-sets", setForm);
+      const setMs = performance.now() - started;
+      await score(set.id);
+      await score();
+      const peaks = await sampler.stop();
+      const after = [];
+      for (const isolate of isolates) {
+        const before = await isolate.sample();
+        const buffers = await isolate.liveArrayBuffers(2 ** 20);
+        const collected = await isolate.sample();
+        after.push({
+          name: isolate.name,
+          backing_before_gc_mb: mb(before.backingStorageSize),
+          live_buffers_mb: buffers.map(mb),
+          backing_after_gc_mb: mb(collected.backingStorageSize),
+          total_after_gc_mb: mb(collected.total),
+        });
+      }
+      return { model: values.model, shots: k, reference_set_ms: Math.round(setMs), peaks, after };
+    });
   },
 );
 console.log(values.json ? JSON.stringify(result) : JSON.stringify(result, null, 1));

@@ -33,6 +33,11 @@ if (
   console.error(usage);
   process.exit(2);
 }
+// The first and the last fifth of the requests (at most 1,000 each) are compared: each needs samples.
+if (seconds === undefined && sampleEvery > Math.floor(requests / 5)) {
+  console.error(`--sample-every ${sampleEvery} leaves the first fifth of ${requests} requests unsampled: use at most ${Math.max(1, Math.floor(requests / 5))}`);
+  process.exit(2);
+}
 
 const inputs = values.image ? { image: new Uint8Array(readFileSync(values.image)), object: "bottle", source: values.image } : loadBenchInputs(0);
 const commit = execFileSync("git", ["rev-parse", "--short", "HEAD"], { encoding: "utf8" }).trim();

@@ -8,7 +8,7 @@
 import { groupMemory } from "./proc-memory";
 import type { RunningService } from "./service-process";
 import { percentile, round } from "./stats";
-import { connectWorkerIsolates, type IsolateSample } from "./worker-isolates";
+import { type IsolateSample, withWorkerIsolates } from "./worker-isolates";
 
 export interface SoakOptions {
   /** Scores to send (ignored when `seconds` is set). */
@@ -95,13 +95,8 @@ export async function runSoak(service: RunningService, o: SoakOptions): Promise<
     if (response.status !== 200) throw new Error(`warm-up score: HTTP ${response.status}: ${(await response.text()).slice(0, 300)}`);
     await response.arrayBuffer();
   }
-  const isolates = await connectWorkerIsolates(service.pgid);
-  try {
-    // The front Worker: the only one of a bundle without stages.
-    return await soak(service, o, () => isolates[0]!.sample());
-  } finally {
-    for (const isolate of isolates) isolate.close();
-  }
+  // The front Worker: the only one of a bundle without stages.
+  return withWorkerIsolates(service.pgid, (isolates) => soak(service, o, () => isolates[0]!.sample()));
 }
 
 async function soak(service: RunningService, o: SoakOptions, isolateMemory: () => Promise<IsolateSample>): Promise<SoakResult> {
@@ -205,6 +200,9 @@ async function soak(service: RunningService, o: SoakOptions, isolateMemory: () =
   const peak = (xs: SoakSample[], of: (x: SoakSample) => number = (x) => x.totalMb) => Math.max(...xs.map(of));
   const firstSamples = samples.filter((s) => s.done <= window);
   const lastSamples = samples.filter((s) => s.done > done - window);
+  if (firstSamples.length === 0 || lastSamples.length === 0) {
+    throw new Error(`no isolate sample in the first or the last ${window} of ${done} requests: sample more often (--sample-every)`);
+  }
   const firstPeak = peak(firstSamples);
   const lastPeak = peak(lastSamples);
   const overall = peak(samples);

@@ -240,6 +240,16 @@ export async function connectWorkerIsolate(name: string, url: string, timeoutMs 
   };
 }
 
+/** Sessions on every worker isolate of the service's process group for `use`, closed after it however it ends. */
+export async function withWorkerIsolates<T>(pgid: number, use: (isolates: WorkerIsolate[]) => Promise<T>): Promise<T> {
+  const isolates = await connectWorkerIsolates(pgid);
+  try {
+    return await use(isolates);
+  } finally {
+    for (const isolate of isolates) isolate.close();
+  }
+}
+
 /** Connects to every user Worker isolate of the service's process group, the front first. */
 export async function connectWorkerIsolates(pgid: number): Promise<WorkerIsolate[]> {
   const { workers } = await findWorkerTargets(pgid);
