@@ -8,7 +8,7 @@ import { fewShotDistances } from "../runtime/clip-encoders";
 import { imageGraphNames } from "../runtime/graph-names";
 import { BundleError, type ModelBundle } from "../runtime/model-bundle";
 import { stageLayers } from "./run-stage";
-import { ortStageGraph, type StageGraph } from "./stage-graph";
+import { ortStageGraph, type StageGraph, stageInputDims } from "./stage-graph";
 import type { StageShotsCall, StageShotsItem } from "./stage-port";
 
 /** What one shot of a shots call looks like at stage `index`: what the caller and the wire need to know. */
@@ -34,7 +34,7 @@ export function stageShotsLayout(bundle: ModelBundle, index: number): StageShots
   const width = m.architecture.vision.width;
   const patches = m.grid * m.grid;
   const last = stage.blocks[1] === m.architecture.vision.layers;
-  const inputDims = stage.blocks[0] === 0 ? [1, 3, m.imageSize, m.imageSize] : [1, 1 + patches, width];
+  const inputDims = stageInputDims(bundle, index);
   return {
     index,
     inputDims,

@@ -4,7 +4,7 @@ import { fewShotDistances } from "../runtime/clip-encoders";
 import { imageGraphNames } from "../runtime/graph-names";
 import { releaseBuffer } from "../../shared/release-buffer";
 import { BundleError, type ModelBundle } from "../runtime/model-bundle";
-import { ortStageGraph, type StageGraph } from "./stage-graph";
+import { ortStageGraph, type StageGraph, stageInputDims } from "./stage-graph";
 import type { FewShotBankKey, StageCall, StageReply } from "./stage-port";
 import type { BankRows } from "../detector/reference-shots";
 
@@ -36,7 +36,7 @@ export async function runImageStage(
   const zeroShot = stageLayers(m.layers.zeroShot, stage.blocks);
   const fewShot = stageLayers(m.layers.fewShot, stage.blocks);
 
-  const dims = stage.blocks[0] === 0 ? [1, 3, m.imageSize, m.imageSize] : [1, 1 + patches, width];
+  const dims = stageInputDims(bundle, index);
   if (call.input.length !== dims.reduce((a, b) => a * b, 1)) {
     throw new RangeError(`stage ${index} takes [${dims.join(", ")}] (${dims.reduce((a, b) => a * b, 1)} values), got ${call.input.length}`);
   }
