@@ -179,12 +179,11 @@ export class ModelBundle {
     return s;
   }
 
-  private async loadStageSession(index: number): Promise<OnnxModel> {
-    const stage = this.stages?.[index];
-    if (!stage) throw new BundleError("bundle_invalid", `the bundle has no image-tower stage ${index}`);
-    const graph = await this.readEntry(stage.graph);
-    const weights = await this.readEntry(stage.weights);
-    return this.loadWithWeights(graph, stage.weights.path, weights);
+  private loadStageSession(index: number): Promise<OnnxModel> {
+    // ORT copies the weights into its heap; withImageStageFiles then detaches a buffer only this bundle holds.
+    return this.withImageStageFiles(index, (graph, weights) =>
+      OnnxModel.load(graph, this.sessionOptions, { path: this.stages![index]!.weights.path, data: weights }),
+    );
   }
 
   /**
