@@ -73,7 +73,8 @@ const timedEncode = (mode: string, input: Float32Array) => {
   const start = performance.now();
   const encoding = engine.encode(input);
   const end = performance.now();
-  (encodes[mode] ??= []).push({ wall: end - start, cpu: cpuMs() - c, start, end });
+  encodes[mode] ??= [];
+  encodes[mode].push({ wall: end - start, cpu: cpuMs() - c, start, end });
   return encoding;
 };
 const mapPng = (map: Float32Array, width: number, height: number) => encodeResizedMapPng(map, m.imageSize, width, height, mapMax(map));
