@@ -179,6 +179,26 @@ const fixedDistLen = new Uint8Array(30).fill(5);
 const fixedDistCode = new Uint16Array(30);
 assignCodes(fixedDistLen, 30, fixedDistCode);
 
+/**
+ * Adler-32 of `data` in int32 arithmetic: the sums are reduced every 2000 bytes, which keeps b below 2^31
+ * (65521 + 2000 * (65521 + 2000 * 255) < 2^31), where zlib's 5552 relies on unsigned 32-bit overflow-free sums.
+ */
+export function adler32(data: Uint8Array): number {
+  let a = 1;
+  let b = 0;
+  const n = data.length;
+  for (let i = 0; i < n; ) {
+    const end = Math.min(n, i + 2000);
+    for (; i < end; i++) {
+      a = (a + data[i]!) | 0;
+      b = (b + a) | 0;
+    }
+    a %= 65521;
+    b %= 65521;
+  }
+  return ((b << 16) | a) >>> 0;
+}
+
 /** Bytes a zlib stream of `n` input bytes can take at most, for sizing the output. */
 export function zlibBound(n: number): number {
   // At most 31 bits per 3-byte match or 9 per literal with the fixed codes (< 11 bits a byte), a fixed block's header
@@ -366,17 +386,9 @@ export function zlibCompress(data: Uint8Array, out: Uint8Array): number {
   }
   if (count > 0 || n === 0 || p < n) flushBlock(count, true);
   if (bitCount > 0) out[o++] = bitBuf & 0xff;
-  let a = 1;
-  let b = 0;
-  for (let i = 0; i < n; ) {
-    const end = Math.min(n, i + 5552); // the most bytes before the sums must be reduced
-    for (; i < end; i++) {
-      a += data[i]!;
-      b += a;
-    }
-    a %= 65521;
-    b %= 65521;
-  }
+  const adler = adler32(data);
+  const a = adler & 0xffff;
+  const b = adler >>> 16;
   out[o++] = b >>> 8;
   out[o++] = b & 0xff;
   out[o++] = a >>> 8;
