@@ -1,6 +1,6 @@
 // One image-tower stage run where its weights live: the stage's graph, then the per-layer reductions the call asks for.
 import { zeroShotLogitDifference } from "../anomaly/zero-shot";
-import { fewShotDistances } from "../runtime/clip-encoders";
+import { fewShotDistances, stageHeadChunkRows } from "../runtime/clip-encoders";
 import { imageGraphNames } from "../runtime/graph-names";
 import { releaseBuffer } from "../../shared/release-buffer";
 import { BundleError, type ModelBundle } from "../runtime/model-bundle";
@@ -93,8 +93,8 @@ export async function runImageStage(
       if (!b) throw new BundleError("bundle_invalid", `the memory bank has no layer ${l}`);
       return b;
     });
-    // One shot's rows at a time: ORT holds [G², G²] similarities, not [G², k*G²] (the same minimum).
-    const distances = await fewShotDistances(bundle, query, banksOfLayers, patches);
+    // At most one shot's rows at a time: ORT holds [G², G²] similarities or fewer, not [G², k*G²] (the same minimum).
+    const distances = await fewShotDistances(bundle, query, banksOfLayers, stageHeadChunkRows(patches));
     for (const [i, l] of fewShot.entries()) reply.fewShotDistances.set(l, distances[i]!);
     for (const l of fewShot) spent(get(tapOf(l)));
   }
