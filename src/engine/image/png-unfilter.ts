@@ -128,20 +128,5 @@ function unfilterPaethRgb(b: Uint8Array, row: number, at: number, stride: number
 function unfilterPaeth(b: Uint8Array, row: number, at: number, stride: number, bpp: number): void {
   const prev = row - stride;
   for (let i = 0; i < bpp; i++) b[row + i] = b[at + i]! + b[prev + i]!;
-  for (let i = bpp; i < stride; i++) {
-    const left = b[row + i - bpp]!;
-    const up = b[prev + i]!;
-    const diag = b[prev + i - bpp]!;
-    // p = left + up - diag; pa = |p - left| = |up - diag|, pb = |left - diag|, pc = |p - diag|. Branch-free: the
-    // choice is data-dependent and mispredicts on textured images.
-    const da = up - diag;
-    const db = left - diag;
-    const dc = da + db;
-    const pa = (da ^ (da >> 31)) - (da >> 31);
-    const pb = (db ^ (db >> 31)) - (db >> 31);
-    const pc = (dc ^ (dc >> 31)) - (dc >> 31);
-    const takeLeft = ((pa - pb - 1) & (pa - pc - 1)) >> 31; // -1 when pa <= pb and pa <= pc
-    const takeUp = (pb - pc - 1) >> 31; // -1 when pb <= pc
-    b[row + i] = b[at + i]! + ((left & takeLeft) | (~takeLeft & ((up & takeUp) | (diag & ~takeUp))));
-  }
+  for (let i = bpp; i < stride; i++) b[row + i] = b[at + i]! + paeth(b[row + i - bpp]!, b[prev + i]!, b[prev + i - bpp]!);
 }
