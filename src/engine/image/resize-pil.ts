@@ -79,6 +79,21 @@ export function precomputeCoeffs(inSize: number, outSize: number, filter: PilFil
   return { ksize, bounds, weights };
 }
 
+/** Coefficients of the sizes in use (every upload of a camera has the same size): read them, never write them. */
+const coeffCache = new Map<string, ResampleCoeffs>();
+const MAX_CACHED_COEFFS = 32;
+
+function cachedCoeffs(inSize: number, outSize: number, filter: PilFilter): ResampleCoeffs {
+  const key = `${inSize},${outSize},${filter}`;
+  let c = coeffCache.get(key);
+  if (!c) {
+    c = precomputeCoeffs(inSize, outSize, filter);
+    if (coeffCache.size >= MAX_CACHED_COEFFS) coeffCache.delete(coeffCache.keys().next().value!);
+    coeffCache.set(key, c);
+  }
+  return c;
+}
+
 /** clip8(ss): the lookup table covers ss >> 22 in [-640, 639] and saturates to 0..255. `ss` is an int32 sum, as in C. */
 function clip8(ss: number): number {
   const v = ss >> PRECISION_BITS;
@@ -175,7 +190,7 @@ export function resamplePil(
   const needH = outW !== width;
   const needV = outH !== height;
   if (!needH && !needV) return src.slice();
-  const vert = precomputeCoeffs(height, outH, filter);
+  const vert = cachedCoeffs(height, outH, filter);
   // Only the rows the vertical pass reads are resampled horizontally (ybox_first..ybox_last).
   const rowFirst = needV ? vert.bounds[0]! : 0;
   const rowLast = needV ? vert.bounds[outH * 2 - 2]! + vert.bounds[outH * 2 - 1]! : height;
@@ -183,7 +198,7 @@ export function resamplePil(
   let w = width;
   let shift = 0;
   if (needH) {
-    img = horizontal(src, width, channels, rowFirst, rowLast - rowFirst, outW, precomputeCoeffs(width, outW, filter), scratch?.horizontal);
+    img = horizontal(src, width, channels, rowFirst, rowLast - rowFirst, outW, cachedCoeffs(width, outW, filter), scratch?.horizontal);
     w = outW;
     shift = rowFirst;
   }
