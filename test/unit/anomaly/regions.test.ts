@@ -53,7 +53,10 @@ describe("findRegions", () => {
 describe("findRegions buffer reuse", () => {
   it("gives the same regions for a map before and after other maps (larger, smaller) as labelRegions does on fresh arrays", () => {
     let seed = 7;
-    const random = () => (seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32;
+    const random = () => {
+      seed = (seed * 1103515245 + 12345) >>> 0;
+      return seed / 2 ** 32;
+    };
     const noise = (w: number, h: number) => Float32Array.from({ length: w * h }, random);
     const a = noise(40, 30);
     const first = findRegions(a, 40, 30, 0.7);
