@@ -206,6 +206,11 @@ for (const model of models) {
     console.log(
       `engine (${engine.runtime}): ${engine.p50Ms} ms (p95 ${engine.p95Ms}), ${(engine.p50Ms / wasm.p50Ms).toFixed(3)}x onnxruntime-web, ${(engine.p50Ms / node.p50Ms).toFixed(2)}x onnxruntime-node; kernel memory ${engine.wasmMemoryMb} MB`,
     );
+    if (enginePipeline) {
+      console.log(
+        `engine encoder CPU time per image (process, p50): alone ${engine.cpuP50Ms} ms, inside the pipeline ${enginePipeline.zeroShot.encoder_cpu?.p50 ?? "-"} ms (wall: alone ${engine.p50Ms}, pipeline ${enginePipeline.zeroShot.encoder!.p50})`,
+      );
+    }
   }
 }
 report.encoder_ms = encoderMs;

@@ -21,6 +21,8 @@ export interface EncoderRunResult {
   loadMs: number;
   p50Ms: number;
   p95Ms: number;
+  /** Median process CPU ms per run: comparable across runs at different moments of a shared machine. */
+  cpuP50Ms: number;
   peakRssMb: number;
   wasmMemoryMb: number | null;
 }
@@ -73,10 +75,14 @@ export async function runEncoderBenchmark(o: EncoderRunOptions): Promise<Encoder
   await run(); // warm-up: first run allocates and plans
   const loadMs = performance.now() - t0;
   const times: number[] = [];
+  const cpuTimes: number[] = [];
   for (let i = 0; i < o.runs; i++) {
+    const c = process.cpuUsage();
     const t = performance.now();
     await run();
     times.push(performance.now() - t);
+    const used = process.cpuUsage(c);
+    cpuTimes.push((used.user + used.system) / 1000);
   }
   return {
     runtime:
@@ -90,6 +96,7 @@ export async function runEncoderBenchmark(o: EncoderRunOptions): Promise<Encoder
     loadMs: round(loadMs),
     p50Ms: round(percentile(times, 50)),
     p95Ms: round(percentile(times, 95)),
+    cpuP50Ms: round(percentile(cpuTimes, 50)),
     peakRssMb: round(peakRssMb()),
     wasmMemoryMb: o.runtime === "engine" ? round(engineBytes / 2 ** 20) : o.runtime === "wasm" ? round(wasmMemoryBytes() / 2 ** 20) : null,
   };

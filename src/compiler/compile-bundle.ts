@@ -128,12 +128,15 @@ function prepare(ckpt: ClipCheckpoint, o: CompileOptions): Prepared {
   const positionalEmbedding = grid === checkpointGrid ? v.positionalEmbedding : resizePositionalEmbedding(v.positionalEmbedding, checkpointGrid, grid);
   if (grid !== checkpointGrid) progress(`resized position embeddings ${checkpointGrid}x${checkpointGrid} -> ${grid}x${grid}`);
   const chunks = activationChunks(1 + grid * grid, v.heads, v.blocks[0]!.fcWeight.shape[0]!);
-  if (chunks.headsPerChunk < v.heads || chunks.mlpRows < 1 + grid * grid) {
-    progress(`attention in chunks of ${chunks.headsPerChunk} of ${v.heads} heads, MLP in chunks of ${chunks.mlpRows} of ${1 + grid * grid} tokens`);
+  if (chunks.headsPerChunk < v.heads || chunks.attentionRows < 1 + grid * grid || chunks.mlpRows < 1 + grid * grid) {
+    progress(
+      `attention in chunks of ${chunks.headsPerChunk} of ${v.heads} heads x ${chunks.attentionRows} of ${1 + grid * grid} query rows, MLP in chunks of ${chunks.mlpRows} of ${1 + grid * grid} tokens`,
+    );
   }
   const imageOptions: ImageGraphOptions = {
     imageSize,
     headsPerChunk: chunks.headsPerChunk,
+    attentionRows: chunks.attentionRows,
     mlpRows: chunks.mlpRows,
     positionalEmbedding,
     tappedLayers: [...new Set([...layers, ...fewShotLayers])].sort((a, b) => a - b),

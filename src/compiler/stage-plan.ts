@@ -37,22 +37,34 @@ export const EXTRA_BLOCK_SHARE = { chunked: 0.85, whole: 0.2 } as const;
 export const PLAN_SHARE = 100 / 128;
 
 /**
- * The most bytes of attention scores + softmax, or of MLP hidden activations, a block's graph makes ORT hold at once;
- * beyond it the block computes attention a few heads at a time and the MLP a few rows at a time (transformer-blocks.ts).
- * ViT-B at 224 stays below it (its graph is unchanged); ViT-L-14-336 at 518 needs 240 MB of scores unchunked.
+ * The most bytes of attention scores + softmax, or of MLP hidden activations before + after the activation function, a
+ * block's graph makes ORT hold at once; beyond it the block computes attention a few heads (and, when one head is still
+ * over it, a few query rows) at a time and the MLP a few rows at a time (transformer-blocks.ts). ViT-B at 224 stays
+ * below it (its graph is unchanged); ViT-L-14-336 at 518 needs 240 MB of scores unchunked.
  */
 export const ACTIVATION_CHUNK_BYTES = 8e6;
 
 export interface ActivationChunks {
   headsPerChunk: number;
+  /** Query rows per attention chunk (equal chunks; = tokens when attention is not split by rows). */
+  attentionRows: number;
   /** Tokens per MLP row chunk (equal chunks; = tokens when the MLP is not split). */
   mlpRows: number;
 }
 
+/** The largest equal chunks of `n` rows of at most `maxRows` each. */
+function equalChunks(n: number, maxRows: number): number {
+  return Math.ceil(n / Math.ceil(n / Math.max(1, maxRows)));
+}
+
 export function activationChunks(tokens: number, heads: number, mlpWidth: number): ActivationChunks {
-  const headsPerChunk = Math.max(1, Math.min(heads, Math.floor(ACTIVATION_CHUNK_BYTES / (2 * tokens * tokens * 4))));
-  const maxRows = Math.max(1, Math.floor(ACTIVATION_CHUNK_BYTES / (mlpWidth * 4)));
-  return { headsPerChunk, mlpRows: Math.ceil(tokens / Math.ceil(tokens / maxRows)) };
+  const scoresPerHeadRow = 2 * tokens * 4; // scores + softmax of one query row
+  const headsPerChunk = Math.max(1, Math.min(heads, Math.floor(ACTIVATION_CHUNK_BYTES / (scoresPerHeadRow * tokens))));
+  return {
+    headsPerChunk,
+    attentionRows: equalChunks(tokens, Math.floor(ACTIVATION_CHUNK_BYTES / (scoresPerHeadRow * headsPerChunk))),
+    mlpRows: equalChunks(tokens, Math.floor(ACTIVATION_CHUNK_BYTES / (2 * mlpWidth * 4))),
+  };
 }
 
 export interface StageShape {
@@ -93,8 +105,8 @@ export interface TowerWeights {
 export function activationBytes(s: StageShape, blocks: [number, number]): number {
   const [from, to] = blocks;
   const inRange = (l: number) => l > from && l <= to;
-  const c = s.chunked === false ? { headsPerChunk: s.heads, mlpRows: s.tokens } : activationChunks(s.tokens, s.heads, s.mlpWidth);
-  const perBlock = 5 * s.tokens * s.width + 2 * c.headsPerChunk * s.tokens * s.tokens + 2 * c.mlpRows * s.mlpWidth;
+  const c = s.chunked === false ? { headsPerChunk: s.heads, attentionRows: s.tokens, mlpRows: s.tokens } : activationChunks(s.tokens, s.heads, s.mlpWidth);
+  const perBlock = 5 * s.tokens * s.width + 2 * c.headsPerChunk * c.attentionRows * s.tokens + 2 * c.mlpRows * s.mlpWidth;
   const outputs = s.tappedLayers.filter(inRange).length * s.tokens * s.width + s.projectedLayers.filter(inRange).length * s.grid * s.grid * s.embedDim;
   return 4 * ((s.batch ?? 1) * perBlock + outputs);
 }
@@ -103,7 +115,7 @@ export function activationBytes(s: StageShape, blocks: [number, number]): number
 function isChunked(s: StageShape): boolean {
   if (s.chunked === false) return false;
   const c = activationChunks(s.tokens, s.heads, s.mlpWidth);
-  return c.headsPerChunk < s.heads || c.mlpRows < s.tokens;
+  return c.headsPerChunk < s.heads || c.attentionRows < s.tokens || c.mlpRows < s.tokens;
 }
 
 /**

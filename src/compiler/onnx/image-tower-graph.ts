@@ -26,6 +26,8 @@ export interface ImageGraphOptions {
   blocks?: [number, number];
   /** Attention heads computed at a time (BlockOptions.headsPerChunk); default all. */
   headsPerChunk?: number;
+  /** Query rows per attention chunk (BlockOptions.attentionRowChunk); default all. */
+  attentionRows?: number;
   /** Tokens per MLP row chunk (BlockOptions.mlpRowChunk); default all. */
   mlpRows?: number;
   /** Called with the initializer bytes the graph holds after the embedding and after each block (cost profiling). */
@@ -58,6 +60,7 @@ export function buildImageTowerGraph(ckpt: ClipCheckpoint, o: ImageGraphOptions)
     activation: ckpt.activation,
     quant: o.quant,
     headsPerChunk: o.headsPerChunk,
+    attentionRowChunk: o.attentionRows ? { rows: o.attentionRows, seq: tokens } : undefined,
     mlpRowChunk: o.mlpRows ? { rows: o.mlpRows, seq: tokens } : undefined,
   };
   const projectsHere = o.projectedLayers.some((l) => l > from && l <= to);

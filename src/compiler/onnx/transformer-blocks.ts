@@ -17,6 +17,11 @@ export interface BlockOptions {
    */
   headsPerChunk?: number;
   /**
+   * Query rows per attention chunk (a static sequence length is needed): within a chunk of heads, scores and softmax
+   * are computed for this many query rows at a time, so ORT holds [chunk, rows, seq]. Default: every row at once.
+   */
+  attentionRowChunk?: { rows: number; seq: number };
+  /**
    * The MLP in row chunks of this many tokens (a static sequence length is needed): it acts on each token alone, so
    * ORT holds [chunk, mlpWidth] hidden activations instead of [seq, mlpWidth]. Default: all tokens at once.
    */
@@ -89,11 +94,26 @@ export function residualBlock(g: GraphBuilder, x: string, block: ResidualBlock, 
   // torch scales q by 1/sqrt(head_dim) after the projection; folding it into W_q and b_q is the same product.
   const qScale = 1 / Math.sqrt(headDim);
   // node order as earlier builds wrote it (q, k, scores, softmax, then v): same bytes, same modelHash
-  const attend = (qc: string, kc: string, vc: () => string) => {
+  const attendRows = (qc: string, kc: string, vc: () => string) => {
     let scores = g.op("MatMul", [qc, kc]);
     if (o.attentionMask) scores = g.op("Add", [scores, o.attentionMask]);
     const probabilities = g.op("Softmax", [scores], { axis: -1 });
     return g.op("MatMul", [probabilities, vc()]);
+  };
+  const rowChunk = o.attentionRowChunk;
+  const attend = (qc: string, kc: string, vc: () => string) => {
+    if (!rowChunk || rowChunk.rows >= rowChunk.seq) return attendRows(qc, kc, vc);
+    if (o.attentionMask) throw new Error("attention row chunks take no attention mask (its rows would need slicing too)");
+    // Each query row attends on its own, so row chunks of q against all keys give the same rows as one product.
+    const v = vc();
+    const axis = int64Constant(g, "axis2", [2]);
+    const parts: string[] = [];
+    for (let from = 0; from < rowChunk.seq; from += rowChunk.rows) {
+      const to = Math.min(from + rowChunk.rows, rowChunk.seq);
+      const rows = g.op("Slice", [qc, int64Constant(g, `row_from_${from}`, [from]), int64Constant(g, `row_to_${to}`, [to]), axis]);
+      parts.push(attendRows(rows, kc, () => v));
+    }
+    return g.op("Concat", parts, { axis: 2 });
   };
   const toHeads = (t: string, count: number, perm: number[]) =>
     g.op("Transpose", [g.op("Reshape", [t, int64Constant(g, count === o.heads ? "heads_shape" : `heads_shape_${count}`, [0, 0, count, headDim])])], { perm });

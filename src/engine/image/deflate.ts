@@ -14,6 +14,13 @@ const MIN_MATCH = 3;
 const MAX_MATCH = 258;
 /** Candidates tried per position: the nearest repeats are nearly always the best for maps. */
 const MAX_CHAIN = 8;
+/**
+ * Matches longer than this do not put their inner positions into the hash chains (zlib's max_insert_length at its
+ * fast levels): a long run would otherwise cost a hash insert per byte and crowd the chains with one repeat.
+ */
+const MAX_INSERT = 16;
+/** A match this long ends the search along the chain (zlib's nice_length): longer ones are rare, and costly to find. */
+const NICE_MATCH = 32;
 /** Symbols per block: each block gets its own codes. */
 const BLOCK_SYMBOLS = 1 << 16;
 
@@ -34,10 +41,22 @@ for (let i = 0; i < 29; i++) {
 }
 LENGTH_INDEX[MAX_MATCH] = 28;
 
+/**
+ * Distance 1..32768 -> distance code index 0..29, as zlib's d_code: distance - 1 below 256 directly, above it by
+ * (distance - 1) >> 7 (codes 16 and up start at multiples of 128 plus one).
+ */
+const DIST_INDEX = new Uint8Array(512);
+for (let i = 0; i < 30; i++) {
+  const end = i === 29 ? WINDOW : DIST_BASE[i + 1]! - 1;
+  for (let dist = DIST_BASE[i]!; dist <= end; dist++) {
+    const d = dist - 1;
+    DIST_INDEX[d < 256 ? d : 256 + (d >> 7)] = i;
+  }
+}
+
 function distIndex(dist: number): number {
-  let i = 29;
-  while (DIST_BASE[i]! > dist) i--;
-  return i;
+  const d = dist - 1;
+  return DIST_INDEX[d < 256 ? d : 256 + (d >> 7)]!;
 }
 
 function reverseBits(code: number, bits: number): number {
@@ -159,6 +178,26 @@ assignCodes(fixedLitLen, 288, fixedLitCode);
 const fixedDistLen = new Uint8Array(30).fill(5);
 const fixedDistCode = new Uint16Array(30);
 assignCodes(fixedDistLen, 30, fixedDistCode);
+
+/**
+ * Adler-32 of `data` in int32 arithmetic: the sums are reduced every 2000 bytes, which keeps b below 2^31
+ * (65521 + 2000 * (65521 + 2000 * 255) < 2^31), where zlib's 5552 relies on unsigned 32-bit overflow-free sums.
+ */
+export function adler32(data: Uint8Array): number {
+  let a = 1;
+  let b = 0;
+  const n = data.length;
+  for (let i = 0; i < n; ) {
+    const end = Math.min(n, i + 2000);
+    for (; i < end; i++) {
+      a = (a + data[i]!) | 0;
+      b = (b + a) | 0;
+    }
+    a %= 65521;
+    b %= 65521;
+  }
+  return ((b << 16) | a) >>> 0;
+}
 
 /** Bytes a zlib stream of `n` input bytes can take at most, for sizing the output. */
 export function zlibBound(n: number): number {
@@ -317,7 +356,7 @@ export function zlibCompress(data: Uint8Array, out: Uint8Array): number {
           if (len > bestLen) {
             bestLen = len;
             bestDist = p - candidate;
-            if (len === limit) break;
+            if (len === limit || len >= NICE_MATCH) break;
           }
         }
         const before = prev[candidate & WMASK]! - 1;
@@ -332,7 +371,8 @@ export function zlibCompress(data: Uint8Array, out: Uint8Array): number {
       litFreq[257 + LENGTH_INDEX[bestLen]!]!++;
       distFreq[distIndex(bestDist)]!++;
       const end = p + bestLen;
-      for (p++; p < end; p++) if (p + MIN_MATCH <= n) insert(p);
+      if (bestLen <= MAX_INSERT) for (p++; p < end; p++) if (p + MIN_MATCH <= n) insert(p);
+      p = end;
     } else {
       symbols[count++] = data[p]!;
       litFreq[data[p]!]!++;
@@ -346,17 +386,9 @@ export function zlibCompress(data: Uint8Array, out: Uint8Array): number {
   }
   if (count > 0 || n === 0 || p < n) flushBlock(count, true);
   if (bitCount > 0) out[o++] = bitBuf & 0xff;
-  let a = 1;
-  let b = 0;
-  for (let i = 0; i < n; ) {
-    const end = Math.min(n, i + 5552); // the most bytes before the sums must be reduced
-    for (; i < end; i++) {
-      a += data[i]!;
-      b += a;
-    }
-    a %= 65521;
-    b %= 65521;
-  }
+  const adler = adler32(data);
+  const a = adler & 0xffff;
+  const b = adler >>> 16;
   out[o++] = b >>> 8;
   out[o++] = b & 0xff;
   out[o++] = a >>> 8;

@@ -40,6 +40,7 @@ export function unfilterScanlines(raw: Uint8Array, h: PngHeader): Uint8Array | U
         break;
       case 4:
         if (first) unfilterSub(out, row, at, stride, bpp);
+        else if (bpp === 3) unfilterPaethRgb(out, row, at, stride);
         else unfilterPaeth(out, row, at, stride, bpp);
         break;
       default:
@@ -75,6 +76,52 @@ function unfilterAverage(b: Uint8Array, row: number, at: number, stride: number,
   const prev = row - stride;
   for (let i = 0; i < bpp; i++) b[row + i] = b[at + i]! + (b[prev + i]! >> 1);
   for (let i = bpp; i < stride; i++) b[row + i] = b[at + i]! + ((b[row + i - bpp]! + b[prev + i]!) >> 1);
+}
+
+/** The Paeth predictor of one byte, branch-free (the choice is data-dependent and mispredicts on textured images). */
+function paeth(left: number, up: number, diag: number): number {
+  // p = left + up - diag; pa = |p - left| = |up - diag|, pb = |left - diag|, pc = |p - diag|.
+  const da = up - diag;
+  const db = left - diag;
+  const dc = da + db;
+  const pa = (da ^ (da >> 31)) - (da >> 31);
+  const pb = (db ^ (db >> 31)) - (db >> 31);
+  const pc = (dc ^ (dc >> 31)) - (dc >> 31);
+  const takeLeft = ((pa - pb - 1) & (pa - pc - 1)) >> 31; // -1 when pa <= pb and pa <= pc
+  const takeUp = (pb - pc - 1) >> 31; // -1 when pb <= pc
+  return (left & takeLeft) | (~takeLeft & ((up & takeUp) | (diag & ~takeUp)));
+}
+
+/**
+ * Paeth for 3-byte pixels (8-bit RGB, the usual photo), not the first row: the left and upper-left bytes stay in
+ * locals instead of being read back from the row just written, which takes a store and reload off each byte's
+ * dependency chain.
+ */
+function unfilterPaethRgb(b: Uint8Array, row: number, at: number, stride: number): void {
+  const prev = row - stride;
+  let l0 = (b[at]! + b[prev]!) & 0xff;
+  let l1 = (b[at + 1]! + b[prev + 1]!) & 0xff;
+  let l2 = (b[at + 2]! + b[prev + 2]!) & 0xff;
+  let d0 = b[prev]!;
+  let d1 = b[prev + 1]!;
+  let d2 = b[prev + 2]!;
+  b[row] = l0;
+  b[row + 1] = l1;
+  b[row + 2] = l2;
+  for (let i = 3; i < stride; i += 3) {
+    const u0 = b[prev + i]!;
+    const u1 = b[prev + i + 1]!;
+    const u2 = b[prev + i + 2]!;
+    l0 = (b[at + i]! + paeth(l0, u0, d0)) & 0xff;
+    l1 = (b[at + i + 1]! + paeth(l1, u1, d1)) & 0xff;
+    l2 = (b[at + i + 2]! + paeth(l2, u2, d2)) & 0xff;
+    b[row + i] = l0;
+    b[row + i + 1] = l1;
+    b[row + i + 2] = l2;
+    d0 = u0;
+    d1 = u1;
+    d2 = u2;
+  }
 }
 
 /** Not the first row: with no left byte the predictor is the byte above. */

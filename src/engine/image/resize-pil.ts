@@ -132,9 +132,9 @@ function horizontalRow(src: Uint8Array, rowIn: number, channels: number, out: Ui
       for (let x = 0; x < n; x++, p += 3) {
         const k = weights[kOff + x]!;
         // Integer sums like Pillow's (255 x the positive weights stays below 2^31).
-        s0 = (s0 + src[p]! * k) | 0;
-        s1 = (s1 + src[p + 1]! * k) | 0;
-        s2 = (s2 + src[p + 2]! * k) | 0;
+        s0 = (s0 + Math.imul(src[p]!, k)) | 0;
+        s1 = (s1 + Math.imul(src[p + 1]!, k)) | 0;
+        s2 = (s2 + Math.imul(src[p + 2]!, k)) | 0;
       }
       out[o++] = clip8(s0);
       out[o++] = clip8(s1);
@@ -143,7 +143,7 @@ function horizontalRow(src: Uint8Array, rowIn: number, channels: number, out: Ui
     }
     for (let ch = 0; ch < channels; ch++) {
       let ss = HALF;
-      for (let x = 0, q = p + ch; x < n; x++, q += channels) ss = (ss + src[q]! * weights[kOff + x]!) | 0;
+      for (let x = 0, q = p + ch; x < n; x++, q += channels) ss = (ss + Math.imul(src[q]!, weights[kOff + x]!)) | 0;
       out[o++] = clip8(ss);
     }
   }
@@ -152,20 +152,18 @@ function horizontalRow(src: Uint8Array, rowIn: number, channels: number, out: Ui
 function vertical(src: Uint8Array, w: number, channels: number, outH: number, c: ResampleCoeffs, rowShift: number, scratch?: ScratchBytes): Uint8Array {
   const stride = w * channels;
   const out = scratch ? scratch.take(stride * outH) : new Uint8Array(stride * outH);
-  const acc = new Int32Array(stride);
   const { ksize, bounds, weights } = c;
   for (let yy = 0; yy < outH; yy++) {
-    const ymin = bounds[yy * 2]! - rowShift;
+    const first = (bounds[yy * 2]! - rowShift) * stride;
     const n = bounds[yy * 2 + 1]!;
-    acc.fill(HALF);
-    // Row-wise accumulation: same sums as Pillow's per-pixel loop, in cache-friendly order.
-    for (let y = 0; y < n; y++) {
-      const k = weights[yy * ksize + y]!;
-      const row = (ymin + y) * stride;
-      for (let i = 0; i < stride; i++) acc[i] = (acc[i]! + src[row + i]! * k) | 0;
-    }
+    const kOff = yy * ksize;
     const o = yy * stride;
-    for (let i = 0; i < stride; i++) out[o + i] = clip8(acc[i]!);
+    // Per output sample, its column's taps summed in a register: the int32 sum is Pillow's, in its order.
+    for (let i = 0; i < stride; i++) {
+      let ss = HALF;
+      for (let y = 0, q = first + i; y < n; y++, q += stride) ss = (ss + Math.imul(src[q]!, weights[kOff + y]!)) | 0;
+      out[o + i] = clip8(ss);
+    }
   }
   return out;
 }

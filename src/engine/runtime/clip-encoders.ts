@@ -60,6 +60,19 @@ function argmax(a: Int32Array, offset: number, length: number): number {
 }
 
 /**
+ * The most bytes of [G*G, rows] similarities a stage's few-shot head makes ORT hold in one run. With a chunk of whole
+ * shots (G*G rows: 7.5 MB at ViT-L-14-336 518) the head's feeds, their normalised copies and the similarities took
+ * more of ORT's heap than the stage's block, which then grew one step (README, "Per-isolate memory").
+ */
+export const HEAD_SIMILARITY_BYTES = 4e6;
+
+/** Memory rows per few-shot head run in a stage: equal chunks of at most HEAD_SIMILARITY_BYTES of similarities. */
+export function stageHeadChunkRows(patches: number): number {
+  const most = Math.max(1, Math.floor(HEAD_SIMILARITY_BYTES / (4 * patches)));
+  return Math.ceil(patches / Math.ceil(patches / most));
+}
+
+/**
  * min over memory rows of (1 - cosine) for every query patch, per few-shot layer. Query [G*G, W], memory [M, W].
  * `chunkRows`: the head runs on at most that many memory rows at a time and keeps a running minimum, so ORT's heap
  * holds [G*G, chunkRows] similarities instead of [G*G, M]. Each similarity is computed from its own two rows only,

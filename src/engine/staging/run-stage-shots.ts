@@ -4,7 +4,7 @@
 import { zeroShotLogitDifference } from "../anomaly/zero-shot";
 import { encodeF16Clamped } from "../../shared/float16";
 import { releaseBuffer } from "../../shared/release-buffer";
-import { fewShotDistances } from "../runtime/clip-encoders";
+import { fewShotDistances, stageHeadChunkRows } from "../runtime/clip-encoders";
 import { imageGraphNames } from "../runtime/graph-names";
 import { BundleError, type ModelBundle } from "../runtime/model-bundle";
 import { stageLayers } from "./run-stage";
@@ -135,6 +135,7 @@ export async function* runImageStageShots(
           bundle,
           fewShot.map((l) => shotRows(l, q)),
           fewShot.map((l) => shotRows(l, i)),
+          stageHeadChunkRows(patches),
         );
         for (const [n, l] of fewShot.entries()) {
           const best = leaveOneOut.get(l)!.subarray(q * patches, (q + 1) * patches);

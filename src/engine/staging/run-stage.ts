@@ -1,6 +1,6 @@
 // One image-tower stage run where its weights live: the stage's graph, then the per-layer reductions the call asks for.
 import { zeroShotLogitDifference } from "../anomaly/zero-shot";
-import { fewShotDistances } from "../runtime/clip-encoders";
+import { fewShotDistances, stageHeadChunkRows } from "../runtime/clip-encoders";
 import { imageGraphNames } from "../runtime/graph-names";
 import { releaseBuffer } from "../../shared/release-buffer";
 import { BundleError, type ModelBundle } from "../runtime/model-bundle";
@@ -50,7 +50,10 @@ export async function runImageStage(
   const wanted = new Set<string>([last ? imageGraphNames.features : imageGraphNames.residual(stage.blocks[1])]);
   if (call.taps) for (const name of stage.outputs) wanted.add(name);
   if (call.textFeatures) for (const l of zeroShot) wanted.add(imageGraphNames.projected(l));
-  if (bank) for (const l of fewShot) wanted.add(imageGraphNames.tokens(l));
+  // A few-shot layer that ends the stage taps the residual stream the stage returns (the same tensor): its rows are
+  // read from there, not asked of ORT a second time (a second [1 + G², W] copy in its heap and in JS).
+  const tapOf = (l: number) => (!last && l === stage.blocks[1] ? imageGraphNames.residual(l) : imageGraphNames.tokens(l));
+  if (bank) for (const l of fewShot) wanted.add(tapOf(l));
   const out = await graph.run(call.input, [...wanted]);
   const get = (name: string) => {
     const t = out[name];
@@ -84,16 +87,16 @@ export async function runImageStage(
   }
   if (bank) {
     const memory = await bank;
-    const query = fewShot.map((l) => get(imageGraphNames.tokens(l)).subarray(width)); // drop the class token
+    const query = fewShot.map((l) => get(tapOf(l)).subarray(width)); // drop the class token
     const banksOfLayers = fewShot.map((l) => {
       const b = memory.get(l);
       if (!b) throw new BundleError("bundle_invalid", `the memory bank has no layer ${l}`);
       return b;
     });
-    // One shot's rows at a time: ORT holds [G², G²] similarities, not [G², k*G²] (the same minimum).
-    const distances = await fewShotDistances(bundle, query, banksOfLayers, patches);
+    // At most one shot's rows at a time: ORT holds [G², G²] similarities or fewer, not [G², k*G²] (the same minimum).
+    const distances = await fewShotDistances(bundle, query, banksOfLayers, stageHeadChunkRows(patches));
     for (const [i, l] of fewShot.entries()) reply.fewShotDistances.set(l, distances[i]!);
-    for (const l of fewShot) spent(get(imageGraphNames.tokens(l)));
+    for (const l of fewShot) spent(get(tapOf(l)));
   }
   reply.workMs = performance.now() - start;
   return reply;

@@ -222,29 +222,29 @@ export class WasmImageEncoder {
 
     // Unfold patches: row p = (gy, gx), column (c, i, j) as the conv weight's [3][P][P].
     const K = 3 * P * P;
+    // Unfolded straight into kernel memory, and the class token and positions added there: no per-image JS arrays
+    // (1.2 MB at ViT-B-16 224, and a subarray per patch row), which the collector would otherwise meet in the encode.
     g.timed("unfold patches (JS)", () => {
-      const unfolded = new Float32Array(G * G * K);
+      const unfolded = g.view(buf.unfolded, G * G * K);
       for (let gy = 0; gy < G; gy++) {
         for (let gx = 0; gx < G; gx++) {
           let o = (gy * G + gx) * K;
           for (let c = 0; c < 3; c++) {
             for (let i = 0; i < P; i++) {
               const from = c * S * S + (gy * P + i) * S + gx * P;
-              unfolded.set(pixels.subarray(from, from + P), o);
+              for (let j = 0; j < P; j++) unfolded[o + j] = pixels[from + j]!;
               o += P;
             }
           }
         }
       }
-      g.write(buf.unfolded, unfolded);
     });
     // Patch tokens into rows 1.., then class token in row 0, then + positions.
     g.linearF32At(buf.unfolded, G * G, K, embed.patch.w, W, 0, buf.h + W * 4);
     g.timed("class token + positions (JS)", () => {
-      const x = g.read(buf.h, T * W);
+      const x = g.view(buf.h, T * W);
       x.set(embed.cls, 0);
       for (let i = 0; i < T * W; i++) x[i] = x[i]! + embed.pos[i]!;
-      g.write(buf.h, x);
     });
     g.layerNormAt(buf.h, T, W, embed.lnPre.gamma, embed.lnPre.beta, m.architecture.layerNormEps, buf.x);
   }

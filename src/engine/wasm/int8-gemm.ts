@@ -272,6 +272,11 @@ export class Int8Gemm {
     new Float32Array(this.k.memory.buffer, at, data.length).set(data);
   }
 
+  /** A view of `count` floats of kernel memory at `at`: valid until the memory grows (any alloc); use it at once. */
+  view(at: number, count: number): Float32Array {
+    return new Float32Array(this.k.memory.buffer, at, count);
+  }
+
   read(at: number, count: number): Float32Array {
     return new Float32Array(this.k.memory.buffer, at, count).slice();
   }

@@ -30,6 +30,16 @@ describe("encodeResizedMapPng", () => {
     expect(Buffer.from(actual.data as Uint8Array).equals(Buffer.from(expected.data as Uint8Array))).toBe(true);
   });
 
+  it("rounds like Math.round at the half-way points and clamps (values passed through unresized)", () => {
+    // max 255: pixel = round(value); width = size, so the bilinear weights are 0 and each (finite) value passes unchanged.
+    const values = [0.5, 1.5, 2.5, 254.5, 0.49999997, 1.4999999, 254.49998, 255, 300, -1, 0, 3.5, 1e-30, 127.5, 128.5, 254.5001];
+    const map = Float32Array.from({ length: 16 }, (_, i) => values[i]!);
+    const actual = decode(encodeResizedMapPng(map, 4, 4, 4, 255)).data;
+    const expected = Array.from(map, (v) => (v >= 255 ? 255 : v > 0 ? Math.round(v) : 0));
+    expect(Array.from(actual)).toEqual(expected);
+    expect(expected.slice(0, 4)).toEqual([1, 2, 3, 255]);
+  });
+
   it("writes black for a non-positive or non-finite max, and refuses bad sizes", () => {
     for (const max of [0, -1, Number.NaN, Number.POSITIVE_INFINITY]) {
       expect(Array.from(decode(encodeResizedMapPng(new Float32Array([1, 2, 3, 4]), 2, 3, 3, max)).data)).toEqual(new Array(9).fill(0));

@@ -2,8 +2,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { randomCheckpoint } from "../../../src/compiler/checkpoint/random-checkpoint";
 import { compileBundle } from "../../../src/compiler/compile-bundle";
-import { fewShotDistances } from "../../../src/engine/runtime/clip-encoders";
+import { fewShotDistances, HEAD_SIMILARITY_BYTES, stageHeadChunkRows } from "../../../src/engine/runtime/clip-encoders";
 import type { ModelBundle } from "../../../src/engine/runtime/model-bundle";
+import { encodeF16Clamped } from "../../../src/shared/float16";
 import { fewShotDistancesReference } from "../../helpers/few-shot-reference";
 import { openInMemory, seededUniform, tinyArch } from "../../helpers/tiny-bundle";
 
@@ -57,5 +58,30 @@ describe("few-shot head", () => {
     const single = seededUniform(WIDTH, 51);
     const opposite = await fewShotDistances(bundle, [single.map((v) => -v)], [single]);
     expect(opposite[0]![0]!).toBeCloseTo(2, 5);
+  });
+
+  it("gives the same distances in chunks of memory rows, also chunks that split a shot, float32 or half bits", async () => {
+    const query = [seededUniform(PATCHES * WIDTH, 61), seededUniform(PATCHES * WIDTH, 62)];
+    const memory = [seededUniform(ROWS * WIDTH, 71, -0.5, 1), seededUniform(ROWS * WIDTH, 72, -0.5, 1)];
+    for (const bank of [memory, memory.map((m) => encodeF16Clamped(m))]) {
+      const whole = await fewShotDistances(bundle, query, bank);
+      for (const chunk of [1, 7, PATCHES, 20, ROWS]) {
+        const got = await fewShotDistances(bundle, query, bank, chunk);
+        got.forEach((d, l) => expect(Array.from(d), `chunks of ${chunk} rows, layer ${l}`).toEqual(Array.from(whole[l]!)));
+      }
+    }
+  });
+});
+
+describe("stage head chunks", () => {
+  it("keep a ViT-B grid's shot whole and split a ViT-L-14-336 518 shot in two, within the similarity bound", () => {
+    expect(stageHeadChunkRows(196)).toBe(196);
+    expect(stageHeadChunkRows(1369)).toBe(685);
+    for (const patches of [49, 196, 576, 1369, 4096]) {
+      const rows = stageHeadChunkRows(patches);
+      expect(rows).toBeGreaterThan(0);
+      expect(rows).toBeLessThanOrEqual(patches);
+      if (rows > 1) expect(4 * patches * rows).toBeLessThanOrEqual(HEAD_SIMILARITY_BYTES);
+    }
   });
 });

@@ -6,7 +6,7 @@ import { deflateSync, inflateSync } from "node:zlib";
 import { unzlibSync } from "fflate";
 import { decode } from "fast-png";
 import { describe, expect, it } from "vitest";
-import { zlibBound, zlibCompress } from "../../../../src/engine/image/deflate";
+import { adler32, zlibBound, zlibCompress } from "../../../../src/engine/image/deflate";
 import { inflateZlibInto } from "../../../../src/engine/image/inflate";
 
 const DATA = join(__dirname, "../../../../../shared/data");
@@ -86,5 +86,28 @@ describe("zlibCompress", () => {
 
   it("refuses an output buffer below zlibBound", () => {
     expect(() => zlibCompress(new Uint8Array(10), new Uint8Array(zlibBound(10) - 1))).toThrow(RangeError);
+  });
+});
+
+describe("adler32", () => {
+  /** RFC 1950's definition, reduced at every byte. */
+  const plain = (data: Uint8Array) => {
+    let a = 1;
+    let b = 0;
+    for (const v of data) {
+      a = (a + v) % 65521;
+      b = (b + a) % 65521;
+    }
+    return b * 65536 + a;
+  };
+
+  it.each([0, 1, 1999, 2000, 2001, 5552, 20_011])("matches the per-byte definition on %i random bytes", (n) => {
+    const data = Uint8Array.from({ length: n }, random(n + 7)).map((v) => v * 256);
+    expect(adler32(data)).toBe(plain(data));
+  });
+
+  it("matches it where the sums are largest (all bytes 255, 100 kB) and on zeros", () => {
+    expect(adler32(new Uint8Array(100_000).fill(255))).toBe(plain(new Uint8Array(100_000).fill(255)));
+    expect(adler32(new Uint8Array(7000))).toBe(plain(new Uint8Array(7000)));
   });
 });

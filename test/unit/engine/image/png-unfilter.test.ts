@@ -100,6 +100,17 @@ describe("PNG unfiltering", () => {
     });
   }
 
+  for (const width of [1, 2, 37]) {
+    it(`8-bit RGB ${width} pixels wide, Paeth on every fifth row (its 3-byte path): same pixels as fast-png`, () => {
+      // Random bytes on odd rows, a ramp with ties (left = up = diag cases) on even ones.
+      const samples = randomBytes(width * 16 * 3, 40 + width).map((v, i) => (Math.floor(i / (width * 3)) % 2 ? v : (i % 7) * 40));
+      const png = filteredPng(width, 16, 2, 8, samples, 4);
+      const ours = decodeImage(png, { maxPixels: 1e6 });
+      expect(Array.from(ours.data)).toEqual(Array.from(fastPngDecode(png).data as Uint8Array));
+      expect(Array.from(ours.data)).toEqual(Array.from(samples));
+    });
+  }
+
   it("16-bit RGB keeps the high byte of each big-endian sample", () => {
     const samples = randomBytes(7 * 6 * 3 * 2, 9);
     const ours = decodeImage(filteredPng(7, 6, 2, 16, samples), { maxPixels: 1e6 });
