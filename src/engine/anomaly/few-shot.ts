@@ -1,5 +1,9 @@
 // Few-shot memory banks and maps: raw patch tokens of the reference shots, nearest-neighbour distance maps.
+import { ScratchBytes } from "../image/scratch-bytes";
 import { upsampleAlignCorners } from "./upsample";
+
+/** One layer's upsampled values while they are added into the map (used within one call): at most 4 MB kept. */
+const upsampledScratch = new ScratchBytes(4 * 2 ** 20);
 
 /**
  * Memory bank of one layer: the tapped tokens of every shot ([1 + G*G, width] each, class token first)
@@ -26,7 +30,7 @@ export function memoryBankFromShots(tokensPerShot: readonly Float32Array[], widt
  */
 export function fewShotMap(distancesPerLayer: readonly Float32Array[], grid: number, size: number): Float32Array {
   const map = new Float32Array(size * size);
-  const upsampled = new Float32Array(size * size);
+  const upsampled = upsampledScratch.float32(size * size);
   for (const distances of distancesPerLayer) {
     if (distances.length !== grid * grid) throw new RangeError(`distances have ${distances.length} values, grid ${grid}x${grid}`);
     upsampleAlignCorners(distances, 1, grid, size, upsampled);

@@ -16,15 +16,24 @@ export interface MaskRegions {
 export function labelRegions(mask: ArrayLike<number>, width: number, height: number): MaskRegions {
   const n = width * height;
   if (mask.length !== n) throw new RangeError(`mask has ${mask.length} values, expected ${width}x${height}`);
-  const seen = new Uint8Array(n);
-  const pixels = new Int32Array(n); // also the explicit stack: each region is filled in from where it starts
+  const pixels = new Int32Array(n);
   const areas: number[] = [];
+  const filled = labelInto(mask, width, height, new Uint8Array(n), pixels, areas);
+  return { count: areas.length, areas: Int32Array.from(areas), pixels: pixels.slice(0, filled) };
+}
+
+/**
+ * labelRegions into the caller's buffers: `seen` [n] all zero, `pixels` [n] (region after region, as
+ * MaskRegions.pixels), `areas` empty (one entry per region is pushed). Returns the number of pixels filled.
+ */
+export function labelInto(mask: ArrayLike<number>, width: number, height: number, seen: Uint8Array, pixels: Int32Array, areas: number[]): number {
+  const n = width * height;
   let filled = 0;
   for (let start = 0; start < n; start++) {
     if (seen[start] || mask[start] === 0) continue;
     const first = filled;
     seen[start] = 1;
-    pixels[filled++] = start;
+    pixels[filled++] = start; // pixels is also the explicit stack: each region is filled in from where it starts
     for (let head = first; head < filled; head++) {
       const i = pixels[head]!;
       const y = (i / width) | 0;
@@ -45,5 +54,5 @@ export function labelRegions(mask: ArrayLike<number>, width: number, height: num
     }
     areas.push(filled - first);
   }
-  return { count: areas.length, areas: Int32Array.from(areas), pixels: pixels.slice(0, filled) };
+  return filled;
 }

@@ -10,11 +10,14 @@
 import { BytePool } from "../../shared/byte-pool";
 import { crc32 } from "../image/crc32";
 import { zlibBound, zlibCompress } from "../image/deflate";
-import { axisPlan } from "./upsample";
+import { ScratchBytes } from "../image/scratch-bytes";
+import { cachedAxisPlan } from "./upsample";
 
 /** Scanline and compressed buffers (the largest map: 1025 x 1024 bytes and its zlibBound): 8 MB of free buffers kept. */
 const scanlinePool = new BytePool(8 * 2 ** 20);
 const SUB_FILTER = 1;
+/** The two horizontally resampled rows (used within one call). */
+const rowScratch = new ScratchBytes(2 ** 20);
 
 const SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
 
@@ -23,12 +26,13 @@ export function encodeResizedMapPng(map: Float32Array, size: number, width: numb
     throw new RangeError(`map size must be positive integers, got ${width}x${height}`);
   }
   if (map.length !== size * size) throw new RangeError(`map has ${map.length} values, expected ${size}x${size}`);
-  const px = axisPlan(size, width, false);
-  const py = axisPlan(size, height, false);
+  const px = cachedAxisPlan(size, width, false);
+  const py = cachedAxisPlan(size, height, false);
   const scale = max > 0 && Number.isFinite(max) ? 255 / max : 0;
   // Horizontally resampled source rows: only the two the current output row blends are kept.
-  let rowA = new Float64Array(width);
-  let rowB = new Float64Array(width);
+  const rows = rowScratch.float64(2 * width);
+  let rowA = rows.subarray(0, width);
+  let rowB = rows.subarray(width);
   let loadedA = -1;
   let loadedB = -1;
   const stride = 1 + width; // filter byte, then the row

@@ -1,5 +1,11 @@
 // Anomalous regions: 8-connected components of a thresholded map, with bounding boxes, peak score and area.
-import { labelRegions } from "./label-regions";
+import { ScratchBytes } from "../image/scratch-bytes";
+import { labelInto } from "./label-regions";
+
+/** The thresholded mask, the labelling's seen flags and its pixel list (used within one call): at most 4 MB each. */
+const aboveScratch = new ScratchBytes(4 * 2 ** 20);
+const seenScratch = new ScratchBytes(4 * 2 ** 20);
+const pixelScratch = new ScratchBytes(4 * 2 ** 20);
 
 export interface Region {
   /** Bounding box, inclusive of its pixels: columns x .. x + width - 1, rows y .. y + height - 1. */
@@ -19,9 +25,12 @@ export interface Region {
  */
 export function findRegions(map: Float32Array, width: number, height: number, threshold: number): Region[] {
   if (map.length !== width * height) throw new RangeError(`map has ${map.length} values, expected ${width}x${height}`);
-  const above = new Uint8Array(map.length);
+  const above = aboveScratch.take(map.length);
   for (let i = 0; i < map.length; i++) above[i] = map[i]! >= threshold ? 1 : 0;
-  const { areas, pixels } = labelRegions(above, width, height);
+  const seen = seenScratch.take(map.length).fill(0);
+  const pixels = pixelScratch.int32(map.length);
+  const areas: number[] = [];
+  labelInto(above, width, height, seen, pixels, areas);
   const regions: Region[] = [];
   let offset = 0;
   for (const area of areas) {

@@ -1,4 +1,5 @@
 // Bilinear resampling of channel-first grids with torch's index arithmetic (align_corners true or false).
+import { ScratchBytes } from "../image/scratch-bytes";
 
 /** Per-axis source taps: output index o reads (1 - weight[o]) * in[lo[o]] + weight[o] * in[hi[o]]. */
 export interface AxisPlan {
@@ -31,6 +32,25 @@ export function axisPlan(inSize: number, outSize: number, alignCorners: boolean)
   return { lo, hi, weight };
 }
 
+/** Plans of the sizes in use (a score resamples the same grid -> map and map -> PNG sizes each time). */
+const plans = new Map<string, AxisPlan>();
+const MAX_CACHED_PLANS = 32;
+
+/** axisPlan, shared between calls: read it, never write it. */
+export function cachedAxisPlan(inSize: number, outSize: number, alignCorners: boolean): AxisPlan {
+  const key = `${inSize},${outSize},${alignCorners ? 1 : 0}`;
+  let plan = plans.get(key);
+  if (!plan) {
+    plan = axisPlan(inSize, outSize, alignCorners);
+    if (plans.size >= MAX_CACHED_PLANS) plans.delete(plans.keys().next().value!);
+    plans.set(key, plan);
+  }
+  return plan;
+}
+
+/** The horizontally resampled rows of resampleBilinear (used within one call): at most 4 MB kept. */
+const rowScratch = new ScratchBytes(4 * 2 ** 20);
+
 /**
  * Resample [channels, inH, inW] to [channels, outH, outW] (row-major). Separable: each source row is
  * first interpolated horizontally into a scratch buffer, then output rows blend two scratch rows.
@@ -53,9 +73,9 @@ export function resampleBilinear(
   if (result.length !== channels * outH * outW) {
     throw new RangeError(`bilinear output has ${result.length} values, expected ${channels}x${outH}x${outW}`);
   }
-  const px = axisPlan(inW, outW, alignCorners);
-  const py = axisPlan(inH, outH, alignCorners);
-  const rows = new Float64Array(inH * outW);
+  const px = cachedAxisPlan(inW, outW, alignCorners);
+  const py = cachedAxisPlan(inH, outH, alignCorners);
+  const rows = rowScratch.float64(inH * outW);
   for (let c = 0; c < channels; c++) {
     const inBase = c * inH * inW;
     for (let y = 0; y < inH; y++) {

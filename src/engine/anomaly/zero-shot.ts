@@ -1,5 +1,9 @@
 // Zero-shot scoring: image score and per-layer anomaly maps from CLIP features against the text features T [E, 2].
+import { ScratchBytes } from "../image/scratch-bytes";
 import { upsampleAlignCorners } from "./upsample";
+
+/** One layer's upsampled values while they are added into the map (used within one call): at most 4 MB kept. */
+const upsampledScratch = new ScratchBytes(4 * 2 ** 20);
 
 /** CLIP's logit scale as used by the method (fixed 100, not the checkpoint's logit_scale). */
 export const LOGIT_SCALE = 100;
@@ -83,7 +87,7 @@ export function zeroShotMap(projectedPerLayer: readonly Float32Array[], textFeat
 export function zeroShotMapFromDifferences(differencePerLayer: readonly Float32Array[], grid: number, size: number): Float32Array {
   const patches = grid * grid;
   const map = new Float32Array(size * size);
-  const upsampled = new Float32Array(size * size);
+  const upsampled = upsampledScratch.float32(size * size);
   for (const diff of differencePerLayer) {
     if (diff.length !== patches) throw new RangeError(`projected tokens have ${diff.length} patches, grid ${grid}x${grid}`);
     upsampleAlignCorners(diff, 1, grid, size, upsampled);

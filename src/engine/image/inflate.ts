@@ -47,11 +47,12 @@ const fixedLiteral: Table = { entries: new Uint16Array(1 << 9), bits: 0 };
 const fixedDistance: Table = { entries: new Uint16Array(1 << 5), bits: 0 };
 
 /** Fills `table` for the canonical code of `lens[0..n)`; false when the lengths describe no usable code. */
-function buildTable(table: Table, lens: Uint8Array, n: number): boolean {
+/** The code of symbols 0..n-1 whose lengths are lens[from..from+n) (an offset, not a view per block). */
+function buildTable(table: Table, lens: Uint8Array, n: number, from = 0): boolean {
   counts.fill(0);
   let maxLength = 0;
   for (let i = 0; i < n; i++) {
-    const l = lens[i]!;
+    const l = lens[from + i]!;
     counts[l]!++;
     if (l > maxLength) maxLength = l;
   }
@@ -71,7 +72,7 @@ function buildTable(table: Table, lens: Uint8Array, n: number): boolean {
     nextCode[l] = code;
   }
   for (let symbol = 0; symbol < n; symbol++) {
-    const l = lens[symbol]!;
+    const l = lens[from + symbol]!;
     if (l === 0) continue;
     const c = nextCode[l]!++;
     let reversed = 0;
@@ -185,7 +186,7 @@ export function inflateRawInto(src: Uint8Array, startBit: number, out: Uint8Arra
       if (pos > totalBits) fail("unexpected end of data", o);
       if (lengths[256] === 0) fail("no end-of-block code", o);
       if (!buildTable(literalTable, lengths, literalCount)) fail("invalid literal/length code", o);
-      if (!buildTable(distanceTable, lengths.subarray(literalCount, total), distanceCount)) fail("invalid distance code", o);
+      if (!buildTable(distanceTable, lengths, distanceCount, literalCount)) fail("invalid distance code", o);
       lit = literalTable;
       dist = distanceTable;
     } else {

@@ -39,29 +39,11 @@ export function expectedRawSize(h: PngHeader): number {
   return total;
 }
 
-/**
- * The IDAT payloads, in order; throws corrupt_image on a broken chunk layout, or on a CRC mismatch in any chunk
- * before the first IDAT (PIL checks exactly those while opening: "broken PNG file (bad header checksum ...)").
- */
-function idatChunks(bytes: Uint8Array): Uint8Array[] {
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const chunks: Uint8Array[] = [];
-  let pos = 8;
-  for (;;) {
-    if (pos + 12 > bytes.length) throw corrupt("truncated (no IEND chunk)");
-    const length = view.getUint32(pos);
-    const type = String.fromCharCode(bytes[pos + 4]!, bytes[pos + 5]!, bytes[pos + 6]!, bytes[pos + 7]!);
-    if (pos + 12 + length > bytes.length) throw corrupt(`truncated ${type} chunk`);
-    if (chunks.length === 0 && type !== "IDAT" && crc32(bytes.subarray(pos + 4, pos + 8 + length)) !== view.getUint32(pos + 8 + length)) {
-      throw corrupt(`bad ${type} checksum (CRC mismatch)`);
-    }
-    if (type === "IDAT") chunks.push(bytes.subarray(pos + 8, pos + 8 + length));
-    if (type === "IEND") break;
-    pos += 12 + length;
-  }
-  if (chunks.length === 0) throw corrupt("no IDAT chunk");
-  return chunks;
-}
+const IDAT = 0x49444154;
+const IEND = 0x49454e44;
+
+/** A chunk's type as text, for error messages only (a string per chunk would be garbage on every decode). */
+const chunkType = (bytes: Uint8Array, pos: number) => String.fromCharCode(bytes[pos + 4]!, bytes[pos + 5]!, bytes[pos + 6]!, bytes[pos + 7]!);
 
 /**
  * The isolate's buffer for the compressed stream of a PNG split over several IDAT chunks (used synchronously by
@@ -69,16 +51,43 @@ function idatChunks(bytes: Uint8Array): Uint8Array[] {
  */
 const joinScratch = new ScratchBytes(8 * 2 ** 20);
 
-/** The IDAT payloads as one stream: the chunk itself when there is one, else a view of `joinScratch`. */
-function joinIdats(idats: Uint8Array[]): Uint8Array {
-  if (idats.length === 1) return idats[0]!;
+/**
+ * The IDAT payloads as one stream: the chunk itself when there is one, else copied into `joinScratch`. Throws
+ * corrupt_image on a broken chunk layout, or on a CRC mismatch in any chunk before the first IDAT (PIL checks exactly
+ * those while opening: "broken PNG file (bad header checksum ...)"). Chunks are walked by offset: no view or string per
+ * chunk (an encoder's 8 kB IDATs make dozens per upload).
+ */
+function idatStream(bytes: Uint8Array): Uint8Array {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  let count = 0;
   let total = 0;
-  for (const idat of idats) total += idat.length;
+  let first = 0;
+  for (let pos = 8; ; ) {
+    if (pos + 12 > bytes.length) throw corrupt("truncated (no IEND chunk)");
+    const length = view.getUint32(pos);
+    const type = view.getUint32(pos + 4);
+    if (pos + 12 + length > bytes.length) throw corrupt(`truncated ${chunkType(bytes, pos)} chunk`);
+    if (count === 0 && type !== IDAT && crc32(bytes.subarray(pos + 4, pos + 8 + length)) !== view.getUint32(pos + 8 + length)) {
+      throw corrupt(`bad ${chunkType(bytes, pos)} checksum (CRC mismatch)`);
+    }
+    if (type === IDAT) {
+      if (count === 0) first = pos;
+      count++;
+      total += length;
+    }
+    if (type === IEND) break;
+    pos += 12 + length;
+  }
+  if (count === 0) throw corrupt("no IDAT chunk");
+  if (count === 1) return bytes.subarray(first + 8, first + 8 + total);
   const joined = joinScratch.take(total);
   let at = 0;
-  for (const idat of idats) {
-    joined.set(idat, at);
-    at += idat.length;
+  for (let pos = first; at < total; ) {
+    const length = view.getUint32(pos);
+    if (view.getUint32(pos + 4) === IDAT) {
+      for (let i = pos + 8, end = pos + 8 + length; i < end; i++) joined[at++] = bytes[i]!;
+    }
+    pos += 12 + length;
   }
   return joined;
 }
@@ -90,12 +99,12 @@ function joinIdats(idats: Uint8Array[]): Uint8Array {
  */
 export function inflatePngData(bytes: Uint8Array, header: PngHeader, scratch?: ScratchBytes): Uint8Array {
   const expected = expectedRawSize(header);
-  const idats = idatChunks(bytes); // the layout and checksums first: nothing large is allocated for a broken file
+  const stream = idatStream(bytes); // the layout and checksums first: nothing large is allocated for a broken file
   const size = expected + SLACK;
   const out = scratch ? scratch.take(size) : new Uint8Array(size);
   let produced: number;
   try {
-    produced = inflateZlibInto(joinIdats(idats), out);
+    produced = inflateZlibInto(stream, out);
   } catch (err) {
     if (!(err instanceof InflateError)) throw err;
     if (err.overflow) throw corrupt("image data larger than the header declares");

@@ -79,6 +79,21 @@ export function precomputeCoeffs(inSize: number, outSize: number, filter: PilFil
   return { ksize, bounds, weights };
 }
 
+/** Coefficients of the sizes in use (every upload of a camera has the same size): read them, never write them. */
+const coeffCache = new Map<string, ResampleCoeffs>();
+const MAX_CACHED_COEFFS = 32;
+
+function cachedCoeffs(inSize: number, outSize: number, filter: PilFilter): ResampleCoeffs {
+  const key = `${inSize},${outSize},${filter}`;
+  let c = coeffCache.get(key);
+  if (!c) {
+    c = precomputeCoeffs(inSize, outSize, filter);
+    if (coeffCache.size >= MAX_CACHED_COEFFS) coeffCache.delete(coeffCache.keys().next().value!);
+    coeffCache.set(key, c);
+  }
+  return c;
+}
+
 /** clip8(ss): the lookup table covers ss >> 22 in [-640, 639] and saturates to 0..255. `ss` is an int32 sum, as in C. */
 function clip8(ss: number): number {
   const v = ss >> PRECISION_BITS;
@@ -96,38 +111,42 @@ function horizontal(
   scratch?: ScratchBytes,
 ): Uint8Array {
   const out = scratch ? scratch.take(outW * rows * channels) : new Uint8Array(outW * rows * channels);
+  // One call per row. As one function with the whole loop, called once per image, this pass allocated about 27 kB of
+  // JS heap per 900x900 image in workerd (a quarter of what a score allocated; sampling heap profile, 2026-11-30),
+  // none as a row function: such a loop likely runs unoptimized each call until on-stack replacement, boxing its sums.
+  for (let y = 0; y < rows; y++) horizontalRow(src, (y + rowFirst) * w * channels, channels, out, y * outW * channels, outW, c);
+  return out;
+}
+
+function horizontalRow(src: Uint8Array, rowIn: number, channels: number, out: Uint8Array, rowOut: number, outW: number, c: ResampleCoeffs): void {
   const { ksize, bounds, weights } = c;
-  for (let y = 0; y < rows; y++) {
-    const rowIn = (y + rowFirst) * w * channels;
-    let o = y * outW * channels;
-    for (let xx = 0; xx < outW; xx++) {
-      const n = bounds[xx * 2 + 1]!;
-      const kOff = xx * ksize;
-      let p = rowIn + bounds[xx * 2]! * channels;
-      if (channels === 3) {
-        let s0 = HALF;
-        let s1 = HALF;
-        let s2 = HALF;
-        for (let x = 0; x < n; x++, p += 3) {
-          const k = weights[kOff + x]!;
-          // Integer sums like Pillow's (255 x the positive weights stays below 2^31).
-          s0 = (s0 + Math.imul(src[p]!, k)) | 0;
-          s1 = (s1 + Math.imul(src[p + 1]!, k)) | 0;
-          s2 = (s2 + Math.imul(src[p + 2]!, k)) | 0;
-        }
-        out[o++] = clip8(s0);
-        out[o++] = clip8(s1);
-        out[o++] = clip8(s2);
-        continue;
+  let o = rowOut;
+  for (let xx = 0; xx < outW; xx++) {
+    const n = bounds[xx * 2 + 1]!;
+    const kOff = xx * ksize;
+    let p = rowIn + bounds[xx * 2]! * channels;
+    if (channels === 3) {
+      let s0 = HALF;
+      let s1 = HALF;
+      let s2 = HALF;
+      for (let x = 0; x < n; x++, p += 3) {
+        const k = weights[kOff + x]!;
+        // Integer sums like Pillow's (255 x the positive weights stays below 2^31).
+        s0 = (s0 + Math.imul(src[p]!, k)) | 0;
+        s1 = (s1 + Math.imul(src[p + 1]!, k)) | 0;
+        s2 = (s2 + Math.imul(src[p + 2]!, k)) | 0;
       }
-      for (let ch = 0; ch < channels; ch++) {
-        let ss = HALF;
-        for (let x = 0, q = p + ch; x < n; x++, q += channels) ss = (ss + Math.imul(src[q]!, weights[kOff + x]!)) | 0;
-        out[o++] = clip8(ss);
-      }
+      out[o++] = clip8(s0);
+      out[o++] = clip8(s1);
+      out[o++] = clip8(s2);
+      continue;
+    }
+    for (let ch = 0; ch < channels; ch++) {
+      let ss = HALF;
+      for (let x = 0, q = p + ch; x < n; x++, q += channels) ss = (ss + Math.imul(src[q]!, weights[kOff + x]!)) | 0;
+      out[o++] = clip8(ss);
     }
   }
-  return out;
 }
 
 function vertical(src: Uint8Array, w: number, channels: number, outH: number, c: ResampleCoeffs, rowShift: number, scratch?: ScratchBytes): Uint8Array {
@@ -173,7 +192,7 @@ export function resamplePil(
   const needH = outW !== width;
   const needV = outH !== height;
   if (!needH && !needV) return src.slice();
-  const vert = precomputeCoeffs(height, outH, filter);
+  const vert = cachedCoeffs(height, outH, filter);
   // Only the rows the vertical pass reads are resampled horizontally (ybox_first..ybox_last).
   const rowFirst = needV ? vert.bounds[0]! : 0;
   const rowLast = needV ? vert.bounds[outH * 2 - 2]! + vert.bounds[outH * 2 - 1]! : height;
@@ -181,7 +200,7 @@ export function resamplePil(
   let w = width;
   let shift = 0;
   if (needH) {
-    img = horizontal(src, width, channels, rowFirst, rowLast - rowFirst, outW, precomputeCoeffs(width, outW, filter), scratch?.horizontal);
+    img = horizontal(src, width, channels, rowFirst, rowLast - rowFirst, outW, cachedCoeffs(width, outW, filter), scratch?.horizontal);
     w = outW;
     shift = rowFirst;
   }

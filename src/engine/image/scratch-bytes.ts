@@ -19,6 +19,24 @@ export class ScratchBytes {
     return this.buffer.subarray(0, length);
   }
 
+  /** `length` float32 values over the same buffer (same rules as `take`; the values are whatever was there). */
+  float32(length: number): Float32Array {
+    const bytes = this.take(length * 4);
+    return new Float32Array(bytes.buffer, bytes.byteOffset, length);
+  }
+
+  /** `length` float64 values over the same buffer (same rules as `take`). */
+  float64(length: number): Float64Array {
+    const bytes = this.take(length * 8);
+    return new Float64Array(bytes.buffer, bytes.byteOffset, length);
+  }
+
+  /** `length` int32 values over the same buffer (same rules as `take`). */
+  int32(length: number): Int32Array {
+    const bytes = this.take(length * 4);
+    return new Int32Array(bytes.buffer, bytes.byteOffset, length);
+  }
+
   /** Bytes kept alive now. */
   get retainedBytes(): number {
     return this.buffer?.length ?? 0;

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { labelRegions } from "../../../src/engine/anomaly/label-regions";
 import { findRegions, rescaleRegions } from "../../../src/engine/anomaly/regions";
 
 function mapFrom(rows: number[][]): Float32Array {
@@ -46,6 +47,29 @@ describe("findRegions", () => {
     expect(regions).toEqual([{ x: 0, y: 0, width: w, height: h, score: 1, area: w * h }]);
     expect(findRegions(big, w, h, 2)).toEqual([]);
     expect(() => findRegions(big, w, w, 1)).toThrow(RangeError);
+  });
+});
+
+describe("findRegions buffer reuse", () => {
+  it("gives the same regions for a map before and after other maps (larger, smaller) as labelRegions does on fresh arrays", () => {
+    let seed = 7;
+    const random = () => {
+      seed = (seed * 1103515245 + 12345) >>> 0;
+      return seed / 2 ** 32;
+    };
+    const noise = (w: number, h: number) => Float32Array.from({ length: w * h }, random);
+    const a = noise(40, 30);
+    const first = findRegions(a, 40, 30, 0.7);
+    findRegions(noise(90, 80), 90, 80, 0.5);
+    findRegions(noise(5, 4), 5, 4, 0.2);
+    expect(findRegions(a, 40, 30, 0.7)).toEqual(first);
+    const fresh = labelRegions(
+      Uint8Array.from(a, (v) => (v >= 0.7 ? 1 : 0)),
+      40,
+      30,
+    );
+    expect(first.length).toBe(fresh.count);
+    expect(first.map((r) => r.area).sort((x, y) => x - y)).toEqual([...fresh.areas].sort((x, y) => x - y));
   });
 });
 
