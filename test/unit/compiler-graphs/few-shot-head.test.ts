@@ -67,7 +67,7 @@ describe("few-shot head", () => {
       const whole = await fewShotDistances(bundle, query, bank);
       for (const chunk of [1, 7, PATCHES, 20, ROWS]) {
         const got = await fewShotDistances(bundle, query, bank, chunk);
-        got.forEach((d, l) => expect(Array.from(d), `chunks of ${chunk} rows, layer ${l}`).toEqual(Array.from(whole[l]!)));
+        for (const [l, d] of got.entries()) expect(Array.from(d), `chunks of ${chunk} rows, layer ${l}`).toEqual(Array.from(whole[l]!));
       }
     }
   });
