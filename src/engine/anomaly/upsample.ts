@@ -1,4 +1,5 @@
 // Bilinear resampling of channel-first grids with torch's index arithmetic (align_corners true or false).
+import { boundedMemo } from "../../shared/bounded-memo";
 import { ScratchBytes } from "../image/scratch-bytes";
 
 /** Per-axis source taps: output index o reads (1 - weight[o]) * in[lo[o]] + weight[o] * in[hi[o]]. */
@@ -32,21 +33,12 @@ export function axisPlan(inSize: number, outSize: number, alignCorners: boolean)
   return { lo, hi, weight };
 }
 
-/** Plans of the sizes in use (a score resamples the same grid -> map and map -> PNG sizes each time). */
-const plans = new Map<string, AxisPlan>();
-const MAX_CACHED_PLANS = 32;
-
-/** axisPlan, shared between calls: read it, never write it. */
-export function cachedAxisPlan(inSize: number, outSize: number, alignCorners: boolean): AxisPlan {
-  const key = `${inSize},${outSize},${alignCorners ? 1 : 0}`;
-  let plan = plans.get(key);
-  if (!plan) {
-    plan = axisPlan(inSize, outSize, alignCorners);
-    if (plans.size >= MAX_CACHED_PLANS) plans.delete(plans.keys().next().value!);
-    plans.set(key, plan);
-  }
-  return plan;
-}
+/** axisPlan, shared between calls (a score resamples the same grid -> map and map -> PNG sizes each time): read it, never write it. */
+export const cachedAxisPlan = boundedMemo(
+  32,
+  (inSize: number, outSize: number, alignCorners: boolean) => `${inSize},${outSize},${alignCorners ? 1 : 0}`,
+  axisPlan,
+);
 
 /** The horizontally resampled rows of resampleBilinear (used within one call): at most 4 MB kept. */
 const rowScratch = new ScratchBytes(4 * 2 ** 20);

@@ -5,6 +5,7 @@
 // Coefficients come from precompute_coeffs (support widened by the scale when downscaling, i.e.
 // antialiased) and are turned into 22-bit fixed point by normalize_coeffs_8bpc.
 
+import { boundedMemo } from "../../shared/bounded-memo";
 import type { ScratchBytes } from "./scratch-bytes";
 
 export type PilFilter = "bilinear" | "bicubic";
@@ -80,19 +81,7 @@ export function precomputeCoeffs(inSize: number, outSize: number, filter: PilFil
 }
 
 /** Coefficients of the sizes in use (every upload of a camera has the same size): read them, never write them. */
-const coeffCache = new Map<string, ResampleCoeffs>();
-const MAX_CACHED_COEFFS = 32;
-
-function cachedCoeffs(inSize: number, outSize: number, filter: PilFilter): ResampleCoeffs {
-  const key = `${inSize},${outSize},${filter}`;
-  let c = coeffCache.get(key);
-  if (!c) {
-    c = precomputeCoeffs(inSize, outSize, filter);
-    if (coeffCache.size >= MAX_CACHED_COEFFS) coeffCache.delete(coeffCache.keys().next().value!);
-    coeffCache.set(key, c);
-  }
-  return c;
-}
+const cachedCoeffs = boundedMemo(32, (inSize: number, outSize: number, filter: PilFilter) => `${inSize},${outSize},${filter}`, precomputeCoeffs);
 
 /** clip8(ss): the lookup table covers ss >> 22 in [-640, 639] and saturates to 0..255. `ss` is an int32 sum, as in C. */
 function clip8(ss: number): number {
