@@ -6,9 +6,9 @@
 // the last one. Ends with another forced collection: what stays is retained, not garbage.
 import { parseArgs } from "node:util";
 import { loadBenchInputs } from "../src/bench/bench-inputs";
-import { connectDevtools, type Connection, type HeapUsage } from "../src/bench/isolate-memory";
+import { openFrontHeapSession, scoreOnce } from "../src/bench/front-heap-session";
+import type { HeapUsage } from "../src/bench/isolate-memory";
 import { startService } from "../src/bench/service-process";
-import { findWorkerTargets } from "../src/bench/worker-isolates";
 
 const { values } = parseArgs({ options: { requests: { type: "string", default: "300" }, warmup: { type: "string", default: "20" } } });
 const requests = Number(values.requests);
@@ -22,37 +22,11 @@ const inputs = loadBenchInputs(0);
 const MB = 1e6;
 
 const service = await startService({ timeoutMs: 600_000, tempPrefix: "edge-anomaly-heapgrowth-", inspectorProxy: false, devRegistry: false });
-const score = async () => {
-  const form = new FormData();
-  form.set("object", inputs.object);
-  form.set("image", new File([new Uint8Array(inputs.image)], "query.png", { type: "image/png" }));
-  const response = await fetch(`${service.baseUrl}/v1/score`, { method: "POST", headers: { authorization: `Bearer ${service.apiKey}` }, body: form });
-  const text = await response.text();
-  if (response.status !== 200) throw new Error(`HTTP ${response.status}: ${text.slice(0, 200)}`);
-};
-
-/** workerd now and then closes a freshly opened session (see worker-isolates.ts): reopen until one stays open. */
-async function openFront(): Promise<Connection> {
-  const { workers } = await findWorkerTargets(service.pgid);
-  const front = workers.sort((a, b) => a.name.length - b.name.length)[0]!;
-  for (let attempt = 1; ; attempt++) {
-    const c = await connectDevtools(front.url, 60_000);
-    try {
-      await c.call("Runtime.enable");
-      await new Promise((r) => setTimeout(r, 1_000));
-      await c.call("HeapProfiler.enable");
-      return c;
-    } catch (e) {
-      c.socket.close();
-      if (attempt >= 5) throw e;
-      await new Promise((r) => setTimeout(r, 300));
-    }
-  }
-}
+const score = () => scoreOnce(service, inputs);
 
 try {
   for (let i = 0; i < warmup; i++) await score();
-  const c = await openFront();
+  const c = await openFrontHeapSession(service.pgid);
   const usage = () => c.call<HeapUsage>("Runtime.getHeapUsage");
   await c.call("HeapProfiler.collectGarbage");
   const start = await usage();

@@ -5,9 +5,8 @@
 // (promoted or about to be). --all: every allocation.
 import { parseArgs } from "node:util";
 import { loadBenchInputs } from "../src/bench/bench-inputs";
-import { connectDevtools } from "../src/bench/isolate-memory";
+import { openFrontHeapSession, scoreOnce } from "../src/bench/front-heap-session";
 import { startService } from "../src/bench/service-process";
-import { findWorkerTargets } from "../src/bench/worker-isolates";
 
 const { values } = parseArgs({
   options: {
@@ -36,36 +35,10 @@ interface ProfileNode {
 }
 
 const service = await startService({ timeoutMs: 600_000, tempPrefix: "edge-anomaly-heapprof-", inspectorProxy: false, devRegistry: false });
-const score = async () => {
-  const form = new FormData();
-  form.set("object", inputs.object);
-  form.set("image", new File([new Uint8Array(inputs.image)], "query.png", { type: "image/png" }));
-  const response = await fetch(`${service.baseUrl}/v1/score`, {
-    method: "POST",
-    headers: { authorization: `Bearer ${service.apiKey}` },
-    body: form,
-  });
-  const text = await response.text();
-  if (response.status !== 200) throw new Error(`HTTP ${response.status}: ${text.slice(0, 200)}`);
-};
+const score = () => scoreOnce(service, inputs);
 try {
   for (let i = 0; i < Number(values.warmup); i++) await score().catch((e) => console.log(`warm-up: ${(e as Error).message.slice(0, 80)}`));
-  const { workers } = await findWorkerTargets(service.pgid);
-  const front = workers.sort((a, b) => a.name.length - b.name.length)[0]!;
-  // workerd now and then closes a freshly opened session (see worker-isolates.ts): reopen until one stays open.
-  let c = await connectDevtools(front.url, 60_000);
-  for (let attempt = 1; ; attempt++) {
-    try {
-      await c.call("Runtime.enable");
-      await new Promise((r) => setTimeout(r, 1_000));
-      await c.call("HeapProfiler.enable");
-      break;
-    } catch (e) {
-      if (attempt >= 5) throw e;
-      await new Promise((r) => setTimeout(r, 300));
-      c = await connectDevtools(front.url, 60_000);
-    }
-  }
+  const c = await openFrontHeapSession(service.pgid);
   await c.call("HeapProfiler.startSampling", {
     samplingInterval: Number(values.interval),
     includeObjectsCollectedByMajorGC: true,
