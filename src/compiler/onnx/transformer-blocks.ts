@@ -126,6 +126,8 @@ export function residualBlock(g: GraphBuilder, x: string, block: ResidualBlock, 
     attn = attend(toHeads(q, o.heads, [0, 2, 1, 3]), toHeads(k, o.heads, [0, 2, 3, 1]), () => toHeads(v, o.heads, [0, 2, 1, 3]));
   } else {
     // Each chunk of heads projects its own q/k/v columns, so no [seq, width] q/k/v or their transposes are held.
+    // Each chunk's output goes back to token-major rows before the concatenation ([1, seq, count * headDim]; one
+    // head's is a reshape), so the merged [1, seq, width] is the concatenation itself, without a transposed copy of it.
     const parts: string[] = [];
     for (let first = 0; first < o.heads; first += headChunk) {
       const count = Math.min(headChunk, o.heads - first);
@@ -134,11 +136,14 @@ export function residualBlock(g: GraphBuilder, x: string, block: ResidualBlock, 
       const q = linear(g, h, split(0, ...rows), `${part}.q`, o.quant, qScale);
       const k = linear(g, h, split(1, ...rows), `${part}.k`, o.quant);
       const v = linear(g, h, split(2, ...rows), `${part}.v`, o.quant);
-      parts.push(attend(toHeads(q, count, [0, 2, 1, 3]), toHeads(k, count, [0, 2, 3, 1]), () => toHeads(v, count, [0, 2, 1, 3])));
+      const heads = attend(toHeads(q, count, [0, 2, 1, 3]), toHeads(k, count, [0, 2, 3, 1]), () => toHeads(v, count, [0, 2, 1, 3]));
+      const tokenMajor = count === 1 ? heads : g.op("Transpose", [heads], { perm: [0, 2, 1, 3] });
+      parts.push(g.op("Reshape", [tokenMajor, int64Constant(g, `merge_shape_${count}`, [0, -1, count * headDim])]));
     }
-    attn = g.op("Concat", parts, { axis: 1 });
+    attn = g.op("Concat", parts, { axis: 2 });
   }
-  const merged = g.op("Reshape", [g.op("Transpose", [attn], { perm: [0, 2, 1, 3] }), int64Constant(g, "merge_shape", [0, 0, o.width])]);
+  const merged =
+    headChunk >= o.heads ? g.op("Reshape", [g.op("Transpose", [attn], { perm: [0, 2, 1, 3] }), int64Constant(g, "merge_shape", [0, 0, o.width])]) : attn;
   const attnOut = linear(g, merged, { weight: block.outProjWeight, bias: block.outProjBias }, `${name}.attn.out_proj`, o.quant);
   const x1 = g.op("Add", [x, attnOut]);
   const h2 = layerNorm(g, x1, block.ln2, `${name}.ln_2`, o.eps);
@@ -151,14 +156,17 @@ export function residualBlock(g: GraphBuilder, x: string, block: ResidualBlock, 
   }
   const fc = linearLayer(g, fcWeights, `${name}.mlp.c_fc`, o.quant);
   const proj = linearLayer(g, projWeights, `${name}.mlp.c_proj`, o.quant);
+  // The residual is added chunk by chunk (the same sums), so x1 and h2 are spent before the concatenation: it then
+  // holds the parts and its output, not those beside the stream and the sum as well.
   const parts: string[] = [];
   const axis = int64Constant(g, "axis1", [1]);
   for (let from = 0; from < chunk.seq; from += chunk.rows) {
     const to = Math.min(from + chunk.rows, chunk.seq);
-    const rows = g.op("Slice", [h2, int64Constant(g, `row_from_${from}`, [from]), int64Constant(g, `row_to_${to}`, [to]), axis]);
-    parts.push(proj(activation(g, fc(rows), o.activation)));
+    const slice = (t: string) => g.op("Slice", [t, int64Constant(g, `row_from_${from}`, [from]), int64Constant(g, `row_to_${to}`, [to]), axis]);
+    const y = proj(activation(g, fc(slice(h2)), o.activation));
+    parts.push(g.op("Add", [slice(x1), y]));
   }
-  return g.op("Add", [x1, g.op("Concat", parts, { axis: 1 })]);
+  return g.op("Concat", parts, { axis: 1 });
 }
 
 /** Row-wise L2 normalisation over the last axis. */
