@@ -29,6 +29,8 @@ interface KernelExports {
   gemm(...args: number[]): void;
   /** Relaxed module only: `gemm`'s sums in 2 x 8 blocks (see RelaxedBlocking). */
   gemm2x8?(...args: number[]): void;
+  /** Relaxed module only: prepares packed weights for adding two quads' i16 products before widening (see PackedLinear). */
+  pairQuads?(packed: number, K: number, N: number, flags: number, corr: number, maxPerBlock: number, apply: boolean): number;
   layerNorm(x: number, M: number, W: number, gamma: number, beta: number, eps: number, out: number): void;
   attention(qkv: number, M: number, W: number, heads: number, out: number, scratch: number): void;
   linearF32(x: number, M: number, K: number, w: number, N: number, bias: number, out: number): void;
@@ -42,7 +44,24 @@ export interface PackedLinear {
   readonly colsum: number;
   readonly scales: number;
   readonly bias: number; // 0: none
+  /**
+   * Relaxed kernel: one byte per block of 8 output columns, non-zero where the kernel adds two input quads' 16-bit
+   * products before widening them (0: no flags, SIMD128). Exact: in the few 16-bit lanes whose weights could
+   * overflow, pairQuads moved weights toward zero and `corrections` adds the moved amounts back in 32 bits.
+   */
+  readonly pairs: number;
+  readonly corrections: number;
+  /** How many of the ceil(N / 8) column blocks are paired, and their corrections in all. */
+  readonly pairedBlocks: number;
+  readonly correctionCount: number;
 }
+
+/**
+ * A column block is paired only if it needs at most K / 64 corrections: pairing saves about one cycle per row per 8
+ * inputs, a correction costs a few per row. Normal-like weights need about 2 per block of 8 x 768; weights far from
+ * normal (e.g. uniform int8) many more, and those blocks keep the unpaired loop.
+ */
+const maxCorrectionsPerBlock = (K: number) => Math.floor(K / 64);
 
 export interface LinearOptions {
   activation?: ActivationId;
@@ -149,13 +168,14 @@ export class Int8Gemm {
   }
 
   /** Packs an int8 weight [K][N] (input-major, as the bundle stores it) with its per-output-channel scales and bias. */
-  packLinear(weights: Int8Array, K: number, N: number, scales: Float32Array, bias?: Float32Array): PackedLinear {
+  packLinear(weights: Int8Array, K: number, N: number, scales: Float32Array, bias?: Float32Array, options: { pairQuads?: boolean } = {}): PackedLinear {
     if (weights.length !== K * N || scales.length !== N || (bias && bias.length !== N)) throw new Error("packLinear: shape mismatch");
     const nPad = Math.ceil(N / 8) * 8;
     const packed = this.alloc(this.k.packedWeightBytes(K, N));
     const colsum = this.alloc(nPad * 4);
     const sc = this.alloc(nPad * 4);
     const b = bias ? this.alloc(nPad * 4) : 0;
+    const pairs = this.k.pairQuads && options.pairQuads !== false ? this.alloc(nPad / 8) : 0;
     const src = this.alloc(K * N);
     new Int8Array(this.k.memory.buffer, src, K * N).set(weights);
     new Float32Array(this.k.memory.buffer, sc, nPad).set(scales);
@@ -163,7 +183,16 @@ export class Int8Gemm {
     this.k.packWeights(src, K, N, packed, colsum);
     // The unpacked copy was the last allocation: give it back.
     this.top = src;
-    return { K, N, weights: packed, colsum, scales: sc, bias: b };
+    let corrections = 0;
+    let correctionCount = 0;
+    let pairedBlocks = 0;
+    if (pairs) {
+      correctionCount = this.k.pairQuads!(packed, K, N, pairs, 0, maxCorrectionsPerBlock(K), false);
+      corrections = this.alloc(correctionCount * 8);
+      this.k.pairQuads!(packed, K, N, pairs, corrections, maxCorrectionsPerBlock(K), true);
+      pairedBlocks = new Uint8Array(this.k.memory.buffer, pairs, nPad / 8).reduce((n, f) => n + (f > 0 ? 1 : 0), 0);
+    }
+    return { K, N, weights: packed, colsum, scales: sc, bias: b, pairs, corrections, pairedBlocks, correctionCount };
   }
 
   /** y [M][N] = activation(dequantize(quantize(x) · W) + bias) + residual, for x [M][K]. */
@@ -191,7 +220,7 @@ export class Int8Gemm {
       this.k.quantizeActivations(x, M, K, ap, rows);
       t1 = this.profile?.clock();
       const gemm = this.blocking === "2x8" ? this.k.gemm2x8! : this.k.gemm;
-      gemm(ap, M, K, layer.weights, N, out, rows, layer.colsum, layer.scales, layer.bias, residual, activation);
+      gemm(ap, M, K, layer.weights, N, out, rows, layer.colsum, layer.scales, layer.bias, residual, activation, layer.pairs, layer.corrections);
     } else {
       const scale = this.k.quantizeActivations(x, M, K, ap);
       t1 = this.profile?.clock();

@@ -209,3 +209,118 @@ describe("relaxed int8 GEMM register blockings", () => {
     expect(y4).toEqual(y2);
   });
 });
+
+describe("relaxed int8 GEMM with two input quads added in 16 bits (paired column blocks, corrected lanes)", () => {
+  const blockings: RelaxedBlocking[] = ["4x8", "2x8"];
+  /** Weights like a per-channel int8 layer of normal weights (largest |w| of a column 127, most far smaller). */
+  function normalWeights(K: number, N: number, seed: number): Int8Array {
+    const r = rng(seed);
+    const f = Float64Array.from({ length: K * N }, () => Math.sqrt(-2 * Math.log(r() + 1e-12)) * Math.cos(2 * Math.PI * r()));
+    const w = new Int8Array(K * N);
+    for (let n = 0; n < N; n++) {
+      let top = 1e-12;
+      for (let k = 0; k < K; k++) top = Math.max(top, Math.abs(f[k * N + n]!));
+      for (let k = 0; k < K; k++) w[k * N + n] = Math.round((f[k * N + n]! / top) * 127);
+    }
+    return w;
+  }
+  /**
+   * Inputs 8p + {0, 1, 4, 5} and 8p + {2, 3, 6, 7} meet in one 16-bit lane; `edge` patterns put a lane's positive
+   * (or negative) weights at `total`: 258 is the largest the kernel may pair (127 x 258 = 32766), 259 is not.
+   */
+  function edgeWeights(K: number, N: number, columnTotal: (n: number) => number): Int8Array {
+    const w = new Int8Array(K * N);
+    for (let n = 0; n < N; n++) {
+      const total = columnTotal(n);
+      const big = total > 0 ? 127 : -128;
+      const rest = total - 2 * big;
+      for (let k = 0; k < K; k++) {
+        const i = k % 8;
+        w[k * N + n] = i < 4 ? big : i % 2 === 0 ? rest : 0;
+      }
+    }
+    return w;
+  }
+
+  it.each(blockings)("pairs lanes right at the 16-bit bound without corrections, exactly (%s, activations at 127, K = 3072)", async (blocking) => {
+    const g = await loadInt8Gemm("relaxed", blocking);
+    const [M, K, N] = [5, 3072, 21];
+    const w = edgeWeights(K, N, (n) => (n % 3 === 0 ? -258 : 258));
+    const scales = new Float32Array(N).fill(1);
+    const layer = g.packLinear(w, K, N, scales);
+    expect([layer.pairedBlocks, layer.correctionCount]).toEqual([3, 0]);
+    const x = new Float32Array(M * K).fill(3000); // every activation at the top level: lanes at +-127 x 258
+    const y = g.linear(x, M, layer);
+    expect(relativeError(y, reference(x, M, K, w, N, scales, undefined, 127, Activation.none))).toBeLessThan(1e-6);
+    expect(y).toEqual(g.linear(x, M, g.packLinear(w, K, N, scales, undefined, { pairQuads: false })));
+  });
+
+  it.each(blockings)("corrects lanes over the bound back to the exact sums (%s, activations at 127)", async (blocking) => {
+    const g = await loadInt8Gemm("relaxed", blocking);
+    const [M, K, N] = [6, 1024, 19]; // up to 16 corrections per block
+    const w = normalWeights(K, N, 5);
+    // plant lanes far over the bound: four 127s (excess 250: 127 moved, then 123) and four -128s (128, then 126)
+    for (const [k0, n, v] of [
+      [0, 0, 127],
+      [8, 3, -128],
+      [96, 9, 127],
+      [1010, 18, -128],
+      [50, 12, 127],
+    ] as const) {
+      for (const d of [0, 1, 4, 5]) w[(k0 + d) * N + n] = v;
+    }
+    const scales = Float32Array.from({ length: N }, (_, n) => 0.5 + n / N);
+    const layer = g.packLinear(w, K, N, scales);
+    expect(layer.pairedBlocks).toBe(3);
+    expect(layer.correctionCount).toBeGreaterThanOrEqual(10);
+    const unpaired = g.packLinear(w, K, N, scales, undefined, { pairQuads: false });
+    expect([unpaired.pairs, unpaired.pairedBlocks]).toEqual([0, 0]);
+    for (const x of [new Float32Array(M * K).fill(3000), randomCase(M, K, N, 9).x]) {
+      const y = g.linear(x, M, layer);
+      expect(relativeError(y, reference(x, M, K, w, N, scales, undefined, 127, Activation.none))).toBeLessThan(1e-6);
+      expect(y).toEqual(g.linear(x, M, unpaired));
+    }
+  });
+
+  it("leaves a column block that would need more than K / 64 corrections unpaired, and stays exact", async () => {
+    const g = await loadInt8Gemm("relaxed", "2x8");
+    const [M, K, N] = [4, 3072, 16];
+    // block 0: every lane one over the bound (768 corrections); block 1: right at it
+    const w = edgeWeights(K, N, (n) => (n < 8 ? 259 : 258));
+    const scales = new Float32Array(N).fill(1);
+    const layer = g.packLinear(w, K, N, scales);
+    expect([layer.pairedBlocks, layer.correctionCount]).toEqual([1, 0]);
+    const x = new Float32Array(M * K).fill(3000);
+    expect(relativeError(g.linear(x, M, layer), reference(x, M, K, w, N, scales, undefined, 127, Activation.none))).toBeLessThan(1e-6);
+  });
+
+  it.each([
+    [1, 5, 3],
+    [3, 13, 8],
+    [5, 17, 13],
+    [7, 63, 17],
+    [5, 130, 13],
+    [6, 259, 33],
+    [13, 200, 40],
+    [37, 129, 45],
+    [9, 1030, 21],
+    [197, 768, 24],
+  ])("gives the unpaired kernel's outputs bit for bit, in both blockings, for M=%i K=%i N=%i (GELU, residual)", async (M, K, N) => {
+    const c = randomCase(M, K, N, 31 * M + K + N);
+    const w = normalWeights(K, N, M + 7 * K + N);
+    const residual = Float32Array.from({ length: M * N }, (_, i) => Math.cos(i));
+    const options = { activation: Activation.gelu, residual };
+    const outputs: Float32Array[] = [];
+    for (const blocking of blockings) {
+      const g = await loadInt8Gemm("relaxed", blocking);
+      const layer = g.packLinear(w, K, N, c.scales, c.bias);
+      // short K allows few corrections (K / 64), so only the longer layers are sure to pair blocks
+      if (K >= 128) expect(layer.pairedBlocks).toBeGreaterThan(0);
+      const paired = g.linear(c.x, M, layer, options);
+      expect(paired).toEqual(g.linear(c.x, M, g.packLinear(w, K, N, c.scales, c.bias, { pairQuads: false }), options));
+      expect(relativeError(paired, reference(c.x, M, K, w, N, c.scales, c.bias, 127, Activation.gelu, residual))).toBeLessThan(2e-6);
+      outputs.push(paired);
+    }
+    expect(outputs[0]).toEqual(outputs[1]);
+  });
+});
