@@ -3,8 +3,11 @@ import { calibrateFromLeaveOneOut } from "../engine/anomaly/calibration";
 import { ImageError } from "../engine/image/image-error";
 import { sha256Hex } from "../engine/runtime/bundle-manifest";
 import { PROMPT_SET_VERSION } from "../engine/anomaly/prompts";
+import { referenceShotLimit } from "../engine/staging/reference-shot-limit";
 import type { StageTrace } from "../engine/staging/stage-trace";
+import { DomainError } from "./domain-error";
 import { modelInput } from "./image-input";
+import { MAX_SHOTS } from "./limits";
 import type { ModelRuntime } from "./model-runtime";
 import type { EmbeddingKey, EmbeddingToStore, ReferenceEmbedding, ShotInfo } from "./reference-set-store";
 
@@ -28,6 +31,15 @@ export interface EmbeddedShots {
  */
 export async function embedShots(runtime: ModelRuntime, object: string, images: readonly Uint8Array[], maxPixels: number): Promise<EmbeddedShots> {
   const m = runtime.bundle.manifest;
+  const maxShots = referenceShotLimit(m, MAX_SHOTS);
+  if (images.length > maxShots) {
+    throw new DomainError(
+      "rejected",
+      "invalid_request",
+      `images: the served model takes at most ${maxShots} images per reference set (what its Workers' memory holds while the set is embedded), got ${images.length}`,
+      { field: "images", maxShots },
+    );
+  }
   const { features } = await runtime.textFeatures(object);
   const shots: ShotInfo[] = [];
   const { values, memory, stages } = await runtime.tower.embedShots(

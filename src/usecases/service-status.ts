@@ -1,6 +1,7 @@
 // What GET /v1/health reports: the served model, the prompt set and the request limits.
 import { PROMPT_SET_VERSION } from "../engine/anomaly/prompts";
 import type { BundleManifest } from "../engine/runtime/bundle-manifest";
+import { referenceShotLimit } from "../engine/staging/reference-shot-limit";
 import { type Limits, MAX_SHOTS } from "./limits";
 import type { ModelRuntime } from "./model-runtime";
 import { randomModelWarning } from "./model-warnings";
@@ -30,7 +31,7 @@ export async function serviceStatus(runtime: () => Promise<ModelRuntime>, limits
       projection: m.projection,
     },
     promptSet: PROMPT_SET_VERSION,
-    limits: { ...limits, maxShots: MAX_SHOTS },
+    limits: { ...limits, maxShots: referenceShotLimit(m, MAX_SHOTS) },
     ...(warning ? { warning } : {}),
   };
 }
