@@ -2,7 +2,7 @@
 // the stage Workers behind the STAGE_<i> service bindings, its text tower (when staged) behind TEXT_STAGE_<i>.
 import type { KVNamespace, R2Bucket } from "@cloudflare/workers-types";
 import { ModelBundle } from "../engine/runtime/model-bundle";
-import { stageShotsLayout } from "../engine/staging/run-stage-shots";
+import { imageStageLayout } from "../engine/staging/image-stage-layout";
 import { stagedTower } from "../engine/staging/staged-tower";
 import { kvTextFeatureCache } from "../platform/kv-text-features";
 import { r2BundleReader } from "../platform/r2-bundle-reader";
@@ -45,7 +45,7 @@ export function modelRuntime(
       }
       if (!bundle.stages) return new ModelRuntime(bundle, cache);
       const m = bundle.manifest;
-      const runner = serviceBindingStageRunner(stageBindings, bundle.stages.length, m.modelHash, name, (i) => stageShotsLayout(bundle, i));
+      const runner = serviceBindingStageRunner(stageBindings, bundle.stages.length, m.modelHash, name, (i) => imageStageLayout(bundle, i));
       const textStages = bundle.textStages;
       if (!textStages) return new ModelRuntime(bundle, cache, stagedTower(bundle, runner));
       const textRunner = serviceBindingTextStageRunner(stageBindings, textStages.length, m.modelHash, name, {

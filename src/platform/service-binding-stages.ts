@@ -1,5 +1,5 @@
 // The front's StageRunner over the STAGE_<i> service bindings: one RPC per stage, star topology (the front chains them).
-import type { StageShotsLayout } from "../engine/staging/run-stage-shots";
+import type { ImageStageLayout } from "../engine/staging/image-stage-layout";
 import { StageError, type StageRunner, type StageShotsItem } from "../engine/staging/stage-port";
 import { byteStreamToRecords, recordsToByteStream } from "./byte-record-stream";
 import { fromWireReply, type ImageStageRpc, recordsToShotsItems, shotsOutputRecordBytes, toWireCall, toWireShotsCall } from "./stage-wire";
@@ -17,7 +17,7 @@ export function serviceBindingStageRunner(
   stageCount: number,
   modelHash: string,
   modelName: string,
-  shotsLayout: (index: number) => StageShotsLayout,
+  shotsLayout: (index: number) => ImageStageLayout,
 ): StageRunner {
   const stubs: ImageStageRpc[] = [];
   for (let i = 0; i < stageCount; i++) {

@@ -1,6 +1,6 @@
 // The stage RPC's wire shapes: float32 payloads cross a service binding as ArrayBuffers, per-layer maps as pairs; a
 // shots call's inputs and outputs as ReadableStreams of records (byte-record-stream.ts), one shot at a time.
-import type { StageShotsLayout } from "../engine/staging/run-stage-shots";
+import type { ImageStageLayout } from "../engine/staging/image-stage-layout";
 import type { FewShotBankKey, StageCall, StageReply, StageShotsItem } from "../engine/staging/stage-port";
 
 export interface WireStageCall {
@@ -102,7 +102,7 @@ export function toWireShotsCall(index: number, modelHash: string, shots: number,
 }
 
 /** The input stream's records: one float32 input per shot. */
-export function* shotsInputRecordBytes(layout: StageShotsLayout, shots: number): Generator<number> {
+export function* shotsInputRecordBytes(layout: ImageStageLayout, shots: number): Generator<number> {
   for (let j = 0; j < shots; j++) yield 4 * layout.inputValues;
 }
 
@@ -111,7 +111,7 @@ export function* shotsInputRecordBytes(layout: StageShotsLayout, shots: number):
  * [G²] float32 maps, its few-shot layers' [G², W] half-bit bank rows; then (k > 1) each few-shot layer's k x [G²]
  * leave-one-out distances, and the stage's work time as one float64.
  */
-export function* shotsOutputRecordBytes(layout: StageShotsLayout, shots: number): Generator<number> {
+export function* shotsOutputRecordBytes(layout: ImageStageLayout, shots: number): Generator<number> {
   for (let j = 0; j < shots; j++) {
     yield 4 * layout.outputValues;
     for (const _ of layout.zeroShot) yield 4 * layout.patches;
@@ -122,7 +122,7 @@ export function* shotsOutputRecordBytes(layout: StageShotsLayout, shots: number)
 }
 
 /** The stage's side: its items as the records of shotsOutputRecordBytes. */
-export async function* shotsItemsToRecords(items: AsyncIterable<StageShotsItem>, layout: StageShotsLayout, shots: number): AsyncGenerator<ArrayBufferView> {
+export async function* shotsItemsToRecords(items: AsyncIterable<StageShotsItem>, layout: ImageStageLayout, shots: number): AsyncGenerator<ArrayBufferView> {
   const layer = <T>(m: Map<number, T>, l: number, what: string): T => {
     const v = m.get(l);
     if (v === undefined) throw new Error(`image stage ${layout.index} has no ${what} of layer ${l}`);
@@ -142,7 +142,7 @@ export async function* shotsItemsToRecords(items: AsyncIterable<StageShotsItem>,
 }
 
 /** The front's side: the records of shotsOutputRecordBytes (already cut to those sizes) as items again. */
-export async function* recordsToShotsItems(records: AsyncIterable<Uint8Array>, layout: StageShotsLayout, shots: number): AsyncGenerator<StageShotsItem> {
+export async function* recordsToShotsItems(records: AsyncIterable<Uint8Array>, layout: ImageStageLayout, shots: number): AsyncGenerator<StageShotsItem> {
   const it = records[Symbol.asyncIterator]();
   const next = async (): Promise<Uint8Array> => {
     const r = await it.next();

@@ -6,7 +6,7 @@ import { modelRuntime } from "../../src/composition/model-runtime";
 import { PROMPT_SET_VERSION } from "../../src/engine/anomaly/prompts";
 import type { Env } from "../../src/platform/env";
 import { r2ReferenceSetStore } from "../../src/platform/r2-reference-sets";
-import { stageShotsLayout } from "../../src/engine/staging/run-stage-shots";
+import { imageStageLayout } from "../../src/engine/staging/image-stage-layout";
 import type { StageShotsItem } from "../../src/engine/staging/stage-port";
 import { byteStreamToRecords, recordsToByteStream } from "../../src/platform/byte-record-stream";
 import { type ImageStageRpc, recordsToShotsItems, shotsOutputRecordBytes } from "../../src/platform/stage-wire";
@@ -244,7 +244,7 @@ describe("a shots call streams: no RPC message grows with the number of shots", 
   it("60 shots' pixels (36 MB, over workerd's 32 MiB RPC message limit) through stage 0 in one call, each shot as run alone", async () => {
     const runtime = await modelRuntime(env.MODELS, env.TEXT_FEATURES, name(2), frontEnv(2) as Record<string, unknown>);
     const bundle = runtime.bundle;
-    const layout = stageShotsLayout(bundle, 0);
+    const layout = imageStageLayout(bundle, 0);
     const stage0 = (env as unknown as Record<string, ImageStageRpc>).STAGED2_STAGE_0!;
     const k = 60;
     const shotPixels = (j: number) => {

@@ -5,7 +5,7 @@
 // shots at the front (isolate peak 87.8) and 21.4 MiB in a few-shot stage (89.3): the bounds keep every isolate near
 // those peaks, under the 100 MB goal, for any bundle and k.
 import { isStaged, type ServedManifest } from "../runtime/bundle-manifest";
-import { stageLayers } from "./run-stage";
+import { stageLayers } from "./image-stage-layout";
 
 export const FRONT_SHOT_BYTES = 72 * 2 ** 20;
 export const STAGE_SHOT_BYTES = 32 * 2 ** 20;

@@ -7,50 +7,13 @@ import { releaseBuffer } from "../../shared/release-buffer";
 import { fewShotDistances, stageHeadChunkRows } from "../runtime/clip-encoders";
 import { imageGraphNames } from "../runtime/graph-names";
 import { BundleError, type ModelBundle } from "../runtime/model-bundle";
-import { stageLayers } from "./run-stage";
-import { ortStageGraph, type StageGraph, stageInputDims } from "./stage-graph";
+import { type ImageStageLayout, imageStageLayout } from "./image-stage-layout";
+import { ortStageGraph, type StageGraph } from "./stage-graph";
 import type { StageShotsCall, StageShotsItem } from "./stage-port";
 
-/** What one shot of a shots call looks like at stage `index`: what the caller and the wire need to know. */
-export interface StageShotsLayout {
-  index: number;
-  /** The input's dims ([1, 3, S, S] or [1, 1 + G², W]) and value count. */
-  inputDims: number[];
-  inputValues: number;
-  /** The last stage returns image features [E], the others the residual stream [1 + G², W]. */
-  last: boolean;
-  outputValues: number;
-  /** The stage's zero-shot and few-shot layers, in the manifest's order. */
-  zeroShot: number[];
-  fewShot: number[];
-  patches: number;
-  width: number;
-}
-
-export function stageShotsLayout(bundle: ModelBundle, index: number): StageShotsLayout {
-  const stage = bundle.stages?.[index];
-  if (!stage) throw new BundleError("bundle_invalid", `the bundle has no image-tower stage ${index}`);
-  const m = bundle.manifest;
-  const width = m.architecture.vision.width;
-  const patches = m.grid * m.grid;
-  const last = stage.blocks[1] === m.architecture.vision.layers;
-  const inputDims = stageInputDims(bundle, index);
-  return {
-    index,
-    inputDims,
-    inputValues: inputDims.reduce((a, b) => a * b, 1),
-    last,
-    outputValues: last ? m.architecture.embedDim : (1 + patches) * width,
-    zeroShot: stageLayers(m.layers.zeroShot, stage.blocks),
-    fewShot: stageLayers(m.layers.fewShot, stage.blocks),
-    patches,
-    width,
-  };
-}
-
 /** Checks a shots call's shot count and text features before anything streams; returns the stage's layout. */
-export function checkStageShotsCall(bundle: ModelBundle, index: number, shots: number, textFeatures: Float32Array): StageShotsLayout {
-  const layout = stageShotsLayout(bundle, index);
+export function checkStageShotsCall(bundle: ModelBundle, index: number, shots: number, textFeatures: Float32Array): ImageStageLayout {
+  const layout = imageStageLayout(bundle, index);
   if (!Number.isInteger(shots) || shots < 1) throw new RangeError(`stage ${index}: a shots call needs a whole number of shots >= 1, got ${shots}`);
   const embedDim = bundle.manifest.architecture.embedDim;
   if (textFeatures.length !== 2 * embedDim) throw new RangeError(`text features must be [${embedDim}, 2], got ${textFeatures.length} values`);
@@ -65,16 +28,11 @@ export async function* runImageStageShots(
 ): AsyncGenerator<StageShotsItem> {
   let started = performance.now();
   const layout = checkStageShotsCall(bundle, index, call.shots, call.textFeatures);
-  const { inputDims: dims, inputValues, last, outputValues, zeroShot, fewShot, patches, width } = layout;
-  const stage = bundle.stages![index]!;
+  const { inputDims: dims, inputValues, last, outputName: outName, outputValues, zeroShot, fewShot, patches, width, fewShotTap } = layout;
   const k = call.shots;
   const wrongInputs = (got: string) => new RangeError(`stage ${index} takes ${k} x [${dims.join(", ")}] (${inputValues} values each), got ${got}`);
 
-  const outName = last ? imageGraphNames.features : imageGraphNames.residual(stage.blocks[1]);
-  // A few-shot layer that ends the stage taps the residual stream the stage returns (the same tensor): its rows are
-  // read from there, not asked of ORT a second time.
-  const inOut = (l: number) => !last && l === stage.blocks[1];
-  const wanted = [outName, ...zeroShot.map((l) => imageGraphNames.projected(l)), ...fewShot.filter((l) => !inOut(l)).map((l) => imageGraphNames.tokens(l))];
+  const wanted = [...new Set([outName, ...zeroShot.map((l) => imageGraphNames.projected(l)), ...fewShot.map(fewShotTap)])];
   // Float32 patch rows of every shot, the leave-one-out search's input (the single graph calibrates on float32 too):
   // the one part of a shots call a stage holds for all k shots, and only for its few-shot layers.
   // One buffer, shot after shot and each shot's layers one after the other, so the head takes a shot's layers as one
@@ -110,7 +68,7 @@ export async function* runImageStageShots(
     }
     const bankRows = new Map<number, Uint16Array>();
     for (const l of fewShot) {
-      const tapped = inOut(l) ? out : get(imageGraphNames.tokens(l));
+      const tapped = get(fewShotTap(l));
       const tokens = tapped.subarray(width); // drop the class token
       bankRows.set(l, encodeF16Clamped(tokens));
       if (rows) shotRows(l, j).set(tokens);

@@ -4,7 +4,8 @@ import { fewShotDistances, stageHeadChunkRows } from "../runtime/clip-encoders";
 import { imageGraphNames } from "../runtime/graph-names";
 import { releaseBuffer } from "../../shared/release-buffer";
 import { BundleError, type ModelBundle } from "../runtime/model-bundle";
-import { ortStageGraph, type StageGraph, stageInputDims } from "./stage-graph";
+import { imageStageLayout } from "./image-stage-layout";
+import { ortStageGraph, type StageGraph } from "./stage-graph";
 import type { FewShotBankKey, StageCall, StageReply } from "./stage-port";
 import type { BankRows } from "../detector/reference-shots";
 
@@ -14,11 +15,6 @@ import type { BankRows } from "../detector/reference-shots";
  */
 export type BankSource = (key: FewShotBankKey, layers: readonly number[]) => Promise<Map<number, BankRows>>;
 
-/** The layers whose taps a stage covering blocks [from, to) outputs: blocks are 0-indexed, layers 1-indexed. */
-export function stageLayers(layers: readonly number[], [from, to]: readonly [number, number]): number[] {
-  return layers.filter((l) => l > from && l <= to);
-}
-
 export async function runImageStage(
   bundle: ModelBundle,
   index: number,
@@ -27,18 +23,11 @@ export async function runImageStage(
   graph: StageGraph = ortStageGraph(bundle, index),
 ): Promise<StageReply> {
   const start = performance.now();
-  const stage = bundle.stages?.[index];
-  if (!stage) throw new BundleError("bundle_invalid", `the bundle has no image-tower stage ${index}`);
+  const { inputDims: dims, inputValues, last, outputName, zeroShot, fewShot, patches, width, fewShotTap: tapOf } = imageStageLayout(bundle, index);
+  const stage = bundle.stages![index]!;
   const m = bundle.manifest;
-  const width = m.architecture.vision.width;
-  const patches = m.grid * m.grid;
-  const last = stage.blocks[1] === m.architecture.vision.layers;
-  const zeroShot = stageLayers(m.layers.zeroShot, stage.blocks);
-  const fewShot = stageLayers(m.layers.fewShot, stage.blocks);
-
-  const dims = stageInputDims(bundle, index);
-  if (call.input.length !== dims.reduce((a, b) => a * b, 1)) {
-    throw new RangeError(`stage ${index} takes [${dims.join(", ")}] (${dims.reduce((a, b) => a * b, 1)} values), got ${call.input.length}`);
+  if (call.input.length !== inputValues) {
+    throw new RangeError(`stage ${index} takes [${dims.join(", ")}] (${inputValues} values), got ${call.input.length}`);
   }
   if (call.textFeatures && call.textFeatures.length !== 2 * m.architecture.embedDim) {
     throw new RangeError(`text features must be [${m.architecture.embedDim}, 2], got ${call.textFeatures.length} values`);
@@ -47,12 +36,9 @@ export async function runImageStage(
   const bank = call.fewShotBank && fewShot.length > 0 ? banks(call.fewShotBank, fewShot) : undefined;
   bank?.catch(() => {});
 
-  const wanted = new Set<string>([last ? imageGraphNames.features : imageGraphNames.residual(stage.blocks[1])]);
+  const wanted = new Set<string>([outputName]);
   if (call.taps) for (const name of stage.outputs) wanted.add(name);
   if (call.textFeatures) for (const l of zeroShot) wanted.add(imageGraphNames.projected(l));
-  // A few-shot layer that ends the stage taps the residual stream the stage returns (the same tensor): its rows are
-  // read from there, not asked of ORT a second time (a second [1 + G², W] copy in its heap and in JS).
-  const tapOf = (l: number) => (!last && l === stage.blocks[1] ? imageGraphNames.residual(l) : imageGraphNames.tokens(l));
   if (bank) for (const l of fewShot) wanted.add(tapOf(l));
   const out = await graph.run(call.input, [...wanted]);
   const get = (name: string) => {
@@ -68,8 +54,8 @@ export async function runImageStage(
     fewShotDistances: new Map(),
     workMs: 0,
   };
-  if (last) reply.imageFeatures = get(imageGraphNames.features);
-  else reply.residual = get(imageGraphNames.residual(stage.blocks[1]));
+  if (last) reply.imageFeatures = get(outputName);
+  else reply.residual = get(outputName);
   if (call.taps) {
     for (const l of new Set([...zeroShot, ...fewShot])) reply.tokens.set(l, get(imageGraphNames.tokens(l)));
     for (const l of zeroShot) reply.projected.set(l, get(imageGraphNames.projected(l)));

@@ -12,7 +12,8 @@ import { BundleError, ModelBundle } from "../../../src/engine/runtime/model-bund
 import { inProcessStageRunner } from "../../../src/engine/staging/in-process-runner";
 import type { BankSource } from "../../../src/engine/staging/run-stage";
 import type { FewShotBankKey, StageRunner, StageShotsItem } from "../../../src/engine/staging/stage-port";
-import { checkStageShotsCall, runImageStageShots, stageShotsLayout } from "../../../src/engine/staging/run-stage-shots";
+import { imageStageLayout } from "../../../src/engine/staging/image-stage-layout";
+import { checkStageShotsCall, runImageStageShots } from "../../../src/engine/staging/run-stage-shots";
 import { byteStreamToRecords, float32Records, recordsToByteStream } from "../../../src/platform/byte-record-stream";
 import { serviceBindingStageRunner } from "../../../src/platform/service-binding-stages";
 import { type ImageStageRpc, shotsInputRecordBytes, shotsItemsToRecords } from "../../../src/platform/stage-wire";
@@ -260,7 +261,7 @@ describe.each([2, 3])("demo model in %i stages, in process", (k) => {
       },
     };
     const bindings = Object.fromEntries(m.stages.map((s) => [`STAGE_${s.index}`, stub]));
-    const wire = serviceBindingStageRunner(bindings, m.stages.length, m.modelHash, "demo", (i) => stageShotsLayout(bundle, i));
+    const wire = serviceBindingStageRunner(bindings, m.stages.length, m.modelHash, "demo", (i) => imageStageLayout(bundle, i));
     const shotPixels = [51, 52, 53, 54, 55, 56].map((seed) => seededUniform(3 * 224 * 224, seed, -2, 2));
     const source: ReferenceShots = { count: shotPixels.length, pixels: async (j) => ({ pixels: shotPixels[j]!, release: () => {} }) };
     const want = await single.embedShots(source, text);
