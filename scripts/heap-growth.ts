@@ -50,6 +50,13 @@ try {
   let from = 0;
   for (let k = 1; k < minima.length; k++) if (minima[k]! < minima[k - 1]! - 0.2 * MB) from = k;
   const ys = minima.slice(from);
+  if (ys.length < 3) {
+    // A line through fewer than 3 blocks says nothing (one block: no slope at all).
+    console.log(`JS heap lowest per ${BLOCK} scores (MB): ${minima.map((m) => (m / MB).toFixed(2)).join(" ")}`);
+    throw new Error(
+      `only ${ys.length} block(s) of ${BLOCK} scores after the last full collection (block ${from + 1} of ${minima.length}): no growth fitted; run with more --requests`,
+    );
+  }
   const xs = ys.map((_, k) => k * BLOCK);
   const mx = xs.reduce((a, b) => a + b, 0) / xs.length;
   const my = ys.reduce((a, b) => a + b, 0) / ys.length;
