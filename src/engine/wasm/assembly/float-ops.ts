@@ -28,25 +28,56 @@ export function layerNorm(x: usize, M: i32, W: i32, gamma: usize, beta: usize, e
 
 /**
  * Multi-head attention on a fused projection qkv [M][3W] (q already scaled by 1/sqrt(d)): out [M][W], head h in
- * columns h*d..h*d+d. `scratch` holds Kᵀ of one head ([d][Mp], Mp = M rounded up to 8) and four rows of scores
- * ([4][Mp]): query rows go four at a time, so each load of Kᵀ and V serves four rows. d must be a multiple of 8.
+ * columns h*d..h*d+d. `scratch` holds one head's K packed by blocks of 8 tokens ([Mp/8][d][8], Mp = M rounded up to
+ * 8, tokens past M zero), its V by blocks of 8 columns ([d/8][M][8]) and four rows of scores ([4][Mp]): query rows go
+ * four at a time, so each load of K and V serves four rows, and both are read sequentially. d must be a multiple of 8.
  */
 export function attention(qkv: usize, M: i32, W: i32, heads: i32, out: usize, scratch: usize): void {
   const d = W / heads;
   const Mp = (M + 7) & ~7;
   const kt = scratch;
-  const p = scratch + (<usize>(d * Mp) << 2);
+  const vt = kt + (<usize>(d * Mp) << 2);
+  const p = vt + (<usize>(d * Mp) << 2);
+  const qs = p + (<usize>(4 * Mp) << 2);
+  const ps = qs + (<usize>(16 * d) << 2);
   const pRow = <usize>Mp << 2;
   const stride = <usize>(3 * W) << 2;
+  const kBlock = <usize>d << 5;
+  const vBlock = <usize>M << 5;
   for (let h = 0; h < heads; h++) {
-    // Kᵀ of this head, columns past M zero
-    for (let k = 0; k < d; k++) {
-      const dst = kt + (<usize>(k * Mp) << 2);
-      for (let j = 0; j < Mp; j++) store<f32>(dst + (<usize>j << 2), j < M ? load<f32>(qkv + <usize>j * stride + (<usize>(W + h * d + k) << 2)) : 0);
+    // K of this head as [token block][k][8 tokens], tokens past M zero
+    for (let j = 0; j < Mp; j++) {
+      const dst = kt + <usize>(j >> 3) * kBlock + (<usize>(j & 7) << 2);
+      if (j < M) {
+        const src = qkv + <usize>j * stride + (<usize>(W + h * d) << 2);
+        for (let k = 0; k < d; k++) store<f32>(dst + (<usize>k << 5), load<f32>(src + (<usize>k << 2)));
+      } else {
+        for (let k = 0; k < d; k++) store<f32>(dst + (<usize>k << 5), 0);
+      }
+    }
+    // V of this head as [column block][token][8 columns]
+    for (let j = 0; j < M; j++) {
+      const src = qkv + <usize>j * stride + (<usize>(2 * W + h * d) << 2);
+      const dst = vt + (<usize>j << 5);
+      for (let c = 0; c < d; c += 8) {
+        const s = src + (<usize>c << 2);
+        const t = dst + <usize>(c >> 3) * vBlock;
+        v128.store(t, v128.load(s));
+        v128.store(t, v128.load(s, 16), 16);
+      }
     }
     let i = 0;
     for (; i + 4 <= M; i += 4) {
       const q = qkv + <usize>i * stride + (<usize>(h * d) << 2);
+      // the four rows' q values, each splat to 4 lanes: qs[k][r] (one pointer and constant offsets in the loop)
+      for (let k = 0; k < d; k++) {
+        const qk = q + (<usize>k << 2);
+        const dst = qs + (<usize>k << 6);
+        v128.store(dst, v128.load32_splat(qk));
+        v128.store(dst, v128.load32_splat(qk + stride), 16);
+        v128.store(dst, v128.load32_splat(qk + 2 * stride), 32);
+        v128.store(dst, v128.load32_splat(qk + 3 * stride), 48);
+      }
       // scores p[r][j] = q_r · k_j, 4 rows x 8 columns at a time (eight independent sums in k order)
       for (let j = 0; j < Mp; j += 8) {
         let a00 = f32x4.splat(0);
@@ -57,24 +88,25 @@ export function attention(qkv: usize, M: i32, W: i32, heads: i32, out: usize, sc
         let a21 = f32x4.splat(0);
         let a30 = f32x4.splat(0);
         let a31 = f32x4.splat(0);
-        let kp = kt + (<usize>j << 2);
-        for (let k = 0; k < d; k++) {
+        let kp = kt + <usize>(j >> 3) * kBlock;
+        const kEnd = kp + kBlock;
+        let qp = qs;
+        for (; kp < kEnd; kp += 32) {
           const k0 = v128.load(kp);
           const k1 = v128.load(kp, 16);
-          const qk = q + (<usize>k << 2);
-          const q0 = v128.load32_splat(qk);
+          const q0 = v128.load(qp);
           a00 = madd4(q0, k0, a00);
           a01 = madd4(q0, k1, a01);
-          const q1 = v128.load32_splat(qk + stride);
+          const q1 = v128.load(qp, 16);
           a10 = madd4(q1, k0, a10);
           a11 = madd4(q1, k1, a11);
-          const q2 = v128.load32_splat(qk + 2 * stride);
+          const q2 = v128.load(qp, 32);
           a20 = madd4(q2, k0, a20);
           a21 = madd4(q2, k1, a21);
-          const q3 = v128.load32_splat(qk + 3 * stride);
+          const q3 = v128.load(qp, 48);
           a30 = madd4(q3, k0, a30);
           a31 = madd4(q3, k1, a31);
-          kp += pRow;
+          qp += 64;
         }
         const pj = p + (<usize>j << 2);
         v128.store(pj, a00);
@@ -90,6 +122,15 @@ export function attention(qkv: usize, M: i32, W: i32, heads: i32, out: usize, sc
       const inv1 = softmaxRow(p + pRow, M);
       const inv2 = softmaxRow(p + 2 * pRow, M);
       const inv3 = softmaxRow(p + 3 * pRow, M);
+      // the four rows' probabilities, each splat to 4 lanes: ps[j][r]
+      for (let jj = 0; jj < M; jj++) {
+        const pp = p + (<usize>jj << 2);
+        const dst = ps + (<usize>jj << 6);
+        v128.store(dst, v128.load32_splat(pp));
+        v128.store(dst, v128.load32_splat(pp + pRow), 16);
+        v128.store(dst, v128.load32_splat(pp + 2 * pRow), 32);
+        v128.store(dst, v128.load32_splat(pp + 3 * pRow), 48);
+      }
       // out rows = Σ_j p[r][j] v_j, 8 columns of the head at a time
       const o = out + (<usize>(i * W + h * d) << 2);
       const oRow = <usize>W << 2;
@@ -102,23 +143,25 @@ export function attention(qkv: usize, M: i32, W: i32, heads: i32, out: usize, sc
         let o21 = f32x4.splat(0);
         let o30 = f32x4.splat(0);
         let o31 = f32x4.splat(0);
-        for (let jj = 0; jj < M; jj++) {
-          const v = qkv + <usize>jj * stride + (<usize>(2 * W + h * d + col) << 2);
+        let v = vt + <usize>(col >> 3) * vBlock;
+        const vEnd = v + vBlock;
+        let pp = ps;
+        for (; v < vEnd; v += 32) {
           const v0 = v128.load(v);
           const v1 = v128.load(v, 16);
-          const pp = p + (<usize>jj << 2);
-          const p0 = v128.load32_splat(pp);
-          const p1 = v128.load32_splat(pp + pRow);
-          const p2 = v128.load32_splat(pp + 2 * pRow);
-          const p3 = v128.load32_splat(pp + 3 * pRow);
+          const p0 = v128.load(pp);
           o00 = madd4(p0, v0, o00);
           o01 = madd4(p0, v1, o01);
+          const p1 = v128.load(pp, 16);
           o10 = madd4(p1, v0, o10);
           o11 = madd4(p1, v1, o11);
+          const p2 = v128.load(pp, 32);
           o20 = madd4(p2, v0, o20);
           o21 = madd4(p2, v1, o21);
+          const p3 = v128.load(pp, 48);
           o30 = madd4(p3, v0, o30);
           o31 = madd4(p3, v1, o31);
+          pp += 64;
         }
         const oc = o + (<usize>col << 2);
         v128.store(oc, f32x4.mul(o00, f32x4.splat(inv0)));
@@ -133,23 +176,30 @@ export function attention(qkv: usize, M: i32, W: i32, heads: i32, out: usize, sc
     }
     for (; i < M; i++) {
       const q = qkv + <usize>i * stride + (<usize>(h * d) << 2);
-      for (let j = 0; j < Mp; j += 4) {
+      for (let j = 0; j < Mp; j += 8) {
         let a0 = f32x4.splat(0);
+        let a1 = f32x4.splat(0);
+        let kp = kt + <usize>(j >> 3) * kBlock;
         for (let k = 0; k < d; k++) {
-          a0 = f32x4.add(a0, f32x4.mul(v128.load32_splat(q + (<usize>k << 2)), v128.load(kt + (<usize>(k * Mp + j) << 2))));
+          const qk = v128.load32_splat(q + (<usize>k << 2));
+          a0 = madd4(qk, v128.load(kp), a0);
+          a1 = madd4(qk, v128.load(kp, 16), a1);
+          kp += 32;
         }
         v128.store(p + (<usize>j << 2), a0);
+        v128.store(p + (<usize>j << 2), a1, 16);
       }
       const inv = softmaxRow(p, M);
       const o = out + (<usize>(i * W + h * d) << 2);
       for (let col = 0; col < d; col += 8) {
         let o0 = f32x4.splat(0);
         let o1 = f32x4.splat(0);
+        let v = vt + <usize>(col >> 3) * vBlock;
         for (let jj = 0; jj < M; jj++) {
           const pj = v128.load32_splat(p + (<usize>jj << 2));
-          const v = qkv + <usize>jj * stride + (<usize>(2 * W + h * d + col) << 2);
           o0 = madd4(pj, v128.load(v), o0);
           o1 = madd4(pj, v128.load(v, 16), o1);
+          v += 32;
         }
         v128.store(o + (<usize>col << 2), f32x4.mul(o0, f32x4.splat(inv)));
         v128.store(o + (<usize>col << 2), f32x4.mul(o1, f32x4.splat(inv)), 16);
@@ -208,11 +258,12 @@ export function linearF32(x: usize, M: i32, K: i32, w: usize, N: i32, bias: usiz
       let a21 = f32x4.splat(0);
       let a30 = f32x4.splat(0);
       let a31 = f32x4.splat(0);
-      let wp = wb;
-      for (let k = 0; k < K; k++) {
+      // pointers, no counter: fewer live integers in the loop (V8 otherwise reloads them from the stack each step)
+      let xp = x0;
+      const wEnd = wb + blockBytes;
+      for (let wp = wb; wp < wEnd; wp += 32) {
         const w0 = v128.load(wp);
         const w1 = v128.load(wp, 16);
-        const xp = x0 + (<usize>k << 2);
         const v0 = v128.load32_splat(xp);
         const v1 = v128.load32_splat(xp + rowBytes);
         const v2 = v128.load32_splat(xp + 2 * rowBytes);
@@ -225,7 +276,7 @@ export function linearF32(x: usize, M: i32, K: i32, w: usize, N: i32, bias: usiz
         a21 = madd4(v2, w1, a21);
         a30 = madd4(v3, w0, a30);
         a31 = madd4(v3, w1, a31);
-        wp += 32;
+        xp += 4;
       }
       const op = out + <usize>m * outRow + (<usize>n << 2);
       v128.store(op, f32x4.add(a00, b0));
