@@ -118,12 +118,13 @@ export function residualBlock(g: GraphBuilder, x: string, block: ResidualBlock, 
   const toHeads = (t: string, count: number, perm: number[]) =>
     g.op("Transpose", [g.op("Reshape", [t, int64Constant(g, count === o.heads ? "heads_shape" : `heads_shape_${count}`, [0, 0, count, headDim])])], { perm });
   const headChunk = o.headsPerChunk ?? o.heads;
-  let attn: string;
+  let merged: string;
   if (headChunk >= o.heads) {
     const q = linear(g, h, split(0), `${name}.attn.q`, o.quant, qScale);
     const k = linear(g, h, split(1), `${name}.attn.k`, o.quant);
     const v = linear(g, h, split(2), `${name}.attn.v`, o.quant);
-    attn = attend(toHeads(q, o.heads, [0, 2, 1, 3]), toHeads(k, o.heads, [0, 2, 3, 1]), () => toHeads(v, o.heads, [0, 2, 1, 3]));
+    const attn = attend(toHeads(q, o.heads, [0, 2, 1, 3]), toHeads(k, o.heads, [0, 2, 3, 1]), () => toHeads(v, o.heads, [0, 2, 1, 3]));
+    merged = g.op("Reshape", [g.op("Transpose", [attn], { perm: [0, 2, 1, 3] }), int64Constant(g, "merge_shape", [0, 0, o.width])]);
   } else {
     // Each chunk of heads projects its own q/k/v columns, so no [seq, width] q/k/v or their transposes are held.
     // Each chunk's output goes back to token-major rows before the concatenation ([1, seq, count * headDim]; one
@@ -140,10 +141,8 @@ export function residualBlock(g: GraphBuilder, x: string, block: ResidualBlock, 
       const tokenMajor = count === 1 ? heads : g.op("Transpose", [heads], { perm: [0, 2, 1, 3] });
       parts.push(g.op("Reshape", [tokenMajor, int64Constant(g, `merge_shape_${count}`, [0, -1, count * headDim])]));
     }
-    attn = g.op("Concat", parts, { axis: 2 });
+    merged = g.op("Concat", parts, { axis: 2 });
   }
-  const merged =
-    headChunk >= o.heads ? g.op("Reshape", [g.op("Transpose", [attn], { perm: [0, 2, 1, 3] }), int64Constant(g, "merge_shape", [0, 0, o.width])]) : attn;
   const attnOut = linear(g, merged, { weight: block.outProjWeight, bias: block.outProjBias }, `${name}.attn.out_proj`, o.quant);
   const x1 = g.op("Add", [x, attnOut]);
   const h2 = layerNorm(g, x1, block.ln2, `${name}.ln_2`, o.eps);
