@@ -70,14 +70,7 @@ export function attention(qkv: usize, M: i32, W: i32, heads: i32, out: usize, sc
     for (; i + 4 <= M; i += 4) {
       const q = qkv + <usize>i * stride + (<usize>(h * d) << 2);
       // the four rows' q values, each splat to 4 lanes: qs[k][r] (one pointer and constant offsets in the loop)
-      for (let k = 0; k < d; k++) {
-        const qk = q + (<usize>k << 2);
-        const dst = qs + (<usize>k << 6);
-        v128.store(dst, v128.load32_splat(qk));
-        v128.store(dst, v128.load32_splat(qk + stride), 16);
-        v128.store(dst, v128.load32_splat(qk + 2 * stride), 32);
-        v128.store(dst, v128.load32_splat(qk + 3 * stride), 48);
-      }
+      splatFourRows(q, stride, d, qs);
       // scores p[r][j] = q_r · k_j, 4 rows x 8 columns at a time (eight independent sums in k order)
       for (let j = 0; j < Mp; j += 8) {
         let a00 = f32x4.splat(0);
@@ -123,14 +116,7 @@ export function attention(qkv: usize, M: i32, W: i32, heads: i32, out: usize, sc
       const inv2 = softmaxRow(p + 2 * pRow, M);
       const inv3 = softmaxRow(p + 3 * pRow, M);
       // the four rows' probabilities, each splat to 4 lanes: ps[j][r]
-      for (let jj = 0; jj < M; jj++) {
-        const pp = p + (<usize>jj << 2);
-        const dst = ps + (<usize>jj << 6);
-        v128.store(dst, v128.load32_splat(pp));
-        v128.store(dst, v128.load32_splat(pp + pRow), 16);
-        v128.store(dst, v128.load32_splat(pp + 2 * pRow), 32);
-        v128.store(dst, v128.load32_splat(pp + 3 * pRow), 48);
-      }
+      splatFourRows(p, pRow, M, ps);
       // out rows = Σ_j p[r][j] v_j, 8 columns of the head at a time
       const o = out + (<usize>(i * W + h * d) << 2);
       const oRow = <usize>W << 2;
@@ -209,6 +195,19 @@ export function attention(qkv: usize, M: i32, W: i32, heads: i32, out: usize, sc
 }
 
 /** exp(p[c] - max) over the M real columns of one score row, in place; returns 1 / their sum. */
+/** dst[c][r] = row r's value c, splat to 4 lanes, for the four rows at src + r * rowBytes and c < n (64 bytes per c). */
+// @ts-ignore: decorator
+@inline function splatFourRows(src: usize, rowBytes: usize, n: i32, dst: usize): void {
+  for (let c = 0; c < n; c++) {
+    const s = src + (<usize>c << 2);
+    const t = dst + (<usize>c << 6);
+    v128.store(t, v128.load32_splat(s));
+    v128.store(t, v128.load32_splat(s + rowBytes), 16);
+    v128.store(t, v128.load32_splat(s + 2 * rowBytes), 32);
+    v128.store(t, v128.load32_splat(s + 3 * rowBytes), 48);
+  }
+}
+
 function softmaxRow(p: usize, M: i32): f32 {
   let mx4 = v128.load32_splat(p);
   let c = 0;
