@@ -2,6 +2,7 @@
 import { decodeImage } from "../engine/image/decode";
 import { readImageInfo } from "../engine/image/dimensions";
 import { preprocess } from "../engine/image/preprocess";
+import type { ResampleKernel } from "../engine/image/resize-pil";
 import { ScratchBytes } from "../engine/image/scratch-bytes";
 import type { BundleManifest } from "../engine/runtime/bundle-manifest";
 import { BytePool } from "../shared/byte-pool";
@@ -30,13 +31,18 @@ const resizeScratch = { horizontal: new ScratchBytes(16 * 2 ** 20), vertical: ne
  */
 const pixelPool = new BytePool(4 * 2 ** 20);
 
-/** Throws ImageError (unsupported_format, corrupt_image, image_too_large) before allocating anything large. */
-export function modelInput(bytes: Uint8Array, model: Pick<BundleManifest, "imageSize" | "mean" | "std">, maxPixels: number): ModelInput {
+/** `kernel`: the resize's SIMD kernel (same pixels). Throws ImageError (unsupported_format, corrupt_image, image_too_large) before allocating anything large. */
+export function modelInput(
+  bytes: Uint8Array,
+  model: Pick<BundleManifest, "imageSize" | "mean" | "std">,
+  maxPixels: number,
+  kernel?: ResampleKernel,
+): ModelInput {
   const { format } = readImageInfo(bytes);
   const decoded = decodeImage(bytes, { maxPixels, scratch: decodeScratch });
   const values = 3 * model.imageSize * model.imageSize;
   const lease = pixelPool.checkout(values * 4);
   const out = new Float32Array(lease.buffer, 0, values);
-  const pixels = preprocess(decoded, model.imageSize, model.mean, model.std, { scratch: resizeScratch, out });
+  const pixels = preprocess(decoded, model.imageSize, model.mean, model.std, { scratch: resizeScratch, out, kernel });
   return { format, width: decoded.width, height: decoded.height, pixels, release: lease.release };
 }

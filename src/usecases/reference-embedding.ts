@@ -1,6 +1,7 @@
 // Embeds a reference set's shots with the served model: memory banks of every few-shot layer and the calibration.
 import { calibrateFromLeaveOneOut } from "../engine/anomaly/calibration";
 import { ImageError } from "../engine/image/image-error";
+import type { ResampleKernel } from "../engine/image/resize-pil";
 import { sha256Hex } from "../engine/runtime/bundle-manifest";
 import { PROMPT_SET_VERSION } from "../engine/anomaly/prompts";
 import type { StageTrace } from "../engine/staging/stage-trace";
@@ -26,7 +27,13 @@ export interface EmbeddedShots {
  * bank: in this isolate for a single graph, in the stages (one call per stage for all shots) for a staged tower.
  * Throws ImageError on the first bad shot, naming its index in `details.shot`.
  */
-export async function embedShots(runtime: ModelRuntime, object: string, images: readonly Uint8Array[], maxPixels: number): Promise<EmbeddedShots> {
+export async function embedShots(
+  runtime: ModelRuntime,
+  object: string,
+  images: readonly Uint8Array[],
+  maxPixels: number,
+  resampleKernel?: ResampleKernel,
+): Promise<EmbeddedShots> {
   const m = runtime.bundle.manifest;
   const { features } = await runtime.textFeatures(object);
   const shots: ShotInfo[] = [];
@@ -38,7 +45,7 @@ export async function embedShots(runtime: ModelRuntime, object: string, images: 
         const sha256 = await sha256Hex(bytes);
         let input: ReturnType<typeof modelInput>;
         try {
-          input = modelInput(bytes, m, maxPixels);
+          input = modelInput(bytes, m, maxPixels, resampleKernel);
         } catch (e) {
           throw withShotIndex(e, index);
         }
