@@ -43,9 +43,9 @@ export async function embedShots(
       async pixels(index) {
         const bytes = images[index]!;
         const sha256 = await sha256Hex(bytes);
-        let input: ReturnType<typeof modelInput>;
+        let input: Awaited<ReturnType<typeof modelInput>>;
         try {
-          input = modelInput(bytes, m, maxPixels, resampleKernel);
+          input = await modelInput(bytes, m, maxPixels, resampleKernel);
         } catch (e) {
           throw withShotIndex(e, index);
         }
