@@ -26,7 +26,7 @@ interface Stages {
   preprocess: (image: never, size: number, mean: readonly number[], std: readonly number[], buffers: object) => Float32Array;
   encodeResizedMapPng: (map: Float32Array, size: number, width: number, height: number, max: number) => Uint8Array;
   ScratchBytes: new (maxBytes: number) => object;
-  /** The resize's SIMD kernel, in checkouts that have one (passed to preprocess as the service does). */
+  /** The image SIMD kernel, in checkouts that have one (passed to decode and preprocess as the service does). */
   kernel?: object;
 }
 
@@ -39,8 +39,8 @@ async function loadStages(root: string): Promise<Stages> {
     mod("src/engine/anomaly/map-png-stream.ts"),
     mod("src/engine/image/scratch-bytes.ts"),
   ]);
-  const kernelFile = resolve(root, "src/bench/resample-kernel-node.ts");
-  const kernel = existsSync(kernelFile) ? (await import(pathToFileURL(kernelFile).href)).nodeResampleKernel() : undefined;
+  const kernelFile = resolve(root, "src/bench/image-kernel-node.ts");
+  const kernel = existsSync(kernelFile) ? (await import(pathToFileURL(kernelFile).href)).nodeImageKernel() : undefined;
   return {
     decodeImage: decode.decodeImage,
     preprocess: pre.preprocess,
@@ -91,7 +91,7 @@ const runners = await Promise.all(
         if (keep) cpu[stage]!.push(now - t);
         t = now;
       };
-      const decoded = s.decodeImage(image, { maxPixels: 64e6, scratch: decodeScratch });
+      const decoded = s.decodeImage(image, { maxPixels: 64e6, scratch: decodeScratch, kernel: s.kernel });
       size = { width: decoded.width, height: decoded.height };
       lap("decode");
       s.preprocess(decoded as never, SIZE, MEAN, STD, { scratch: resizeScratch, out, kernel: s.kernel });

@@ -1,7 +1,7 @@
 // The platform adapters over one set of bindings, shared by every entry point's composition root.
 import type { Env } from "../platform/env";
-import type { ResampleKernel } from "../engine/image/resize-pil";
-import { resampleKernel } from "../platform/image-wasm";
+import type { ImageKernel } from "../engine/image/image-kernel";
+import { imageKernel } from "../platform/image-wasm";
 import { kvApiKeyStore } from "../platform/kv-api-keys";
 import { queueJobQueue } from "../platform/queue-job-queue";
 import { r2JobStore } from "../platform/r2-job-store";
@@ -23,7 +23,7 @@ export interface Adapters {
   webhookSecrets: WebhookSecretStore;
   apiKeys: ApiKeyStore;
   /** The image resize's SIMD kernel (undefined: the JS passes, same pixels). */
-  resampleKernel: ResampleKernel | undefined;
+  imageKernel: ImageKernel | undefined;
   /** Outbound HTTP (webhook deliveries, DNS-over-HTTPS). */
   fetch: typeof fetch;
   now(): number;
@@ -37,7 +37,7 @@ export function platformAdapters(env: Env, config: Config): Adapters {
     jobQueue: queueJobQueue(env.JOBS_QUEUE),
     webhookSecrets: r2WebhookSecretStore(env.JOBS),
     apiKeys: kvApiKeyStore(env.TENANT_KEYS),
-    resampleKernel: resampleKernel(),
+    imageKernel: imageKernel(),
     // A wrapper, not the global itself: called unbound, workerd's fetch throws "Illegal invocation".
     fetch: (input, init) => fetch(input, init),
     now: Date.now,
@@ -45,5 +45,5 @@ export function platformAdapters(env: Env, config: Config): Adapters {
 }
 
 export function scorePorts(adapters: Adapters, config: Config): ScorePorts {
-  return { runtime: adapters.runtime, store: adapters.referenceSets, limits: config.limits, resampleKernel: adapters.resampleKernel };
+  return { runtime: adapters.runtime, store: adapters.referenceSets, limits: config.limits, imageKernel: adapters.imageKernel };
 }

@@ -24,7 +24,7 @@ export function appServices(env: Env): AppServices {
     runtime: await a.runtime(),
     store: a.referenceSets,
     limits: config.limits,
-    resampleKernel: a.resampleKernel,
+    imageKernel: a.imageKernel,
   });
   const createJobPorts = {
     jobs: a.jobs,

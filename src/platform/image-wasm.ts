@@ -1,18 +1,18 @@
 // The image resize's SIMD kernel as wrangler compiled it at deploy time (workerd cannot compile wasm from bytes).
-import resampleModule from "../engine/wasm/resample-simd.wasm";
-import type { ResampleKernel } from "../engine/image/resize-pil";
-import { WasmResampleKernel } from "../engine/wasm/resample-kernel";
+import resampleModule from "../engine/wasm/image-simd.wasm";
+import type { ImageKernel } from "../engine/image/image-kernel";
+import { WasmImageKernel } from "../engine/wasm/image-kernel";
 
-let kernel: WasmResampleKernel | null | undefined;
+let kernel: WasmImageKernel | null | undefined;
 
 /**
  * The isolate's one kernel (its calls are synchronous and never overlap), instantiated on first use; undefined where it
  * cannot be (the JS passes then run: same bytes).
  */
-export function resampleKernel(): ResampleKernel | undefined {
+export function imageKernel(): ImageKernel | undefined {
   if (kernel === undefined) {
     try {
-      kernel = new WasmResampleKernel(resampleModule);
+      kernel = new WasmImageKernel(resampleModule);
     } catch {
       kernel = null;
     }
@@ -21,6 +21,6 @@ export function resampleKernel(): ResampleKernel | undefined {
 }
 
 /** Bytes of the kernel's linear memory (0 before its first use). */
-export function resampleKernelBytes(): number {
+export function imageKernelBytes(): number {
   return kernel?.memoryBytes ?? 0;
 }

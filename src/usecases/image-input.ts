@@ -2,7 +2,7 @@
 import { decodeImageLeased } from "../engine/image/decode";
 import { readImageInfo } from "../engine/image/dimensions";
 import { preprocess } from "../engine/image/preprocess";
-import type { ResampleKernel } from "../engine/image/resize-pil";
+import type { ImageKernel } from "../engine/image/image-kernel";
 import { ScratchBytes } from "../engine/image/scratch-bytes";
 import type { BundleManifest } from "../engine/runtime/bundle-manifest";
 import { BytePool } from "../shared/byte-pool";
@@ -36,16 +36,16 @@ const pixelPool = new BytePool(4 * 2 ** 20);
  */
 const inflatePool = new BytePool(16 * 2 ** 20);
 
-/** `kernel`: the resize's SIMD kernel (same pixels). Throws ImageError (unsupported_format, corrupt_image, image_too_large) before allocating anything large. */
+/** `kernel`: the SIMD kernel of the unfiltering and the resize (same pixels). Throws ImageError (unsupported_format, corrupt_image, image_too_large) before allocating anything large. */
 export async function modelInput(
   bytes: Uint8Array,
   model: Pick<BundleManifest, "imageSize" | "mean" | "std">,
   maxPixels: number,
-  kernel?: ResampleKernel,
+  kernel?: ImageKernel,
 ): Promise<ModelInput> {
   const { format } = readImageInfo(bytes);
   // The only await: the native inflate. From here on the shared scratch buffers are used without one.
-  const { image: decoded, release: releaseDecoded } = await decodeImageLeased(bytes, { maxPixels, scratch: decodeScratch }, inflatePool);
+  const { image: decoded, release: releaseDecoded } = await decodeImageLeased(bytes, { maxPixels, scratch: decodeScratch, kernel }, inflatePool);
   try {
     const values = 3 * model.imageSize * model.imageSize;
     const lease = pixelPool.checkout(values * 4);

@@ -1,7 +1,7 @@
 // Embeds a reference set's shots with the served model: memory banks of every few-shot layer and the calibration.
 import { calibrateFromLeaveOneOut } from "../engine/anomaly/calibration";
 import { ImageError } from "../engine/image/image-error";
-import type { ResampleKernel } from "../engine/image/resize-pil";
+import type { ImageKernel } from "../engine/image/image-kernel";
 import { sha256Hex } from "../engine/runtime/bundle-manifest";
 import { PROMPT_SET_VERSION } from "../engine/anomaly/prompts";
 import type { StageTrace } from "../engine/staging/stage-trace";
@@ -32,7 +32,7 @@ export async function embedShots(
   object: string,
   images: readonly Uint8Array[],
   maxPixels: number,
-  resampleKernel?: ResampleKernel,
+  imageKernel?: ImageKernel,
 ): Promise<EmbeddedShots> {
   const m = runtime.bundle.manifest;
   const { features } = await runtime.textFeatures(object);
@@ -45,7 +45,7 @@ export async function embedShots(
         const sha256 = await sha256Hex(bytes);
         let input: Awaited<ReturnType<typeof modelInput>>;
         try {
-          input = await modelInput(bytes, m, maxPixels, resampleKernel);
+          input = await modelInput(bytes, m, maxPixels, imageKernel);
         } catch (e) {
           throw withShotIndex(e, index);
         }

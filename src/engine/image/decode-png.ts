@@ -10,7 +10,7 @@ import { decode as decodeFastPng, type DecodedPng } from "fast-png";
 import type { DecodedImage, PilMode } from "./decoded-image";
 import { ImageError } from "./image-error";
 import { inflatePngData } from "./png-data-check";
-import { canUnfilter, unfilterScanlines } from "./png-unfilter";
+import { canUnfilter, type UnfilterKernel, unfilterScanlines } from "./png-unfilter";
 import type { PngHeader } from "./png-header";
 import type { ScratchBytes } from "./scratch-bytes";
 
@@ -78,12 +78,13 @@ export function decodePng(
   gray16: Gray16Policy = "high-byte",
   scratch?: ScratchBytes,
   inflated?: Uint8Array,
+  kernel?: UnfilterKernel,
 ): DecodedImage {
   const raw = inflated ?? inflatePngData(bytes, header, scratch); // bounded: also the check before fast-png inflates
   let png: Pick<DecodedPng, "data" | "depth" | "palette">;
   if (canUnfilter(header)) {
     // The common case: one inflate (done above, bounded), then unfiltering in place; fast-png would inflate again.
-    png = { data: unfilterScanlines(raw, header), depth: header.bitDepth as 8 | 16 };
+    png = { data: unfilterScanlines(raw, header, kernel), depth: header.bitDepth as 8 | 16 };
   } else {
     try {
       png = decodeFastPng(bytes);

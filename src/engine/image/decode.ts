@@ -9,6 +9,7 @@ import { scanJpegHeader } from "./jpeg-segments";
 import { applyOrientation } from "./orient";
 import { readPngHeader } from "./png-header";
 import type { ScratchBytes } from "./scratch-bytes";
+import type { UnfilterKernel } from "./png-unfilter";
 import { sniffFormat } from "./sniff";
 import type { BytePool } from "../../shared/byte-pool";
 import { inflateZlibNative, nativeInflateSupported } from "./inflate-native";
@@ -31,6 +32,8 @@ export interface DecodeOptions {
    * scratch is used again (decode, use and drop it without an `await` in between).
    */
   readonly scratch?: ScratchBytes;
+  /** PNG unfiltering in the SIMD kernel (same bytes; the JS loops without it). */
+  readonly kernel?: UnfilterKernel;
 }
 
 export function decodeImage(bytes: Uint8Array, opts: DecodeOptions): DecodedImage {
@@ -38,7 +41,7 @@ export function decodeImage(bytes: Uint8Array, opts: DecodeOptions): DecodedImag
   if (format === "png") {
     const header = readPngHeader(bytes);
     assertPixelLimit(header.width, header.height, opts.maxPixels);
-    return decodePng(bytes, header, opts.gray16, opts.scratch);
+    return decodePng(bytes, header, opts.gray16, opts.scratch, undefined, opts.kernel);
   }
   const { frame, exif } = scanJpegHeader(bytes);
   assertPixelLimit(frame.width, frame.height, opts.maxPixels);
@@ -78,7 +81,7 @@ export async function decodeImageLeased(bytes: Uint8Array, opts: DecodeOptions, 
       lease.release();
       return plain(); // the JS inflater's verdict: the same error code and message as ever (or its pixels)
     }
-    const image = decodePng(bytes, header, opts.gray16, opts.scratch, new Uint8Array(lease.buffer, 0, expected));
+    const image = decodePng(bytes, header, opts.gray16, opts.scratch, new Uint8Array(lease.buffer, 0, expected), opts.kernel);
     return { image, release: lease.release };
   } catch (err) {
     lease.release();

@@ -1,10 +1,13 @@
-// Pillow's two resample passes in the SIMD128 kernel (assembly/resample.ts): the same bytes as resize-pil.ts's JS passes.
-import type { ResampleCoeffs, ResampleKernel } from "../image/resize-pil";
+// The image kernels module (assembly/image.ts): Pillow's two resample passes (assembly/resample.ts, the same bytes as
+// resize-pil.ts's JS passes) and PNG unfiltering (assembly/png-unfilter.ts, the same bytes as png-unfilter.ts's loops).
+import type { ImageKernel } from "../image/image-kernel";
+import type { ResampleCoeffs } from "../image/resize-pil";
 
 interface ResampleExports {
   memory: WebAssembly.Memory;
   horizontal(src: number, w: number, channels: number, rows: number, out: number, outW: number, bounds: number, weights: number, kpad: number): void;
   vertical(src: number, stride: number, outH: number, out: number, bounds: number, weights: number, kpad: number): void;
+  unfilter(raw: number, height: number, stride: number, bpp: number): number;
 }
 
 const PAGE = 65536;
@@ -14,7 +17,7 @@ const ROOM = 16;
 const BAND_BYTES = 2 ** 20;
 /**
  * The kernel's memory only grows, and stays at its largest size for the isolate's life: a resize that would need more
- * than this declines (the JS passes run instead, into their bounded scratch).
+ * than this declines (the JS code runs instead).
  */
 const MAX_MEMORY = 32 * 2 ** 20;
 
@@ -24,10 +27,10 @@ const align16 = (n: number) => (n + 15) & ~15;
  * One instance per isolate (calls are synchronous and never overlap). The result of `resample` is a view of the
  * kernel's memory: valid until the next call, like a ScratchBytes view.
  */
-export class WasmResampleKernel implements ResampleKernel {
+export class WasmImageKernel implements ImageKernel {
   private readonly k: ResampleExports;
 
-  /** `module`: resample-simd.wasm (workerd: the module wrangler compiled; Node: compiled from the committed file). */
+  /** `module`: image-simd.wasm (workerd: the module wrangler compiled; Node: compiled from the committed file). */
   constructor(module: WebAssembly.Module) {
     this.k = new WebAssembly.Instance(module, {}).exports as unknown as ResampleExports;
   }
@@ -35,6 +38,25 @@ export class WasmResampleKernel implements ResampleKernel {
   /** Bytes of the kernel's linear memory. */
   get memoryBytes(): number {
     return this.k.memory.buffer.byteLength;
+  }
+
+  /** Unfilters `raw` in place (copied in, unfiltered, copied back): 8-bit RGB and RGBA rows; declines other pixel sizes. */
+  unfilter(raw: Uint8Array, height: number, stride: number, bpp: number): number | undefined {
+    if (bpp !== 3 && bpp !== 4) return undefined;
+    const size = height * (stride + 1);
+    if (raw.length < size || size + ROOM > MAX_MEMORY) return undefined;
+    this.reserve(size + ROOM);
+    const heap = new Uint8Array(this.k.memory.buffer, 0, size + ROOM);
+    heap.set(raw.subarray(0, size));
+    const badRow = this.k.unfilter(0, height, stride, bpp);
+    // The unfiltered rows are the first height * stride bytes (on an unknown filter type, the error names the row).
+    if (badRow < 0) raw.set(heap.subarray(0, height * stride));
+    return badRow;
+  }
+
+  private reserve(end: number): void {
+    const have = this.k.memory.buffer.byteLength;
+    if (end > have) this.k.memory.grow(Math.ceil((end - have) / PAGE));
   }
 
   resample(
@@ -65,8 +87,7 @@ export class WasmResampleKernel implements ResampleKernel {
     const final = align16(mid + rowCount * stride + ROOM);
     const end = final + (vertical ? outH * stride + ROOM : 0);
     if (end > MAX_MEMORY) return undefined;
-    const have = this.k.memory.buffer.byteLength;
-    if (end > have) this.k.memory.grow(Math.ceil((end - have) / PAGE));
+    this.reserve(end);
     const heap = this.k.memory.buffer;
     if (horizontal) {
       writeCoeffs(heap, hBounds, hWeights, horizontal, outW, hKpad, 0);

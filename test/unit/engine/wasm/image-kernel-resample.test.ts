@@ -1,8 +1,8 @@
 // The SIMD resample kernel against the JS passes (themselves checked against Pillow's loops in resize.test.ts).
 import { describe, expect, it } from "vitest";
-import { nodeResampleKernel, nodeResampleModule } from "../../../../src/bench/resample-kernel-node";
+import { nodeImageKernel, nodeImageModule } from "../../../../src/bench/image-kernel-node";
 import { precomputeCoeffs, type ResampleKernel, resamplePil } from "../../../../src/engine/image/resize-pil";
-import { WasmResampleKernel } from "../../../../src/engine/wasm/resample-kernel";
+import { WasmImageKernel } from "../../../../src/engine/wasm/image-kernel";
 
 function noise(length: number, seed: number): Uint8Array {
   let s = seed;
@@ -13,8 +13,8 @@ function noise(length: number, seed: number): Uint8Array {
   });
 }
 
-describe("WasmResampleKernel", () => {
-  const kernel = nodeResampleKernel();
+describe("WasmImageKernel", () => {
+  const kernel = nodeImageKernel();
 
   it.each([
     [900, 900, 3, 224, 224, "bicubic"],
@@ -55,7 +55,7 @@ describe("WasmResampleKernel", () => {
   });
 
   it("gives the same bytes when called again after a larger image grew its memory", () => {
-    const fresh = new WasmResampleKernel(nodeResampleModule());
+    const fresh = new WasmImageKernel(nodeImageModule());
     const small = noise(50 * 40 * 3, 3);
     const expected = resamplePil(small, 50, 40, 3, 13, 17, "bicubic");
     expect(Buffer.from(resamplePil(small, 50, 40, 3, 13, 17, "bicubic", undefined, fresh)).equals(Buffer.from(expected))).toBe(true);

@@ -2,7 +2,7 @@
 // bytes are the JS passes' (checked against Pillow's loops in the unit tests).
 import { describe, expect, it } from "vitest";
 import { resamplePil } from "../../src/engine/image/resize-pil";
-import { resampleKernel, resampleKernelBytes } from "../../src/platform/image-wasm";
+import { imageKernel, imageKernelBytes } from "../../src/platform/image-wasm";
 
 function noise(length: number, seed: number): Uint8Array {
   let s = seed;
@@ -14,7 +14,7 @@ function noise(length: number, seed: number): Uint8Array {
 
 describe("resample kernel in workerd", () => {
   it("instantiates from the imported module and gives the JS passes' bytes", () => {
-    const kernel = resampleKernel();
+    const kernel = imageKernel();
     expect(kernel).toBeDefined();
     for (const [w, h, ch, outW, outH] of [
       [900, 700, 3, 224, 224],
@@ -28,6 +28,6 @@ describe("resample kernel in workerd", () => {
       expect(simd.length).toBe(js.length);
       expect(simd.findIndex((v, i) => v !== js[i])).toBe(-1);
     }
-    expect(resampleKernelBytes()).toBeGreaterThan(0);
+    expect(imageKernelBytes()).toBeGreaterThan(0);
   });
 });
