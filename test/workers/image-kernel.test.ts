@@ -1,6 +1,8 @@
-// The resize's SIMD kernel as the service loads it in workerd (the module wrangler compiled): it instantiates, and its
-// bytes are the JS passes' (checked against Pillow's loops in the unit tests).
+// The image SIMD kernel as the service loads it in workerd (the module wrangler compiled): it instantiates, and its
+// bytes are the JS code's (the resize checked against Pillow's loops, the unfiltering against fast-png, in unit tests).
 import { describe, expect, it } from "vitest";
+import type { PngHeader } from "../../src/engine/image/png-header";
+import { unfilterScanlines } from "../../src/engine/image/png-unfilter";
 import { resamplePil } from "../../src/engine/image/resize-pil";
 import { imageKernel, imageKernelBytes } from "../../src/platform/image-wasm";
 
@@ -12,7 +14,7 @@ function noise(length: number, seed: number): Uint8Array {
   });
 }
 
-describe("resample kernel in workerd", () => {
+describe("image kernel in workerd", () => {
   it("instantiates from the imported module and gives the JS passes' bytes", () => {
     const kernel = imageKernel();
     expect(kernel).toBeDefined();
@@ -29,5 +31,21 @@ describe("resample kernel in workerd", () => {
       expect(simd.findIndex((v, i) => v !== js[i])).toBe(-1);
     }
     expect(imageKernelBytes()).toBeGreaterThan(0);
+  });
+
+  it("unfilters PNG rows as the JS loops do (every filter type, bands of rows)", () => {
+    const kernel = imageKernel()!;
+    for (const [width, height, bpp] of [
+      [1200, 600, 3],
+      [31, 17, 4],
+    ] as const) {
+      const stride = width * bpp;
+      const raw = noise(height * (stride + 1), width + height);
+      for (let y = 0; y < height; y++) raw[y * (stride + 1)] = [4, 2, 3, 4, 1, 0][y % 6]!;
+      const h = { width, height, bitDepth: 8, colorType: bpp === 3 ? 2 : 6, interlace: 0 } as PngHeader;
+      const js = unfilterScanlines(raw.slice(), h) as Uint8Array;
+      const simd = unfilterScanlines(raw.slice(), h, kernel) as Uint8Array;
+      expect(simd.findIndex((v, i) => v !== js[i])).toBe(-1);
+    }
   });
 });

@@ -7,7 +7,7 @@ interface ResampleExports {
   memory: WebAssembly.Memory;
   horizontal(src: number, w: number, channels: number, rows: number, out: number, outW: number, bounds: number, weights: number, kpad: number): void;
   vertical(src: number, stride: number, outH: number, out: number, bounds: number, weights: number, kpad: number): void;
-  unfilter(raw: number, height: number, stride: number, bpp: number): number;
+  unfilter(raw: number, height: number, stride: number, bpp: number, top: number): number;
 }
 
 const PAGE = 65536;
@@ -40,18 +40,28 @@ export class WasmImageKernel implements ImageKernel {
     return this.k.memory.buffer.byteLength;
   }
 
-  /** Unfilters `raw` in place (copied in, unfiltered, copied back): 8-bit RGB and RGBA rows; declines other pixel sizes. */
+  /**
+   * Unfilters `raw` in place, 8-bit RGB and RGBA rows (declines other pixel sizes): bands of rows are copied in after
+   * the previous row's result, unfiltered, and copied back to where the JS loops would write them (before any row still
+   * to be read), so the kernel's memory holds about BAND_BYTES, not the image.
+   */
   unfilter(raw: Uint8Array, height: number, stride: number, bpp: number): number | undefined {
     if (bpp !== 3 && bpp !== 4) return undefined;
-    const size = height * (stride + 1);
-    if (raw.length < size || size + ROOM > MAX_MEMORY) return undefined;
-    this.reserve(size + ROOM);
-    const heap = new Uint8Array(this.k.memory.buffer, 0, size + ROOM);
-    heap.set(raw.subarray(0, size));
-    const badRow = this.k.unfilter(0, height, stride, bpp);
-    // The unfiltered rows are the first height * stride bytes (on an unknown filter type, the error names the row).
-    if (badRow < 0) raw.set(heap.subarray(0, height * stride));
-    return badRow;
+    if (raw.length < height * (stride + 1)) return undefined;
+    const bandRows = Math.max(1, Math.min(height, Math.floor(BAND_BYTES / (stride + 1))));
+    const end = stride + bandRows * (stride + 1) + ROOM;
+    if (end > MAX_MEMORY) return undefined;
+    this.reserve(end);
+    const heap = new Uint8Array(this.k.memory.buffer, 0, end);
+    for (let y = 0; y < height; y += bandRows) {
+      const rows = Math.min(bandRows, height - y);
+      if (y > 0) heap.set(raw.subarray((y - 1) * stride, y * stride), 0);
+      heap.set(raw.subarray(y * (stride + 1), (y + rows) * (stride + 1)), stride);
+      const badRow = this.k.unfilter(stride, rows, stride, bpp, y === 0 ? 1 : 0);
+      if (badRow >= 0) return y + badRow;
+      raw.set(heap.subarray(stride, stride + rows * stride), y * stride);
+    }
+    return -1;
   }
 
   private reserve(end: number): void {

@@ -3,11 +3,12 @@
 // on its left neighbour, so the channels are the only parallelism). The same bytes as png-unfilter.ts's JS loops.
 
 /**
- * raw: `height` rows of a filter byte and `stride` bytes; row y's result is written at y * stride (at or before where
- * its filtered bytes are read). The caller leaves 4 bytes of room after raw (a pixel's load reads one byte past it).
- * Returns -1, or the first row with an unknown filter type (rows before it are done).
+ * raw: `height` rows of a filter byte and `stride` bytes; row y's result is written at raw + y * stride (at or before
+ * where its filtered bytes are read). `top` 1: the rows start the image; 0: a band further down, whose previous row's
+ * result the caller has put just before raw. The caller leaves 4 bytes of room after raw (a pixel's load reads one byte
+ * past it). Returns -1, or the first row with an unknown filter type (rows before it are done).
  */
-export function unfilter(raw: usize, height: i32, stride: i32, bpp: i32): i32 {
+export function unfilter(raw: usize, height: i32, stride: i32, bpp: i32, top: i32): i32 {
   const s = <usize>stride;
   const n = <usize>bpp;
   for (let y = 0; y < height; y++) {
@@ -15,7 +16,7 @@ export function unfilter(raw: usize, height: i32, stride: i32, bpp: i32): i32 {
     const row = raw + <usize>y * s;
     const prev = row - s;
     const filter = load<u8>(at - 1);
-    const first = y === 0;
+    const first = top !== 0 && y === 0;
     if (filter === 0 || (filter === 2 && first)) {
       memory.copy(row, at, s);
     } else if (filter === 1 || (filter === 4 && first)) {

@@ -1,9 +1,10 @@
 // The SIMD kernel's PNG unfiltering against the JS loops (themselves checked against fast-png in png-unfilter.test.ts).
 import { describe, expect, it } from "vitest";
-import { nodeImageKernel } from "../../../../src/bench/image-kernel-node";
+import { nodeImageKernel, nodeImageModule } from "../../../../src/bench/image-kernel-node";
 import { ImageError } from "../../../../src/engine/image/image-error";
 import type { PngHeader } from "../../../../src/engine/image/png-header";
 import { type UnfilterKernel, unfilterScanlines } from "../../../../src/engine/image/png-unfilter";
+import { WasmImageKernel } from "../../../../src/engine/wasm/image-kernel";
 
 /** Rows of noise and smooth runs behind filter bytes: row y gets filters[y % filters.length]. */
 function filteredRows(width: number, height: number, bpp: number, filters: readonly number[], seed: number): Uint8Array {
@@ -60,9 +61,29 @@ describe("WasmImageKernel.unfilter", () => {
     }
   });
 
+  it("works in bands of rows (a band boundary on every filter type) and keeps only a band in its memory", () => {
+    const fresh = new WasmImageKernel(nodeImageModule());
+    for (const [width, height, colorType] of [
+      [2000, 700, 2],
+      [1500, 511, 6],
+    ] as const) {
+      const h = header(width, height, colorType);
+      const raw = filteredRows(width, height, colorType === 2 ? 3 : 4, [4, 2, 3, 4, 1, 0, 4], width + height);
+      const js = unfilterScanlines(raw.slice(), h) as Uint8Array;
+      const simd = unfilterScanlines(raw.slice(), h, fresh) as Uint8Array;
+      expect(simd.findIndex((v, i) => v !== js[i])).toBe(-1);
+    }
+    expect(fresh.memoryBytes).toBeLessThan(2 * 2 ** 20); // the images were 4.2 and 3.1 MB
+  });
+
   it("names the same row and filter type as the JS loops for an unknown filter type", () => {
     const raw = filteredRows(20, 6, 3, [4, 1, 2], 3);
     raw[4 * (20 * 3 + 1)] = 7;
+    // and in a later band of a tall image: the row number counts from the image's top
+    const tall = filteredRows(3000, 1000, 3, [4, 1, 2], 5);
+    tall[777 * (3000 * 3 + 1)] = 9;
+    expect(() => unfilterScanlines(tall.slice(), header(3000, 1000, 2), kernel)).toThrow("corrupt PNG: unknown filter type 9 on row 777");
+    expect(() => unfilterScanlines(tall.slice(), header(3000, 1000, 2))).toThrow("corrupt PNG: unknown filter type 9 on row 777");
     const message = (k?: UnfilterKernel) => {
       try {
         unfilterScanlines(raw.slice(), header(20, 6, 2), k);
