@@ -60,9 +60,9 @@ export interface LeasedImage {
 }
 
 /**
- * decodeImage, but a PNG's data is inflated by the runtime's native zlib (DecompressionStream read BYOB, inflate-native.ts)
- * where it can be, into a buffer of `pool` (README "The CPU steps around the encoder" for the time it saves in workerd). The image is then a
- * view of that buffer until `release`. Anything but a clean inflate (corrupt, truncated or oversized data), and every
+ * decodeImage, but a PNG's data is inflated by the runtime's native zlib (DecompressionStream read BYOB,
+ * inflate-native.ts) where it can be, into a buffer of `pool` (README "The CPU steps around the encoder" for the time
+ * it saves in workerd). The image is then a view of that buffer until `release`. Anything but a clean inflate (corrupt, truncated or oversized data), and every
  * runtime without a BYOB-readable DecompressionStream (Node 20), goes through decodeImage itself: the same pixels and
  * the same errors. The await is only around the inflate: `opts.scratch` is used after it, synchronously.
  */

@@ -3,8 +3,9 @@
 // workerd's DecompressionStream is a byte stream: a BYOB read fills the given view with up to its whole length, so a
 // 900x900 PNG's 2.4 MB arrive in a few reads instead of hundreds of 4 kB chunks. Node 20's is not (getReader({ mode:
 // "byob" }) throws): there `nativeInflateSupported()` is false and the JS inflater (inflate.ts) runs instead.
-// The input goes in slices, each written only once the previous one is consumed, so a decompression bomb inflates no
-// more than one slice's worth past the bytes read (at most 1032x the slice, zlib's limit) before the read stops.
+// The input goes in slices, each written once the previous write has resolved, so the stream can hold back input it has
+// not been asked for: a 4 kB slice inflates to at most about 4 MB (1032x, zlib's limit). The reading stops at the
+// limit whatever the stream does; how much a bomb makes workerd inflate before that was not measured.
 
 import type { PooledBuffer } from "../../shared/byte-pool";
 
