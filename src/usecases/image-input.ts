@@ -1,5 +1,5 @@
 // An uploaded image to model input: format and size from the header (limit checked first), decode, preprocess.
-import { decodeImageLeased } from "../engine/image/decode";
+import { decodeImage } from "../engine/image/decode";
 import { readImageInfo } from "../engine/image/dimensions";
 import { preprocess } from "../engine/image/preprocess";
 import type { ImageKernel } from "../engine/image/image-kernel";
@@ -30,11 +30,6 @@ const resizeScratch = { horizontal: new ScratchBytes(16 * 2 ** 20), vertical: ne
  * an HTTP request waits for its run. 4 MB of free buffers are kept (0.6 MB each at S = 224).
  */
 const pixelPool = new BytePool(4 * 2 ** 20);
-/**
- * A PNG's inflated data where the runtime inflates it natively (across an await, so checked out like the pixels):
- * 16 MB of free buffers kept (2.5 MB each for a 900x900 RGB PNG).
- */
-const inflatePool = new BytePool(16 * 2 ** 20);
 
 /** `kernel`: the SIMD kernel of the unfiltering and the resize (same pixels). Throws ImageError (unsupported_format, corrupt_image, image_too_large) before allocating anything large. */
 export async function modelInput(
@@ -44,20 +39,18 @@ export async function modelInput(
   kernel?: ImageKernel,
 ): Promise<ModelInput> {
   const { format } = readImageInfo(bytes);
-  // The only await: the native inflate. From here on the shared scratch buffers are used without one.
-  const { image: decoded, release: releaseDecoded } = await decodeImageLeased(bytes, { maxPixels, scratch: decodeScratch, kernel }, inflatePool);
+  // Not decodeImageLeased (the native inflate): it saved about 10 ms per 900x900 PNG in workerd but left 23-33 kB of
+  // old-generation garbage per score against 5.2 (scripts/heap-growth.ts, README "The CPU steps around the encoder").
+  // Async so that it can come back once its garbage is dealt with; nothing here awaits today.
+  const decoded = decodeImage(bytes, { maxPixels, scratch: decodeScratch, kernel });
+  const values = 3 * model.imageSize * model.imageSize;
+  const lease = pixelPool.checkout(values * 4);
+  const out = new Float32Array(lease.buffer, 0, values);
   try {
-    const values = 3 * model.imageSize * model.imageSize;
-    const lease = pixelPool.checkout(values * 4);
-    const out = new Float32Array(lease.buffer, 0, values);
-    try {
-      const pixels = preprocess(decoded, model.imageSize, model.mean, model.std, { scratch: resizeScratch, out, kernel });
-      return { format, width: decoded.width, height: decoded.height, pixels, release: lease.release };
-    } catch (err) {
-      lease.release();
-      throw err;
-    }
-  } finally {
-    releaseDecoded();
+    const pixels = preprocess(decoded, model.imageSize, model.mean, model.std, { scratch: resizeScratch, out, kernel });
+    return { format, width: decoded.width, height: decoded.height, pixels, release: lease.release };
+  } catch (err) {
+    lease.release();
+    throw err;
   }
 }
