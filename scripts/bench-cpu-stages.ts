@@ -1,6 +1,6 @@
 // CLI: the CPU stages around the encoder as the service runs them (decode into the reused scratch, preprocess into
 // reused buffers, the map PNG of a 224 map at the upload's size), per image, in this process; with --baseline, the same
-// stages of another checkout's code alternating run by run with this one's, checking both give the same pixels.
+// stages of another checkout's code (each with its own resize kernel, when it has one) alternating run by run with this one's, checking both give the same pixels.
 // npm run bench:cpu-stages -- [--runs 20] [--baseline DIR] [--image FILE] [--json]
 import { existsSync, readFileSync } from "node:fs";
 import { resolve } from "node:path";
@@ -26,6 +26,8 @@ interface Stages {
   preprocess: (image: never, size: number, mean: readonly number[], std: readonly number[], buffers: object) => Float32Array;
   encodeResizedMapPng: (map: Float32Array, size: number, width: number, height: number, max: number) => Uint8Array;
   ScratchBytes: new (maxBytes: number) => object;
+  /** The image SIMD kernel, in checkouts that have one (passed to decode and preprocess as the service does). */
+  kernel?: object;
 }
 
 async function loadStages(root: string): Promise<Stages> {
@@ -37,7 +39,15 @@ async function loadStages(root: string): Promise<Stages> {
     mod("src/engine/anomaly/map-png-stream.ts"),
     mod("src/engine/image/scratch-bytes.ts"),
   ]);
-  return { decodeImage: decode.decodeImage, preprocess: pre.preprocess, encodeResizedMapPng: map.encodeResizedMapPng, ScratchBytes: scratch.ScratchBytes };
+  const kernelFile = resolve(root, "src/bench/image-kernel-node.ts");
+  const kernel = existsSync(kernelFile) ? (await import(pathToFileURL(kernelFile).href)).nodeImageKernel() : undefined;
+  return {
+    decodeImage: decode.decodeImage,
+    preprocess: pre.preprocess,
+    encodeResizedMapPng: map.encodeResizedMapPng,
+    ScratchBytes: scratch.ScratchBytes,
+    kernel,
+  };
 }
 
 const SIZE = 224;
@@ -81,10 +91,10 @@ const runners = await Promise.all(
         if (keep) cpu[stage]!.push(now - t);
         t = now;
       };
-      const decoded = s.decodeImage(image, { maxPixels: 64e6, scratch: decodeScratch });
+      const decoded = s.decodeImage(image, { maxPixels: 64e6, scratch: decodeScratch, kernel: s.kernel });
       size = { width: decoded.width, height: decoded.height };
       lap("decode");
-      s.preprocess(decoded as never, SIZE, MEAN, STD, { scratch: resizeScratch, out });
+      s.preprocess(decoded as never, SIZE, MEAN, STD, { scratch: resizeScratch, out, kernel: s.kernel });
       lap("preprocess");
       png = s.encodeResizedMapPng(map, SIZE, decoded.width, decoded.height, max);
       lap("map");

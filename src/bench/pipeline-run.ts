@@ -1,5 +1,6 @@
 // One pipeline benchmark in this process: per-stage latency of zero-shot and few-shot scoring, the image tower in
 // onnxruntime-web or on the engine's kernels (as ENGINE=wasm serves it; text tower and few-shot head in onnxruntime-web).
+import { nodeImageKernel } from "./image-kernel-node";
 import { mapMax } from "../engine/anomaly/few-shot";
 import { encodeResizedMapPng } from "../engine/anomaly/map-png-stream";
 import { buildMemory, fewShotFromZeroShot, zeroShotFromEncoding } from "../engine/detector/analyse";
@@ -64,7 +65,7 @@ export async function runPipelineBenchmark(o: PipelineRunOptions): Promise<Pipel
   const textFeaturesMs = performance.now() - t1;
   const shotEncodings = [];
   for (const s of o.shots.slice(0, Math.max(0, ...o.ks))) {
-    shotEncodings.push(await encode(preprocess(decodeImage(s, { maxPixels: MAX_PIXELS }), m.imageSize, m.mean, m.std)));
+    shotEncodings.push(await encode(preprocess(decodeImage(s, { maxPixels: MAX_PIXELS }), m.imageSize, m.mean, m.std, { kernel: nodeImageKernel() })));
   }
 
   const samples: Record<string, Record<string, number[]>> = {};
@@ -77,9 +78,9 @@ export async function runPipelineBenchmark(o: PipelineRunOptions): Promise<Pipel
   for (let run = -1; run < o.runs; run++) {
     const keep = run >= 0; // run -1 warms up every path
     const lap = stopwatch();
-    const decoded = decodeImage(o.image, { maxPixels: MAX_PIXELS, scratch: decodeScratch });
+    const decoded = decodeImage(o.image, { maxPixels: MAX_PIXELS, scratch: decodeScratch, kernel: nodeImageKernel() });
     const decodeMs = lap();
-    const pixels = preprocess(decoded, m.imageSize, m.mean, m.std, { scratch: resizeScratch, out: pixelBuffer });
+    const pixels = preprocess(decoded, m.imageSize, m.mean, m.std, { scratch: resizeScratch, out: pixelBuffer, kernel: nodeImageKernel() });
     const preprocessMs = lap();
     const cpuBefore = processCpuMs();
     const encoding = await encode(pixels);

@@ -1,5 +1,7 @@
 // The platform adapters over one set of bindings, shared by every entry point's composition root.
 import type { Env } from "../platform/env";
+import type { ImageKernel } from "../engine/image/image-kernel";
+import { imageKernel } from "../platform/image-wasm";
 import { kvApiKeyStore } from "../platform/kv-api-keys";
 import { queueJobQueue } from "../platform/queue-job-queue";
 import { r2JobStore } from "../platform/r2-job-store";
@@ -20,6 +22,8 @@ export interface Adapters {
   jobQueue: JobQueue;
   webhookSecrets: WebhookSecretStore;
   apiKeys: ApiKeyStore;
+  /** The image resize's SIMD kernel (undefined: the JS passes, same pixels). */
+  imageKernel: ImageKernel | undefined;
   /** Outbound HTTP (webhook deliveries, DNS-over-HTTPS). */
   fetch: typeof fetch;
   now(): number;
@@ -33,6 +37,7 @@ export function platformAdapters(env: Env, config: Config): Adapters {
     jobQueue: queueJobQueue(env.JOBS_QUEUE),
     webhookSecrets: r2WebhookSecretStore(env.JOBS),
     apiKeys: kvApiKeyStore(env.TENANT_KEYS),
+    imageKernel: imageKernel(),
     // A wrapper, not the global itself: called unbound, workerd's fetch throws "Illegal invocation".
     fetch: (input, init) => fetch(input, init),
     now: Date.now,
@@ -40,5 +45,5 @@ export function platformAdapters(env: Env, config: Config): Adapters {
 }
 
 export function scorePorts(adapters: Adapters, config: Config): ScorePorts {
-  return { runtime: adapters.runtime, store: adapters.referenceSets, limits: config.limits };
+  return { runtime: adapters.runtime, store: adapters.referenceSets, limits: config.limits, imageKernel: adapters.imageKernel };
 }

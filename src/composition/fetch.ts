@@ -20,7 +20,12 @@ export function appServices(env: Env): AppServices {
   const config = readConfig(env);
   const a = platformAdapters(env, config);
   const storage = { store: a.referenceSets };
-  const withModel = async (): Promise<ReferenceSetContext> => ({ runtime: await a.runtime(), store: a.referenceSets, limits: config.limits });
+  const withModel = async (): Promise<ReferenceSetContext> => ({
+    runtime: await a.runtime(),
+    store: a.referenceSets,
+    limits: config.limits,
+    imageKernel: a.imageKernel,
+  });
   const createJobPorts = {
     jobs: a.jobs,
     queue: a.jobQueue,

@@ -1,4 +1,5 @@
 // The parity run: compile an oracle case's checkpoint with our compiler and compare every golden array (Node only).
+import { nodeImageKernel } from "../bench/image-kernel-node";
 import { memoryBundleReader } from "../engine/runtime/memory-bundle-reader";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
@@ -143,8 +144,12 @@ export async function runParity(o: ParityOptions): Promise<ParityReport> {
   };
   const tokenizer = createClipTokenizer(new TextDecoder().decode(gunzipSync(vocabulary)));
   const loadPixels = async (relative: string) => {
-    const decoded = decodeImage(new Uint8Array(await readFile(golden.imagePath(relative))), { maxPixels: MAX_PIXELS, applyExifOrientation: false });
-    return preprocess(decoded, p.image_size, p.mean, p.std);
+    const decoded = decodeImage(new Uint8Array(await readFile(golden.imagePath(relative))), {
+      maxPixels: MAX_PIXELS,
+      applyExifOrientation: false,
+      kernel: nodeImageKernel(),
+    });
+    return preprocess(decoded, p.image_size, p.mean, p.std, { kernel: nodeImageKernel() }); // the resize as served
   };
 
   record("tokens/sample", tokenizer.tokenize(p.token_sample), golden.array("tokens/sample"), "token_ids");

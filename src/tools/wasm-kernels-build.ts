@@ -4,10 +4,14 @@ import asc from "assemblyscript/asc";
 const SOURCE_DIR = "src/engine/wasm/assembly";
 const OUT_DIR = "src/engine/wasm";
 
-/** The kernel modules: the SIMD128 one runs everywhere with SIMD, the relaxed one where relaxed SIMD validates. */
+/**
+ * The kernel modules: the int8 GEMM's SIMD128 one runs everywhere with SIMD, its relaxed one where relaxed SIMD validates;
+ * the image kernels (Pillow's resample passes, PNG unfiltering) are SIMD128.
+ */
 export const KERNEL_MODULES = [
   { entry: "simd.ts", out: "int8-gemm-simd.wasm", features: ["simd"] },
   { entry: "relaxed.ts", out: "int8-gemm-relaxed.wasm", features: ["simd", "relaxed-simd"] },
+  { entry: "image.ts", out: "image-simd.wasm", features: ["simd"] },
 ] as const;
 
 /** Output path -> wasm bytes, for every kernel module. */

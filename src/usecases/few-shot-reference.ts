@@ -1,4 +1,5 @@
 // A reference set's features for the served model: isolate cache, then R2, else re-embedded from the stored shots.
+import type { ImageKernel } from "../engine/image/image-kernel";
 import { sha256Hex } from "../engine/runtime/bundle-manifest";
 import { DomainError } from "./domain-error";
 import type { Limits } from "./limits";
@@ -11,6 +12,8 @@ export interface ReferenceSetContext {
   runtime: ModelRuntime;
   store: ReferenceSetStore;
   limits: Limits;
+  /** The resize's SIMD kernel (same pixels as the JS passes, which run without it). */
+  imageKernel?: ImageKernel;
 }
 
 export type EmbeddingSource = "memory" | "stored" | "reembedded";
@@ -124,7 +127,7 @@ async function reembed(ctx: ReferenceSetContext, manifest: ReferenceSetManifest)
   }
   // The shots passed the pixel limit when the set was created; a lower limit since then must not orphan the set.
   const maxPixels = Math.max(ctx.limits.maxImagePixels, ...manifest.shots.map((s) => s.width * s.height));
-  const { embedding } = await embedShots(ctx.runtime, manifest.object, images, maxPixels);
+  const { embedding } = await embedShots(ctx.runtime, manifest.object, images, maxPixels, ctx.imageKernel);
   await ctx.store.putEmbedding(tenant, id, embedding);
   if (!(await ctx.store.getManifest(tenant, id))) {
     // Deleted while we were embedding: take back what we wrote so nothing of the set outlives it.

@@ -1,6 +1,7 @@
 // Embeds a reference set's shots with the served model: memory banks of every few-shot layer and the calibration.
 import { calibrateFromLeaveOneOut } from "../engine/anomaly/calibration";
 import { ImageError } from "../engine/image/image-error";
+import type { ImageKernel } from "../engine/image/image-kernel";
 import { sha256Hex } from "../engine/runtime/bundle-manifest";
 import { PROMPT_SET_VERSION } from "../engine/anomaly/prompts";
 import { referenceShotLimit } from "../engine/staging/reference-shot-limit";
@@ -29,7 +30,13 @@ export interface EmbeddedShots {
  * bank: in this isolate for a single graph, in the stages (one call per stage for all shots) for a staged tower.
  * Throws ImageError on the first bad shot, naming its index in `details.shot`.
  */
-export async function embedShots(runtime: ModelRuntime, object: string, images: readonly Uint8Array[], maxPixels: number): Promise<EmbeddedShots> {
+export async function embedShots(
+  runtime: ModelRuntime,
+  object: string,
+  images: readonly Uint8Array[],
+  maxPixels: number,
+  imageKernel?: ImageKernel,
+): Promise<EmbeddedShots> {
   const m = runtime.bundle.manifest;
   const maxShots = referenceShotLimit(m, MAX_SHOTS);
   if (images.length > maxShots) {
@@ -48,9 +55,9 @@ export async function embedShots(runtime: ModelRuntime, object: string, images: 
       async pixels(index) {
         const bytes = images[index]!;
         const sha256 = await sha256Hex(bytes);
-        let input: ReturnType<typeof modelInput>;
+        let input: Awaited<ReturnType<typeof modelInput>>;
         try {
-          input = modelInput(bytes, m, maxPixels);
+          input = await modelInput(bytes, m, maxPixels, imageKernel);
         } catch (e) {
           throw withShotIndex(e, index);
         }

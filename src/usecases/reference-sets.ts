@@ -46,7 +46,7 @@ export async function createReferenceSet(
     throw new DomainError("rejected", "invalid_request", `images: a reference set has ${MIN_SHOTS} to ${MAX_SHOTS} images, got ${n}`);
   }
   // Everything that can fail on bad input happens before the first write.
-  const { embedding, shots, stages } = await embedShots(ctx.runtime, input.object, input.images, ctx.limits.maxImagePixels);
+  const { embedding, shots, stages } = await embedShots(ctx.runtime, input.object, input.images, ctx.limits.maxImagePixels, ctx.imageKernel);
   const id = newReferenceSetId();
   const manifest: ReferenceSetManifest = {
     format: "edge-anomaly-reference-set",

@@ -11,7 +11,7 @@ const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 const outDir = resolve(repoRoot, "node_modules/.cache/edge-anomaly/stage-worker");
 const WASM = "ort-wasm-simd-threaded.wasm";
 /** The engine's kernel modules (src/platform/engine-wasm.ts imports them), beside ORT's in the bundled worker. */
-const KERNELS = ["int8-gemm-simd.wasm", "int8-gemm-relaxed.wasm"];
+const KERNELS = ["int8-gemm-simd.wasm", "int8-gemm-relaxed.wasm", "image-simd.wasm"];
 
 /** Stage counts the staged demo bundles are built with (test/workers/global-setup.ts), and their model names. */
 export const STAGED_DEMOS = [2, 3] as const;

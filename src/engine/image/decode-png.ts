@@ -10,7 +10,7 @@ import { decode as decodeFastPng, type DecodedPng } from "fast-png";
 import type { DecodedImage, PilMode } from "./decoded-image";
 import { ImageError } from "./image-error";
 import { inflatePngData } from "./png-data-check";
-import { canUnfilter, unfilterScanlines } from "./png-unfilter";
+import { canUnfilter, type UnfilterKernel, unfilterScanlines } from "./png-unfilter";
 import type { PngHeader } from "./png-header";
 import type { ScratchBytes } from "./scratch-bytes";
 
@@ -68,13 +68,23 @@ function paletteToRgb(indices: Uint8Array, palette: readonly number[][]): Uint8A
   return out;
 }
 
-/** With `scratch`, the samples of 8-bit images may be a view of its buffer: valid until its next use. */
-export function decodePng(bytes: Uint8Array, header: PngHeader, gray16: Gray16Policy = "high-byte", scratch?: ScratchBytes): DecodedImage {
-  const inflated = inflatePngData(bytes, header, scratch);
+/**
+ * With `scratch`, the samples of 8-bit images may be a view of its buffer: valid until its next use. `inflated`: the
+ * IDAT data already inflated by inflatePngData's rules (exactly expectedRawSize bytes; unfiltered in place).
+ */
+export function decodePng(
+  bytes: Uint8Array,
+  header: PngHeader,
+  gray16: Gray16Policy = "high-byte",
+  scratch?: ScratchBytes,
+  inflated?: Uint8Array,
+  kernel?: UnfilterKernel,
+): DecodedImage {
+  const raw = inflated ?? inflatePngData(bytes, header, scratch); // bounded: also the check before fast-png inflates
   let png: Pick<DecodedPng, "data" | "depth" | "palette">;
   if (canUnfilter(header)) {
     // The common case: one inflate (done above, bounded), then unfiltering in place; fast-png would inflate again.
-    png = { data: unfilterScanlines(inflated, header), depth: header.bitDepth as 8 | 16 };
+    png = { data: unfilterScanlines(raw, header, kernel), depth: header.bitDepth as 8 | 16 };
   } else {
     try {
       png = decodeFastPng(bytes);
@@ -85,8 +95,8 @@ export function decodePng(bytes: Uint8Array, header: PngHeader, gray16: Gray16Po
   const { width, height } = header;
   const n = width * height;
   const depth = png.depth;
-  const raw = png.data;
-  const eight = raw instanceof Uint16Array ? to8(raw, header.colorType === 0 ? gray16 : "high-byte") : (raw as Uint8Array);
+  const samples = png.data;
+  const eight = samples instanceof Uint16Array ? to8(samples, header.colorType === 0 ? gray16 : "high-byte") : (samples as Uint8Array);
   const base = { width, height };
   switch (header.colorType) {
     case 0: {

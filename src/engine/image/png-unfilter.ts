@@ -2,6 +2,15 @@
 import { ImageError } from "./image-error";
 import { PNG_SAMPLES, type PngHeader } from "./png-header";
 
+/**
+ * Unfiltering elsewhere (the SIMD kernel, src/engine/wasm/image-kernel.ts): `raw` as unfilterScanlines takes it, 8-bit,
+ * unfiltered in place with the same bytes; returns -1, the first row with an unknown filter type, or undefined when it
+ * declines (a pixel size or buffer size it does not take).
+ */
+export interface UnfilterKernel {
+  unfilter(raw: Uint8Array, height: number, stride: number, bpp: number): number | undefined;
+}
+
 /** Whether `unfilterScanlines` handles this image; palette, sub-byte and interlaced images go to fast-png. */
 export function canUnfilter(h: PngHeader): boolean {
   return h.interlace === 0 && h.colorType !== 3 && (h.bitDepth === 8 || h.bitDepth === 16);
@@ -13,11 +22,15 @@ export function canUnfilter(h: PngHeader): boolean {
  * is a view of its start. Each row is written at or before where its filtered bytes were read, so nothing needed
  * later is overwritten.
  */
-export function unfilterScanlines(raw: Uint8Array, h: PngHeader): Uint8Array | Uint16Array {
+export function unfilterScanlines(raw: Uint8Array, h: PngHeader, kernel?: UnfilterKernel): Uint8Array | Uint16Array {
   const bpp = (PNG_SAMPLES[h.colorType]! * h.bitDepth) / 8;
   const stride = h.width * bpp;
   const out = raw;
-  for (let y = 0; y < h.height; y++) {
+  const badRow = h.bitDepth === 8 && kernel ? kernel.unfilter(raw, h.height, stride, bpp) : undefined;
+  if (badRow !== undefined && badRow >= 0) {
+    throw new ImageError("corrupt_image", `corrupt PNG: unknown filter type ${raw[badRow * (stride + 1)]!} on row ${badRow}`);
+  }
+  for (let y = badRow === undefined ? 0 : h.height; y < h.height; y++) {
     const src = y * (stride + 1);
     const filter = raw[src]!;
     const at = src + 1; // line[i] = raw[at + i], read before out[row + i] (row + i < at + i) is written

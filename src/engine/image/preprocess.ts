@@ -1,7 +1,7 @@
 // The method's image transform: Resize((S, S), BICUBIC) -> RGB -> ToTensor -> Normalize, as [3, S, S].
 import type { DecodedImage } from "./decoded-image";
 import { resizeImage } from "./resize-image";
-import type { ResampleScratch } from "./resize-pil";
+import type { ResampleKernel, ResampleScratch } from "./resize-pil";
 
 export type Rgb = readonly [number, number, number];
 
@@ -14,6 +14,8 @@ export interface PreprocessBuffers {
   scratch?: ResampleScratch;
   /** Written instead of a new array: 3 * size * size values. */
   out?: Float32Array;
+  /** The resize's passes in the SIMD kernel (same bytes; the JS passes when absent or when it declines). */
+  kernel?: ResampleKernel;
 }
 
 const lut = new Float32Array(256);
@@ -24,7 +26,7 @@ const lut = new Float32Array(256);
  * ToTensor divides by 255, Normalize subtracts mean then divides by std (mean/std as float32).
  */
 export function preprocess(image: DecodedImage, size: number, mean: Rgb = CLIP_MEAN, std: Rgb = CLIP_STD, buffers: PreprocessBuffers = {}): Float32Array {
-  const resized = resizeImage(image, size, size, "bicubic", buffers.scratch);
+  const resized = resizeImage(image, size, size, "bicubic", buffers.scratch, buffers.kernel);
   const plane = size * size;
   if (buffers.out && buffers.out.length !== 3 * plane) throw new RangeError(`preprocess output has ${buffers.out.length} values, expected ${3 * plane}`);
   const out = buffers.out ?? new Float32Array(3 * plane);

@@ -166,6 +166,26 @@ export interface ResampleScratch {
   vertical: ScratchBytes;
 }
 
+/**
+ * The two passes elsewhere (the SIMD kernel, src/engine/wasm/resample-kernel.ts): rows rowFirst..rowFirst+rowCount of
+ * `src` resampled horizontally with `horizontal` (when given) then vertically with `vertical` (when given, its first
+ * indices counted from row 0 of the image); the same bytes as the JS passes, or undefined when it declines (a channel
+ * count or size it does not take). The result may be a view of its memory, valid until its next call.
+ */
+export interface ResampleKernel {
+  resample(
+    src: Uint8Array,
+    width: number,
+    channels: number,
+    rowFirst: number,
+    rowCount: number,
+    outW: number,
+    outH: number,
+    horizontal: ResampleCoeffs | undefined,
+    vertical: ResampleCoeffs | undefined,
+  ): Uint8Array | undefined;
+}
+
 /** Pillow Image.resize((outW, outH), filter) of an 8-bit image with 1..4 interleaved channels. */
 export function resamplePil(
   src: Uint8Array,
@@ -176,6 +196,7 @@ export function resamplePil(
   outH: number,
   filter: PilFilter,
   scratch?: ResampleScratch,
+  kernel?: ResampleKernel,
 ): Uint8Array {
   if (src.length !== width * height * channels) throw new RangeError("resamplePil: data size mismatch");
   const needH = outW !== width;
@@ -185,6 +206,11 @@ export function resamplePil(
   // Only the rows the vertical pass reads are resampled horizontally (ybox_first..ybox_last).
   const rowFirst = needV ? vert.bounds[0]! : 0;
   const rowLast = needV ? vert.bounds[outH * 2 - 2]! + vert.bounds[outH * 2 - 1]! : height;
+  if (kernel) {
+    const horiz = needH ? cachedCoeffs(width, outW, filter) : undefined;
+    const done = kernel.resample(src, width, channels, rowFirst, rowLast - rowFirst, outW, outH, horiz, needV ? vert : undefined);
+    if (done) return done;
+  }
   let img = src;
   let w = width;
   let shift = 0;

@@ -1,0 +1,132 @@
+// The image kernels module (assembly/image.ts): Pillow's two resample passes (assembly/resample.ts, the same bytes as
+// resize-pil.ts's JS passes) and PNG unfiltering (assembly/png-unfilter.ts, the same bytes as png-unfilter.ts's loops).
+import type { ImageKernel } from "../image/image-kernel";
+import type { ResampleCoeffs } from "../image/resize-pil";
+
+interface ResampleExports {
+  memory: WebAssembly.Memory;
+  horizontal(src: number, w: number, channels: number, rows: number, out: number, outW: number, bounds: number, weights: number, kpad: number): void;
+  vertical(src: number, stride: number, outH: number, out: number, bounds: number, weights: number, kpad: number): void;
+  unfilter(raw: number, height: number, stride: number, bpp: number, top: number): number;
+}
+
+const PAGE = 65536;
+/** Room after each buffer for the kernel's last wide load or store (see assembly/resample.ts). */
+const ROOM = 16;
+/** Source rows are copied into the kernel's memory in bands of about this many bytes. */
+const BAND_BYTES = 2 ** 20;
+/**
+ * The kernel's memory only grows, and stays at its largest size for the isolate's life: a resize that would need more
+ * than this declines (the JS code runs instead).
+ */
+const MAX_MEMORY = 32 * 2 ** 20;
+
+const align16 = (n: number) => (n + 15) & ~15;
+
+/**
+ * One instance per isolate (calls are synchronous and never overlap). The result of `resample` is a view of the
+ * kernel's memory: valid until the next call, like a ScratchBytes view.
+ */
+export class WasmImageKernel implements ImageKernel {
+  private readonly k: ResampleExports;
+
+  /** `module`: image-simd.wasm (workerd: the module wrangler compiled; Node: compiled from the committed file). */
+  constructor(module: WebAssembly.Module) {
+    this.k = new WebAssembly.Instance(module, {}).exports as unknown as ResampleExports;
+  }
+
+  /** Bytes of the kernel's linear memory. */
+  get memoryBytes(): number {
+    return this.k.memory.buffer.byteLength;
+  }
+
+  /**
+   * Unfilters `raw` in place, 8-bit RGB and RGBA rows (declines other pixel sizes): bands of rows are copied in after
+   * the previous row's result, unfiltered, and copied back to where the JS loops would write them (before any row still
+   * to be read), so the kernel's memory holds about BAND_BYTES, not the image.
+   */
+  unfilter(raw: Uint8Array, height: number, stride: number, bpp: number): number | undefined {
+    if (bpp !== 3 && bpp !== 4) return undefined;
+    if (raw.length < height * (stride + 1)) return undefined;
+    const bandRows = Math.max(1, Math.min(height, Math.floor(BAND_BYTES / (stride + 1))));
+    const end = stride + bandRows * (stride + 1) + ROOM;
+    if (end > MAX_MEMORY) return undefined;
+    this.reserve(end);
+    const heap = new Uint8Array(this.k.memory.buffer, 0, end);
+    for (let y = 0; y < height; y += bandRows) {
+      const rows = Math.min(bandRows, height - y);
+      if (y > 0) heap.set(raw.subarray((y - 1) * stride, y * stride), 0);
+      heap.set(raw.subarray(y * (stride + 1), (y + rows) * (stride + 1)), stride);
+      const badRow = this.k.unfilter(stride, rows, stride, bpp, y === 0 ? 1 : 0);
+      if (badRow >= 0) return y + badRow;
+      raw.set(heap.subarray(stride, stride + rows * stride), y * stride);
+    }
+    return -1;
+  }
+
+  private reserve(end: number): void {
+    const have = this.k.memory.buffer.byteLength;
+    if (end > have) this.k.memory.grow(Math.ceil((end - have) / PAGE));
+  }
+
+  resample(
+    src: Uint8Array,
+    width: number,
+    channels: number,
+    rowFirst: number,
+    rowCount: number,
+    outW: number,
+    outH: number,
+    horizontal: ResampleCoeffs | undefined,
+    vertical: ResampleCoeffs | undefined,
+  ): Uint8Array | undefined {
+    if (channels !== 1 && channels !== 3 && channels !== 4) return undefined;
+    if (!horizontal && !vertical) return undefined;
+    const w = horizontal ? outW : width;
+    const stride = w * channels;
+    const hKpad = horizontal ? (horizontal.ksize + 3) & ~3 : 0;
+    const vKpad = vertical ? (vertical.ksize + 3) & ~3 : 0;
+    const bandRows = horizontal ? Math.max(1, Math.min(rowCount, Math.floor(BAND_BYTES / (width * channels)))) : 0;
+    // Layout: horizontal bounds and weights, vertical ones, the source band, the horizontal result, the final result.
+    const hBounds = 0;
+    const hWeights = align16(hBounds + outW * 8 * (horizontal ? 1 : 0));
+    const vBounds = align16(hWeights + outW * hKpad * 4);
+    const vWeights = align16(vBounds + outH * 8 * (vertical ? 1 : 0));
+    const band = align16(vWeights + outH * vKpad * 4);
+    const mid = align16(band + bandRows * width * channels + ROOM);
+    const final = align16(mid + rowCount * stride + ROOM);
+    const end = final + (vertical ? outH * stride + ROOM : 0);
+    if (end > MAX_MEMORY) return undefined;
+    this.reserve(end);
+    const heap = this.k.memory.buffer;
+    if (horizontal) {
+      writeCoeffs(heap, hBounds, hWeights, horizontal, outW, hKpad, 0);
+      const bytes = new Uint8Array(heap);
+      const rowBytes = width * channels;
+      for (let r = 0; r < rowCount; r += bandRows) {
+        const rows = Math.min(bandRows, rowCount - r);
+        bytes.set(src.subarray((rowFirst + r) * rowBytes, (rowFirst + r + rows) * rowBytes), band);
+        this.k.horizontal(band, width, channels, rows, mid + r * stride, outW, hBounds, hWeights, hKpad);
+      }
+    } else {
+      new Uint8Array(heap).set(src.subarray(rowFirst * stride, (rowFirst + rowCount) * stride), mid);
+    }
+    if (!vertical) return new Uint8Array(heap, mid, rowCount * stride);
+    writeCoeffs(heap, vBounds, vWeights, vertical, outH, vKpad, rowFirst);
+    this.k.vertical(mid, stride, outH, final, vBounds, vWeights, vKpad);
+    return new Uint8Array(heap, final, outH * stride);
+  }
+}
+
+/** Bounds (first index less `shift`, taps) and weights padded with zeros to `kpad` per output (no view per output). */
+function writeCoeffs(heap: ArrayBuffer, boundsAt: number, weightsAt: number, c: ResampleCoeffs, n: number, kpad: number, shift: number): void {
+  const bounds = new Int32Array(heap, boundsAt, n * 2);
+  const weights = new Int32Array(heap, weightsAt, n * kpad);
+  const { ksize } = c;
+  for (let i = 0; i < n; i++) {
+    const taps = c.bounds[i * 2 + 1]!;
+    bounds[i * 2] = c.bounds[i * 2]! - shift;
+    bounds[i * 2 + 1] = taps;
+    for (let t = 0; t < kpad; t++) weights[i * kpad + t] = t < taps ? c.weights[i * ksize + t]! : 0;
+  }
+}
