@@ -32,16 +32,13 @@ const resizeScratch = { horizontal: new ScratchBytes(16 * 2 ** 20), vertical: ne
 const pixelPool = new BytePool(4 * 2 ** 20);
 
 /** `kernel`: the SIMD kernel of the unfiltering and the resize (same pixels). Throws ImageError (unsupported_format, corrupt_image, image_too_large) before allocating anything large. */
-export async function modelInput(
+export function modelInput(
   bytes: Uint8Array,
   model: Pick<BundleManifest, "imageSize" | "mean" | "std">,
   maxPixels: number,
   kernel?: ImageKernel,
-): Promise<ModelInput> {
+): ModelInput {
   const { format } = readImageInfo(bytes);
-  // Not decodeImageLeased (the native inflate): it saved about 10 ms per 900x900 PNG in workerd but left 23-33 kB of
-  // old-generation garbage per score against 5.2 (scripts/heap-growth.ts, README "The CPU steps around the encoder").
-  // Async so that it can come back once its garbage is dealt with; nothing here awaits today.
   const decoded = decodeImage(bytes, { maxPixels, scratch: decodeScratch, kernel });
   const values = 3 * model.imageSize * model.imageSize;
   const lease = pixelPool.checkout(values * 4);

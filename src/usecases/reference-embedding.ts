@@ -55,9 +55,9 @@ export async function embedShots(
       async pixels(index) {
         const bytes = images[index]!;
         const sha256 = await sha256Hex(bytes);
-        let input: Awaited<ReturnType<typeof modelInput>>;
+        let input: ReturnType<typeof modelInput>;
         try {
-          input = await modelInput(bytes, m, maxPixels, imageKernel);
+          input = modelInput(bytes, m, maxPixels, imageKernel);
         } catch (e) {
           throw withShotIndex(e, index);
         }

@@ -56,7 +56,7 @@ export async function scoreImage(ports: ScorePorts, tenant: string, input: Score
   const { bundle } = ctx.runtime;
   const m = bundle.manifest;
   const timings: Record<string, number> = { model: clock.lap() };
-  const image = await modelInput(input.image, m, ctx.limits.maxImagePixels, ctx.imageKernel);
+  const image = modelInput(input.image, m, ctx.limits.maxImagePixels, ctx.imageKernel);
   const findReference = ctx.runtime.tower.banksInStages ? fewShotReferenceInfo : fewShotReference;
   let text: Awaited<ReturnType<ModelRuntime["textFeatures"]>>;
   let reference: Awaited<ReturnType<typeof findReference>> | undefined;

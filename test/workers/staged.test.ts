@@ -145,7 +145,7 @@ describe.each(STAGED)("the demo model in %i stages, served by stage Workers", (k
     };
     const single = await runtimeOf(1);
     const staged = await runtimeOf(k);
-    const pixels = (await modelInput(syntheticPng(120, 90, 5), single.bundle.manifest, 4e6)).pixels;
+    const pixels = modelInput(syntheticPng(120, 90, 5), single.bundle.manifest, 4e6).pixels;
     const text = (await single.textFeatures("bottle")).features;
     const set = await json<ReferenceSetView>(await post(k, "/v1/reference-sets", { object: "bottle", images: shots }), 201);
     const key = { modelHash: staged.modelHash, promptSet: PROMPT_SET_VERSION };

@@ -68,19 +68,15 @@ function paletteToRgb(indices: Uint8Array, palette: readonly number[][]): Uint8A
   return out;
 }
 
-/**
- * With `scratch`, the samples of 8-bit images may be a view of its buffer: valid until its next use. `inflated`: the
- * IDAT data already inflated by inflatePngData's rules (exactly expectedRawSize bytes; unfiltered in place).
- */
+/** With `scratch`, the samples of 8-bit images may be a view of its buffer: valid until its next use. */
 export function decodePng(
   bytes: Uint8Array,
   header: PngHeader,
   gray16: Gray16Policy = "high-byte",
   scratch?: ScratchBytes,
-  inflated?: Uint8Array,
   kernel?: UnfilterKernel,
 ): DecodedImage {
-  const raw = inflated ?? inflatePngData(bytes, header, scratch); // bounded: also the check before fast-png inflates
+  const raw = inflatePngData(bytes, header, scratch); // bounded: also the check before fast-png inflates
   let png: Pick<DecodedPng, "data" | "depth" | "palette">;
   if (canUnfilter(header)) {
     // The common case: one inflate (done above, bounded), then unfiltering in place; fast-png would inflate again.

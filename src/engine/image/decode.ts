@@ -11,9 +11,6 @@ import { readPngHeader } from "./png-header";
 import type { ScratchBytes } from "./scratch-bytes";
 import type { UnfilterKernel } from "./png-unfilter";
 import { sniffFormat } from "./sniff";
-import type { BytePool } from "../../shared/byte-pool";
-import { inflateZlibNative, nativeInflateSupported } from "./inflate-native";
-import { expectedRawSize, idatParts, inflateLimit } from "./png-data-check";
 
 export interface DecodeOptions {
   /** Largest width * height accepted; checked from the header before anything is allocated. */
@@ -41,7 +38,7 @@ export function decodeImage(bytes: Uint8Array, opts: DecodeOptions): DecodedImag
   if (format === "png") {
     const header = readPngHeader(bytes);
     assertPixelLimit(header.width, header.height, opts.maxPixels);
-    return decodePng(bytes, header, opts.gray16, opts.scratch, undefined, opts.kernel);
+    return decodePng(bytes, header, opts.gray16, opts.scratch, opts.kernel);
   }
   const { frame, exif } = scanJpegHeader(bytes);
   assertPixelLimit(frame.width, frame.height, opts.maxPixels);
@@ -51,40 +48,4 @@ export function decodeImage(bytes: Uint8Array, opts: DecodeOptions): DecodedImag
   }
   const orientation = exif && opts.applyExifOrientation !== false ? readExifOrientation(exif) : 1;
   return applyOrientation(image, orientation);
-}
-
-/** A decoded image whose samples may live in a pooled buffer: `release` gives it back once they are used. */
-export interface LeasedImage {
-  image: DecodedImage;
-  release(): void;
-}
-
-/**
- * decodeImage, but a PNG's data is inflated by the runtime's native zlib (DecompressionStream read BYOB,
- * inflate-native.ts) where it can be, into a buffer of `pool` (README "The CPU steps around the encoder" for the time
- * it saves in workerd). The image is then a view of that buffer until `release`. Anything but a clean inflate (corrupt, truncated or oversized data), and every
- * runtime without a BYOB-readable DecompressionStream (Node 20), goes through decodeImage itself: the same pixels and
- * the same errors. The await is only around the inflate: `opts.scratch` is used after it, synchronously.
- */
-export async function decodeImageLeased(bytes: Uint8Array, opts: DecodeOptions, pool: BytePool): Promise<LeasedImage> {
-  const plain = () => ({ image: decodeImage(bytes, opts), release: () => undefined });
-  if (sniffFormat(bytes) !== "png" || !nativeInflateSupported()) return plain();
-  const header = readPngHeader(bytes);
-  assertPixelLimit(header.width, header.height, opts.maxPixels);
-  const parts = idatParts(bytes); // layout and checksums first: nothing large is allocated for a broken file
-  const limit = inflateLimit(header);
-  const expected = expectedRawSize(header);
-  const lease = pool.checkout(limit + 1);
-  try {
-    const result = await inflateZlibNative(parts, lease, limit);
-    if (result.error !== undefined || result.overflow || result.produced < expected) {
-      lease.release();
-      return plain(); // the JS inflater's verdict: the same error code and message as ever (or its pixels)
-    }
-    const image = decodePng(bytes, header, opts.gray16, opts.scratch, new Uint8Array(lease.buffer, 0, expected), opts.kernel);
-    return { image, release: lease.release };
-  } catch (err) {
-    lease.release();
-    throw err;
-  }
 }

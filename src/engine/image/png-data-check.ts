@@ -55,9 +55,9 @@ const joinScratch = new ScratchBytes(8 * 2 ** 20);
  * The IDAT payloads as one stream: the chunk itself when there is one, else copied into `joinScratch`. Throws
  * corrupt_image on a broken chunk layout, or on a CRC mismatch in any chunk before the first IDAT (PIL checks exactly
  * those while opening: "broken PNG file (bad header checksum ...)"). Chunks are walked by offset: no view or string per
- * chunk (an encoder's 8 kB IDATs make dozens per upload). `join` false: the checks only (the first chunk is returned).
+ * chunk (an encoder's 8 kB IDATs make dozens per upload).
  */
-function idatStream(bytes: Uint8Array, join = true): Uint8Array {
+function idatStream(bytes: Uint8Array): Uint8Array {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   let count = 0;
   let total = 0;
@@ -79,7 +79,7 @@ function idatStream(bytes: Uint8Array, join = true): Uint8Array {
     pos += 12 + length;
   }
   if (count === 0) throw corrupt("no IDAT chunk");
-  if (count === 1 || !join) return bytes.subarray(first + 8, first + 8 + total);
+  if (count === 1) return bytes.subarray(first + 8, first + 8 + total);
   const joined = joinScratch.take(total);
   let at = 0;
   for (let pos = first; at < total; ) {
@@ -93,26 +93,6 @@ function idatStream(bytes: Uint8Array, join = true): Uint8Array {
 }
 
 /**
- * The IDAT payloads as views of `bytes`, in order, after the same layout and checksum checks as `inflatePngData` (the
- * same errors). For an inflater that takes the stream in parts (inflate-native.ts): nothing is copied.
- */
-export function idatParts(bytes: Uint8Array): Uint8Array[] {
-  idatStream(bytes, false);
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const parts: Uint8Array[] = [];
-  for (let pos = 8; ; ) {
-    const length = view.getUint32(pos);
-    const type = view.getUint32(pos + 4);
-    if (type === IDAT) parts.push(bytes.subarray(pos + 8, pos + 8 + length));
-    if (type === IEND) return parts;
-    pos += 12 + length;
-  }
-}
-
-/** Bytes an inflater may produce before the data counts as larger than the header declares. */
-export const inflateLimit = (header: PngHeader): number => expectedRawSize(header) + SLACK;
-
-/**
  * Inflates the IDAT stream into exactly the size the header implies (the filtered scanlines), or throws corrupt_image.
  * With `scratch`, the result is a view of its reused buffer (valid until its next use). Decoding stops as soon as the
  * data passes the implied size by more than a little slack, so a bomb costs neither memory nor time.
@@ -120,7 +100,7 @@ export const inflateLimit = (header: PngHeader): number => expectedRawSize(heade
 export function inflatePngData(bytes: Uint8Array, header: PngHeader, scratch?: ScratchBytes): Uint8Array {
   const expected = expectedRawSize(header);
   const stream = idatStream(bytes); // the layout and checksums first: nothing large is allocated for a broken file
-  const size = inflateLimit(header);
+  const size = expected + SLACK;
   const out = scratch ? scratch.take(size) : new Uint8Array(size);
   let produced: number;
   try {
