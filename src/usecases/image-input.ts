@@ -32,12 +32,7 @@ const resizeScratch = { horizontal: new ScratchBytes(16 * 2 ** 20), vertical: ne
 const pixelPool = new BytePool(4 * 2 ** 20);
 
 /** `kernel`: the SIMD kernel of the unfiltering and the resize (same pixels). Throws ImageError (unsupported_format, corrupt_image, image_too_large) before allocating anything large. */
-export function modelInput(
-  bytes: Uint8Array,
-  model: Pick<BundleManifest, "imageSize" | "mean" | "std">,
-  maxPixels: number,
-  kernel?: ImageKernel,
-): ModelInput {
+export function modelInput(bytes: Uint8Array, model: Pick<BundleManifest, "imageSize" | "mean" | "std">, maxPixels: number, kernel?: ImageKernel): ModelInput {
   const { format } = readImageInfo(bytes);
   const decoded = decodeImage(bytes, { maxPixels, scratch: decodeScratch, kernel });
   const values = 3 * model.imageSize * model.imageSize;
