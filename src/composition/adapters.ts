@@ -22,7 +22,7 @@ export interface Adapters {
   jobQueue: JobQueue;
   webhookSecrets: WebhookSecretStore;
   apiKeys: ApiKeyStore;
-  /** The image resize's SIMD kernel (undefined: the JS passes, same pixels). */
+  /** The image SIMD kernels: PNG unfiltering and the resize (undefined: the JS loops, same pixels). */
   imageKernel: ImageKernel | undefined;
   /** Outbound HTTP (webhook deliveries, DNS-over-HTTPS). */
   fetch: typeof fetch;

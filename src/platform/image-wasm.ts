@@ -1,5 +1,6 @@
-// The image resize's SIMD kernel as wrangler compiled it at deploy time (workerd cannot compile wasm from bytes).
-import resampleModule from "../engine/wasm/image-simd.wasm";
+// The image SIMD kernels (resample passes, PNG unfiltering) as wrangler compiled them at deploy time (workerd cannot
+// compile wasm from bytes).
+import imageKernelModule from "../engine/wasm/image-simd.wasm";
 import type { ImageKernel } from "../engine/image/image-kernel";
 import { WasmImageKernel } from "../engine/wasm/image-kernel";
 
@@ -12,7 +13,7 @@ let kernel: WasmImageKernel | null | undefined;
 export function imageKernel(): ImageKernel | undefined {
   if (kernel === undefined) {
     try {
-      kernel = new WasmImageKernel(resampleModule);
+      kernel = new WasmImageKernel(imageKernelModule);
     } catch {
       kernel = null;
     }

@@ -12,7 +12,7 @@ export interface ReferenceSetContext {
   runtime: ModelRuntime;
   store: ReferenceSetStore;
   limits: Limits;
-  /** The resize's SIMD kernel (same pixels as the JS passes, which run without it). */
+  /** The image SIMD kernels: PNG unfiltering and the resize (same pixels as the JS loops, which run without it). */
   imageKernel?: ImageKernel;
 }
 
