@@ -134,7 +134,7 @@ describe.each(configurations)("int8 GEMM kernel (%s %s)", (kind, blocking) => {
     expect(relativeError(y, reference(c.x, M, K, c.w, N, c.scales, c.bias, levels, Activation.none))).toBeLessThan(2e-6);
   });
 
-  it("fuses GELU, QuickGELU and a residual add into the epilogue; no bias", async () => {
+  it("applies GELU or QuickGELU, then a residual add; no bias", async () => {
     const g = await loadGemm();
     const [M, K, N] = [9, 40, 21];
     const c = randomCase(M, K, N, 7);
@@ -146,6 +146,26 @@ describe.each(configurations)("int8 GEMM kernel (%s %s)", (kind, blocking) => {
     }
     const plain = g.linear(c.x, M, layer, { residual });
     expect(relativeError(plain, reference(c.x, M, K, c.w, N, c.scales, undefined, levels, Activation.none, residual))).toBeLessThan(2e-6);
+  });
+
+  it.each([
+    [1, 4, 1],
+    [2, 8, 3],
+    [3, 12, 6],
+    [5, 9, 7],
+    [4, 33, 12],
+    [13, 20, 19],
+  ])("applies the activation pass to every output of M=%i K=%i N=%i (M x N tails of 0-3 values), residual after it", async (M, K, N) => {
+    const g = await loadGemm();
+    const c = randomCase(M, K, N, M * 100 + N);
+    const residual = Float32Array.from({ length: M * N }, (_, i) => Math.cos(3 * i));
+    const layer = g.packLinear(c.w, K, N, c.scales, c.bias);
+    for (const act of [Activation.gelu, Activation.quickGelu]) {
+      const y = g.linear(c.x, M, layer, { activation: act, residual });
+      expect(relativeError(y, reference(c.x, M, K, c.w, N, c.scales, c.bias, levels, act, residual))).toBeLessThan(2e-6);
+      const alone = g.linear(c.x, M, layer, { activation: act });
+      expect(relativeError(alone, reference(c.x, M, K, c.w, N, c.scales, c.bias, levels, act))).toBeLessThan(2e-6);
+    }
   });
 
   it("keeps GELU and QuickGELU finite and right far out in both tails (bias -100..100)", async () => {
