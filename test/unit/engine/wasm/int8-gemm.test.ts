@@ -199,6 +199,26 @@ describe.each(configurations)("int8 GEMM kernel (%s %s)", (kind, blocking) => {
     expect(yMax[0]).toBeCloseTo(-128 * 3000 * K, -3);
   });
 
+  it("quantizes like DynamicQuantizeLinear at exact ties (half to even), on rows of one sign and an all-zero row, in SIMD lanes and the tail", async () => {
+    const g = await loadGemm();
+    const [M, K] = [4, 37]; // 32 values in SIMD steps, 5 in the scalar tail
+    const L = levels;
+    // row 0 spans 0..L (scale 1 on its own): halves and odd integers are ties for a row scale of 1 or a tensor scale of 2
+    const row0 = Array.from({ length: K }, (_, k) => (k === 0 ? 0 : k === 1 ? L : k % 2 === 0 ? ((k * 7) % L) + 0.5 : (2 * k + 1) % L));
+    const row1 = row0.map((v) => -v); // only negatives and zero
+    const row2 = new Array<number>(K).fill(0);
+    const row3 = Array.from({ length: K }, (_, k) => (k % 5) - 2.5 + k / 8);
+    const x = Float32Array.from([...row0, ...row1, ...row2, ...row3]);
+    const eye = Int8Array.from({ length: K * K }, (_, i) => (i % (K + 1) === 0 ? 1 : 0));
+    const y = g.linear(x, M, g.packLinear(eye, K, K, new Float32Array(K).fill(1)));
+    const whole = quantize(x, L);
+    for (let m = 0; m < M; m++) {
+      const { q, scale, zp } = kind === "relaxed" ? quantize(x.subarray(m * K, (m + 1) * K), L) : { ...whole, q: whole.q.subarray(m * K, (m + 1) * K) };
+      const got = Array.from({ length: K }, (_, n) => Math.round(y[m * K + n]! / scale));
+      expect(got).toEqual(Array.from(q, (v) => v - zp));
+    }
+  });
+
   it("reuses its scratch memory across calls of different sizes and keeps packed layers intact", async () => {
     const g = await loadGemm();
     const a = randomCase(3, 10, 6, 1);
