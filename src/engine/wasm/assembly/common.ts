@@ -222,6 +222,18 @@ export function activateInPlace(out: usize, count: i32, residual: usize, act: i3
 // @ts-ignore: decorator
 @inline function activateWith(out: usize, count: i32, residual: usize, act: i32): void {
   let i = 0;
+  // two vectors a step: two independent dependency chains in flight (QuickGELU 0.83x, GELU 0.9x the time of one)
+  for (; i + 8 <= count; i += 8) {
+    const p = <usize>i << 2;
+    let y = activate4(v128.load(out + p), act, K_TABLE);
+    let z = activate4(v128.load(out + p, 16), act, K_TABLE);
+    if (residual) {
+      y = f32x4.add(y, v128.load(residual + p));
+      z = f32x4.add(z, v128.load(residual + p, 16));
+    }
+    v128.store(out + p, y);
+    v128.store(out + p, z, 16);
+  }
   for (; i + 4 <= count; i += 4) {
     const p = <usize>i << 2;
     let y = activate4(v128.load(out + p), act, K_TABLE);
