@@ -168,6 +168,27 @@ describe.each(configurations)("int8 GEMM kernel (%s %s)", (kind, blocking) => {
     }
   });
 
+  it("computes GELU and QuickGELU to within 3e-7 x max(1, |x|) of float64 on x in [-12, 12] (x = bias, zero weights)", async () => {
+    const g = await loadGemm();
+    const [M, K, N] = [2, 4, 4801];
+    const bias = Float32Array.from({ length: N }, (_, n) => -12 + (24 * n) / (N - 1));
+    const layer = g.packLinear(new Int8Array(K * N), K, N, new Float32Array(N).fill(1), bias);
+    const x = Float32Array.from({ length: M * K }, (_, i) => i - 3);
+    const exact = {
+      [Activation.gelu]: (v: number) => 0.5 * v * (1 + erf(v / Math.SQRT2)),
+      [Activation.quickGelu]: (v: number) => v / (1 + Math.exp(-1.702 * v)),
+    };
+    for (const act of [Activation.gelu, Activation.quickGelu] as const) {
+      const y = g.linear(x, M, layer, { activation: act });
+      let worst = 0;
+      for (let i = 0; i < M * N; i++) {
+        const v = bias[i % N]!;
+        worst = Math.max(worst, Math.abs(y[i]! - exact[act](v)) / Math.max(1, Math.abs(v)));
+      }
+      expect(worst).toBeLessThan(3e-7);
+    }
+  });
+
   it("keeps GELU and QuickGELU finite and right far out in both tails (bias -100..100)", async () => {
     const g = await loadGemm();
     const [M, K, N] = [3, 16, 41];
