@@ -115,12 +115,10 @@ export const ACT_QUICK_GELU: i32 = 2;
 // one. Same f32 values as the literals; `konst` picks the literal (table 0) or the table entry.
 const K_TABLE: usize = memory.data<f32>([
   88.3, -87.3, 12582912.0, 1.44269504088896341, 0.693359375, -2.1219444e-4, 1.98756915e-4, 1.3981999507e-3, 8.3334519073e-3,
-  4.1665795894e-2, 1.6666665459e-1, 5.0000001201e-1, 1, 0.5, 0.7071067811865476, -1.702, 4, -4, -2.72614225801306e-10,
-  2.77068142495902e-8, -2.10102402082508e-6, -5.69250639462346e-5, -7.34990630326855e-4, -2.95459980854025e-3,
-  -1.60960333262415e-2, -1.45660718464996e-5, -2.13374055278905e-4, -1.68282697438203e-3, -7.37332916720468e-3,
-  -1.42647390514189e-2,
+  4.1665795894e-2, 1.6666665459e-1, 5.0000001201e-1, 1, 0.3275911, 1.061405429, -1.453152027, 1.421413741, -0.284496736,
+  0.254829592, 0.5, 0.7071067811865476, -1.702,
 ]);
-const K_INTS: usize = memory.data<i32>([127]);
+const K_INTS: usize = memory.data<i32>([127, 0x7fffffff, 0x80000000]);
 
 // @ts-ignore: decorator
 @inline function konst(value: f32, table: usize, index: i32): v128 {
@@ -150,33 +148,27 @@ const K_INTS: usize = memory.data<i32>([127]);
   return f32x4.mul(e, pow2n);
 }
 
-// erf of 4 floats as a rational function x P(x^2) / Q(x^2) on x clamped to [-4, 4] (Eigen's float erf): no exp, one
-// division, about half the operations and latency of the Abramowitz & Stegun 7.1.26 with exp used before (GELU pass
-// 0.55x). GELU through it is within 1.9e-7 x max(1, |x|) of float64 on [-12, 12] (A&S: 1.5e-7; unit test).
+// erf of 4 floats, Abramowitz & Stegun 7.1.26 (|error| < 1.5e-7).
 // @ts-ignore: decorator
-@inline function erfRational(x0: v128, k: usize): v128 {
-  const x = f32x4.pmax(f32x4.pmin(x0, konst(4, k, 16)), konst(-4, k, 17));
-  const x2 = f32x4.mul(x, x);
-  let p = konst(-2.72614225801306e-10, k, 18);
-  p = f32x4.add(f32x4.mul(p, x2), konst(2.77068142495902e-8, k, 19));
-  p = f32x4.add(f32x4.mul(p, x2), konst(-2.10102402082508e-6, k, 20));
-  p = f32x4.add(f32x4.mul(p, x2), konst(-5.69250639462346e-5, k, 21));
-  p = f32x4.add(f32x4.mul(p, x2), konst(-7.34990630326855e-4, k, 22));
-  p = f32x4.add(f32x4.mul(p, x2), konst(-2.95459980854025e-3, k, 23));
-  p = f32x4.add(f32x4.mul(p, x2), konst(-1.60960333262415e-2, k, 24));
-  let q = konst(-1.45660718464996e-5, k, 25);
-  q = f32x4.add(f32x4.mul(q, x2), konst(-2.13374055278905e-4, k, 26));
-  q = f32x4.add(f32x4.mul(q, x2), konst(-1.68282697438203e-3, k, 27));
-  q = f32x4.add(f32x4.mul(q, x2), konst(-7.37332916720468e-3, k, 28));
-  q = f32x4.add(f32x4.mul(q, x2), konst(-1.42647390514189e-2, k, 29));
-  return f32x4.div(f32x4.mul(x, p), q);
+@inline function erfWith(x: v128, k: usize): v128 {
+  const one = konst(1, k, 12);
+  const a = f32x4.abs(x);
+  const t = f32x4.div(one, f32x4.add(one, f32x4.mul(konst(0.3275911, k, 13), a)));
+  let p = konst(1.061405429, k, 14);
+  p = f32x4.add(f32x4.mul(p, t), konst(-1.453152027, k, 15));
+  p = f32x4.add(f32x4.mul(p, t), konst(1.421413741, k, 16));
+  p = f32x4.add(f32x4.mul(p, t), konst(-0.284496736, k, 17));
+  p = f32x4.add(f32x4.mul(p, t), konst(0.254829592, k, 18));
+  const y = f32x4.sub(one, f32x4.mul(f32x4.mul(p, t), expWith(f32x4.neg(f32x4.mul(a, a)), k)));
+  // copy the sign of x
+  return v128.or(v128.and(y, konstInt(0x7fffffff, k, 1)), v128.and(x, konstInt(0x80000000, k, 2)));
 }
 
 // @ts-ignore: decorator
 @inline function activate4(v: v128, act: i32, k: usize): v128 {
   const one = konst(1, k, 12);
-  if (act == ACT_GELU) return f32x4.mul(f32x4.mul(konst(0.5, k, 13), v), f32x4.add(one, erfRational(f32x4.mul(v, konst(0.7071067811865476, k, 14)), k)));
-  if (act == ACT_QUICK_GELU) return f32x4.div(v, f32x4.add(one, expWith(f32x4.mul(v, konst(-1.702, k, 15)), k)));
+  if (act == ACT_GELU) return f32x4.mul(f32x4.mul(konst(0.5, k, 19), v), f32x4.add(one, erfWith(f32x4.mul(v, konst(0.7071067811865476, k, 20)), k)));
+  if (act == ACT_QUICK_GELU) return f32x4.div(v, f32x4.add(one, expWith(f32x4.mul(v, konst(-1.702, k, 21)), k)));
   return v;
 }
 
