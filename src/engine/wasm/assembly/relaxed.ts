@@ -2,7 +2,7 @@
 // so the unsigned-or-signed reading of the i7 operand is the same on every CPU.
 export { lastZeroPoint, packedWeightBytes, packWeights } from "./common";
 export { attention, layerNorm, linearF32 } from "./float-ops";
-import { epilogue4, quantize4, quantizeValue, rangeScale, lastZeroPoint } from "./common";
+import { ACT_NONE, activateInPlace, epilogue4, quantize4, quantizeValue, rangeScale, lastZeroPoint } from "./common";
 
 // i32x4.relaxed_dot_i8x16_i7x16_add_s computes the same, but Node 20's baseline compiler (Liftoff, V8 11.3) gets it
 // wrong when many accumulators are live (checked: wrong rows under --liftoff-only, right under --no-liftoff). The
@@ -163,15 +163,19 @@ export function gemm(
 ): void {
   const Kq = (K + 3) >> 2;
   const Nb = (N + 7) >> 3;
+  // with an activation, the residual comes after it: one pass over all of out once its blocks are written (a pass
+  // per column block reads rows N x 4 bytes apart, which share L1 sets, and was as slow as the inlined epilogue)
+  const res = act == ACT_NONE ? residual : 0;
   for (let jb = 0; jb < Nb; jb++) {
     const wb = w + (<usize>(jb * Kq) << 5);
     const flag: i32 = pairs != 0 ? <i32>load<u8>(pairs + <usize>jb) : 0;
-    if (flag == 0) block4x8(a, M, Kq, wb, jb * 8, N, out, rows, colsum, wScale, bias, residual, act);
+    if (flag == 0) block4x8(a, M, Kq, wb, jb * 8, N, out, rows, colsum, wScale, bias, res);
     else {
-      block4x8Paired(a, M, Kq, wb, jb * 8, N, out, rows, colsum, wScale, bias, residual, act, corr, flag - 1);
+      block4x8Paired(a, M, Kq, wb, jb * 8, N, out, rows, colsum, wScale, bias, res, corr, flag - 1);
       corr += <usize>(flag - 1) << 3;
     }
   }
+  if (act != ACT_NONE) activateInPlace(out, M * N, residual, act);
 }
 
 /**
@@ -198,15 +202,19 @@ export function gemm2x8(
 ): void {
   const Kq = (K + 3) >> 2;
   const Nb = (N + 7) >> 3;
+  // with an activation, the residual comes after it: one pass over all of out once its blocks are written (a pass
+  // per column block reads rows N x 4 bytes apart, which share L1 sets, and was as slow as the inlined epilogue)
+  const res = act == ACT_NONE ? residual : 0;
   for (let jb = 0; jb < Nb; jb++) {
     const wb = w + (<usize>(jb * Kq) << 5);
     const flag: i32 = pairs != 0 ? <i32>load<u8>(pairs + <usize>jb) : 0;
-    if (flag == 0) block2x8(a, M, Kq, wb, jb * 8, N, out, rows, colsum, wScale, bias, residual, act);
+    if (flag == 0) block2x8(a, M, Kq, wb, jb * 8, N, out, rows, colsum, wScale, bias, res);
     else {
-      block2x8Paired(a, M, Kq, wb, jb * 8, N, out, rows, colsum, wScale, bias, residual, act, corr, flag - 1);
+      block2x8Paired(a, M, Kq, wb, jb * 8, N, out, rows, colsum, wScale, bias, res, corr, flag - 1);
       corr += <usize>(flag - 1) << 3;
     }
   }
+  if (act != ACT_NONE) activateInPlace(out, M * N, residual, act);
 }
 
 /** One column block (columns n..n+7) of `gemm`, every row. */
@@ -223,7 +231,6 @@ function block4x8(
   wScale: usize,
   bias: usize,
   residual: usize,
-  act: i32,
 ): void {
   const rowBytes = <usize>(Kq * 4);
   const zps = rows + (<usize>((M + 3) & ~3) << 2);
@@ -331,10 +338,10 @@ function block4x8(
       c31 = dot4(w1, x3, c31, ones);
       wp += 32;
     }
-    rowEpilogue(c00, c01, m, n, N, out, rows, zps, cs0, cs1, wScale, bias, residual, act);
-    if (m + 1 < M) rowEpilogue(c10, c11, m + 1, n, N, out, rows, zps, cs0, cs1, wScale, bias, residual, act);
-    if (m + 2 < M) rowEpilogue(c20, c21, m + 2, n, N, out, rows, zps, cs0, cs1, wScale, bias, residual, act);
-    if (m + 3 < M) rowEpilogue(c30, c31, m + 3, n, N, out, rows, zps, cs0, cs1, wScale, bias, residual, act);
+    rowEpilogue(c00, c01, m, n, N, out, rows, zps, cs0, cs1, wScale, bias, residual);
+    if (m + 1 < M) rowEpilogue(c10, c11, m + 1, n, N, out, rows, zps, cs0, cs1, wScale, bias, residual);
+    if (m + 2 < M) rowEpilogue(c20, c21, m + 2, n, N, out, rows, zps, cs0, cs1, wScale, bias, residual);
+    if (m + 3 < M) rowEpilogue(c30, c31, m + 3, n, N, out, rows, zps, cs0, cs1, wScale, bias, residual);
   }
 }
 
@@ -352,7 +359,6 @@ function block4x8Paired(
   wScale: usize,
   bias: usize,
   residual: usize,
-  act: i32,
   corr: usize,
   nc: i32,
 ): void {
@@ -452,10 +458,10 @@ function block4x8Paired(
       c30 = correct(c30, c31, a3, corr, nc);
       c31 = v128.load(CORRECTED, 16);
     }
-    rowEpilogue(c00, c01, m, n, N, out, rows, zps, cs0, cs1, wScale, bias, residual, act);
-    if (m + 1 < M) rowEpilogue(c10, c11, m + 1, n, N, out, rows, zps, cs0, cs1, wScale, bias, residual, act);
-    if (m + 2 < M) rowEpilogue(c20, c21, m + 2, n, N, out, rows, zps, cs0, cs1, wScale, bias, residual, act);
-    if (m + 3 < M) rowEpilogue(c30, c31, m + 3, n, N, out, rows, zps, cs0, cs1, wScale, bias, residual, act);
+    rowEpilogue(c00, c01, m, n, N, out, rows, zps, cs0, cs1, wScale, bias, residual);
+    if (m + 1 < M) rowEpilogue(c10, c11, m + 1, n, N, out, rows, zps, cs0, cs1, wScale, bias, residual);
+    if (m + 2 < M) rowEpilogue(c20, c21, m + 2, n, N, out, rows, zps, cs0, cs1, wScale, bias, residual);
+    if (m + 3 < M) rowEpilogue(c30, c31, m + 3, n, N, out, rows, zps, cs0, cs1, wScale, bias, residual);
   }
 }
 
@@ -473,7 +479,6 @@ function block2x8(
   wScale: usize,
   bias: usize,
   residual: usize,
-  act: i32,
 ): void {
   const rowBytes = <usize>(Kq * 4);
   const zps = rows + (<usize>((M + 3) & ~3) << 2);
@@ -514,8 +519,8 @@ function block2x8(
       c11 = dot4(w1, x1, c11, ones);
       wp += 32;
     }
-    rowEpilogue(c00, c01, m, n, N, out, rows, zps, cs0, cs1, wScale, bias, residual, act);
-    if (m + 1 < M) rowEpilogue(c10, c11, m + 1, n, N, out, rows, zps, cs0, cs1, wScale, bias, residual, act);
+    rowEpilogue(c00, c01, m, n, N, out, rows, zps, cs0, cs1, wScale, bias, residual);
+    if (m + 1 < M) rowEpilogue(c10, c11, m + 1, n, N, out, rows, zps, cs0, cs1, wScale, bias, residual);
   }
 }
 
@@ -533,7 +538,6 @@ function block2x8Paired(
   wScale: usize,
   bias: usize,
   residual: usize,
-  act: i32,
   corr: usize,
   nc: i32,
 ): void {
@@ -582,8 +586,8 @@ function block2x8Paired(
       c10 = correct(c10, c11, a1, corr, nc);
       c11 = v128.load(CORRECTED, 16);
     }
-    rowEpilogue(c00, c01, m, n, N, out, rows, zps, cs0, cs1, wScale, bias, residual, act);
-    if (m + 1 < M) rowEpilogue(c10, c11, m + 1, n, N, out, rows, zps, cs0, cs1, wScale, bias, residual, act);
+    rowEpilogue(c00, c01, m, n, N, out, rows, zps, cs0, cs1, wScale, bias, residual);
+    if (m + 1 < M) rowEpilogue(c10, c11, m + 1, n, N, out, rows, zps, cs0, cs1, wScale, bias, residual);
   }
 }
 
@@ -603,10 +607,9 @@ function block2x8Paired(
   wScale: usize,
   bias: usize,
   residual: usize,
-  act: i32,
 ): void {
   const z = v128.load32_splat(zps + (<usize>m << 2));
   const xs = v128.load32_splat(rows + (<usize>m << 2));
-  epilogue4(i32x4.sub(c0, i32x4.mul(z, cs0)), m, n, N, out, xs, wScale, bias, residual, act);
-  if (n + 4 < N) epilogue4(i32x4.sub(c1, i32x4.mul(z, cs1)), m, n + 4, N, out, xs, wScale, bias, residual, act);
+  epilogue4(i32x4.sub(c0, i32x4.mul(z, cs0)), m, n, N, out, xs, wScale, bias, residual);
+  if (n + 4 < N) epilogue4(i32x4.sub(c1, i32x4.mul(z, cs1)), m, n + 4, N, out, xs, wScale, bias, residual);
 }

@@ -1,7 +1,7 @@
 // SIMD128 int8 GEMM: activations as int16 (q - zero point), weights widened from int8 in registers, i32x4.dot_i16x8_s.
 export { lastZeroPoint, packedWeightBytes, packWeights } from "./common";
 export { attention, layerNorm, linearF32 } from "./float-ops";
-import { epilogue4, quantize4, quantizeValue, rangeScale, lastZeroPoint } from "./common";
+import { ACT_NONE, activateInPlace, epilogue4, quantize4, quantizeValue, rangeScale, lastZeroPoint } from "./common";
 
 /**
  * Quantizes x (f32 [M][K]) like DynamicQuantizeLinear (uint8) and writes (q - zp) as int16 rows of Kpad = K rounded
@@ -48,6 +48,9 @@ export function gemm(a: usize, M: i32, K: i32, w: usize, N: i32, out: usize, xSc
   const Nb = (N + 7) >> 3;
   const rowBytes = <usize>(Kq * 8);
   const xs = f32x4.splat(xScale);
+  // with an activation, the residual comes after it: one pass over all of out once its blocks are written (a pass
+  // per column block reads rows N x 4 bytes apart, which share L1 sets, and was as slow as the inlined epilogue)
+  const res = act == ACT_NONE ? residual : 0;
   for (let jb = 0; jb < Nb; jb++) {
     const wb = w + (<usize>(jb * Kq) << 5);
     for (let m = 0; m < M; m += 2) {
@@ -77,12 +80,13 @@ export function gemm(a: usize, M: i32, K: i32, w: usize, N: i32, out: usize, xSc
         wp += 32;
       }
       const n = jb * 8;
-      epilogue4(pairSums(c00, c01), m, n, N, out, xs, wScale, bias, residual, act);
-      if (n + 4 < N) epilogue4(pairSums(c02, c03), m, n + 4, N, out, xs, wScale, bias, residual, act);
+      epilogue4(pairSums(c00, c01), m, n, N, out, xs, wScale, bias, res);
+      if (n + 4 < N) epilogue4(pairSums(c02, c03), m, n + 4, N, out, xs, wScale, bias, res);
       if (m + 1 < M) {
-        epilogue4(pairSums(c10, c11), m + 1, n, N, out, xs, wScale, bias, residual, act);
-        if (n + 4 < N) epilogue4(pairSums(c12, c13), m + 1, n + 4, N, out, xs, wScale, bias, residual, act);
+        epilogue4(pairSums(c10, c11), m + 1, n, N, out, xs, wScale, bias, res);
+        if (n + 4 < N) epilogue4(pairSums(c12, c13), m + 1, n + 4, N, out, xs, wScale, bias, res);
       }
     }
   }
+  if (act != ACT_NONE) activateInPlace(out, M * N, residual, act);
 }

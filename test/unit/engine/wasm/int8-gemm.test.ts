@@ -134,7 +134,7 @@ describe.each(configurations)("int8 GEMM kernel (%s %s)", (kind, blocking) => {
     expect(relativeError(y, reference(c.x, M, K, c.w, N, c.scales, c.bias, levels, Activation.none))).toBeLessThan(2e-6);
   });
 
-  it("fuses GELU, QuickGELU and a residual add into the epilogue; no bias", async () => {
+  it("applies GELU or QuickGELU, then a residual add; no bias", async () => {
     const g = await loadGemm();
     const [M, K, N] = [9, 40, 21];
     const c = randomCase(M, K, N, 7);
@@ -146,6 +146,47 @@ describe.each(configurations)("int8 GEMM kernel (%s %s)", (kind, blocking) => {
     }
     const plain = g.linear(c.x, M, layer, { residual });
     expect(relativeError(plain, reference(c.x, M, K, c.w, N, c.scales, undefined, levels, Activation.none, residual))).toBeLessThan(2e-6);
+  });
+
+  it.each([
+    [1, 4, 1],
+    [2, 8, 3],
+    [3, 12, 6],
+    [5, 9, 7],
+    [4, 33, 12],
+    [13, 20, 19],
+  ])("applies the activation pass to every output of M=%i K=%i N=%i (M x N tails of 0-3 values), residual after it", async (M, K, N) => {
+    const g = await loadGemm();
+    const c = randomCase(M, K, N, M * 100 + N);
+    const residual = Float32Array.from({ length: M * N }, (_, i) => Math.cos(3 * i));
+    const layer = g.packLinear(c.w, K, N, c.scales, c.bias);
+    for (const act of [Activation.gelu, Activation.quickGelu]) {
+      const y = g.linear(c.x, M, layer, { activation: act, residual });
+      expect(relativeError(y, reference(c.x, M, K, c.w, N, c.scales, c.bias, levels, act, residual))).toBeLessThan(2e-6);
+      const alone = g.linear(c.x, M, layer, { activation: act });
+      expect(relativeError(alone, reference(c.x, M, K, c.w, N, c.scales, c.bias, levels, act))).toBeLessThan(2e-6);
+    }
+  });
+
+  it("computes GELU and QuickGELU to within 2e-7 x max(1, |x|) of float64 on x in [-12, 12] (x = bias, zero weights)", async () => {
+    const g = await loadGemm();
+    const [M, K, N] = [2, 4, 4801];
+    const bias = Float32Array.from({ length: N }, (_, n) => -12 + (24 * n) / (N - 1));
+    const layer = g.packLinear(new Int8Array(K * N), K, N, new Float32Array(N).fill(1), bias);
+    const x = Float32Array.from({ length: M * K }, (_, i) => i - 3);
+    const exact = {
+      [Activation.gelu]: (v: number) => 0.5 * v * (1 + erf(v / Math.SQRT2)),
+      [Activation.quickGelu]: (v: number) => v / (1 + Math.exp(-1.702 * v)),
+    };
+    for (const act of [Activation.gelu, Activation.quickGelu] as const) {
+      const y = g.linear(x, M, layer, { activation: act });
+      let worst = 0;
+      for (let i = 0; i < M * N; i++) {
+        const v = bias[i % N]!;
+        worst = Math.max(worst, Math.abs(y[i]! - exact[act](v)) / Math.max(1, Math.abs(v)));
+      }
+      expect(worst).toBeLessThan(2e-7);
+    }
   });
 
   it("keeps GELU and QuickGELU finite and right far out in both tails (bias -100..100)", async () => {
@@ -177,6 +218,26 @@ describe.each(configurations)("int8 GEMM kernel (%s %s)", (kind, blocking) => {
     const yMax = g.linear(xMax, M, g.packLinear(wMin, K, N, scales));
     expect(relativeError(yMax, reference(xMax, M, K, wMin, N, scales, undefined, levels, Activation.none))).toBeLessThan(1e-6);
     expect(yMax[0]).toBeCloseTo(-128 * 3000 * K, -3);
+  });
+
+  it("quantizes like DynamicQuantizeLinear at exact ties (half to even), on rows of one sign and an all-zero row, in SIMD lanes and the tail", async () => {
+    const g = await loadGemm();
+    const [M, K] = [4, 37]; // 32 values in SIMD steps, 5 in the scalar tail
+    const L = levels;
+    // row 0 spans 0..L (scale 1 on its own): halves and odd integers are ties for a row scale of 1 or a tensor scale of 2
+    const row0 = Array.from({ length: K }, (_, k) => (k === 0 ? 0 : k === 1 ? L : k % 2 === 0 ? ((k * 7) % L) + 0.5 : (2 * k + 1) % L));
+    const row1 = row0.map((v) => -v); // only negatives and zero
+    const row2 = new Array<number>(K).fill(0);
+    const row3 = Array.from({ length: K }, (_, k) => (k % 5) - 2.5 + k / 8);
+    const x = Float32Array.from([...row0, ...row1, ...row2, ...row3]);
+    const eye = Int8Array.from({ length: K * K }, (_, i) => (i % (K + 1) === 0 ? 1 : 0));
+    const y = g.linear(x, M, g.packLinear(eye, K, K, new Float32Array(K).fill(1)));
+    const whole = quantize(x, L);
+    for (let m = 0; m < M; m++) {
+      const { q, scale, zp } = kind === "relaxed" ? quantize(x.subarray(m * K, (m + 1) * K), L) : { ...whole, q: whole.q.subarray(m * K, (m + 1) * K) };
+      const got = Array.from({ length: K }, (_, n) => Math.round(y[m * K + n]! / scale));
+      expect(got).toEqual(Array.from(q, (v) => v - zp));
+    }
   });
 
   it("reuses its scratch memory across calls of different sizes and keeps packed layers intact", async () => {
