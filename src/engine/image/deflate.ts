@@ -191,6 +191,16 @@ export function adler32(data: Uint8Array): number {
   const n = data.length;
   for (let i = 0; i < n; ) {
     const end = Math.min(n, i + 2000);
+    for (; i + 4 <= end; i += 4) {
+      a = (a + data[i]!) | 0;
+      b = (b + a) | 0;
+      a = (a + data[i + 1]!) | 0;
+      b = (b + a) | 0;
+      a = (a + data[i + 2]!) | 0;
+      b = (b + a) | 0;
+      a = (a + data[i + 3]!) | 0;
+      b = (b + a) | 0;
+    }
     for (; i < end; i++) {
       a = (a + data[i]!) | 0;
       b = (b + a) | 0;
@@ -428,6 +438,7 @@ let blockCount = 0;
 function matchBlock(data: Uint8Array, n: number, from: number): number {
   let p = from;
   let count = 0;
+  const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
   while (p < n) {
     let bestLen = 0;
     let bestDist = 0;
@@ -438,6 +449,8 @@ function matchBlock(data: Uint8Array, n: number, from: number): number {
       for (let chain = 0; candidate >= 0 && p - candidate <= WINDOW && chain < MAX_CHAIN; chain++) {
         if (data[candidate + bestLen] === data[p + bestLen]) {
           let len = 0;
+          // four bytes per step while they agree, then byte by byte (the same length)
+          while (len + 4 <= limit && view.getUint32(candidate + len) === view.getUint32(p + len)) len += 4;
           while (len < limit && data[candidate + len] === data[p + len]) len++;
           if (len > bestLen) {
             bestLen = len;
