@@ -11,7 +11,7 @@ import { BytePool } from "../../shared/byte-pool";
 import { crc32 } from "../image/crc32";
 import { zlibBound, zlibCompress } from "../image/deflate";
 import { ScratchBytes } from "../image/scratch-bytes";
-import { cachedAxisPlan } from "./upsample";
+import { type AxisPlan, cachedAxisPlan } from "./upsample";
 
 /** Scanline and compressed buffers (the largest map: 1025 x 1024 bytes and its zlibBound): 8 MB of free buffers kept. */
 const scanlinePool = new BytePool(8 * 2 ** 20);
@@ -21,7 +21,16 @@ const rowScratch = new ScratchBytes(2 ** 20);
 
 const SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
 
-export function encodeResizedMapPng(map: Float32Array, size: number, width: number, height: number, max: number): Uint8Array {
+/**
+ * Writes the PNG's scanlines (filter byte, then the row, for every row) as the loops below do, or declines
+ * (undefined). The result may be a view of the kernel's memory, valid until its next call.
+ */
+export interface MapScanlineKernel {
+  mapScanlines(map: Float32Array, size: number, width: number, height: number, px: AxisPlan, py: AxisPlan, scale: number): Uint8Array | undefined;
+}
+
+/** `kernel`: the SIMD kernel of the resample, quantisation and filter (same bytes as the JS loops, which run without it). */
+export function encodeResizedMapPng(map: Float32Array, size: number, width: number, height: number, max: number, kernel?: MapScanlineKernel): Uint8Array {
   if (!Number.isInteger(width) || !Number.isInteger(height) || width < 1 || height < 1) {
     throw new RangeError(`map size must be positive integers, got ${width}x${height}`);
   }
@@ -29,6 +38,8 @@ export function encodeResizedMapPng(map: Float32Array, size: number, width: numb
   const px = cachedAxisPlan(size, width, false);
   const py = cachedAxisPlan(size, height, false);
   const scale = max > 0 && Number.isFinite(max) ? 255 / max : 0;
+  const scanlines = kernel?.mapScanlines(map, size, width, height, px, py, scale);
+  if (scanlines) return compressToPng(width, height, scanlines);
   // Horizontally resampled source rows: only the two the current output row blends are kept.
   const rows = rowScratch.float64(2 * width);
   let rowA = rows.subarray(0, width);
@@ -59,15 +70,19 @@ export function encodeResizedMapPng(map: Float32Array, size: number, width: numb
       raw[y * stride] = SUB_FILTER;
       quantizeSubRow(rowA, rowB, py.weight[y]!, scale, raw, y * stride + 1);
     }
-    const out = scanlinePool.checkout(zlibBound(raw.length));
-    try {
-      const zlib = new Uint8Array(out.buffer);
-      return pngFile(width, height, zlib, zlibCompress(raw, zlib));
-    } finally {
-      out.release();
-    }
+    return compressToPng(width, height, raw);
   } finally {
     lease.release();
+  }
+}
+
+function compressToPng(width: number, height: number, raw: Uint8Array): Uint8Array {
+  const out = scanlinePool.checkout(zlibBound(raw.length));
+  try {
+    const zlib = new Uint8Array(out.buffer);
+    return pngFile(width, height, zlib, zlibCompress(raw, zlib));
+  } finally {
+    out.release();
   }
 }
 

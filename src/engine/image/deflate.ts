@@ -222,7 +222,7 @@ export function zlibBound(n: number): number {
 /** Compresses `data` into `out` (at least zlibBound(data.length) bytes) as a zlib stream; returns the bytes written. */
 const EMPTY = new Uint8Array(0);
 /** The bit writer (LSB first) of the running zlibCompress call: its output, next byte, and the pending bits (< 8 between calls). */
-let sink = EMPTY;
+let sink: Uint8Array = EMPTY;
 let sinkAt = 0;
 let bitBuf = 0;
 let bitCount = 0;

@@ -1,13 +1,30 @@
 // The image kernels module (assembly/image.ts): Pillow's two resample passes (assembly/resample.ts, the same bytes as
-// resize-pil.ts's JS passes) and PNG unfiltering (assembly/png-unfilter.ts, the same bytes as png-unfilter.ts's loops).
+// resize-pil.ts's JS passes), PNG unfiltering (assembly/png-unfilter.ts, the same bytes as png-unfilter.ts's loops)
+// and the anomaly map PNG's scanlines (assembly/map-scanlines.ts, the same bytes as map-png-stream.ts's loops).
 import type { ImageKernel } from "../image/image-kernel";
 import type { ResampleCoeffs } from "../image/resize-pil";
+import type { AxisPlan } from "../anomaly/upsample";
 
 interface ResampleExports {
   memory: WebAssembly.Memory;
   horizontal(src: number, w: number, channels: number, rows: number, out: number, outW: number, bounds: number, weights: number, kpad: number): void;
   vertical(src: number, stride: number, outH: number, out: number, bounds: number, weights: number, kpad: number): void;
   unfilter(raw: number, height: number, stride: number, bpp: number, top: number): number;
+  mapScanlines(
+    map: number,
+    size: number,
+    width: number,
+    height: number,
+    xLo: number,
+    xHi: number,
+    xW: number,
+    yLo: number,
+    yHi: number,
+    yW: number,
+    scale: number,
+    rows: number,
+    raw: number,
+  ): void;
 }
 
 const PAGE = 65536;
@@ -62,6 +79,37 @@ export class WasmImageKernel implements ImageKernel {
       raw.set(heap.subarray(stride, stride + rows * stride), y * stride);
     }
     return -1;
+  }
+
+  /**
+   * The map PNG's scanlines (height rows of the Sub filter byte and width bytes) as a view of the kernel's memory:
+   * the map, both axis plans, two float64 rows and the scanlines (about 1 MB for a 1024 x 1024 PNG).
+   */
+  mapScanlines(map: Float32Array, size: number, width: number, height: number, px: AxisPlan, py: AxisPlan, scale: number): Uint8Array | undefined {
+    if (map.length !== size * size || px.lo.length !== width || py.lo.length !== height) return undefined;
+    const mapAt = 0;
+    const xLo = align16(mapAt + map.length * 4);
+    const xHi = align16(xLo + width * 4);
+    const xW = align16(xHi + width * 4);
+    const yLo = align16(xW + width * 8);
+    const yHi = align16(yLo + height * 4);
+    const yW = align16(yHi + height * 4);
+    const rows = align16(yW + height * 8);
+    const raw = align16(rows + 2 * width * 8 + ROOM);
+    const bytes = height * (width + 1);
+    const end = raw + bytes + ROOM;
+    if (end > MAX_MEMORY) return undefined;
+    this.reserve(end);
+    const heap = this.k.memory.buffer;
+    new Float32Array(heap, mapAt, map.length).set(map);
+    new Int32Array(heap, xLo, width).set(px.lo);
+    new Int32Array(heap, xHi, width).set(px.hi);
+    new Float64Array(heap, xW, width).set(px.weight);
+    new Int32Array(heap, yLo, height).set(py.lo);
+    new Int32Array(heap, yHi, height).set(py.hi);
+    new Float64Array(heap, yW, height).set(py.weight);
+    this.k.mapScanlines(mapAt, size, width, height, xLo, xHi, xW, yLo, yHi, yW, scale, rows, raw);
+    return new Uint8Array(heap, raw, bytes);
   }
 
   private reserve(end: number): void {

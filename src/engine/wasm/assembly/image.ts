@@ -1,3 +1,5 @@
-// The image kernels module (image-simd.wasm): Pillow's resample passes and PNG unfiltering, one linear memory.
+// The image kernels module (image-simd.wasm): Pillow's resample passes, PNG unfiltering and the anomaly map PNG's
+// scanlines, one linear memory.
 export { horizontal, vertical } from "./resample";
 export { unfilter } from "./png-unfilter";
+export { mapScanlines } from "./map-scanlines";
