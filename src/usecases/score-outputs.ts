@@ -1,5 +1,5 @@
 // What a score response shows of a map: a grayscale PNG (upload's or model's coordinates) and anomalous regions.
-import { encodeResizedMapPng, type MapScanlineKernel } from "../engine/anomaly/map-png-stream";
+import { encodeResizedMapPng, type MapPngKernel } from "../engine/anomaly/map-png-stream";
 import { findRegions, rescaleRegions, type Region } from "../engine/anomaly/regions";
 import { Base64Bytes } from "../shared/base64";
 
@@ -32,7 +32,7 @@ export async function renderMap(
   max: number,
   image: { width: number; height: number },
   resolution: MapResolution,
-  kernel?: MapScanlineKernel,
+  kernel?: MapPngKernel,
 ): Promise<MapOutput> {
   const out = resolution === "model" ? { width: size, height: size } : mapSize(image.width, image.height);
   return { format: "png", ...out, max, data: new Base64Bytes(encodeResizedMapPng(map, size, out.width, out.height, max, kernel)) };

@@ -50,7 +50,7 @@ describe("image kernel in workerd", () => {
     }
   });
 
-  it("writes the map PNG's scanlines as the JS loops do (the same PNG bytes)", () => {
+  it("writes the map PNG's scanlines and finds its matches as the JS code does (the same PNG bytes)", () => {
     const kernel = imageKernel()!;
     for (const [size, width, height] of [
       [224, 900, 900],

@@ -9,7 +9,7 @@
 // generation of the JS heap (about 3 kB per map, until a full collection).
 import { BytePool } from "../../shared/byte-pool";
 import { crc32 } from "../image/crc32";
-import { zlibBound, zlibCompress } from "../image/deflate";
+import { type DeflateMatchKernel, zlibBound, zlibCompress } from "../image/deflate";
 import { ScratchBytes } from "../image/scratch-bytes";
 import { type AxisPlan, cachedAxisPlan } from "./upsample";
 
@@ -22,15 +22,16 @@ const rowScratch = new ScratchBytes(2 ** 20);
 const SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
 
 /**
- * Writes the PNG's scanlines (filter byte, then the row, for every row) as the loops below do, or declines
- * (undefined). The result may be a view of the kernel's memory, valid until its next call.
+ * The SIMD kernel of the map PNG: mapScanlines writes the PNG's scanlines (filter byte, then the row, for every row)
+ * as the loops below do, or declines (undefined; its result may be a view of the kernel's memory, valid until its next
+ * call); the compressor's match search (deflate.ts).
  */
-export interface MapScanlineKernel {
+export interface MapPngKernel extends DeflateMatchKernel {
   mapScanlines(map: Float32Array, size: number, width: number, height: number, px: AxisPlan, py: AxisPlan, scale: number): Uint8Array | undefined;
 }
 
-/** `kernel`: the SIMD kernel of the resample, quantisation and filter (same bytes as the JS loops, which run without it). */
-export function encodeResizedMapPng(map: Float32Array, size: number, width: number, height: number, max: number, kernel?: MapScanlineKernel): Uint8Array {
+/** `kernel`: the SIMD kernel of the scanlines and the match search (the same PNG bytes as the JS code, which runs without it). */
+export function encodeResizedMapPng(map: Float32Array, size: number, width: number, height: number, max: number, kernel?: MapPngKernel): Uint8Array {
   if (!Number.isInteger(width) || !Number.isInteger(height) || width < 1 || height < 1) {
     throw new RangeError(`map size must be positive integers, got ${width}x${height}`);
   }
@@ -39,7 +40,7 @@ export function encodeResizedMapPng(map: Float32Array, size: number, width: numb
   const py = cachedAxisPlan(size, height, false);
   const scale = max > 0 && Number.isFinite(max) ? 255 / max : 0;
   const scanlines = kernel?.mapScanlines(map, size, width, height, px, py, scale);
-  if (scanlines) return compressToPng(width, height, scanlines);
+  if (scanlines) return compressToPng(width, height, scanlines, kernel);
   // Horizontally resampled source rows: only the two the current output row blends are kept.
   const rows = rowScratch.float64(2 * width);
   let rowA = rows.subarray(0, width);
@@ -70,17 +71,17 @@ export function encodeResizedMapPng(map: Float32Array, size: number, width: numb
       raw[y * stride] = SUB_FILTER;
       quantizeSubRow(rowA, rowB, py.weight[y]!, scale, raw, y * stride + 1);
     }
-    return compressToPng(width, height, raw);
+    return compressToPng(width, height, raw, kernel);
   } finally {
     lease.release();
   }
 }
 
-function compressToPng(width: number, height: number, raw: Uint8Array): Uint8Array {
+function compressToPng(width: number, height: number, raw: Uint8Array, kernel: DeflateMatchKernel | undefined): Uint8Array {
   const out = scanlinePool.checkout(zlibBound(raw.length));
   try {
     const zlib = new Uint8Array(out.buffer);
-    return pngFile(width, height, zlib, zlibCompress(raw, zlib));
+    return pngFile(width, height, zlib, zlibCompress(raw, zlib, kernel));
   } finally {
     out.release();
   }

@@ -36,7 +36,7 @@ const DIST_EXTRA = [0, 0, 0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7, 8, 8, 
 const CL_ORDER = [16, 17, 18, 0, 8, 7, 9, 6, 10, 5, 11, 4, 12, 3, 13, 2, 14, 1, 15];
 
 /** Length 3..258 -> length code index 0..28. */
-const LENGTH_INDEX = new Uint8Array(MAX_MATCH + 1);
+export const LENGTH_INDEX = new Uint8Array(MAX_MATCH + 1);
 for (let i = 0; i < 29; i++) {
   const end = i === 28 ? MAX_MATCH : LENGTH_BASE[i + 1]! - 1;
   for (let len = LENGTH_BASE[i]!; len <= end; len++) LENGTH_INDEX[len] = i;
@@ -47,7 +47,7 @@ LENGTH_INDEX[MAX_MATCH] = 28;
  * Distance 1..32768 -> distance code index 0..29, as zlib's d_code: distance - 1 below 256 directly, above it by
  * (distance - 1) >> 7 (codes 16 and up start at multiples of 128 plus one).
  */
-const DIST_INDEX = new Uint8Array(512);
+export const DIST_INDEX = new Uint8Array(512);
 for (let i = 0; i < 30; i++) {
   const end = i === 29 ? WINDOW : DIST_BASE[i + 1]! - 1;
   for (let dist = DIST_BASE[i]!; dist <= end; dist++) {
@@ -219,7 +219,6 @@ export function zlibBound(n: number): number {
   return 2 + Math.ceil((n * 11) / 8) + blocks * 4 + 4;
 }
 
-/** Compresses `data` into `out` (at least zlibBound(data.length) bytes) as a zlib stream; returns the bytes written. */
 const EMPTY = new Uint8Array(0);
 /** The bit writer (LSB first) of the running zlibCompress call: its output, next byte, and the pending bits (< 8 between calls). */
 let sink: Uint8Array = EMPTY;
@@ -307,7 +306,21 @@ function writeSymbols(count: number, lit: Uint16Array, litBits: Uint8Array, dist
   put(lit[256]!, litBits[256]!);
 }
 
-export function zlibCompress(data: Uint8Array, out: Uint8Array): number {
+/**
+ * The match search (matchBlock's symbols and counts, block by block) in a SIMD kernel. deflateStart begins a stream on
+ * `data` (false: declined, matchBlock runs); deflateBlock continues it from `from`, writing the block's symbols and its
+ * literal/length and distance counts (from zero) into the given arrays.
+ */
+export interface DeflateMatchKernel {
+  deflateStart(data: Uint8Array): boolean;
+  deflateBlock(from: number, symbols: Int32Array, litFreq: Uint32Array, distFreq: Uint32Array): { next: number; count: number };
+}
+
+/**
+ * Compresses `data` into `out` (at least zlibBound(data.length) bytes) as a zlib stream; returns the bytes written.
+ * `kernel`: the match search's SIMD kernel (the same bytes as without it).
+ */
+export function zlibCompress(data: Uint8Array, out: Uint8Array, kernel?: DeflateMatchKernel): number {
   const n = data.length;
   if (out.length < zlibBound(n)) throw new RangeError(`output of ${out.length} bytes is below zlibBound(${n})`);
   head.fill(0);
@@ -409,8 +422,13 @@ export function zlibCompress(data: Uint8Array, out: Uint8Array): number {
   litFreq.fill(0);
   distFreq.fill(0);
   let p = 0;
+  const matcher = kernel?.deflateStart(data) ? kernel : undefined;
   for (;;) {
-    p = matchBlock(data, n, p);
+    if (matcher) {
+      const block = matcher.deflateBlock(p, symbols, litFreq, distFreq);
+      p = block.next;
+      blockCount = block.count;
+    } else p = matchBlock(data, n, p);
     const full = blockCount === BLOCK_SYMBOLS;
     flushBlock(blockCount, p >= n);
     if (!full || p >= n) break;

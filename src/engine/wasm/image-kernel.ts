@@ -4,6 +4,7 @@
 import type { ImageKernel } from "../image/image-kernel";
 import type { ResampleCoeffs } from "../image/resize-pil";
 import type { AxisPlan } from "../anomaly/upsample";
+import { DIST_INDEX, LENGTH_INDEX } from "../image/deflate";
 
 interface ResampleExports {
   memory: WebAssembly.Memory;
@@ -25,6 +26,19 @@ interface ResampleExports {
     rows: number,
     raw: number,
   ): void;
+  deflateMatch(
+    data: number,
+    n: number,
+    from: number,
+    head: number,
+    prev: number,
+    symbols: number,
+    litFreq: number,
+    distFreq: number,
+    lengthIndex: number,
+    distIndex: number,
+  ): number;
+  deflateMatchCount(): number;
 }
 
 const PAGE = 65536;
@@ -40,12 +54,24 @@ const MAX_MEMORY = 32 * 2 ** 20;
 
 const align16 = (n: number) => (n + 15) & ~15;
 
+/** The match search's state after the data (assembly/deflate-match.ts): head, prev, a block's symbols, counts, tables. */
+const DEFLATE_HEAD = 0;
+const DEFLATE_PREV = DEFLATE_HEAD + 4 * 2 ** 15;
+const DEFLATE_SYMBOLS = DEFLATE_PREV + 4 * 2 ** 15;
+const DEFLATE_LIT_FREQ = DEFLATE_SYMBOLS + 4 * 2 ** 16;
+const DEFLATE_DIST_FREQ = align16(DEFLATE_LIT_FREQ + 4 * 286);
+const DEFLATE_LENGTH_INDEX = align16(DEFLATE_DIST_FREQ + 4 * 30);
+const DEFLATE_DIST_INDEX = align16(DEFLATE_LENGTH_INDEX + LENGTH_INDEX.length);
+const DEFLATE_BYTES = align16(DEFLATE_DIST_INDEX + DIST_INDEX.length);
+
 /**
  * One instance per isolate (calls are synchronous and never overlap). The result of `resample` is a view of the
  * kernel's memory: valid until the next call, like a ScratchBytes view.
  */
 export class WasmImageKernel implements ImageKernel {
   private readonly k: ResampleExports;
+  /** The running deflate stream: its data and state in the kernel's memory. */
+  private deflate = { data: 0, n: 0, state: 0 };
 
   /** `module`: image-simd.wasm (workerd: the module wrangler compiled; Node: compiled from the committed file). */
   constructor(module: WebAssembly.Module) {
@@ -97,7 +123,8 @@ export class WasmImageKernel implements ImageKernel {
     const rows = align16(yW + height * 8);
     const raw = align16(rows + 2 * width * 8 + ROOM);
     const bytes = height * (width + 1);
-    const end = raw + bytes + ROOM;
+    // the match search's state goes after the scanlines (deflateStart must not grow the memory under them)
+    const end = align16(raw + bytes + ROOM) + DEFLATE_BYTES;
     if (end > MAX_MEMORY) return undefined;
     this.reserve(end);
     const heap = this.k.memory.buffer;
@@ -110,6 +137,56 @@ export class WasmImageKernel implements ImageKernel {
     new Float64Array(heap, yW, height).set(py.weight);
     this.k.mapScanlines(mapAt, size, width, height, xLo, xHi, xW, yLo, yHi, yW, scale, rows, raw);
     return new Uint8Array(heap, raw, bytes);
+  }
+
+  /**
+   * Begins the match search on `data`: in place when it is in the kernel's memory (the scanlines of mapScanlines, whose
+   * layout left room for the state after them; declined if not: growing the memory would detach `data`), else copied
+   * in after the state.
+   */
+  deflateStart(data: Uint8Array): boolean {
+    const n = data.length;
+    let at: number;
+    let state: number;
+    if (data.buffer === this.k.memory.buffer) {
+      at = data.byteOffset;
+      state = align16(at + n + ROOM);
+      if (state + DEFLATE_BYTES > this.k.memory.buffer.byteLength) return false;
+    } else {
+      state = 0;
+      at = DEFLATE_BYTES;
+      if (at + n + ROOM > MAX_MEMORY) return false;
+      this.reserve(at + n + ROOM);
+      new Uint8Array(this.k.memory.buffer, at, n).set(data);
+    }
+    const heap = this.k.memory.buffer;
+    new Int32Array(heap, state + DEFLATE_HEAD, 2 ** 15).fill(0);
+    new Uint8Array(heap, state + DEFLATE_LENGTH_INDEX, LENGTH_INDEX.length).set(LENGTH_INDEX);
+    new Uint8Array(heap, state + DEFLATE_DIST_INDEX, DIST_INDEX.length).set(DIST_INDEX);
+    this.deflate = { data: at, n, state };
+    return true;
+  }
+
+  deflateBlock(from: number, symbols: Int32Array, litFreq: Uint32Array, distFreq: Uint32Array): { next: number; count: number } {
+    const { data, n, state } = this.deflate;
+    const next = this.k.deflateMatch(
+      data,
+      n,
+      from,
+      state + DEFLATE_HEAD,
+      state + DEFLATE_PREV,
+      state + DEFLATE_SYMBOLS,
+      state + DEFLATE_LIT_FREQ,
+      state + DEFLATE_DIST_FREQ,
+      state + DEFLATE_LENGTH_INDEX,
+      state + DEFLATE_DIST_INDEX,
+    );
+    const count = this.k.deflateMatchCount();
+    const heap = this.k.memory.buffer;
+    symbols.set(new Int32Array(heap, state + DEFLATE_SYMBOLS, count));
+    litFreq.set(new Uint32Array(heap, state + DEFLATE_LIT_FREQ, 286));
+    distFreq.set(new Uint32Array(heap, state + DEFLATE_DIST_FREQ, 30));
+    return { next, count };
   }
 
   private reserve(end: number): void {

@@ -1,5 +1,6 @@
 // The image kernels module (image-simd.wasm): Pillow's resample passes, PNG unfiltering and the anomaly map PNG's
-// scanlines, one linear memory.
+// scanlines and the match search of its compressor, one linear memory.
 export { horizontal, vertical } from "./resample";
 export { unfilter } from "./png-unfilter";
 export { mapScanlines } from "./map-scanlines";
+export { deflateMatch, deflateMatchCount } from "./deflate-match";

@@ -1,10 +1,12 @@
 // The SIMD kernel's map PNG scanlines against the JS loops (themselves checked against resize-then-encode in
 // map-png-stream.test.ts): the same PNG bytes, so the same scanlines, on odd sizes, tails and edge values.
+import { inflateSync } from "node:zlib";
 import { decode } from "fast-png";
 import { describe, expect, it } from "vitest";
 import { nodeImageKernel } from "../../../../src/bench/image-kernel-node";
-import { encodeResizedMapPng, type MapScanlineKernel } from "../../../../src/engine/anomaly/map-png-stream";
+import { encodeResizedMapPng, type MapPngKernel } from "../../../../src/engine/anomaly/map-png-stream";
 import { cachedAxisPlan } from "../../../../src/engine/anomaly/upsample";
+import { zlibBound, zlibCompress } from "../../../../src/engine/image/deflate";
 
 function randomMap(size: number, seed: number, lo = -0.5, span = 3): Float32Array {
   let s = seed;
@@ -14,19 +16,26 @@ function randomMap(size: number, seed: number, lo = -0.5, span = 3): Float32Arra
   });
 }
 
-/** Counts the kernel's calls, so a test knows the kernel wrote the scanlines (it may decline). */
-function countingKernel(): { kernel: MapScanlineKernel; calls: () => number } {
+/** Counts the kernel's calls, so a test knows the kernel did the work (it may decline). */
+function countingKernel(): { kernel: MapPngKernel; calls: () => number; blocks: () => number } {
   let calls = 0;
+  let blocks = 0;
   const inner = nodeImageKernel();
   return {
     kernel: {
-      mapScanlines: (...args: Parameters<MapScanlineKernel["mapScanlines"]>) => {
-        const out = inner.mapScanlines(...args);
+      mapScanlines: (map, size, width, height, px, py, scale) => {
+        const out = inner.mapScanlines(map, size, width, height, px, py, scale);
         if (out) calls++;
         return out;
       },
+      deflateStart: (data) => inner.deflateStart(data),
+      deflateBlock: (from, symbols, litFreq, distFreq) => {
+        blocks++;
+        return inner.deflateBlock(from, symbols, litFreq, distFreq);
+      },
     },
     calls: () => calls,
+    blocks: () => blocks,
   };
 }
 
@@ -49,9 +58,10 @@ describe("image kernel: map PNG scanlines", () => {
     map[3] = Number.NaN;
     map[size + 1] = Number.POSITIVE_INFINITY;
     map[map.length - 1] = Number.NEGATIVE_INFINITY;
-    const { kernel, calls } = countingKernel();
+    const { kernel, calls, blocks } = countingKernel();
     const simd = encodeResizedMapPng(map, size, width, height, max, kernel);
     expect(calls()).toBe(1);
+    expect(blocks()).toBeGreaterThan(0);
     const js = encodeResizedMapPng(map, size, width, height, max);
     expect(Buffer.from(simd).equals(Buffer.from(js))).toBe(true);
     expect(decode(simd).width).toBe(width);
@@ -114,5 +124,29 @@ describe("image kernel: map PNG scanlines", () => {
     expect(nodeImageKernel().mapScanlines(map, 8, 11, 12, px, py, 1)).toBeUndefined();
     expect(nodeImageKernel().mapScanlines(map, 7, 10, 12, px, py, 1)).toBeUndefined();
     expect(nodeImageKernel().mapScanlines(map, 8, 10, 12, px, py, 1)?.length).toBe(12 * 11);
+  });
+
+  it("compresses any bytes as the JS match search does (copied into the kernel; several blocks, every small size)", () => {
+    let seed = 7;
+    const next = () => {
+      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+      return seed >>> 24;
+    };
+    const inputs = [
+      ...[0, 1, 2, 3, 4, 5, 8, 9, 17, 258, 259, 1000].map((n) => Uint8Array.from({ length: n }, (_, i) => (i % 7 < 3 ? next() : i & 3))),
+      Uint8Array.from({ length: 300_000 }, next),
+      Uint8Array.from({ length: 200_000 }, (_, i) => (i % 5000 < 2500 ? next() >> 6 : (i * 7) % 13)),
+      new Uint8Array(70_001).fill(42),
+    ];
+    for (const data of inputs) {
+      const js = new Uint8Array(zlibBound(data.length));
+      const simd = new Uint8Array(zlibBound(data.length));
+      const nJs = zlibCompress(data, js);
+      const { kernel, blocks } = countingKernel();
+      const nSimd = zlibCompress(data, simd, kernel);
+      expect(blocks()).toBeGreaterThan(0);
+      expect(Buffer.from(simd.subarray(0, nSimd)).equals(Buffer.from(js.subarray(0, nJs)))).toBe(true);
+      expect(Buffer.from(inflateSync(simd.subarray(0, nSimd))).equals(Buffer.from(data))).toBe(true);
+    }
   });
 });
