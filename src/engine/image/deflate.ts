@@ -307,13 +307,15 @@ function writeSymbols(count: number, lit: Uint16Array, litBits: Uint8Array, dist
 }
 
 /**
- * The match search (matchBlock's symbols and counts, block by block) in a SIMD kernel. deflateStart begins a stream on
- * `data` (false: declined, matchBlock runs); deflateBlock continues it from `from`, writing the block's symbols and its
- * literal/length and distance counts (from zero) into the given arrays.
+ * The match search (matchBlock's symbols and counts, block by block) and the checksum in a kernel. deflateStart
+ * begins a stream on `data` (false: declined, matchBlock and adler32 run); deflateBlock continues it from `from`,
+ * writing the block's symbols and its literal/length and distance counts (from zero) into the given arrays.
  */
 export interface DeflateMatchKernel {
   deflateStart(data: Uint8Array): boolean;
   deflateBlock(from: number, symbols: Int32Array, litFreq: Uint32Array, distFreq: Uint32Array): { next: number; count: number };
+  /** adler32 of the started stream's data. */
+  deflateAdler(): number;
 }
 
 /**
@@ -436,7 +438,7 @@ export function zlibCompress(data: Uint8Array, out: Uint8Array, kernel?: Deflate
   o = sinkAt;
   if (bitCount > 0) out[o++] = bitBuf & 0xff;
   sink = EMPTY;
-  const adler = adler32(data);
+  const adler = matcher ? matcher.deflateAdler() : adler32(data);
   const a = adler & 0xffff;
   const b = adler >>> 16;
   out[o++] = b >>> 8;

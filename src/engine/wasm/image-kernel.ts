@@ -39,6 +39,7 @@ interface ResampleExports {
     distIndex: number,
   ): number;
   deflateMatchCount(): number;
+  adler32(data: number, n: number): number;
 }
 
 const PAGE = 65536;
@@ -187,6 +188,10 @@ export class WasmImageKernel implements ImageKernel {
     litFreq.set(new Uint32Array(heap, state + DEFLATE_LIT_FREQ, 286));
     distFreq.set(new Uint32Array(heap, state + DEFLATE_DIST_FREQ, 30));
     return { next, count };
+  }
+
+  deflateAdler(): number {
+    return this.k.adler32(this.deflate.data, this.deflate.n) >>> 0;
   }
 
   private reserve(end: number): void {

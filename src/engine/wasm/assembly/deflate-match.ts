@@ -125,3 +125,31 @@ export function deflateMatch(
   blockCount = count;
   return p;
 }
+
+/** Adler-32 of data[0..n) (RFC 1950), the sums reduced every 5552 bytes as zlib does (no uint32 overflow before). */
+export function adler32(data: usize, n: i32): u32 {
+  let a: u32 = 1;
+  let b: u32 = 0;
+  let i = 0;
+  while (i < n) {
+    const end = min(n, i + 5552);
+    for (; i + 4 <= end; i += 4) {
+      const at = data + <usize>i;
+      a += <u32>load<u8>(at);
+      b += a;
+      a += <u32>load<u8>(at, 1);
+      b += a;
+      a += <u32>load<u8>(at, 2);
+      b += a;
+      a += <u32>load<u8>(at, 3);
+      b += a;
+    }
+    for (; i < end; i++) {
+      a += <u32>load<u8>(data + <usize>i);
+      b += a;
+    }
+    a %= 65521;
+    b %= 65521;
+  }
+  return (b << 16) | a;
+}

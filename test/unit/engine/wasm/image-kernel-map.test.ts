@@ -6,7 +6,7 @@ import { describe, expect, it } from "vitest";
 import { nodeImageKernel } from "../../../../src/bench/image-kernel-node";
 import { encodeResizedMapPng, type MapPngKernel } from "../../../../src/engine/anomaly/map-png-stream";
 import { cachedAxisPlan } from "../../../../src/engine/anomaly/upsample";
-import { zlibBound, zlibCompress } from "../../../../src/engine/image/deflate";
+import { adler32, zlibBound, zlibCompress } from "../../../../src/engine/image/deflate";
 
 function randomMap(size: number, seed: number, lo = -0.5, span = 3): Float32Array {
   let s = seed;
@@ -29,6 +29,7 @@ function countingKernel(): { kernel: MapPngKernel; calls: () => number; blocks: 
         return out;
       },
       deflateStart: (data) => inner.deflateStart(data),
+      deflateAdler: () => inner.deflateAdler(),
       deflateBlock: (from, symbols, litFreq, distFreq) => {
         blocks++;
         return inner.deflateBlock(from, symbols, litFreq, distFreq);
@@ -147,6 +148,19 @@ describe("image kernel: map PNG scanlines", () => {
       expect(blocks()).toBeGreaterThan(0);
       expect(Buffer.from(simd.subarray(0, nSimd)).equals(Buffer.from(js.subarray(0, nJs)))).toBe(true);
       expect(Buffer.from(inflateSync(simd.subarray(0, nSimd))).equals(Buffer.from(data))).toBe(true);
+    }
+  });
+
+  it("gives adler32's checksum of the started stream (sums reduced every 5552 bytes; all-255 bytes, the largest sums)", () => {
+    const k = nodeImageKernel();
+    for (const data of [
+      new Uint8Array(0),
+      new Uint8Array([1]),
+      new Uint8Array(100_000).fill(255),
+      Uint8Array.from({ length: 77_777 }, (_, i) => (i * 131) & 255),
+    ]) {
+      expect(k.deflateStart(data)).toBe(true);
+      expect(k.deflateAdler()).toBe(adler32(data));
     }
   });
 });
