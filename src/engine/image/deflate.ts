@@ -26,12 +26,12 @@ const NICE_MATCH = 32;
 /** Symbols per block: each block gets its own codes. */
 const BLOCK_SYMBOLS = 1 << 16;
 
-const LENGTH_BASE = [3, 4, 5, 6, 7, 8, 9, 10, 11, 13, 15, 17, 19, 23, 27, 31, 35, 43, 51, 59, 67, 83, 99, 115, 131, 163, 195, 227, 258];
-const LENGTH_EXTRA = [0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3, 4, 4, 4, 4, 5, 5, 5, 5, 0];
-const DIST_BASE = [
+export const LENGTH_BASE = [3, 4, 5, 6, 7, 8, 9, 10, 11, 13, 15, 17, 19, 23, 27, 31, 35, 43, 51, 59, 67, 83, 99, 115, 131, 163, 195, 227, 258];
+export const LENGTH_EXTRA = [0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3, 4, 4, 4, 4, 5, 5, 5, 5, 0];
+export const DIST_BASE = [
   1, 2, 3, 4, 5, 7, 9, 13, 17, 25, 33, 49, 65, 97, 129, 193, 257, 385, 513, 769, 1025, 1537, 2049, 3073, 4097, 6145, 8193, 12289, 16385, 24577,
 ];
-const DIST_EXTRA = [0, 0, 0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7, 8, 8, 9, 9, 10, 10, 11, 11, 12, 12, 13, 13];
+export const DIST_EXTRA = [0, 0, 0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7, 8, 8, 9, 9, 10, 10, 11, 11, 12, 12, 13, 13];
 /** The order code-length code lengths are sent in (RFC 1951 3.2.7). */
 const CL_ORDER = [16, 17, 18, 0, 8, 7, 9, 6, 10, 5, 11, 4, 12, 3, 13, 2, 14, 1, 15];
 
@@ -240,7 +240,20 @@ function put(value: number, bits: number): void {
  * The block's symbols and its end under the given codes: the writer's state in locals, two bytes written when 16 bits
  * are pending (a code or its extra bits are at most 15, so the pending bits stay below 31), whole bytes at the end.
  */
+/** The running zlibCompress call's kernel, when it ran the match search (it writes the symbols too). */
+let writer: DeflateMatchKernel | undefined;
+const writerBits = { buf: 0, pending: 0 };
+
 function writeSymbols(count: number, lit: Uint16Array, litBits: Uint8Array, dist: Uint16Array, distBits: Uint8Array): void {
+  if (writer) {
+    writerBits.buf = bitBuf;
+    writerBits.pending = bitCount;
+    sinkAt = writer.deflateWrite(count, lit, litBits, dist, distBits, writerBits, sink, sinkAt);
+    bitBuf = writerBits.buf;
+    bitCount = writerBits.pending;
+    put(lit[256]!, litBits[256]!);
+    return;
+  }
   const out = sink;
   let o = sinkAt;
   let buf = bitBuf;
@@ -316,6 +329,21 @@ export interface DeflateMatchKernel {
   deflateBlock(from: number, symbols: Int32Array, litFreq: Uint32Array, distFreq: Uint32Array): { next: number; count: number };
   /** adler32 of the started stream's data. */
   deflateAdler(): number;
+  /**
+   * writeSymbols's loop (without the end-of-block code) for the block deflateBlock last found, under the given codes:
+   * continues the pending bits, writes whole bytes into out from `at`, returns the next byte; fewer than 8 bits stay
+   * in `bits`.
+   */
+  deflateWrite(
+    count: number,
+    lit: Uint16Array,
+    litBits: Uint8Array,
+    dist: Uint16Array,
+    distBits: Uint8Array,
+    bits: { buf: number; pending: number },
+    out: Uint8Array,
+    at: number,
+  ): number;
 }
 
 /**
@@ -425,6 +453,7 @@ export function zlibCompress(data: Uint8Array, out: Uint8Array, kernel?: Deflate
   distFreq.fill(0);
   let p = 0;
   const matcher = kernel?.deflateStart(data) ? kernel : undefined;
+  writer = matcher;
   for (;;) {
     if (matcher) {
       const block = matcher.deflateBlock(p, symbols, litFreq, distFreq);
@@ -438,6 +467,7 @@ export function zlibCompress(data: Uint8Array, out: Uint8Array, kernel?: Deflate
   o = sinkAt;
   if (bitCount > 0) out[o++] = bitBuf & 0xff;
   sink = EMPTY;
+  writer = undefined;
   const adler = matcher ? matcher.deflateAdler() : adler32(data);
   const a = adler & 0xffff;
   const b = adler >>> 16;

@@ -4,7 +4,7 @@
 import type { ImageKernel } from "../image/image-kernel";
 import type { ResampleCoeffs } from "../image/resize-pil";
 import type { AxisPlan } from "../anomaly/upsample";
-import { DIST_INDEX, LENGTH_INDEX } from "../image/deflate";
+import { DIST_BASE, DIST_EXTRA, DIST_INDEX, LENGTH_BASE, LENGTH_EXTRA, LENGTH_INDEX } from "../image/deflate";
 
 interface ResampleExports {
   memory: WebAssembly.Memory;
@@ -40,6 +40,10 @@ interface ResampleExports {
   ): number;
   deflateMatchCount(): number;
   adler32(data: number, n: number): number;
+  deflateWriterSet(buf: number, pending: number): void;
+  deflateWriterBuf(): number;
+  deflateWriterPending(): number;
+  deflateWrite(symbols: number, count: number, litCode: number, litBits: number, distCode: number, distBits: number, tables: number, out: number): number;
 }
 
 const PAGE = 65536;
@@ -55,15 +59,23 @@ const MAX_MEMORY = 32 * 2 ** 20;
 
 const align16 = (n: number) => (n + 15) & ~15;
 
-/** The match search's state after the data (assembly/deflate-match.ts): head, prev, a block's symbols, counts, tables. */
+/**
+ * The compressor's state after the data (assembly/deflate-match.ts): head, prev, a block's symbols, counts, the tables
+ * (length and distance indexes, bases and extra bits, at the offsets deflateWrite reads), the block's codes and its
+ * written bytes (at most 6 per symbol: 48 bits of codes and extra bits).
+ */
 const DEFLATE_HEAD = 0;
 const DEFLATE_PREV = DEFLATE_HEAD + 4 * 2 ** 15;
 const DEFLATE_SYMBOLS = DEFLATE_PREV + 4 * 2 ** 15;
 const DEFLATE_LIT_FREQ = DEFLATE_SYMBOLS + 4 * 2 ** 16;
 const DEFLATE_DIST_FREQ = align16(DEFLATE_LIT_FREQ + 4 * 286);
-const DEFLATE_LENGTH_INDEX = align16(DEFLATE_DIST_FREQ + 4 * 30);
-const DEFLATE_DIST_INDEX = align16(DEFLATE_LENGTH_INDEX + LENGTH_INDEX.length);
-const DEFLATE_BYTES = align16(DEFLATE_DIST_INDEX + DIST_INDEX.length);
+const DEFLATE_TABLES = align16(DEFLATE_DIST_FREQ + 4 * 30);
+const DEFLATE_LIT_CODE = DEFLATE_TABLES + 1024;
+const DEFLATE_LIT_BITS = DEFLATE_LIT_CODE + 2 * 288;
+const DEFLATE_DIST_CODE = align16(DEFLATE_LIT_BITS + 288);
+const DEFLATE_DIST_BITS = DEFLATE_DIST_CODE + 2 * 32;
+const DEFLATE_OUT = align16(DEFLATE_DIST_BITS + 32);
+const DEFLATE_BYTES = align16(DEFLATE_OUT + 6 * 2 ** 16 + ROOM);
 
 /**
  * One instance per isolate (calls are synchronous and never overlap). The result of `resample` is a view of the
@@ -162,8 +174,13 @@ export class WasmImageKernel implements ImageKernel {
     }
     const heap = this.k.memory.buffer;
     new Int32Array(heap, state + DEFLATE_HEAD, 2 ** 15).fill(0);
-    new Uint8Array(heap, state + DEFLATE_LENGTH_INDEX, LENGTH_INDEX.length).set(LENGTH_INDEX);
-    new Uint8Array(heap, state + DEFLATE_DIST_INDEX, DIST_INDEX.length).set(DIST_INDEX);
+    const tables = state + DEFLATE_TABLES;
+    new Uint8Array(heap, tables, LENGTH_INDEX.length).set(LENGTH_INDEX);
+    new Uint8Array(heap, tables + 272, DIST_INDEX.length).set(DIST_INDEX);
+    new Uint16Array(heap, tables + 784, LENGTH_BASE.length).set(LENGTH_BASE);
+    new Uint8Array(heap, tables + 848, LENGTH_EXTRA.length).set(LENGTH_EXTRA);
+    new Uint16Array(heap, tables + 880, DIST_BASE.length).set(DIST_BASE);
+    new Uint8Array(heap, tables + 944, DIST_EXTRA.length).set(DIST_EXTRA);
     this.deflate = { data: at, n, state };
     return true;
   }
@@ -179,8 +196,8 @@ export class WasmImageKernel implements ImageKernel {
       state + DEFLATE_SYMBOLS,
       state + DEFLATE_LIT_FREQ,
       state + DEFLATE_DIST_FREQ,
-      state + DEFLATE_LENGTH_INDEX,
-      state + DEFLATE_DIST_INDEX,
+      state + DEFLATE_TABLES,
+      state + DEFLATE_TABLES + 272,
     );
     const count = this.k.deflateMatchCount();
     const heap = this.k.memory.buffer;
@@ -188,6 +205,41 @@ export class WasmImageKernel implements ImageKernel {
     litFreq.set(new Uint32Array(heap, state + DEFLATE_LIT_FREQ, 286));
     distFreq.set(new Uint32Array(heap, state + DEFLATE_DIST_FREQ, 30));
     return { next, count };
+  }
+
+  deflateWrite(
+    count: number,
+    lit: Uint16Array,
+    litBits: Uint8Array,
+    dist: Uint16Array,
+    distBits: Uint8Array,
+    bits: { buf: number; pending: number },
+    out: Uint8Array,
+    at: number,
+  ): number {
+    const { state } = this.deflate;
+    const heap = this.k.memory.buffer;
+    const nLit = Math.min(lit.length, 288);
+    const nDist = Math.min(dist.length, 32);
+    new Uint16Array(heap, state + DEFLATE_LIT_CODE, nLit).set(lit.subarray(0, nLit));
+    new Uint8Array(heap, state + DEFLATE_LIT_BITS, nLit).set(litBits.subarray(0, nLit));
+    new Uint16Array(heap, state + DEFLATE_DIST_CODE, nDist).set(dist.subarray(0, nDist));
+    new Uint8Array(heap, state + DEFLATE_DIST_BITS, nDist).set(distBits.subarray(0, nDist));
+    this.k.deflateWriterSet(bits.buf, bits.pending);
+    const n = this.k.deflateWrite(
+      state + DEFLATE_SYMBOLS,
+      count,
+      state + DEFLATE_LIT_CODE,
+      state + DEFLATE_LIT_BITS,
+      state + DEFLATE_DIST_CODE,
+      state + DEFLATE_DIST_BITS,
+      state + DEFLATE_TABLES,
+      state + DEFLATE_OUT,
+    );
+    out.set(new Uint8Array(heap, state + DEFLATE_OUT, n), at);
+    bits.buf = this.k.deflateWriterBuf() >>> 0;
+    bits.pending = this.k.deflateWriterPending();
+    return at + n;
   }
 
   deflateAdler(): number {

@@ -153,3 +153,95 @@ export function adler32(data: usize, n: i32): u32 {
   }
   return (b << 16) | a;
 }
+
+let writerBuf: u32 = 0;
+let writerPending: i32 = 0;
+
+/** The bit writer's pending bits (fewer than 8, LSB first) before deflateWrite. */
+export function deflateWriterSet(buf: u32, pending: i32): void {
+  writerBuf = buf;
+  writerPending = pending;
+}
+
+export function deflateWriterBuf(): u32 {
+  return writerBuf;
+}
+
+export function deflateWriterPending(): i32 {
+  return writerPending;
+}
+
+/**
+ * deflate.ts's writeSymbols without the end-of-block code: the block's symbols (as deflateMatch wrote them) under
+ * the given codes (litCode u16 / litBits u8 per literal-length symbol, distCode / distBits per distance code), LSB
+ * first after the pending bits, two bytes per 16 pending bits (a code or its extra bits are at most 15), whole bytes at
+ * the end (fewer than 8 bits stay pending). tables: lengthIndex u8[259] at 0, distIndex u8[512] at 272, lengthBase
+ * u16[29] at 784, lengthExtra u8[29] at 848, distBase u16[30] at 880, distExtra u8[30] at 944. Returns the bytes
+ * written at out.
+ */
+export function deflateWrite(symbols: usize, count: i32, litCode: usize, litBits: usize, distCode: usize, distBits: usize, tables: usize, out: usize): i32 {
+  let buf = writerBuf;
+  let pending = writerPending;
+  let o: usize = out;
+  for (let i = 0; i < count; i++) {
+    const s = load<i32>(symbols + (<usize>i << 2));
+    if (s < 256) {
+      buf |= <u32>load<u16>(litCode + (<usize>s << 1)) << pending;
+      pending += <i32>load<u8>(litBits + <usize>s);
+    } else {
+      const len = s >>> 16;
+      const distance = s & 0xffff;
+      const li = <usize>load<u8>(tables + <usize>len);
+      const sym = 257 + li;
+      buf |= <u32>load<u16>(litCode + (sym << 1)) << pending;
+      pending += <i32>load<u8>(litBits + sym);
+      const lenExtra = <i32>load<u8>(tables + 848 + li);
+      if (lenExtra != 0) {
+        if (pending >= 16) {
+          store<u16>(o, <u16>buf);
+          o += 2;
+          buf >>>= 16;
+          pending -= 16;
+        }
+        buf |= <u32>(len - <i32>load<u16>(tables + 784 + (li << 1))) << pending;
+        pending += lenExtra;
+      }
+      if (pending >= 16) {
+        store<u16>(o, <u16>buf);
+        o += 2;
+        buf >>>= 16;
+        pending -= 16;
+      }
+      const d = distance - 1;
+      const di = <usize>load<u8>(tables + 272 + <usize>(d < 256 ? d : 256 + (d >> 7)));
+      buf |= <u32>load<u16>(distCode + (di << 1)) << pending;
+      pending += <i32>load<u8>(distBits + di);
+      const distExtra = <i32>load<u8>(tables + 944 + di);
+      if (distExtra != 0) {
+        if (pending >= 16) {
+          store<u16>(o, <u16>buf);
+          o += 2;
+          buf >>>= 16;
+          pending -= 16;
+        }
+        buf |= <u32>(distance - <i32>load<u16>(tables + 880 + (di << 1))) << pending;
+        pending += distExtra;
+      }
+    }
+    if (pending >= 16) {
+      store<u16>(o, <u16>buf);
+      o += 2;
+      buf >>>= 16;
+      pending -= 16;
+    }
+  }
+  while (pending >= 8) {
+    store<u8>(o, <u8>buf);
+    o++;
+    buf >>>= 8;
+    pending -= 8;
+  }
+  writerBuf = buf;
+  writerPending = pending;
+  return <i32>(o - out);
+}

@@ -3,4 +3,4 @@
 export { horizontal, vertical } from "./resample";
 export { unfilter } from "./png-unfilter";
 export { mapScanlines } from "./map-scanlines";
-export { adler32, deflateMatch, deflateMatchCount } from "./deflate-match";
+export { adler32, deflateMatch, deflateMatchCount, deflateWrite, deflateWriterBuf, deflateWriterPending, deflateWriterSet } from "./deflate-match";

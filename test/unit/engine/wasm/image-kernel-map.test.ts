@@ -30,6 +30,7 @@ function countingKernel(): { kernel: MapPngKernel; calls: () => number; blocks: 
       },
       deflateStart: (data) => inner.deflateStart(data),
       deflateAdler: () => inner.deflateAdler(),
+      deflateWrite: (...args) => inner.deflateWrite(...args),
       deflateBlock: (from, symbols, litFreq, distFreq) => {
         blocks++;
         return inner.deflateBlock(from, symbols, litFreq, distFreq);
