@@ -3,8 +3,9 @@
 // Same pixels as encodeMapPng(resizeMapBilinear(map, size, width, height), { width, height }, max): bilinear with
 // half-pixel centres (float64 sums, each value rounded to float32 as resizeMapBilinear stores it), then
 // round(clamp(value / max, 0, 1) * 255). The 8-bit scanlines (Sub-filtered: a smooth row becomes runs of small
-// differences) go into a pooled buffer and are compressed synchronously (deflate.ts) into a second pooled buffer; the
-// PNG file is the only new array. fflate's streaming compressor allocated a ~100 kB output buffer per flush (about
+// differences) go into a pooled buffer (with the image kernel: into its memory) and are compressed synchronously
+// (deflate.ts; with the kernel, its match search, checksum and symbol writer run there) into a second pooled buffer;
+// the PNG file is the only new array. fflate's streaming compressor allocated a ~100 kB output buffer per flush (about
 // 19 MB per 900x900 map); the platform's CompressionStream left its stream objects and promises in the old
 // generation of the JS heap (about 3 kB per map, until a full collection).
 import { BytePool } from "../../shared/byte-pool";
