@@ -24,9 +24,9 @@ if (!Number.isInteger(runs) || runs < 1) throw new Error("--runs must be a whole
 interface Stages {
   decodeImage: (bytes: Uint8Array, o: object) => { width: number; height: number };
   preprocess: (image: never, size: number, mean: readonly number[], std: readonly number[], buffers: object) => Float32Array;
-  encodeResizedMapPng: (map: Float32Array, size: number, width: number, height: number, max: number) => Uint8Array;
+  encodeResizedMapPng: (map: Float32Array, size: number, width: number, height: number, max: number, kernel?: object) => Uint8Array;
   ScratchBytes: new (maxBytes: number) => object;
-  /** The image SIMD kernel, in checkouts that have one (passed to decode and preprocess as the service does). */
+  /** The image SIMD kernel, in checkouts that have one (passed to decode, preprocess and the map as the service does; older checkouts' map ignores it). */
   kernel?: object;
 }
 
@@ -96,7 +96,7 @@ const runners = await Promise.all(
       lap("decode");
       s.preprocess(decoded as never, SIZE, MEAN, STD, { scratch: resizeScratch, out, kernel: s.kernel });
       lap("preprocess");
-      png = s.encodeResizedMapPng(map, SIZE, decoded.width, decoded.height, max);
+      png = s.encodeResizedMapPng(map, SIZE, decoded.width, decoded.height, max, s.kernel);
       lap("map");
     };
     return { ...side, run, cpu, out, png: () => png, size: () => size };

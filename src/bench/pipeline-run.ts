@@ -128,11 +128,11 @@ export async function runPipelineBenchmark(o: PipelineRunOptions): Promise<Pipel
   };
 }
 
-/** The service's map step (renderMap): resized to the upload's size (capped), 8-bit PNG. Returns milliseconds. */
+/** The service's map step (renderMap, with the image kernel as served): resized to the upload's size (capped), 8-bit PNG. Returns milliseconds. */
 function encodeMap(map: Float32Array, size: number, width: number, height: number): number {
   const start = performance.now();
   const out = mapSize(width, height);
-  encodeResizedMapPng(map, size, out.width, out.height, mapMax(map));
+  encodeResizedMapPng(map, size, out.width, out.height, mapMax(map), nodeImageKernel());
   return performance.now() - start;
 }
 

@@ -22,7 +22,7 @@ export interface Adapters {
   jobQueue: JobQueue;
   webhookSecrets: WebhookSecretStore;
   apiKeys: ApiKeyStore;
-  /** The image SIMD kernels: PNG unfiltering and the resize (undefined: the JS loops, same pixels). */
+  /** The image SIMD kernels: PNG unfiltering, the resize, the map PNG (undefined: the JS code, same bytes). */
   imageKernel: ImageKernel | undefined;
   /** Outbound HTTP (webhook deliveries, DNS-over-HTTPS). */
   fetch: typeof fetch;

@@ -1,5 +1,5 @@
-// The image SIMD kernels (resample passes, PNG unfiltering) as wrangler compiled them at deploy time (workerd cannot
-// compile wasm from bytes).
+// The image SIMD kernels (resample passes, PNG unfiltering, the map PNG's scanlines and compressor) as wrangler compiled
+// them at deploy time (workerd cannot compile wasm from bytes).
 import imageKernelModule from "../engine/wasm/image-simd.wasm";
 import type { ImageKernel } from "../engine/image/image-kernel";
 import { WasmImageKernel } from "../engine/wasm/image-kernel";

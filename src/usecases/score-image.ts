@@ -101,7 +101,7 @@ export async function scoreImage(ports: ScorePorts, tenant: string, input: Score
   }
 
   const size = m.imageSize;
-  const mapOut = input.map === "png" ? await renderMap(map, size, mapMax(map), image, input.mapResolution ?? "image") : null;
+  const mapOut = input.map === "png" ? await renderMap(map, size, mapMax(map), image, input.mapResolution ?? "image", ctx.imageKernel) : null;
   timings.map = clock.lap();
   const regions = input.regions ? mapRegions(map, size, regionThreshold, image) : null;
   timings.regions = clock.lap();

@@ -1,5 +1,5 @@
 // What a score response shows of a map: a grayscale PNG (upload's or model's coordinates) and anomalous regions.
-import { encodeResizedMapPng } from "../engine/anomaly/map-png-stream";
+import { encodeResizedMapPng, type MapPngKernel } from "../engine/anomaly/map-png-stream";
 import { findRegions, rescaleRegions, type Region } from "../engine/anomaly/regions";
 import { Base64Bytes } from "../shared/base64";
 
@@ -25,16 +25,17 @@ export function mapSize(width: number, height: number): { width: number; height:
   return { width: Math.max(1, Math.round(width * scale)), height: Math.max(1, Math.round(height * scale)) };
 }
 
-/** `map` is the model's [size, size] map of the whole (squashed) image; max is its maximum. */
+/** `map` is the model's [size, size] map of the whole (squashed) image; max is its maximum; `kernel`: the SIMD scanlines (same bytes). */
 export async function renderMap(
   map: Float32Array,
   size: number,
   max: number,
   image: { width: number; height: number },
   resolution: MapResolution,
+  kernel?: MapPngKernel,
 ): Promise<MapOutput> {
   const out = resolution === "model" ? { width: size, height: size } : mapSize(image.width, image.height);
-  return { format: "png", ...out, max, data: new Base64Bytes(encodeResizedMapPng(map, size, out.width, out.height, max)) };
+  return { format: "png", ...out, max, data: new Base64Bytes(encodeResizedMapPng(map, size, out.width, out.height, max, kernel)) };
 }
 
 /** 8-connected components of map >= threshold at model resolution, boxes in the upload's pixel coordinates. */

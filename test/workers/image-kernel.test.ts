@@ -4,6 +4,7 @@ import { describe, expect, it } from "vitest";
 import type { PngHeader } from "../../src/engine/image/png-header";
 import { unfilterScanlines } from "../../src/engine/image/png-unfilter";
 import { resamplePil } from "../../src/engine/image/resize-pil";
+import { encodeResizedMapPng } from "../../src/engine/anomaly/map-png-stream";
 import { imageKernel, imageKernelBytes } from "../../src/platform/image-wasm";
 
 function noise(length: number, seed: number): Uint8Array {
@@ -45,6 +46,25 @@ describe("image kernel in workerd", () => {
       const h = { width, height, bitDepth: 8, colorType: bpp === 3 ? 2 : 6, interlace: 0 } as PngHeader;
       const js = unfilterScanlines(raw.slice(), h) as Uint8Array;
       const simd = unfilterScanlines(raw.slice(), h, kernel) as Uint8Array;
+      expect(simd.findIndex((v, i) => v !== js[i])).toBe(-1);
+    }
+  });
+
+  it("writes the map PNG's scanlines and finds its matches as the JS code does (the same PNG bytes)", () => {
+    const kernel = imageKernel()!;
+    for (const [size, width, height] of [
+      [224, 900, 900],
+      [14, 37, 23],
+    ] as const) {
+      let s = size + width;
+      const map = Float32Array.from({ length: size * size }, () => {
+        s = (Math.imul(s, 1103515245) + 12345) >>> 0;
+        return (s / 2 ** 32) * 3 - 0.5;
+      });
+      map[5] = Number.NaN;
+      const simd = encodeResizedMapPng(map, size, width, height, 2, kernel);
+      const js = encodeResizedMapPng(map, size, width, height, 2);
+      expect(simd.length).toBe(js.length);
       expect(simd.findIndex((v, i) => v !== js[i])).toBe(-1);
     }
   });

@@ -3,15 +3,16 @@
 // Same pixels as encodeMapPng(resizeMapBilinear(map, size, width, height), { width, height }, max): bilinear with
 // half-pixel centres (float64 sums, each value rounded to float32 as resizeMapBilinear stores it), then
 // round(clamp(value / max, 0, 1) * 255). The 8-bit scanlines (Sub-filtered: a smooth row becomes runs of small
-// differences) go into a pooled buffer and are compressed synchronously (deflate.ts) into a second pooled buffer; the
-// PNG file is the only new array. fflate's streaming compressor allocated a ~100 kB output buffer per flush (about
+// differences) go into a pooled buffer (with the image kernel: into its memory) and are compressed synchronously
+// (deflate.ts; with the kernel, its match search, checksum and symbol writer run there) into a second pooled buffer;
+// the PNG file is the only new array. fflate's streaming compressor allocated a ~100 kB output buffer per flush (about
 // 19 MB per 900x900 map); the platform's CompressionStream left its stream objects and promises in the old
 // generation of the JS heap (about 3 kB per map, until a full collection).
 import { BytePool } from "../../shared/byte-pool";
 import { crc32 } from "../image/crc32";
-import { zlibBound, zlibCompress } from "../image/deflate";
+import { type DeflateMatchKernel, zlibBound, zlibCompress } from "../image/deflate";
 import { ScratchBytes } from "../image/scratch-bytes";
-import { cachedAxisPlan } from "./upsample";
+import { type AxisPlan, cachedAxisPlan } from "./upsample";
 
 /** Scanline and compressed buffers (the largest map: 1025 x 1024 bytes and its zlibBound): 8 MB of free buffers kept. */
 const scanlinePool = new BytePool(8 * 2 ** 20);
@@ -21,7 +22,17 @@ const rowScratch = new ScratchBytes(2 ** 20);
 
 const SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
 
-export function encodeResizedMapPng(map: Float32Array, size: number, width: number, height: number, max: number): Uint8Array {
+/**
+ * The SIMD kernel of the map PNG: mapScanlines writes the PNG's scanlines (filter byte, then the row, for every row)
+ * as the loops below do, or declines (undefined; its result may be a view of the kernel's memory, valid until its next
+ * call); the compressor's match search (deflate.ts).
+ */
+export interface MapPngKernel extends DeflateMatchKernel {
+  mapScanlines(map: Float32Array, size: number, width: number, height: number, px: AxisPlan, py: AxisPlan, scale: number): Uint8Array | undefined;
+}
+
+/** `kernel`: the SIMD kernel of the scanlines and the match search (the same PNG bytes as the JS code, which runs without it). */
+export function encodeResizedMapPng(map: Float32Array, size: number, width: number, height: number, max: number, kernel?: MapPngKernel): Uint8Array {
   if (!Number.isInteger(width) || !Number.isInteger(height) || width < 1 || height < 1) {
     throw new RangeError(`map size must be positive integers, got ${width}x${height}`);
   }
@@ -29,6 +40,8 @@ export function encodeResizedMapPng(map: Float32Array, size: number, width: numb
   const px = cachedAxisPlan(size, width, false);
   const py = cachedAxisPlan(size, height, false);
   const scale = max > 0 && Number.isFinite(max) ? 255 / max : 0;
+  const scanlines = kernel?.mapScanlines(map, size, width, height, px, py, scale);
+  if (scanlines) return compressToPng(width, height, scanlines, kernel);
   // Horizontally resampled source rows: only the two the current output row blends are kept.
   const rows = rowScratch.float64(2 * width);
   let rowA = rows.subarray(0, width);
@@ -59,15 +72,19 @@ export function encodeResizedMapPng(map: Float32Array, size: number, width: numb
       raw[y * stride] = SUB_FILTER;
       quantizeSubRow(rowA, rowB, py.weight[y]!, scale, raw, y * stride + 1);
     }
-    const out = scanlinePool.checkout(zlibBound(raw.length));
-    try {
-      const zlib = new Uint8Array(out.buffer);
-      return pngFile(width, height, zlib, zlibCompress(raw, zlib));
-    } finally {
-      out.release();
-    }
+    return compressToPng(width, height, raw, kernel);
   } finally {
     lease.release();
+  }
+}
+
+function compressToPng(width: number, height: number, raw: Uint8Array, kernel: DeflateMatchKernel | undefined): Uint8Array {
+  const out = scanlinePool.checkout(zlibBound(raw.length));
+  try {
+    const zlib = new Uint8Array(out.buffer);
+    return pngFile(width, height, zlib, zlibCompress(raw, zlib, kernel));
+  } finally {
+    out.release();
   }
 }
 

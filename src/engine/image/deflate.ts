@@ -1,6 +1,8 @@
 // zlib (RFC 1950) stream of DEFLATE (RFC 1951), synchronous, into a caller's buffer: LZ77 matches (hash chains) and
 // per-block Huffman codes (dynamic, or the fixed ones when smaller). A call allocates no arrays: the hash chains, the
-// block's symbols and the code tables are module scratch, reused by every call (calls never overlap: synchronous).
+// block's symbols, the code tables and the bit writer's state are module scratch, reused by every call (calls never
+// overlap: synchronous). The match search and the symbol writer are module functions with their state in locals (as
+// closures over the call's variables they read and wrote those through the closure's context on every byte).
 //
 // Made for the anomaly map PNG (8-bit grayscale, Sub-filtered smooth rows: mostly small differences and repeats). The
 // platform's CompressionStream took several event-loop turns per map, and its stream, writer, promises and Response
@@ -24,17 +26,17 @@ const NICE_MATCH = 32;
 /** Symbols per block: each block gets its own codes. */
 const BLOCK_SYMBOLS = 1 << 16;
 
-const LENGTH_BASE = [3, 4, 5, 6, 7, 8, 9, 10, 11, 13, 15, 17, 19, 23, 27, 31, 35, 43, 51, 59, 67, 83, 99, 115, 131, 163, 195, 227, 258];
-const LENGTH_EXTRA = [0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3, 4, 4, 4, 4, 5, 5, 5, 5, 0];
-const DIST_BASE = [
+export const LENGTH_BASE = [3, 4, 5, 6, 7, 8, 9, 10, 11, 13, 15, 17, 19, 23, 27, 31, 35, 43, 51, 59, 67, 83, 99, 115, 131, 163, 195, 227, 258];
+export const LENGTH_EXTRA = [0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3, 4, 4, 4, 4, 5, 5, 5, 5, 0];
+export const DIST_BASE = [
   1, 2, 3, 4, 5, 7, 9, 13, 17, 25, 33, 49, 65, 97, 129, 193, 257, 385, 513, 769, 1025, 1537, 2049, 3073, 4097, 6145, 8193, 12289, 16385, 24577,
 ];
-const DIST_EXTRA = [0, 0, 0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7, 8, 8, 9, 9, 10, 10, 11, 11, 12, 12, 13, 13];
+export const DIST_EXTRA = [0, 0, 0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7, 8, 8, 9, 9, 10, 10, 11, 11, 12, 12, 13, 13];
 /** The order code-length code lengths are sent in (RFC 1951 3.2.7). */
 const CL_ORDER = [16, 17, 18, 0, 8, 7, 9, 6, 10, 5, 11, 4, 12, 3, 13, 2, 14, 1, 15];
 
 /** Length 3..258 -> length code index 0..28. */
-const LENGTH_INDEX = new Uint8Array(MAX_MATCH + 1);
+export const LENGTH_INDEX = new Uint8Array(MAX_MATCH + 1);
 for (let i = 0; i < 29; i++) {
   const end = i === 28 ? MAX_MATCH : LENGTH_BASE[i + 1]! - 1;
   for (let len = LENGTH_BASE[i]!; len <= end; len++) LENGTH_INDEX[len] = i;
@@ -45,7 +47,7 @@ LENGTH_INDEX[MAX_MATCH] = 28;
  * Distance 1..32768 -> distance code index 0..29, as zlib's d_code: distance - 1 below 256 directly, above it by
  * (distance - 1) >> 7 (codes 16 and up start at multiples of 128 plus one).
  */
-const DIST_INDEX = new Uint8Array(512);
+export const DIST_INDEX = new Uint8Array(512);
 for (let i = 0; i < 30; i++) {
   const end = i === 29 ? WINDOW : DIST_BASE[i + 1]! - 1;
   for (let dist = DIST_BASE[i]!; dist <= end; dist++) {
@@ -189,6 +191,16 @@ export function adler32(data: Uint8Array): number {
   const n = data.length;
   for (let i = 0; i < n; ) {
     const end = Math.min(n, i + 2000);
+    for (; i + 4 <= end; i += 4) {
+      a = (a + data[i]!) | 0;
+      b = (b + a) | 0;
+      a = (a + data[i + 1]!) | 0;
+      b = (b + a) | 0;
+      a = (a + data[i + 2]!) | 0;
+      b = (b + a) | 0;
+      a = (a + data[i + 3]!) | 0;
+      b = (b + a) | 0;
+    }
     for (; i < end; i++) {
       a = (a + data[i]!) | 0;
       b = (b + a) | 0;
@@ -207,55 +219,154 @@ export function zlibBound(n: number): number {
   return 2 + Math.ceil((n * 11) / 8) + blocks * 4 + 4;
 }
 
-/** Compresses `data` into `out` (at least zlibBound(data.length) bytes) as a zlib stream; returns the bytes written. */
-export function zlibCompress(data: Uint8Array, out: Uint8Array): number {
+const EMPTY = new Uint8Array(0);
+/** The bit writer (LSB first) of the running zlibCompress call: its output, next byte, and the pending bits (< 8 between calls). */
+let sink: Uint8Array = EMPTY;
+let sinkAt = 0;
+let bitBuf = 0;
+let bitCount = 0;
+
+function put(value: number, bits: number): void {
+  bitBuf |= value << bitCount;
+  bitCount += bits;
+  while (bitCount >= 8) {
+    sink[sinkAt++] = bitBuf & 0xff;
+    bitBuf >>>= 8;
+    bitCount -= 8;
+  }
+}
+
+/**
+ * The block's symbols and its end under the given codes: the writer's state in locals, two bytes written when 16 bits
+ * are pending (a code or its extra bits are at most 15, so the pending bits stay below 31), whole bytes at the end.
+ */
+/** The running zlibCompress call's kernel, when it ran the match search (it writes the symbols too). */
+let writer: DeflateMatchKernel | undefined;
+const writerBits = { buf: 0, pending: 0 };
+
+function writeSymbols(count: number, lit: Uint16Array, litBits: Uint8Array, dist: Uint16Array, distBits: Uint8Array): void {
+  if (writer) {
+    writerBits.buf = bitBuf;
+    writerBits.pending = bitCount;
+    sinkAt = writer.deflateWrite(count, lit, litBits, dist, distBits, writerBits, sink, sinkAt);
+    bitBuf = writerBits.buf;
+    bitCount = writerBits.pending;
+    put(lit[256]!, litBits[256]!);
+    return;
+  }
+  const out = sink;
+  let o = sinkAt;
+  let buf = bitBuf;
+  let pending = bitCount;
+  for (let i = 0; i < count; i++) {
+    const s = symbols[i]!;
+    if (s < 256) {
+      buf |= lit[s]! << pending;
+      pending += litBits[s]!;
+    } else {
+      const len = s >>> 16;
+      const distance = s & 0xffff;
+      const li = LENGTH_INDEX[len]!;
+      buf |= lit[257 + li]! << pending;
+      pending += litBits[257 + li]!;
+      const lenExtra = LENGTH_EXTRA[li]!;
+      if (lenExtra) {
+        if (pending >= 16) {
+          out[o++] = buf & 0xff;
+          out[o++] = (buf >>> 8) & 0xff;
+          buf >>>= 16;
+          pending -= 16;
+        }
+        buf |= (len - LENGTH_BASE[li]!) << pending;
+        pending += lenExtra;
+      }
+      if (pending >= 16) {
+        out[o++] = buf & 0xff;
+        out[o++] = (buf >>> 8) & 0xff;
+        buf >>>= 16;
+        pending -= 16;
+      }
+      const di = distIndex(distance);
+      buf |= dist[di]! << pending;
+      pending += distBits[di]!;
+      const distExtra = DIST_EXTRA[di]!;
+      if (distExtra) {
+        if (pending >= 16) {
+          out[o++] = buf & 0xff;
+          out[o++] = (buf >>> 8) & 0xff;
+          buf >>>= 16;
+          pending -= 16;
+        }
+        buf |= (distance - DIST_BASE[di]!) << pending;
+        pending += distExtra;
+      }
+    }
+    if (pending >= 16) {
+      out[o++] = buf & 0xff;
+      out[o++] = (buf >>> 8) & 0xff;
+      buf >>>= 16;
+      pending -= 16;
+    }
+  }
+  while (pending >= 8) {
+    out[o++] = buf & 0xff;
+    buf >>>= 8;
+    pending -= 8;
+  }
+  sinkAt = o;
+  bitBuf = buf;
+  bitCount = pending;
+  put(lit[256]!, litBits[256]!);
+}
+
+/**
+ * The match search (matchBlock's symbols and counts, block by block) and the checksum in a kernel. deflateStart
+ * begins a stream on `data` (false: declined, matchBlock and adler32 run); deflateBlock continues it from `from`,
+ * writing the block's symbols and its literal/length and distance counts (from zero) into the given arrays.
+ */
+export interface DeflateMatchKernel {
+  deflateStart(data: Uint8Array): boolean;
+  deflateBlock(from: number, symbols: Int32Array, litFreq: Uint32Array, distFreq: Uint32Array): { next: number; count: number };
+  /** adler32 of the started stream's data. */
+  deflateAdler(): number;
+  /**
+   * writeSymbols's loop (without the end-of-block code) for the block deflateBlock last found, under the given codes:
+   * continues the pending bits, writes whole bytes into out from `at`, returns the next byte; fewer than 8 bits stay
+   * in `bits`.
+   */
+  deflateWrite(
+    count: number,
+    lit: Uint16Array,
+    litBits: Uint8Array,
+    dist: Uint16Array,
+    distBits: Uint8Array,
+    bits: { buf: number; pending: number },
+    out: Uint8Array,
+    at: number,
+  ): number;
+}
+
+/**
+ * Compresses `data` into `out` (at least zlibBound(data.length) bytes) as a zlib stream; returns the bytes written.
+ * `kernel`: the match search's SIMD kernel (the same bytes as without it).
+ */
+export function zlibCompress(data: Uint8Array, out: Uint8Array, kernel?: DeflateMatchKernel): number {
   const n = data.length;
   if (out.length < zlibBound(n)) throw new RangeError(`output of ${out.length} bytes is below zlibBound(${n})`);
   head.fill(0);
   let o = 0;
   out[o++] = 0x78; // deflate, 32 KiB window
   out[o++] = 0x01; // (0x78 << 8 | 0x01) % 31 === 0
-  let bitBuf = 0;
-  let bitCount = 0;
-  const put = (value: number, bits: number) => {
-    bitBuf |= value << bitCount;
-    bitCount += bits;
-    while (bitCount >= 8) {
-      out[o++] = bitBuf & 0xff;
-      bitBuf >>>= 8;
-      bitCount -= 8;
-    }
-  };
-  const hashAt = (at: number) => Math.imul((data[at]! << 16) | (data[at + 1]! << 8) | data[at + 2]!, 0x9e3779b1) >>> (32 - HASH_BITS);
-  const insert = (at: number) => {
-    const h = hashAt(at);
-    prev[at & WMASK] = head[h]!;
-    head[h] = at + 1;
-  };
+  sink = out;
+  sinkAt = o;
+  bitBuf = 0;
+  bitCount = 0;
   /** Bits of the block's symbols under the given code lengths (the end-of-block symbol included). */
   const bodyBits = (lit: Uint8Array, dist: Uint8Array) => {
     let bits = 0;
     for (let s = 0; s < 286; s++) if (litFreq[s]) bits += litFreq[s]! * (lit[s]! + (s > 256 ? LENGTH_EXTRA[s - 257]! : 0));
     for (let d = 0; d < 30; d++) if (distFreq[d]) bits += distFreq[d]! * (dist[d]! + DIST_EXTRA[d]!);
     return bits;
-  };
-  const writeSymbols = (count: number, lit: Uint16Array, litBits: Uint8Array, dist: Uint16Array, distBits: Uint8Array) => {
-    for (let i = 0; i < count; i++) {
-      const s = symbols[i]!;
-      if (s < 256) {
-        put(lit[s]!, litBits[s]!);
-        continue;
-      }
-      const len = s >>> 16;
-      const distance = s & 0xffff;
-      const li = LENGTH_INDEX[len]!;
-      put(lit[257 + li]!, litBits[257 + li]!);
-      if (LENGTH_EXTRA[li]) put(len - LENGTH_BASE[li]!, LENGTH_EXTRA[li]!);
-      const di = distIndex(distance);
-      put(dist[di]!, distBits[di]!);
-      if (DIST_EXTRA[di]) put(distance - DIST_BASE[di]!, DIST_EXTRA[di]!);
-    }
-    put(lit[256]!, litBits[256]!);
   };
   const flushBlock = (count: number, final: boolean) => {
     litFreq[256] = 1;
@@ -340,18 +451,56 @@ export function zlibCompress(data: Uint8Array, out: Uint8Array): number {
 
   litFreq.fill(0);
   distFreq.fill(0);
-  let count = 0;
   let p = 0;
+  const matcher = kernel?.deflateStart(data) ? kernel : undefined;
+  writer = matcher;
+  for (;;) {
+    if (matcher) {
+      const block = matcher.deflateBlock(p, symbols, litFreq, distFreq);
+      p = block.next;
+      blockCount = block.count;
+    } else p = matchBlock(data, n, p);
+    const full = blockCount === BLOCK_SYMBOLS;
+    flushBlock(blockCount, p >= n);
+    if (!full || p >= n) break;
+  }
+  o = sinkAt;
+  if (bitCount > 0) out[o++] = bitBuf & 0xff;
+  sink = EMPTY;
+  writer = undefined;
+  const adler = matcher ? matcher.deflateAdler() : adler32(data);
+  const a = adler & 0xffff;
+  const b = adler >>> 16;
+  out[o++] = b >>> 8;
+  out[o++] = b & 0xff;
+  out[o++] = a >>> 8;
+  out[o++] = a & 0xff;
+  return o;
+}
+
+/** Symbols written by the last matchBlock. */
+let blockCount = 0;
+
+/**
+ * LZ77 from position `from` until the block holds BLOCK_SYMBOLS symbols or the data ends: fills `symbols`, `litFreq` and
+ * `distFreq`, sets blockCount; returns the next position.
+ */
+function matchBlock(data: Uint8Array, n: number, from: number): number {
+  let p = from;
+  let count = 0;
+  const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
   while (p < n) {
     let bestLen = 0;
     let bestDist = 0;
     if (p + MIN_MATCH <= n) {
-      const h = hashAt(p);
+      const h = Math.imul((data[p]! << 16) | (data[p + 1]! << 8) | data[p + 2]!, 0x9e3779b1) >>> (32 - HASH_BITS);
       let candidate = head[h]! - 1;
       const limit = Math.min(MAX_MATCH, n - p);
       for (let chain = 0; candidate >= 0 && p - candidate <= WINDOW && chain < MAX_CHAIN; chain++) {
         if (data[candidate + bestLen] === data[p + bestLen]) {
           let len = 0;
+          // four bytes per step while they agree, then byte by byte (the same length)
+          while (len + 4 <= limit && view.getUint32(candidate + len) === view.getUint32(p + len)) len += 4;
           while (len < limit && data[candidate + len] === data[p + len]) len++;
           if (len > bestLen) {
             bestLen = len;
@@ -371,27 +520,22 @@ export function zlibCompress(data: Uint8Array, out: Uint8Array): number {
       litFreq[257 + LENGTH_INDEX[bestLen]!]!++;
       distFreq[distIndex(bestDist)]!++;
       const end = p + bestLen;
-      if (bestLen <= MAX_INSERT) for (p++; p < end; p++) if (p + MIN_MATCH <= n) insert(p);
+      if (bestLen <= MAX_INSERT) {
+        const last = Math.min(end, n - MIN_MATCH + 1);
+        for (p++; p < last; p++) {
+          const h = Math.imul((data[p]! << 16) | (data[p + 1]! << 8) | data[p + 2]!, 0x9e3779b1) >>> (32 - HASH_BITS);
+          prev[p & WMASK] = head[h]!;
+          head[h] = p + 1;
+        }
+      }
       p = end;
     } else {
       symbols[count++] = data[p]!;
       litFreq[data[p]!]!++;
       p++;
     }
-    if (count === BLOCK_SYMBOLS) {
-      flushBlock(count, p >= n);
-      count = 0;
-      if (p >= n) break;
-    }
+    if (count === BLOCK_SYMBOLS) break;
   }
-  if (count > 0 || n === 0 || p < n) flushBlock(count, true);
-  if (bitCount > 0) out[o++] = bitBuf & 0xff;
-  const adler = adler32(data);
-  const a = adler & 0xffff;
-  const b = adler >>> 16;
-  out[o++] = b >>> 8;
-  out[o++] = b & 0xff;
-  out[o++] = a >>> 8;
-  out[o++] = a & 0xff;
-  return o;
+  blockCount = count;
+  return p;
 }

@@ -111,10 +111,11 @@ export function attention(qkv: usize, M: i32, W: i32, heads: i32, out: usize, sc
         v128.store(pj + 3 * pRow, a30);
         v128.store(pj + 3 * pRow, a31, 16);
       }
-      const inv0 = softmaxRow(p, M);
-      const inv1 = softmaxRow(p + pRow, M);
-      const inv2 = softmaxRow(p + 2 * pRow, M);
-      const inv3 = softmaxRow(p + 3 * pRow, M);
+      const inv = softmaxFourRows(p, pRow, M);
+      const inv0 = f32x4.extract_lane(inv, 0);
+      const inv1 = f32x4.extract_lane(inv, 1);
+      const inv2 = f32x4.extract_lane(inv, 2);
+      const inv3 = f32x4.extract_lane(inv, 3);
       // the four rows' probabilities, each splat to 4 lanes: ps[j][r]
       splatFourRows(p, pRow, M, ps);
       // out rows = Σ_j p[r][j] v_j, 8 columns of the head at a time
@@ -194,7 +195,6 @@ export function attention(qkv: usize, M: i32, W: i32, heads: i32, out: usize, sc
   }
 }
 
-/** exp(p[c] - max) over the M real columns of one score row, in place; returns 1 / their sum. */
 /** dst[c][r] = row r's value c, splat to 4 lanes, for the four rows at src + r * rowBytes and c < n (64 bytes per c). */
 // @ts-ignore: decorator
 @inline function splatFourRows(src: usize, rowBytes: usize, n: i32, dst: usize): void {
@@ -208,6 +208,85 @@ export function attention(qkv: usize, M: i32, W: i32, heads: i32, out: usize, sc
   }
 }
 
+/**
+ * softmaxRow on the four score rows at p + r * pRow at once (lane r of the result: row r's 1 / sum), with the same
+ * sums in the same order: the four rows' exp chains are independent, so the out-of-order core overlaps them, where
+ * one row's exp4 steps waited on each other's latency. The maximum uses pmax (x64 maxps; f32x4.max's NaN and signed
+ * zero rules cost eight instructions), which gives the same maximum for scores that are not NaN (a zero maximum of
+ * either sign subtracts to the same values, or to a zero whose exp is 1 either way).
+ */
+function softmaxFourRows(p: usize, pRow: usize, M: i32): v128 {
+  const p1 = p + pRow;
+  const p2 = p + 2 * pRow;
+  const p3 = p + 3 * pRow;
+  let m0 = v128.load32_splat(p);
+  let m1 = v128.load32_splat(p1);
+  let m2 = v128.load32_splat(p2);
+  let m3 = v128.load32_splat(p3);
+  let c = 0;
+  for (; c + 4 <= M; c += 4) {
+    const at = <usize>c << 2;
+    m0 = f32x4.pmax(m0, v128.load(p + at));
+    m1 = f32x4.pmax(m1, v128.load(p1 + at));
+    m2 = f32x4.pmax(m2, v128.load(p2 + at));
+    m3 = f32x4.pmax(m3, v128.load(p3 + at));
+  }
+  const full = c;
+  // lane r: row r's maximum
+  const t01 = f32x4.pmax(i32x4.shuffle(m0, m1, 0, 1, 4, 5), i32x4.shuffle(m0, m1, 2, 3, 6, 7));
+  const t23 = f32x4.pmax(i32x4.shuffle(m2, m3, 0, 1, 4, 5), i32x4.shuffle(m2, m3, 2, 3, 6, 7));
+  let mx = f32x4.pmax(i32x4.shuffle(t01, t23, 0, 2, 4, 6), i32x4.shuffle(t01, t23, 1, 3, 5, 7));
+  for (; c < M; c++) mx = f32x4.pmax(mx, columnOfFour(p, pRow, c));
+  const mx0 = i32x4.shuffle(mx, mx, 0, 0, 0, 0);
+  const mx1 = i32x4.shuffle(mx, mx, 1, 1, 1, 1);
+  const mx2 = i32x4.shuffle(mx, mx, 2, 2, 2, 2);
+  const mx3 = i32x4.shuffle(mx, mx, 3, 3, 3, 3);
+  let s0 = f32x4.splat(0);
+  let s1 = f32x4.splat(0);
+  let s2 = f32x4.splat(0);
+  let s3 = f32x4.splat(0);
+  for (c = 0; c < full; c += 4) {
+    const at = <usize>c << 2;
+    const e0 = exp4(f32x4.sub(v128.load(p + at), mx0));
+    const e1 = exp4(f32x4.sub(v128.load(p1 + at), mx1));
+    const e2 = exp4(f32x4.sub(v128.load(p2 + at), mx2));
+    const e3 = exp4(f32x4.sub(v128.load(p3 + at), mx3));
+    v128.store(p + at, e0);
+    v128.store(p1 + at, e1);
+    v128.store(p2 + at, e2);
+    v128.store(p3 + at, e3);
+    s0 = f32x4.add(s0, e0);
+    s1 = f32x4.add(s1, e1);
+    s2 = f32x4.add(s2, e2);
+    s3 = f32x4.add(s3, e3);
+  }
+  // lane r: (s_r[0] + s_r[1]) + (s_r[2] + s_r[3]), as softmaxRow adds them
+  const u01 = f32x4.add(i32x4.shuffle(s0, s1, 0, 2, 4, 6), i32x4.shuffle(s0, s1, 1, 3, 5, 7));
+  const u23 = f32x4.add(i32x4.shuffle(s2, s3, 0, 2, 4, 6), i32x4.shuffle(s2, s3, 1, 3, 5, 7));
+  let sum = f32x4.add(i32x4.shuffle(u01, u23, 0, 2, 4, 6), i32x4.shuffle(u01, u23, 1, 3, 5, 7));
+  for (; c < M; c++) {
+    const e = exp4(f32x4.sub(columnOfFour(p, pRow, c), mx));
+    const at = <usize>c << 2;
+    store<f32>(p + at, f32x4.extract_lane(e, 0));
+    store<f32>(p1 + at, f32x4.extract_lane(e, 1));
+    store<f32>(p2 + at, f32x4.extract_lane(e, 2));
+    store<f32>(p3 + at, f32x4.extract_lane(e, 3));
+    sum = f32x4.add(sum, e);
+  }
+  return f32x4.div(f32x4.splat(1), sum);
+}
+
+/** [p[0][c], p[1][c], p[2][c], p[3][c]] of four rows pRow bytes apart. */
+// @ts-ignore: decorator
+@inline function columnOfFour(p: usize, pRow: usize, c: i32): v128 {
+  const at = p + (<usize>c << 2);
+  let v = v128.load32_zero(at);
+  v = v128.load32_lane(at + pRow, v, 1);
+  v = v128.load32_lane(at + 2 * pRow, v, 2);
+  return v128.load32_lane(at + 3 * pRow, v, 3);
+}
+
+/** exp(p[c] - max) over the M real columns of one score row, in place; returns 1 / their sum. */
 function softmaxRow(p: usize, M: i32): f32 {
   let mx4 = v128.load32_splat(p);
   let c = 0;

@@ -74,6 +74,18 @@ describe.each(kinds)("attention kernel (%s module)", (kind) => {
     expect(relativeError(g.read(out, M * W), attentionReference(qkv, M, W, heads))).toBeLessThan(2e-6);
   });
 
+  it("gives a query row the same bits in the four-row path as in the single-row tail", async () => {
+    const g = await loadInt8Gemm(kind);
+    const [M, W, heads] = [9, 32, 2];
+    const qkv = seededUniform(M * 3 * W, 21, -4, 4);
+    // row 8 (the tail after two groups of four) repeats row 1's q, with scores of hundreds so the maxima matter
+    qkv.copyWithin(8 * 3 * W, 1 * 3 * W, 1 * 3 * W + W);
+    const out = g.alloc(M * W * 4);
+    g.attentionAt(g.floats(qkv), M, W, heads, out);
+    const y = g.read(out, M * W);
+    expect(Array.from(y.subarray(8 * W, 9 * W))).toEqual(Array.from(y.subarray(W, 2 * W)));
+  });
+
   it("refuses a head size that is not a multiple of 8", async () => {
     const g = await loadInt8Gemm(kind);
     expect(() => g.attentionAt(0, 4, 36, 3, 0)).toThrow(/multiple of 8/);
