@@ -236,14 +236,14 @@ function put(value: number, bits: number): void {
   }
 }
 
-/**
- * The block's symbols and its end under the given codes: the writer's state in locals, two bytes written when 16 bits
- * are pending (a code or its extra bits are at most 15, so the pending bits stay below 31), whole bytes at the end.
- */
 /** The running zlibCompress call's kernel, when it ran the match search (it writes the symbols too). */
 let writer: DeflateMatchKernel | undefined;
 const writerBits = { buf: 0, pending: 0 };
 
+/**
+ * The block's symbols and its end under the given codes: the writer's state in locals, two bytes written when 16 bits
+ * are pending (a code or its extra bits are at most 15, so the pending bits stay below 31), whole bytes at the end.
+ */
 function writeSymbols(count: number, lit: Uint16Array, litBits: Uint8Array, dist: Uint16Array, distBits: Uint8Array): void {
   if (writer) {
     writerBits.buf = bitBuf;

@@ -6,7 +6,7 @@ import type { ResampleCoeffs } from "../image/resize-pil";
 import type { AxisPlan } from "../anomaly/upsample";
 import { DIST_BASE, DIST_EXTRA, DIST_INDEX, LENGTH_BASE, LENGTH_EXTRA, LENGTH_INDEX } from "../image/deflate";
 
-interface ResampleExports {
+interface ImageKernelExports {
   memory: WebAssembly.Memory;
   horizontal(src: number, w: number, channels: number, rows: number, out: number, outW: number, bounds: number, weights: number, kpad: number): void;
   vertical(src: number, stride: number, outH: number, out: number, bounds: number, weights: number, kpad: number): void;
@@ -82,13 +82,13 @@ const DEFLATE_BYTES = align16(DEFLATE_OUT + 6 * 2 ** 16 + ROOM);
  * kernel's memory: valid until the next call, like a ScratchBytes view.
  */
 export class WasmImageKernel implements ImageKernel {
-  private readonly k: ResampleExports;
+  private readonly k: ImageKernelExports;
   /** The running deflate stream: its data and state in the kernel's memory. */
   private deflate = { data: 0, n: 0, state: 0 };
 
   /** `module`: image-simd.wasm (workerd: the module wrangler compiled; Node: compiled from the committed file). */
   constructor(module: WebAssembly.Module) {
-    this.k = new WebAssembly.Instance(module, {}).exports as unknown as ResampleExports;
+    this.k = new WebAssembly.Instance(module, {}).exports as unknown as ImageKernelExports;
   }
 
   /** Bytes of the kernel's linear memory. */
