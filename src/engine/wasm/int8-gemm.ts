@@ -10,7 +10,12 @@ export type GemmKind = "simd" | "relaxed";
  */
 export type RelaxedBlocking = "4x8" | "2x8";
 
-/** 2 x 8 under V8 11.x (Node 20), 4 x 8 elsewhere (workerd, newer V8s). */
+/**
+ * 2 x 8 under V8 11.x (Node 20), 4 x 8 elsewhere (workerd, newer V8s). Re-checked on 2026-12-01 after the activation
+ * left the block loops (`npm run bench:gemm-blocking`): Node 20's V8 still spills the 4 x 8 loop (about 1.1x 2 x 8's
+ * time on ViT-B-16's layers), while workerd runs it in 0.83-0.94x 2 x 8's time (README, "Kernel work of 2026-12-01,
+ * later morning").
+ */
 export function defaultRelaxedBlocking(): RelaxedBlocking {
   const v8 = (globalThis as { process?: { versions?: { v8?: string } } }).process?.versions?.v8;
   return v8?.startsWith("11.") ? "2x8" : "4x8";
