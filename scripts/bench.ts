@@ -7,11 +7,12 @@ import { parseArgs } from "node:util";
 import { loadBenchInputs } from "../src/bench/bench-inputs";
 import type { EncoderRunResult } from "../src/bench/encoder-run";
 import type { PipelineRunResult } from "../src/bench/pipeline-run";
-import { findTorchPython, type PytorchRunResult, runPytorchReference } from "../src/bench/pytorch-reference";
+import { pairedRatios, type PairedRatios } from "../src/bench/paired-rounds";
+import { findTorchPython, type PytorchRunOptions, type PytorchRunResult, runPytorchReference } from "../src/bench/pytorch-reference";
 import { bundleStageCount } from "../src/runner/staged-bundle";
 
 const usage =
-  "usage: npm run bench -- [--model models/NAME ... | --arch ViT-B-16] [--image-size S] [--runs N] [--service | --service-only [--var ENGINE:wasm ...]] [--json]\n" +
+  "usage: npm run bench -- [--model models/NAME ... | --arch ViT-B-16] [--image-size S] [--runs N] [--rounds R] [--service | --service-only [--var ENGINE:wasm ...]] [--json]\n" +
   "       npm run bench -- --isolate-check [--model models/NAME] [--json]   (validates the per-isolate memory method)\n" +
   "       npm run bench -- --front-burst [--concurrency 8] [--model models/NAME] [--var NAME:VALUE ...] [--json]   (maximum-size uploads at once)";
 const { values } = parseArgs({
@@ -20,6 +21,7 @@ const { values } = parseArgs({
     arch: { type: "string" },
     "image-size": { type: "string" },
     runs: { type: "string", default: "10" },
+    rounds: { type: "string", default: "0" },
     json: { type: "boolean", default: false },
     service: { type: "boolean", default: false },
     "service-only": { type: "boolean", default: false },
@@ -33,6 +35,12 @@ const { values } = parseArgs({
 const runs = Number(values.runs);
 if (!(runs > 0)) {
   console.error(`--runs must be positive\n${usage}`);
+  process.exit(2);
+}
+// --rounds R: after everything else, R rounds of the ratios issue 9 asks for, each side measured right after the other
+const rounds = Number(values.rounds);
+if (!(Number.isInteger(rounds) && rounds >= 0)) {
+  console.error(`--rounds must be a whole number\n${usage}`);
   process.exit(2);
 }
 
@@ -222,6 +230,7 @@ if (best) {
   endToEnd.pytorch_zero_shot = pytorch?.zero_shot_ms.total.p50 ?? null;
   endToEnd.zero_shot_vs_pytorch = pytorch ? Math.round((best.zs / pytorch.zero_shot_ms.total.p50) * 1000) / 1000 : null;
 }
+if (rounds > 0 && !values["service-only"]) report.paired_rounds = runPairedRounds(rounds);
 report.peak_memory_mb = peakMemory;
 if (values.service || values["service-only"]) {
   const { runServiceBenchmarks } = await import("../src/bench/service-run");
@@ -234,8 +243,8 @@ if (values.service || values["service-only"]) {
 }
 if (values.json) console.log(JSON.stringify(report));
 
-/** The official pipeline (PyTorch fp32, one thread) on the same checkpoint and image, or one line saying why not. */
-function runPytorchComparison(ours: { zs: number; mapMs: number; model: string }): PytorchRunResult | undefined {
+/** The official pipeline's interpreter and options for this run, or undefined after one line saying why it cannot run. */
+function pytorchSetup(): { python: string; options: PytorchRunOptions } | undefined {
   if (!checkpointDir) {
     console.log("\npytorch reference: not run (it needs --arch: it reads the generated open_clip checkpoint, which bundles do not hold)");
     return undefined;
@@ -247,10 +256,54 @@ function runPytorchComparison(ours: { zs: number; mapMs: number; model: string }
   }
   const imagePath = join(checkpointDir, "..", "bench-input.png");
   writeFileSync(imagePath, inputs.image);
-  process.stderr.write(`official pipeline in PyTorch (${python})...\n`);
-  const layers = [3, 6, 9, 12];
   const imageSize = values["image-size"] ? Number(values["image-size"]) : undefined;
-  const r = runPytorchReference(python, { modelDir: checkpointDir, imagePath, object: inputs.object, layers, imageSize, runs });
+  return { python, options: { modelDir: checkpointDir, imagePath, object: inputs.object, layers: [3, 6, 9, 12], imageSize, runs } };
+}
+
+/**
+ * `count` rounds, each measuring both sides of issue 9's ratios one right after the other (separate processes, as in
+ * the main run): the engine's encoder then onnxruntime-web's int8 and onnxruntime-node's fp32 encoders, then our
+ * zero-shot pipeline with the image tower on the engine then the official PyTorch pipeline (when it can run).
+ */
+function runPairedRounds(count: number): Record<string, PairedRatios> | undefined {
+  const all = report.models as Record<string, { encoderEngine?: unknown; pipeline?: PipelineRunResult }>;
+  const int8 = models.find((m) => all[m]?.encoderEngine);
+  if (!int8) {
+    console.log("\npaired rounds: not run (no int8-dynamic bundle: the engine has nothing to run)");
+    return undefined;
+  }
+  const fp32 = models.find((m) => all[m]?.pipeline?.quantization === "fp32");
+  const torch = pytorchSetup();
+  const pairs: Record<string, { a: number; b: number }[]> = { wasm_int8_vs_ort_web_int8: [] };
+  if (fp32) pairs.wasm_int8_vs_ort_node_fp32 = [];
+  if (torch) pairs.zero_shot_vs_pytorch = [];
+  for (let r = 1; r <= count; r++) {
+    process.stderr.write(`paired round ${r} of ${count}: encoders (engine, onnxruntime-web int8${fp32 ? ", onnxruntime-node fp32" : ""})...\n`);
+    const engine = runChild<EncoderRunResult>("encoder-engine", int8).p50Ms;
+    pairs.wasm_int8_vs_ort_web_int8!.push({ a: engine, b: runChild<EncoderRunResult>("encoder-wasm", int8).p50Ms });
+    if (fp32) pairs.wasm_int8_vs_ort_node_fp32!.push({ a: engine, b: runChild<EncoderRunResult>("encoder-node", fp32).p50Ms });
+    if (!torch) continue;
+    process.stderr.write(`paired round ${r} of ${count}: our zero-shot pipeline on the engine, then PyTorch's...\n`);
+    const ours = runChild<PipelineRunResult>("pipeline-engine", int8).zeroShot.total!.p50;
+    pairs.zero_shot_vs_pytorch!.push({ a: ours, b: runPytorchReference(torch.python, torch.options).zero_shot_ms.total.p50 });
+  }
+  const result = Object.fromEntries(Object.entries(pairs).map(([name, p]) => [name, pairedRatios(p)]));
+  console.log(`\n## ${count} paired rounds (A then B in each round; ratio A / B per round, wall-time p50 of ${runs} runs per side)`);
+  console.log("| ratio | median | min | max | rounds (A / B ms) |");
+  console.log("|---|---|---|---|---|");
+  for (const [name, r] of Object.entries(result)) {
+    console.log(`| ${name} | ${r.median} | ${r.min} | ${r.max} | ${r.rounds.map((x) => `${x.a} / ${x.b}`).join("; ")} |`);
+  }
+  return result;
+}
+
+/** The official pipeline (PyTorch fp32, one thread) on the same checkpoint and image, or one line saying why not. */
+function runPytorchComparison(ours: { zs: number; mapMs: number; model: string }): PytorchRunResult | undefined {
+  const setup = pytorchSetup();
+  if (!setup) return undefined;
+  const { python, options } = setup;
+  process.stderr.write(`official pipeline in PyTorch (${python})...\n`);
+  const r = runPytorchReference(python, options);
   const t = r.zero_shot_ms;
   console.log(`\n## official pipeline, PyTorch ${r.torch} fp32, ${r.threads} thread (${r.blas.map((p) => p.split("/").pop()).join(", ")})`);
   console.log("| mode | decode | preprocess | encoder | scoring | total p50 | total p95 |");

@@ -167,7 +167,7 @@ export interface ResampleScratch {
 }
 
 /**
- * The two passes elsewhere (the SIMD kernel, src/engine/wasm/resample-kernel.ts): rows rowFirst..rowFirst+rowCount of
+ * The two passes elsewhere (the SIMD kernel, src/engine/wasm/image-kernel.ts): rows rowFirst..rowFirst+rowCount of
  * `src` resampled horizontally with `horizontal` (when given) then vertically with `vertical` (when given, its first
  * indices counted from row 0 of the image); the same bytes as the JS passes, or undefined when it declines (a channel
  * count or size it does not take). The result may be a view of its memory, valid until its next call.
