@@ -1,5 +1,5 @@
 // Pillow's 8-bit two-pass resample (libImaging/Resample.c, ImagingResampleHorizontal_8bpc / _Vertical_8bpc) in
-// SIMD128, AssemblyScript, raw pointers into linear memory that the TypeScript side (resample-kernel.ts) lays out.
+// SIMD128, AssemblyScript, raw pointers into linear memory that the TypeScript side (src/engine/wasm/image-kernel.ts) lays out.
 //
 // Same int32 sums as Pillow's: start at 1 << 21, add sample * weight (22-bit fixed point), then clip8 (>> 22, clamped to
 // 0..255). Wrapping int32 addition is associative, so summing in lanes gives the same result as Pillow's order.
