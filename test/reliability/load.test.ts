@@ -40,15 +40,19 @@ describe("load", () => {
     const others = results.filter((r) => r.status !== 200 && r.status !== 503);
     const [p50, fastest, slowest] = [median(ok), Math.min(...ok), Math.max(...ok)];
     // Every request first waits for the burst's uploads to cross the local proxies (about 1 s here), so the median over
-    // the slowest also counts that shared wait. What first-come first-served changes is the spread after it: served
-    // one after another, completions spread out (the median near the middle); interleaved, all finish together.
+    // the slowest also counts that shared wait. What first-come first-served changes is what follows: served one after
+    // another, completions come about a service time apart; interleaved, all finish together (gaps of a few ms). Where
+    // the 200s fall within the spread is not a signal: uploads that arrive late queue up and finish close together at
+    // the end when a score takes a few tens of ms (median at 0.60-0.86 of the spread in runs of the same code).
     const spread = (slowest - fastest) / slowest;
     const medianPosition = (p50 - fastest) / (slowest - fastest);
+    const sorted = [...ok].sort((a, b) => a - b);
+    const medianGap = median(sorted.slice(1).map((ms, i) => ms - sorted[i]!));
     const after = await healthyAfter(service);
-    const passed = others.length === 0 && ok.length >= 4 && spread >= 0.25 && medianPosition <= 0.8 && after.score === 200;
+    const passed = others.length === 0 && ok.length >= 4 && spread >= 0.25 && medianGap >= 10 && after.score === 200;
     recordRow({
       attack: `burst of 24 concurrent scores (900x900 PNG, ${(image.length / 1e6).toFixed(1)} MB, map png)`,
-      outcome: `${ok.length} x 200, ${refused.length} x 503 (Retry-After ${[...new Set(refused.map((r) => r.retryAfter))].join("/")} s), ${others.length} other; 200s: fastest ${(fastest / 1000).toFixed(2)} s, median ${(p50 / 1000).toFixed(2)} s, slowest ${(slowest / 1000).toFixed(2)} s (median/slowest ${(p50 / slowest).toFixed(2)}, spread ${spread.toFixed(2)}, median at ${medianPosition.toFixed(2)} of it); score after ${after.score}`,
+      outcome: `${ok.length} x 200, ${refused.length} x 503 (Retry-After ${[...new Set(refused.map((r) => r.retryAfter))].join("/")} s), ${others.length} other; 200s: fastest ${(fastest / 1000).toFixed(2)} s, median ${(p50 / 1000).toFixed(2)} s, slowest ${(slowest / 1000).toFixed(2)} s (median/slowest ${(p50 / slowest).toFixed(2)}, spread ${spread.toFixed(2)}, median at ${medianPosition.toFixed(2)} of it, median gap between completions ${Math.round(medianGap)} ms); score after ${after.score}`,
       passed,
       figures: {
         ok: ok.length,
@@ -57,6 +61,7 @@ describe("load", () => {
         fastestMs: Math.round(fastest),
         medianMs: Math.round(p50),
         slowestMs: Math.round(slowest),
+        medianGapMs: Math.round(medianGap),
         okMs: ok
           .map((ms) => Math.round(ms))
           .sort((a, b) => a - b)
@@ -70,7 +75,7 @@ describe("load", () => {
     }
     expect(ok.length).toBeGreaterThanOrEqual(4);
     expect(spread, "completions spread over at least a quarter of the slowest's time").toBeGreaterThanOrEqual(0.25);
-    expect(medianPosition, "the median 200 in the first 80% of the spread").toBeLessThanOrEqual(0.8);
+    expect(medianGap, "completions one after another (median gap between consecutive 200s), not together").toBeGreaterThanOrEqual(10);
     expect(after).toEqual({ health: 200, score: 200 });
   });
 
