@@ -320,13 +320,14 @@ function writeSymbols(count: number, lit: Uint16Array, litBits: Uint8Array, dist
 }
 
 /**
- * The match search (matchBlock's symbols and counts, block by block) and the checksum in a kernel. deflateStart
- * begins a stream on `data` (false: declined, matchBlock and adler32 run); deflateBlock continues it from `from`,
- * writing the block's symbols and its literal/length and distance counts (from zero) into the given arrays.
+ * The match search (matchBlock's symbols and counts, block by block), the symbol writer and the checksum in a kernel.
+ * deflateStart begins a stream on `data` (false: declined, matchBlock and adler32 run); deflateBlock continues it from
+ * `from`, keeping the block's symbols for deflateWrite and writing its literal/length and distance counts (from zero)
+ * into the given arrays.
  */
 export interface DeflateMatchKernel {
   deflateStart(data: Uint8Array): boolean;
-  deflateBlock(from: number, symbols: Int32Array, litFreq: Uint32Array, distFreq: Uint32Array): { next: number; count: number };
+  deflateBlock(from: number, litFreq: Uint32Array, distFreq: Uint32Array): { next: number; count: number };
   /** adler32 of the started stream's data. */
   deflateAdler(): number;
   /**
@@ -353,7 +354,6 @@ export interface DeflateMatchKernel {
 export function zlibCompress(data: Uint8Array, out: Uint8Array, kernel?: DeflateMatchKernel): number {
   const n = data.length;
   if (out.length < zlibBound(n)) throw new RangeError(`output of ${out.length} bytes is below zlibBound(${n})`);
-  head.fill(0);
   let o = 0;
   out[o++] = 0x78; // deflate, 32 KiB window
   out[o++] = 0x01; // (0x78 << 8 | 0x01) % 31 === 0
@@ -453,10 +453,11 @@ export function zlibCompress(data: Uint8Array, out: Uint8Array, kernel?: Deflate
   distFreq.fill(0);
   let p = 0;
   const matcher = kernel?.deflateStart(data) ? kernel : undefined;
+  if (!matcher) head.fill(0); // the kernel keeps its own hash heads
   writer = matcher;
   for (;;) {
     if (matcher) {
-      const block = matcher.deflateBlock(p, symbols, litFreq, distFreq);
+      const block = matcher.deflateBlock(p, litFreq, distFreq);
       p = block.next;
       blockCount = block.count;
     } else p = matchBlock(data, n, p);

@@ -185,7 +185,7 @@ export class WasmImageKernel implements ImageKernel {
     return true;
   }
 
-  deflateBlock(from: number, symbols: Int32Array, litFreq: Uint32Array, distFreq: Uint32Array): { next: number; count: number } {
+  deflateBlock(from: number, litFreq: Uint32Array, distFreq: Uint32Array): { next: number; count: number } {
     const { data, n, state } = this.deflate;
     const next = this.k.deflateMatch(
       data,
@@ -201,7 +201,6 @@ export class WasmImageKernel implements ImageKernel {
     );
     const count = this.k.deflateMatchCount();
     const heap = this.k.memory.buffer;
-    symbols.set(new Int32Array(heap, state + DEFLATE_SYMBOLS, count));
     litFreq.set(new Uint32Array(heap, state + DEFLATE_LIT_FREQ, 286));
     distFreq.set(new Uint32Array(heap, state + DEFLATE_DIST_FREQ, 30));
     return { next, count };
