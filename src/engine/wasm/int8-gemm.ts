@@ -37,6 +37,10 @@ interface KernelExports {
   /** Relaxed module only: prepares packed weights for adding two quads' i16 products before widening (see PackedLinear). */
   pairQuads?(packed: number, K: number, N: number, flags: number, corr: number, maxPerBlock: number, apply: boolean): number;
   layerNorm(x: number, M: number, W: number, gamma: number, beta: number, eps: number, out: number): void;
+  /** Relaxed module only: quantizeActivations of layerNorm(x), a row at a time through `scratch` (W floats). */
+  layerNormQuantize?(x: number, M: number, W: number, gamma: number, beta: number, eps: number, dst: number, rows: number, scratch: number): void;
+  /** Relaxed module only: quantizeActivations of GELU / QuickGELU(x), a row at a time through `scratch` (K floats). */
+  activateQuantize?(x: number, M: number, K: number, act: number, dst: number, rows: number, scratch: number): void;
   attention(qkv: number, M: number, W: number, heads: number, out: number, scratch: number): void;
   linearF32(x: number, M: number, K: number, w: number, N: number, bias: number, out: number): void;
 }
@@ -67,6 +71,18 @@ export interface PackedLinear {
  * normal (e.g. uniform int8) many more, and those blocks keep the unpaired loop.
  */
 const maxCorrectionsPerBlock = (K: number) => Math.floor(K / 64);
+
+/**
+ * Activations [M][K] already quantized for the relaxed GEMM (bytes per row, per-row scales and zero points) in the
+ * Int8Gemm's quantization scratch: valid until its next call that quantizes (linearAt, layerNormQuantizedAt,
+ * activateQuantizedAt).
+ */
+export interface QuantizedActivations {
+  readonly M: number;
+  readonly K: number;
+  readonly bytes: number;
+  readonly rows: number;
+}
 
 export interface LinearOptions {
   activation?: ActivationId;
@@ -131,7 +147,22 @@ export class Int8Gemm {
   private top: number;
   /** Set to time every kernel call by op (benchmarks); unset, calls are not timed. */
   profile: KernelProfile | undefined;
-  private scratch = { x: 0, xBytes: 0, a: 0, aBytes: 0, out: 0, outBytes: 0, res: 0, resBytes: 0, att: 0, attBytes: 0, rows: 0, rowsBytes: 0 };
+  private scratch = {
+    x: 0,
+    xBytes: 0,
+    a: 0,
+    aBytes: 0,
+    out: 0,
+    outBytes: 0,
+    res: 0,
+    resBytes: 0,
+    att: 0,
+    attBytes: 0,
+    rows: 0,
+    rowsBytes: 0,
+    row: 0,
+    rowBytes: 0,
+  };
 
   private constructor(
     readonly kind: GemmKind,
@@ -218,14 +249,13 @@ export class Int8Gemm {
   linearAt(x: number, M: number, layer: PackedLinear, out: number, activation: ActivationId = Activation.none, residual = 0): void {
     const { K, N } = layer;
     const t0 = this.profile?.clock();
-    const ap = this.scratchBuffer("a", Math.ceil(M / 4) * 4 * Math.ceil(K / 4) * 4 * 2);
+    const ap = this.quantizedBytes(M, K);
     let t1: number | undefined;
     if (this.kind === "relaxed") {
-      const rows = this.scratchBuffer("rows", Math.ceil(M / 4) * 4 * 8);
+      const rows = this.quantizedRows(M);
       this.k.quantizeActivations(x, M, K, ap, rows);
       t1 = this.profile?.clock();
-      const gemm = this.blocking === "2x8" ? this.k.gemm2x8! : this.k.gemm;
-      gemm(ap, M, K, layer.weights, N, out, rows, layer.colsum, layer.scales, layer.bias, residual, activation, layer.pairs, layer.corrections);
+      this.relaxedGemm(ap, rows, M, layer, out, activation, residual);
     } else {
       const scale = this.k.quantizeActivations(x, M, K, ap);
       t1 = this.profile?.clock();
@@ -235,6 +265,72 @@ export class Int8Gemm {
       this.record("quantize activations", t0!, t1!);
       this.record(`int8 gemm ${K}x${N}`, t1!, this.profile.clock());
     }
+  }
+
+  /** Whether layerNormQuantizedAt, activateQuantizedAt and linearQuantizedAt exist (the relaxed kernel). */
+  get quantizesPerRow(): boolean {
+    return this.kind === "relaxed";
+  }
+
+  /**
+   * Relaxed kernel: layerNorm(x) (as layerNormAt) quantized for the next layer's GEMM (as linearAt would), without
+   * writing the normalised fp32 rows to memory.
+   */
+  layerNormQuantizedAt(x: number, M: number, W: number, gamma: number, beta: number, eps: number): QuantizedActivations {
+    const t0 = this.profile?.clock();
+    const q = this.quantizedOutput(M, W);
+    this.relaxedOnly(this.k.layerNormQuantize)(x, M, W, gamma, beta, eps, q.bytes, q.rows, this.scratchBuffer("row", W * 4));
+    if (this.profile) this.record("layer norm + quantize activations", t0!, this.profile.clock());
+    return q;
+  }
+
+  /**
+   * Relaxed kernel: GELU / QuickGELU of x [M][K] (as linearAt's activation pass) quantized for the next layer's GEMM,
+   * without writing the activated fp32 values back.
+   */
+  activateQuantizedAt(x: number, M: number, K: number, activation: ActivationId): QuantizedActivations {
+    if (activation === Activation.none) throw new Error("activateQuantizedAt: no activation");
+    const t0 = this.profile?.clock();
+    const q = this.quantizedOutput(M, K);
+    this.relaxedOnly(this.k.activateQuantize)(x, M, K, activation, q.bytes, q.rows, this.scratchBuffer("row", K * 4));
+    if (this.profile) this.record("activation + quantize activations", t0!, this.profile.clock());
+    return q;
+  }
+
+  /** Relaxed kernel: linearAt on activations quantized by layerNormQuantizedAt or activateQuantizedAt. */
+  linearQuantizedAt(x: QuantizedActivations, layer: PackedLinear, out: number, activation: ActivationId = Activation.none, residual = 0): void {
+    if (this.kind !== "relaxed") throw new Error("linearQuantizedAt: relaxed kernel only");
+    if (x.K !== layer.K) throw new Error(`linearQuantizedAt: ${x.K} inputs for a layer of ${layer.K}`);
+    if (x.bytes !== this.scratch.a || x.rows !== this.scratch.rows) throw new Error("linearQuantizedAt: stale quantized activations");
+    const t0 = this.profile?.clock();
+    this.relaxedGemm(x.bytes, x.rows, x.M, layer, out, activation, residual);
+    if (this.profile) this.record(`int8 gemm ${layer.K}x${layer.N}`, t0!, this.profile.clock());
+  }
+
+  private relaxedGemm(a: number, rows: number, M: number, layer: PackedLinear, out: number, activation: ActivationId, residual: number): void {
+    const gemm = this.blocking === "2x8" ? this.k.gemm2x8! : this.k.gemm;
+    gemm(a, M, layer.K, layer.weights, layer.N, out, rows, layer.colsum, layer.scales, layer.bias, residual, activation, layer.pairs, layer.corrections);
+  }
+
+  private relaxedOnly<F>(f: F | undefined): F {
+    if (this.kind !== "relaxed" || !f) throw new Error("relaxed kernel only");
+    return f;
+  }
+
+  /** The quantization scratch: M rounded up to 4 rows of K rounded up to 4 bytes (x2: SIMD128's i16 copy). */
+  private quantizedBytes(M: number, K: number): number {
+    return this.scratchBuffer("a", Math.ceil(M / 4) * 4 * Math.ceil(K / 4) * 4 * 2);
+  }
+
+  /** Relaxed kernel: per-row f32 scales then i32 zero points, M rounded up to 4. */
+  private quantizedRows(M: number): number {
+    return this.scratchBuffer("rows", Math.ceil(M / 4) * 4 * 8);
+  }
+
+  private quantizedOutput(M: number, K: number): QuantizedActivations {
+    if (this.kind !== "relaxed") throw new Error("relaxed kernel only");
+    const bytes = this.quantizedBytes(M, K);
+    return { M, K, bytes, rows: this.quantizedRows(M) };
   }
 
   private record(op: string, from: number, to: number): void {
@@ -311,12 +407,17 @@ export class Int8Gemm {
     return new Float32Array(this.k.memory.buffer, at, count);
   }
 
+  /** A copy of `count` bytes of kernel memory at `at` (quantized activations, tests). */
+  readBytes(at: number, count: number): Uint8Array {
+    return new Uint8Array(this.k.memory.buffer, at, count).slice();
+  }
+
   read(at: number, count: number): Float32Array {
     return new Float32Array(this.k.memory.buffer, at, count).slice();
   }
 
   /** Scratch buffers grow to the largest call and are reused. */
-  private scratchBuffer(name: "x" | "a" | "out" | "res" | "att" | "rows", bytes: number): number {
+  private scratchBuffer(name: "x" | "a" | "out" | "res" | "att" | "rows" | "row", bytes: number): number {
     const s = this.scratch;
     const sizeKey = `${name}Bytes` as const;
     if (s[sizeKey] < bytes) {

@@ -86,12 +86,22 @@ export class VitBlock {
     const { width: W } = this.w;
     if (M > this.maxTokens) throw new Error(`block: ${M} tokens (at most ${this.maxTokens})`);
     const { g, buf, ln, layers } = this;
-    g.layerNormAt(x, M, W, ln.g1, ln.b1, this.w.eps, buf.h);
+    const { eps, act } = this.w;
+    if (g.quantizesPerRow) {
+      // the LayerNorms and the MLP's activation write quantized rows for the next GEMM, not fp32 tensors: same values
+      g.linearQuantizedAt(g.layerNormQuantizedAt(x, M, W, ln.g1, ln.b1, eps), layers.qkv, buf.qkv);
+      g.attentionAt(buf.qkv, M, W, this.w.heads, buf.attn);
+      g.linearAt(buf.attn, M, layers.outProj, buf.x1, Activation.none, x);
+      g.linearQuantizedAt(g.layerNormQuantizedAt(buf.x1, M, W, ln.g2, ln.b2, eps), layers.fc, buf.mlp);
+      g.linearQuantizedAt(g.activateQuantizedAt(buf.mlp, M, layers.fc.N, act), layers.proj, out, Activation.none, buf.x1);
+      return;
+    }
+    g.layerNormAt(x, M, W, ln.g1, ln.b1, eps, buf.h);
     g.linearAt(buf.h, M, layers.qkv, buf.qkv);
     g.attentionAt(buf.qkv, M, W, this.w.heads, buf.attn);
     g.linearAt(buf.attn, M, layers.outProj, buf.x1, Activation.none, x);
-    g.layerNormAt(buf.x1, M, W, ln.g2, ln.b2, this.w.eps, buf.h);
-    g.linearAt(buf.h, M, layers.fc, buf.mlp, this.w.act);
+    g.layerNormAt(buf.x1, M, W, ln.g2, ln.b2, eps, buf.h);
+    g.linearAt(buf.h, M, layers.fc, buf.mlp, act);
     g.linearAt(buf.mlp, M, layers.proj, out, Activation.none, buf.x1);
   }
 }

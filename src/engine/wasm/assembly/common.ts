@@ -215,18 +215,24 @@ const TAIL: usize = memory.data(16, 16);
  * epilogue when it applied them, as one pass over a GEMM's whole output.
  */
 export function activateInPlace(out: usize, count: i32, residual: usize, act: i32): void {
-  if (act == ACT_GELU) activateWith(out, count, residual, ACT_GELU);
-  else if (act == ACT_QUICK_GELU) activateWith(out, count, residual, ACT_QUICK_GELU);
+  if (act == ACT_GELU) activateWith(out, out, count, residual, ACT_GELU);
+  else if (act == ACT_QUICK_GELU) activateWith(out, out, count, residual, ACT_QUICK_GELU);
+}
+
+/** dst = act(src) for `count` floats (act GELU or QuickGELU): activateInPlace's arithmetic, into another buffer. */
+export function activateInto(src: usize, dst: usize, count: i32, act: i32): void {
+  if (act == ACT_GELU) activateWith(src, dst, count, 0, ACT_GELU);
+  else if (act == ACT_QUICK_GELU) activateWith(src, dst, count, 0, ACT_QUICK_GELU);
 }
 
 // @ts-ignore: decorator
-@inline function activateWith(out: usize, count: i32, residual: usize, act: i32): void {
+@inline function activateWith(src: usize, out: usize, count: i32, residual: usize, act: i32): void {
   let i = 0;
   // two vectors a step: two independent dependency chains in flight (QuickGELU 0.83x, GELU 0.9x the time of one)
   for (; i + 8 <= count; i += 8) {
     const p = <usize>i << 2;
-    let y = activate4(v128.load(out + p), act, K_TABLE);
-    let z = activate4(v128.load(out + p, 16), act, K_TABLE);
+    let y = activate4(v128.load(src + p), act, K_TABLE);
+    let z = activate4(v128.load(src + p, 16), act, K_TABLE);
     if (residual) {
       y = f32x4.add(y, v128.load(residual + p));
       z = f32x4.add(z, v128.load(residual + p, 16));
@@ -236,7 +242,7 @@ export function activateInPlace(out: usize, count: i32, residual: usize, act: i3
   }
   for (; i + 4 <= count; i += 4) {
     const p = <usize>i << 2;
-    let y = activate4(v128.load(out + p), act, K_TABLE);
+    let y = activate4(v128.load(src + p), act, K_TABLE);
     if (residual) y = f32x4.add(y, v128.load(residual + p));
     v128.store(out + p, y);
   }
@@ -244,7 +250,7 @@ export function activateInPlace(out: usize, count: i32, residual: usize, act: i3
   const p = <usize>i << 2;
   const lanes = count - i;
   v128.store(TAIL, f32x4.splat(0));
-  for (let j = 0; j < lanes; j++) store<f32>(TAIL + (<usize>j << 2), load<f32>(out + p + (<usize>j << 2)));
+  for (let j = 0; j < lanes; j++) store<f32>(TAIL + (<usize>j << 2), load<f32>(src + p + (<usize>j << 2)));
   v128.store(TAIL, activate4(v128.load(TAIL), act, K_TABLE));
   for (let j = 0; j < lanes; j++) {
     let v = load<f32>(TAIL + (<usize>j << 2));

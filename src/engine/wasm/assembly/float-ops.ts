@@ -3,26 +3,28 @@ import { exp4, madd4 } from "./common";
 
 /** out[m] = (x[m] - mean) / sqrt(var + eps) * gamma + beta, rows of W floats (W a multiple of 4). */
 export function layerNorm(x: usize, M: i32, W: i32, gamma: usize, beta: usize, eps: f32, out: usize): void {
+  for (let m = 0; m < M; m++) layerNormRow(x + (<usize>(m * W) << 2), W, gamma, beta, eps, out + (<usize>(m * W) << 2));
+}
+
+/** One row of `layerNorm`: W floats at row -> o (W a multiple of 4). */
+// @ts-ignore: decorator
+@inline export function layerNormRow(row: usize, W: i32, gamma: usize, beta: usize, eps: f32, o: usize): void {
   const inv = <f32>1 / <f32>W;
-  for (let m = 0; m < M; m++) {
-    const row = x + (<usize>(m * W) << 2);
-    let s4 = f32x4.splat(0);
-    for (let i = 0; i < W; i += 4) s4 = f32x4.add(s4, v128.load(row + (<usize>i << 2)));
-    const mean = (f32x4.extract_lane(s4, 0) + f32x4.extract_lane(s4, 1) + f32x4.extract_lane(s4, 2) + f32x4.extract_lane(s4, 3)) * inv;
-    const mean4 = f32x4.splat(mean);
-    let v4 = f32x4.splat(0);
-    for (let i = 0; i < W; i += 4) {
-      const d = f32x4.sub(v128.load(row + (<usize>i << 2)), mean4);
-      v4 = madd4(d, d, v4);
-    }
-    const variance = (f32x4.extract_lane(v4, 0) + f32x4.extract_lane(v4, 1) + f32x4.extract_lane(v4, 2) + f32x4.extract_lane(v4, 3)) * inv;
-    const r4 = f32x4.splat(<f32>1 / Mathf.sqrt(variance + eps));
-    const o = out + (<usize>(m * W) << 2);
-    for (let i = 0; i < W; i += 4) {
-      const at = <usize>i << 2;
-      const d = f32x4.mul(f32x4.sub(v128.load(row + at), mean4), r4);
-      v128.store(o + at, f32x4.add(f32x4.mul(d, v128.load(gamma + at)), v128.load(beta + at)));
-    }
+  let s4 = f32x4.splat(0);
+  for (let i = 0; i < W; i += 4) s4 = f32x4.add(s4, v128.load(row + (<usize>i << 2)));
+  const mean = (f32x4.extract_lane(s4, 0) + f32x4.extract_lane(s4, 1) + f32x4.extract_lane(s4, 2) + f32x4.extract_lane(s4, 3)) * inv;
+  const mean4 = f32x4.splat(mean);
+  let v4 = f32x4.splat(0);
+  for (let i = 0; i < W; i += 4) {
+    const d = f32x4.sub(v128.load(row + (<usize>i << 2)), mean4);
+    v4 = madd4(d, d, v4);
+  }
+  const variance = (f32x4.extract_lane(v4, 0) + f32x4.extract_lane(v4, 1) + f32x4.extract_lane(v4, 2) + f32x4.extract_lane(v4, 3)) * inv;
+  const r4 = f32x4.splat(<f32>1 / Mathf.sqrt(variance + eps));
+  for (let i = 0; i < W; i += 4) {
+    const at = <usize>i << 2;
+    const d = f32x4.mul(f32x4.sub(v128.load(row + at), mean4), r4);
+    v128.store(o + at, f32x4.add(f32x4.mul(d, v128.load(gamma + at)), v128.load(beta + at)));
   }
 }
 

@@ -2,7 +2,8 @@
 // so the unsigned-or-signed reading of the i7 operand is the same on every CPU.
 export { lastZeroPoint, packedWeightBytes, packWeights } from "./common";
 export { attention, layerNorm, linearF32 } from "./float-ops";
-import { ACT_NONE, activateInPlace, epilogue4, quantize4, quantizeValue, rangeScale, lastZeroPoint } from "./common";
+import { ACT_NONE, activateInPlace, activateInto, epilogue4, quantize4, quantizeValue, rangeScale, lastZeroPoint } from "./common";
+import { layerNormRow } from "./float-ops";
 
 // i32x4.relaxed_dot_i8x16_i7x16_add_s computes the same, but Node 20's baseline compiler (Liftoff, V8 11.3) gets it
 // wrong when many accumulators are live (checked: wrong rows under --liftoff-only, right under --no-liftoff). The
@@ -24,36 +25,67 @@ import { ACT_NONE, activateInPlace, epilogue4, quantize4, quantizeValue, rangeSc
  * the row): rows of Kpad bytes, M rounded up to 4 rows. `rows`: f32 scales [Mp] then i32 zero points [Mp].
  */
 export function quantizeActivations(x: usize, M: i32, K: i32, dst: usize, rows: usize): void {
-  const Kp = (K + 3) & ~3;
   const Mp = (M + 3) & ~3;
-  const l4 = i32x4.splat(127);
-  const zps = rows + (<usize>Mp << 2);
-  for (let m = 0; m < Mp; m++) {
-    const row = dst + <usize>(m * Kp);
-    const src = x + (<usize>(m * K) << 2);
-    let k = 0;
-    let scale: f32 = 1;
-    let zp: i32 = 0;
-    if (m < M) {
-      scale = rangeScale(src, K, 127);
-      zp = lastZeroPoint();
-      const s4 = f32x4.splat(scale);
-      const z4 = i32x4.splat(zp);
-      for (; k + 16 <= K; k += 16) {
-        const p = src + (<usize>k << 2);
-        const lo = i16x8.narrow_i32x4_s(quantize4(v128.load(p), s4, z4, l4), quantize4(v128.load(p, 16), s4, z4, l4));
-        const hi = i16x8.narrow_i32x4_s(quantize4(v128.load(p, 32), s4, z4, l4), quantize4(v128.load(p, 48), s4, z4, l4));
-        v128.store(row + <usize>k, i8x16.narrow_i16x8_u(lo, hi));
-      }
-    }
-    store<f32>(rows + (<usize>m << 2), scale);
-    store<i32>(zps + (<usize>m << 2), zp);
-    // padding meets zero weights (K) or is never stored (M)
-    for (; k < Kp; k++) {
-      const v: i32 = m < M && k < K ? quantizeValue(load<f32>(src + (<usize>k << 2)), scale, zp, 127) : 0;
-      store<u8>(row + <usize>k, <u8>v);
-    }
+  for (let m = 0; m < M; m++) quantizeRow(x + (<usize>(m * K) << 2), K, m, Mp, dst, rows);
+  for (let m = M; m < Mp; m++) padRow(K, m, Mp, dst, rows);
+}
+
+/**
+ * quantizeActivations of layerNorm(x) (rows of W floats, W a multiple of 4) without the normalised tensor: each row
+ * is normalised into `scratch` (W floats, stays in L1), then quantized from there. Same floats, scales and bytes.
+ */
+export function layerNormQuantize(x: usize, M: i32, W: i32, gamma: usize, beta: usize, eps: f32, dst: usize, rows: usize, scratch: usize): void {
+  const Mp = (M + 3) & ~3;
+  for (let m = 0; m < M; m++) {
+    layerNormRow(x + (<usize>(m * W) << 2), W, gamma, beta, eps, scratch);
+    quantizeRow(scratch, W, m, Mp, dst, rows);
   }
+  for (let m = M; m < Mp; m++) padRow(W, m, Mp, dst, rows);
+}
+
+/**
+ * quantizeActivations of act(x) (GELU or QuickGELU, activateInPlace's arithmetic) without writing the activated
+ * tensor: each row is activated into `scratch` (K floats), then quantized from there. Same scales and bytes.
+ */
+export function activateQuantize(x: usize, M: i32, K: i32, act: i32, dst: usize, rows: usize, scratch: usize): void {
+  const Mp = (M + 3) & ~3;
+  for (let m = 0; m < M; m++) {
+    activateInto(x + (<usize>(m * K) << 2), scratch, K, act);
+    quantizeRow(scratch, K, m, Mp, dst, rows);
+  }
+  for (let m = M; m < Mp; m++) padRow(K, m, Mp, dst, rows);
+}
+
+/** Row m of quantizeActivations' output from the K floats at src: its Kpad bytes, scale and zero point. */
+// @ts-ignore: decorator
+@inline function quantizeRow(src: usize, K: i32, m: i32, Mp: i32, dst: usize, rows: usize): void {
+  const Kp = (K + 3) & ~3;
+  const row = dst + <usize>(m * Kp);
+  const scale = rangeScale(src, K, 127);
+  const zp = lastZeroPoint();
+  const s4 = f32x4.splat(scale);
+  const z4 = i32x4.splat(zp);
+  const l4 = i32x4.splat(127);
+  let k = 0;
+  for (; k + 16 <= K; k += 16) {
+    const p = src + (<usize>k << 2);
+    const lo = i16x8.narrow_i32x4_s(quantize4(v128.load(p), s4, z4, l4), quantize4(v128.load(p, 16), s4, z4, l4));
+    const hi = i16x8.narrow_i32x4_s(quantize4(v128.load(p, 32), s4, z4, l4), quantize4(v128.load(p, 48), s4, z4, l4));
+    v128.store(row + <usize>k, i8x16.narrow_i16x8_u(lo, hi));
+  }
+  for (; k < K; k++) store<u8>(row + <usize>k, <u8>quantizeValue(load<f32>(src + (<usize>k << 2)), scale, zp, 127));
+  // padding meets zero weights
+  for (; k < Kp; k++) store<u8>(row + <usize>k, 0);
+  store<f32>(rows + (<usize>m << 2), scale);
+  store<i32>(rows + (<usize>(Mp + m) << 2), zp);
+}
+
+/** A padding row (m >= M, never stored by the GEMM): zero bytes, scale 1, zero point 0. */
+function padRow(K: i32, m: i32, Mp: i32, dst: usize, rows: usize): void {
+  const Kp = (K + 3) & ~3;
+  memory.fill(dst + <usize>(m * Kp), 0, <usize>Kp);
+  store<f32>(rows + (<usize>m << 2), 1);
+  store<i32>(rows + (<usize>(Mp + m) << 2), 0);
 }
 
 // Two input quads' i16 dot products may be added in 16 bits before widening when no i16 lane can leave
