@@ -37,7 +37,7 @@ interface KernelExports {
   /** Relaxed module only: prepares packed weights for adding two quads' i16 products before widening (see PackedLinear). */
   pairQuads?(packed: number, K: number, N: number, flags: number, corr: number, maxPerBlock: number, apply: boolean): number;
   layerNorm(x: number, M: number, W: number, gamma: number, beta: number, eps: number, out: number): void;
-  /** Relaxed module only: quantizeActivations of layerNorm(x), a row at a time through `scratch` (W floats). */
+  /** Relaxed module only: quantizeActivations of layerNorm(x), four rows at a time through `scratch` (4 x W floats). */
   layerNormQuantize?(x: number, M: number, W: number, gamma: number, beta: number, eps: number, dst: number, rows: number, scratch: number): void;
   /** Relaxed module only: quantizeActivations of GELU / QuickGELU(x), a row at a time through `scratch` (K floats). */
   activateQuantize?(x: number, M: number, K: number, act: number, dst: number, rows: number, scratch: number): void;
@@ -279,7 +279,7 @@ export class Int8Gemm {
   layerNormQuantizedAt(x: number, M: number, W: number, gamma: number, beta: number, eps: number): QuantizedActivations {
     const t0 = this.profile?.clock();
     const q = this.quantizedOutput(M, W);
-    this.relaxedOnly(this.k.layerNormQuantize)(x, M, W, gamma, beta, eps, q.bytes, q.rows, this.scratchBuffer("row", W * 4));
+    this.relaxedOnly(this.k.layerNormQuantize)(x, M, W, gamma, beta, eps, q.bytes, q.rows, this.scratchBuffer("row", 4 * W * 4));
     if (this.profile) this.record("layer norm + quantize activations", t0!, this.profile.clock());
     return q;
   }

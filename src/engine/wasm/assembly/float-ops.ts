@@ -3,7 +3,71 @@ import { exp4, madd4 } from "./common";
 
 /** out[m] = (x[m] - mean) / sqrt(var + eps) * gamma + beta, rows of W floats (W a multiple of 4). */
 export function layerNorm(x: usize, M: i32, W: i32, gamma: usize, beta: usize, eps: f32, out: usize): void {
-  for (let m = 0; m < M; m++) layerNormRow(x + (<usize>(m * W) << 2), W, gamma, beta, eps, out + (<usize>(m * W) << 2));
+  let m = 0;
+  for (; m + 4 <= M; m += 4) layerNormFourRows(x + (<usize>(m * W) << 2), W, gamma, beta, eps, out + (<usize>(m * W) << 2));
+  for (; m < M; m++) layerNormRow(x + (<usize>(m * W) << 2), W, gamma, beta, eps, out + (<usize>(m * W) << 2));
+}
+
+/**
+ * layerNormRow on the four consecutive rows at x, into the four rows at o: the same sums in the same order per row,
+ * but the rows' sum and variance chains run side by side (one row's chain of dependent adds waits on their latency).
+ */
+// @ts-ignore: decorator
+@inline export function layerNormFourRows(x: usize, W: i32, gamma: usize, beta: usize, eps: f32, o: usize): void {
+  const inv = <f32>1 / <f32>W;
+  const rowBytes = <usize>W << 2;
+  const x1 = x + rowBytes;
+  const x2 = x1 + rowBytes;
+  const x3 = x2 + rowBytes;
+  let s0 = f32x4.splat(0);
+  let s1 = f32x4.splat(0);
+  let s2 = f32x4.splat(0);
+  let s3 = f32x4.splat(0);
+  for (let i = 0; i < W; i += 4) {
+    const at = <usize>i << 2;
+    s0 = f32x4.add(s0, v128.load(x + at));
+    s1 = f32x4.add(s1, v128.load(x1 + at));
+    s2 = f32x4.add(s2, v128.load(x2 + at));
+    s3 = f32x4.add(s3, v128.load(x3 + at));
+  }
+  const m0 = f32x4.splat(laneSum(s0) * inv);
+  const m1 = f32x4.splat(laneSum(s1) * inv);
+  const m2 = f32x4.splat(laneSum(s2) * inv);
+  const m3 = f32x4.splat(laneSum(s3) * inv);
+  let v0 = f32x4.splat(0);
+  let v1 = f32x4.splat(0);
+  let v2 = f32x4.splat(0);
+  let v3 = f32x4.splat(0);
+  for (let i = 0; i < W; i += 4) {
+    const at = <usize>i << 2;
+    const d0 = f32x4.sub(v128.load(x + at), m0);
+    v0 = madd4(d0, d0, v0);
+    const d1 = f32x4.sub(v128.load(x1 + at), m1);
+    v1 = madd4(d1, d1, v1);
+    const d2 = f32x4.sub(v128.load(x2 + at), m2);
+    v2 = madd4(d2, d2, v2);
+    const d3 = f32x4.sub(v128.load(x3 + at), m3);
+    v3 = madd4(d3, d3, v3);
+  }
+  normaliseRow(x, W, gamma, beta, m0, f32x4.splat(<f32>1 / Mathf.sqrt(laneSum(v0) * inv + eps)), o);
+  normaliseRow(x1, W, gamma, beta, m1, f32x4.splat(<f32>1 / Mathf.sqrt(laneSum(v1) * inv + eps)), o + rowBytes);
+  normaliseRow(x2, W, gamma, beta, m2, f32x4.splat(<f32>1 / Mathf.sqrt(laneSum(v2) * inv + eps)), o + 2 * rowBytes);
+  normaliseRow(x3, W, gamma, beta, m3, f32x4.splat(<f32>1 / Mathf.sqrt(laneSum(v3) * inv + eps)), o + 3 * rowBytes);
+}
+
+/** lane 0 + lane 1 + lane 2 + lane 3, left to right. */
+// @ts-ignore: decorator
+@inline function laneSum(v: v128): f32 {
+  return f32x4.extract_lane(v, 0) + f32x4.extract_lane(v, 1) + f32x4.extract_lane(v, 2) + f32x4.extract_lane(v, 3);
+}
+
+// @ts-ignore: decorator
+@inline function normaliseRow(row: usize, W: i32, gamma: usize, beta: usize, mean4: v128, r4: v128, o: usize): void {
+  for (let i = 0; i < W; i += 4) {
+    const at = <usize>i << 2;
+    const d = f32x4.mul(f32x4.sub(v128.load(row + at), mean4), r4);
+    v128.store(o + at, f32x4.add(f32x4.mul(d, v128.load(gamma + at)), v128.load(beta + at)));
+  }
 }
 
 /** One row of `layerNorm`: W floats at row -> o (W a multiple of 4). */
@@ -12,20 +76,14 @@ export function layerNorm(x: usize, M: i32, W: i32, gamma: usize, beta: usize, e
   const inv = <f32>1 / <f32>W;
   let s4 = f32x4.splat(0);
   for (let i = 0; i < W; i += 4) s4 = f32x4.add(s4, v128.load(row + (<usize>i << 2)));
-  const mean = (f32x4.extract_lane(s4, 0) + f32x4.extract_lane(s4, 1) + f32x4.extract_lane(s4, 2) + f32x4.extract_lane(s4, 3)) * inv;
+  const mean = laneSum(s4) * inv;
   const mean4 = f32x4.splat(mean);
   let v4 = f32x4.splat(0);
   for (let i = 0; i < W; i += 4) {
     const d = f32x4.sub(v128.load(row + (<usize>i << 2)), mean4);
     v4 = madd4(d, d, v4);
   }
-  const variance = (f32x4.extract_lane(v4, 0) + f32x4.extract_lane(v4, 1) + f32x4.extract_lane(v4, 2) + f32x4.extract_lane(v4, 3)) * inv;
-  const r4 = f32x4.splat(<f32>1 / Mathf.sqrt(variance + eps));
-  for (let i = 0; i < W; i += 4) {
-    const at = <usize>i << 2;
-    const d = f32x4.mul(f32x4.sub(v128.load(row + at), mean4), r4);
-    v128.store(o + at, f32x4.add(f32x4.mul(d, v128.load(gamma + at)), v128.load(beta + at)));
-  }
+  normaliseRow(row, W, gamma, beta, mean4, f32x4.splat(<f32>1 / Mathf.sqrt(laneSum(v4) * inv + eps)), o);
 }
 
 /**

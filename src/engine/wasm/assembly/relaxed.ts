@@ -3,7 +3,7 @@
 export { lastZeroPoint, packedWeightBytes, packWeights } from "./common";
 export { attention, layerNorm, linearF32 } from "./float-ops";
 import { ACT_NONE, activateInPlace, activateInto, epilogue4, quantize4, quantizeValue, rangeScale, lastZeroPoint } from "./common";
-import { layerNormRow } from "./float-ops";
+import { layerNormFourRows, layerNormRow } from "./float-ops";
 
 // i32x4.relaxed_dot_i8x16_i7x16_add_s computes the same, but Node 20's baseline compiler (Liftoff, V8 11.3) gets it
 // wrong when many accumulators are live (checked: wrong rows under --liftoff-only, right under --no-liftoff). The
@@ -32,15 +32,22 @@ export function quantizeActivations(x: usize, M: i32, K: i32, dst: usize, rows: 
 
 /**
  * quantizeActivations of layerNorm(x) (rows of W floats, W a multiple of 4) without the normalised tensor: each row
- * is normalised into `scratch` (W floats, stays in L1), then quantized from there. Same floats, scales and bytes.
+ * is normalised into `scratch` (4 x W floats: four rows at a time, as layerNorm; stays in L1), then quantized from
+ * there. Same floats, scales and bytes.
  */
 export function layerNormQuantize(x: usize, M: i32, W: i32, gamma: usize, beta: usize, eps: f32, dst: usize, rows: usize, scratch: usize): void {
   const Mp = (M + 3) & ~3;
-  for (let m = 0; m < M; m++) {
-    layerNormRow(x + (<usize>(m * W) << 2), W, gamma, beta, eps, scratch);
+  const rowBytes = <usize>W << 2;
+  let m = 0;
+  for (; m + 4 <= M; m += 4) {
+    layerNormFourRows(x + <usize>m * rowBytes, W, gamma, beta, eps, scratch);
+    for (let r = 0; r < 4; r++) quantizeRow(scratch + <usize>r * rowBytes, W, m + r, Mp, dst, rows);
+  }
+  for (; m < M; m++) {
+    layerNormRow(x + <usize>m * rowBytes, W, gamma, beta, eps, scratch);
     quantizeRow(scratch, W, m, Mp, dst, rows);
   }
-  for (let m = M; m < Mp; m++) padRow(W, m, Mp, dst, rows);
+  for (m = M; m < Mp; m++) padRow(W, m, Mp, dst, rows);
 }
 
 /**

@@ -116,4 +116,17 @@ describe.each(kinds)("LayerNorm kernel (%s module)", (kind) => {
     // the mean of a row around 1000 carries fp32 rounding of 1000 (~6e-5): relative to unit-variance outputs
     expect(relativeError(g.read(out, M * W), expected)).toBeLessThan(M === 1 || W < 100 ? 1e-4 : 5e-4);
   });
+
+  it("gives a row the same bits in the four-row path as in the single-row tail", async () => {
+    const g = await loadInt8Gemm(kind);
+    const [M, W] = [7, 36]; // rows 0-3 four at a time, rows 4-6 one at a time
+    const x = seededUniform(M * W, 17, -3, 5);
+    x.copyWithin(5 * W, 1 * W, 2 * W); // row 5 = row 1
+    x.copyWithin(6 * W, 3 * W, 4 * W); // row 6 = row 3
+    const out = g.alloc(M * W * 4);
+    g.layerNormAt(g.floats(x), M, W, g.floats(seededUniform(W, 18, 0.5, 1.5)), g.floats(seededUniform(W, 19)), 1e-5, out);
+    const y = new Uint32Array(g.read(out, M * W).buffer);
+    expect(y.subarray(5 * W, 6 * W)).toEqual(y.subarray(1 * W, 2 * W));
+    expect(y.subarray(6 * W, 7 * W)).toEqual(y.subarray(3 * W, 4 * W));
+  });
 });
