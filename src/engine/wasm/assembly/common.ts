@@ -60,6 +60,12 @@ export function rangeScale(x: usize, count: i32, levels: i32): f32 {
     lo4 = f32x4.pmin(v, lo4);
     hi4 = f32x4.pmax(v, hi4);
   }
+  return rangeScaleFinish(lo4, hi4, x, i, count, levels);
+}
+
+/** rangeScale after its vector loop: lo4, hi4 over values 0..i-1 (4 at a time, in order), the values i..count-1 at x. */
+// @ts-ignore: decorator
+@inline export function rangeScaleFinish(lo4: v128, hi4: v128, x: usize, i: i32, count: i32, levels: i32): f32 {
   let lo: f32 = min(min(f32x4.extract_lane(lo4, 0), f32x4.extract_lane(lo4, 1)), min(f32x4.extract_lane(lo4, 2), f32x4.extract_lane(lo4, 3)));
   let hi: f32 = max(max(f32x4.extract_lane(hi4, 0), f32x4.extract_lane(hi4, 1)), max(f32x4.extract_lane(hi4, 2), f32x4.extract_lane(hi4, 3)));
   for (; i < count; i++) {
@@ -113,7 +119,7 @@ export const ACT_QUICK_GELU: i32 = 2;
 // The activations' constants, for loops that would keep more constant vectors live than x64 has registers: V8 then
 // rematerializes each one in the loop (3 instructions: mov, movq, punpcklqdq) where a splat load from this table is
 // one. Same f32 values as the literals; `konst` picks the literal (table 0) or the table entry.
-const K_TABLE: usize = memory.data<f32>([
+export const K_TABLE: usize = memory.data<f32>([
   88.3, -87.3, 12582912.0, 1.44269504088896341, 0.693359375, -2.1219444e-4, 1.98756915e-4, 1.3981999507e-3, 8.3334519073e-3,
   4.1665795894e-2, 1.6666665459e-1, 5.0000001201e-1, 1, 0.3275911, 1.061405429, -1.453152027, 1.421413741, -0.284496736,
   0.254829592, 0.5, 0.7071067811865476, -1.702,
@@ -165,7 +171,7 @@ const K_INTS: usize = memory.data<i32>([127, 0x7fffffff, 0x80000000]);
 }
 
 // @ts-ignore: decorator
-@inline function activate4(v: v128, act: i32, k: usize): v128 {
+@inline export function activate4(v: v128, act: i32, k: usize): v128 {
   const one = konst(1, k, 12);
   if (act == ACT_GELU) return f32x4.mul(f32x4.mul(konst(0.5, k, 19), v), f32x4.add(one, erfWith(f32x4.mul(v, konst(0.7071067811865476, k, 20)), k)));
   if (act == ACT_QUICK_GELU) return f32x4.div(v, f32x4.add(one, expWith(f32x4.mul(v, konst(-1.702, k, 21)), k)));
@@ -208,7 +214,7 @@ const K_INTS: usize = memory.data<i32>([127, 0x7fffffff, 0x80000000]);
 }
 
 /** The last 1-3 values while `activateInPlace` works on them. */
-const TAIL: usize = memory.data(16, 16);
+export const TAIL: usize = memory.data(16, 16);
 
 /**
  * y = act(y) + residual (residual 0: none) for the `count` floats at out: the operations, in the same order, of the
@@ -217,12 +223,6 @@ const TAIL: usize = memory.data(16, 16);
 export function activateInPlace(out: usize, count: i32, residual: usize, act: i32): void {
   if (act == ACT_GELU) activateWith(out, out, count, residual, ACT_GELU);
   else if (act == ACT_QUICK_GELU) activateWith(out, out, count, residual, ACT_QUICK_GELU);
-}
-
-/** dst = act(src) for `count` floats (act GELU or QuickGELU): activateInPlace's arithmetic, into another buffer. */
-export function activateInto(src: usize, dst: usize, count: i32, act: i32): void {
-  if (act == ACT_GELU) activateWith(src, dst, count, 0, ACT_GELU);
-  else if (act == ACT_QUICK_GELU) activateWith(src, dst, count, 0, ACT_QUICK_GELU);
 }
 
 // @ts-ignore: decorator

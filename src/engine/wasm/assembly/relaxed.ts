@@ -2,7 +2,21 @@
 // so the unsigned-or-signed reading of the i7 operand is the same on every CPU.
 export { lastZeroPoint, packedWeightBytes, packWeights } from "./common";
 export { attention, layerNorm, linearF32 } from "./float-ops";
-import { ACT_NONE, activateInPlace, activateInto, epilogue4, quantize4, quantizeValue, rangeScale, lastZeroPoint } from "./common";
+import {
+  ACT_GELU,
+  ACT_NONE,
+  ACT_QUICK_GELU,
+  K_TABLE,
+  TAIL,
+  activate4,
+  activateInPlace,
+  epilogue4,
+  quantize4,
+  quantizeValue,
+  rangeScale,
+  rangeScaleFinish,
+  lastZeroPoint,
+} from "./common";
 import { layerNormFourRows, layerNormRow } from "./float-ops";
 
 // i32x4.relaxed_dot_i8x16_i7x16_add_s computes the same, but Node 20's baseline compiler (Liftoff, V8 11.3) gets it
@@ -52,13 +66,52 @@ export function layerNormQuantize(x: usize, M: i32, W: i32, gamma: usize, beta: 
 
 /**
  * quantizeActivations of act(x) (GELU or QuickGELU, activateInPlace's arithmetic) without writing the activated
- * tensor: each row is activated into `scratch` (K floats), then quantized from there. Same scales and bytes.
+ * tensor: each row is activated into `scratch` (K floats, stays in L1) with its range taken on the way (rangeScale's
+ * operations in its order), then quantized from there. Same values, scales and bytes.
  */
 export function activateQuantize(x: usize, M: i32, K: i32, act: i32, dst: usize, rows: usize, scratch: usize): void {
+  if (act == ACT_GELU) activateQuantizeWith(x, M, K, ACT_GELU, dst, rows, scratch);
+  else if (act == ACT_QUICK_GELU) activateQuantizeWith(x, M, K, ACT_QUICK_GELU, dst, rows, scratch);
+}
+
+// @ts-ignore: decorator
+@inline function activateQuantizeWith(x: usize, M: i32, K: i32, act: i32, dst: usize, rows: usize, scratch: usize): void {
   const Mp = (M + 3) & ~3;
   for (let m = 0; m < M; m++) {
-    activateInto(x + (<usize>(m * K) << 2), scratch, K, act);
-    quantizeRow(scratch, K, m, Mp, dst, rows);
+    const src = x + (<usize>(m * K) << 2);
+    let lo4 = f32x4.splat(0);
+    let hi4 = f32x4.splat(0);
+    let i = 0;
+    for (; i + 8 <= K; i += 8) {
+      const p = <usize>i << 2;
+      const y = activate4(v128.load(src + p), act, K_TABLE);
+      const z = activate4(v128.load(src + p, 16), act, K_TABLE);
+      v128.store(scratch + p, y);
+      v128.store(scratch + p, z, 16);
+      lo4 = f32x4.pmin(y, lo4);
+      hi4 = f32x4.pmax(y, hi4);
+      lo4 = f32x4.pmin(z, lo4);
+      hi4 = f32x4.pmax(z, hi4);
+    }
+    // the last K % 8 values: 4, then 1-3 through TAIL, as activateInPlace
+    if (i + 4 <= K) {
+      const p = <usize>i << 2;
+      const y = activate4(v128.load(src + p), act, K_TABLE);
+      v128.store(scratch + p, y);
+      lo4 = f32x4.pmin(y, lo4);
+      hi4 = f32x4.pmax(y, hi4);
+      i += 4;
+    }
+    if (i < K) {
+      const p = <usize>i << 2;
+      const lanes = K - i;
+      v128.store(TAIL, f32x4.splat(0));
+      for (let j = 0; j < lanes; j++) store<f32>(TAIL + (<usize>j << 2), load<f32>(src + p + (<usize>j << 2)));
+      v128.store(TAIL, activate4(v128.load(TAIL), act, K_TABLE));
+      for (let j = 0; j < lanes; j++) store<f32>(scratch + p + (<usize>j << 2), load<f32>(TAIL + (<usize>j << 2)));
+    }
+    const scale = rangeScaleFinish(lo4, hi4, scratch, i, K, 127);
+    quantizeRowAs(scratch, K, m, Mp, dst, rows, scale, lastZeroPoint());
   }
   for (let m = M; m < Mp; m++) padRow(K, m, Mp, dst, rows);
 }
@@ -66,10 +119,15 @@ export function activateQuantize(x: usize, M: i32, K: i32, act: i32, dst: usize,
 /** Row m of quantizeActivations' output from the K floats at src: its Kpad bytes, scale and zero point. */
 // @ts-ignore: decorator
 @inline function quantizeRow(src: usize, K: i32, m: i32, Mp: i32, dst: usize, rows: usize): void {
+  const scale = rangeScale(src, K, 127);
+  quantizeRowAs(src, K, m, Mp, dst, rows, scale, lastZeroPoint());
+}
+
+/** quantizeRow with the row's scale and zero point given. */
+// @ts-ignore: decorator
+@inline function quantizeRowAs(src: usize, K: i32, m: i32, Mp: i32, dst: usize, rows: usize, scale: f32, zp: i32): void {
   const Kp = (K + 3) & ~3;
   const row = dst + <usize>(m * Kp);
-  const scale = rangeScale(src, K, 127);
-  const zp = lastZeroPoint();
   const s4 = f32x4.splat(scale);
   const z4 = i32x4.splat(zp);
   const l4 = i32x4.splat(127);

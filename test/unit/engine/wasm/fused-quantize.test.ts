@@ -121,6 +121,7 @@ describe("GELU / QuickGELU fused with the relaxed GEMM's activation quantization
   it.each([
     [1, 1],
     [2, 5],
+    [2, 12],
     [3, 37],
     [4, 64],
     [6, 67],
