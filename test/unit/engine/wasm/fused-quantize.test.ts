@@ -4,10 +4,11 @@
 // bits as the unfused path.
 import { describe, expect, it } from "vitest";
 import { loadInt8Gemm } from "../../../../src/bench/int8-gemm-node";
-import { Activation, type Int8Gemm, type QuantizedActivations } from "../../../../src/engine/wasm/int8-gemm";
+import { Activation, type Int8Gemm, type QuantizedActivations, type RelaxedBlocking } from "../../../../src/engine/wasm/int8-gemm";
 import { seededUniform } from "../../../helpers/tiny-bundle";
 
 const f = Math.fround;
+const blockings: RelaxedBlocking[] = ["4x8", "2x8"];
 
 function roundHalfEven(v: number): number {
   const r = Math.round(v);
@@ -94,8 +95,8 @@ describe("LayerNorm fused with the relaxed GEMM's activation quantization", () =
     }
   });
 
-  it("gives a GEMM the same output bits as layerNormAt then linearAt (197 x 768 -> 40, residual)", async () => {
-    const g = await loadInt8Gemm("relaxed");
+  it.each(blockings)("gives a GEMM the same output bits as layerNormAt then linearAt (197 x 768 -> 40, residual; %s blocks)", async (blocking) => {
+    const g = await loadInt8Gemm("relaxed", blocking);
     const [M, W, N] = [197, 768, 40];
     const xp = g.floats(seededUniform(M * W, 3, -4, 4));
     const gamma = g.floats(seededUniform(W, 4, 0.5, 1.5));
@@ -137,22 +138,25 @@ describe("GELU / QuickGELU fused with the relaxed GEMM's activation quantization
     }
   });
 
-  it("gives fc2 the same output bits as fc1 with its activation pass then linearAt (197 x 96 -> 3072 -> 48, residual)", async () => {
-    const g = await loadInt8Gemm("relaxed");
-    const [M, W, F] = [197, 96, 3072];
-    const xp = g.floats(seededUniform(M * W, 8, -2, 2));
-    const fc = packRandom(g, W, F, 9);
-    const proj = packRandom(g, F, W, 10);
-    const residual = g.floats(seededUniform(M * W, 11));
-    const [mlp, a, b] = [g.alloc(M * F * 4), g.alloc(M * W * 4), g.alloc(M * W * 4)];
-    for (const act of [Activation.gelu, Activation.quickGelu] as const) {
-      g.linearAt(xp, M, fc, mlp, act);
-      g.linearAt(mlp, M, proj, a, Activation.none, residual);
-      g.linearAt(xp, M, fc, mlp);
-      g.linearQuantizedAt(g.activateQuantizedAt(mlp, M, F, act), proj, b, Activation.none, residual);
-      expect(g.readBytes(b, M * W * 4)).toEqual(g.readBytes(a, M * W * 4));
-    }
-  });
+  it.each(blockings)(
+    "gives fc2 the same output bits as fc1 with its activation pass then linearAt (197 x 96 -> 3072 -> 96, residual; %s blocks)",
+    async (blocking) => {
+      const g = await loadInt8Gemm("relaxed", blocking);
+      const [M, W, F] = [197, 96, 3072];
+      const xp = g.floats(seededUniform(M * W, 8, -2, 2));
+      const fc = packRandom(g, W, F, 9);
+      const proj = packRandom(g, F, W, 10);
+      const residual = g.floats(seededUniform(M * W, 11));
+      const [mlp, a, b] = [g.alloc(M * F * 4), g.alloc(M * W * 4), g.alloc(M * W * 4)];
+      for (const act of [Activation.gelu, Activation.quickGelu] as const) {
+        g.linearAt(xp, M, fc, mlp, act);
+        g.linearAt(mlp, M, proj, a, Activation.none, residual);
+        g.linearAt(xp, M, fc, mlp);
+        g.linearQuantizedAt(g.activateQuantizedAt(mlp, M, F, act), proj, b, Activation.none, residual);
+        expect(g.readBytes(b, M * W * 4)).toEqual(g.readBytes(a, M * W * 4));
+      }
+    },
+  );
 
   it("refuses the SIMD128 kernel, a layer of another width and no activation", async () => {
     const s = await loadInt8Gemm("simd");
