@@ -13,7 +13,7 @@ export function layerNorm(x: usize, M: i32, W: i32, gamma: usize, beta: usize, e
  * but the rows' sum and variance chains run side by side (one row's chain of dependent adds waits on their latency).
  */
 // @ts-ignore: decorator
-@inline export function layerNormFourRows(x: usize, W: i32, gamma: usize, beta: usize, eps: f32, o: usize): void {
+@inline export function layerNormFourRows(x: usize, W: i32, gamma: usize, beta: usize, eps: f32, o: usize, range: usize = 0): void {
   const inv = <f32>1 / <f32>W;
   const rowBytes = <usize>W << 2;
   const x1 = x + rowBytes;
@@ -49,10 +49,10 @@ export function layerNorm(x: usize, M: i32, W: i32, gamma: usize, beta: usize, e
     const d3 = f32x4.sub(v128.load(x3 + at), m3);
     v3 = madd4(d3, d3, v3);
   }
-  normaliseRow(x, W, gamma, beta, m0, f32x4.splat(<f32>1 / Mathf.sqrt(laneSum(v0) * inv + eps)), o);
-  normaliseRow(x1, W, gamma, beta, m1, f32x4.splat(<f32>1 / Mathf.sqrt(laneSum(v1) * inv + eps)), o + rowBytes);
-  normaliseRow(x2, W, gamma, beta, m2, f32x4.splat(<f32>1 / Mathf.sqrt(laneSum(v2) * inv + eps)), o + 2 * rowBytes);
-  normaliseRow(x3, W, gamma, beta, m3, f32x4.splat(<f32>1 / Mathf.sqrt(laneSum(v3) * inv + eps)), o + 3 * rowBytes);
+  normaliseRow(x, W, gamma, beta, m0, f32x4.splat(<f32>1 / Mathf.sqrt(laneSum(v0) * inv + eps)), o, range);
+  normaliseRow(x1, W, gamma, beta, m1, f32x4.splat(<f32>1 / Mathf.sqrt(laneSum(v1) * inv + eps)), o + rowBytes, range ? range + 32 : 0);
+  normaliseRow(x2, W, gamma, beta, m2, f32x4.splat(<f32>1 / Mathf.sqrt(laneSum(v2) * inv + eps)), o + 2 * rowBytes, range ? range + 64 : 0);
+  normaliseRow(x3, W, gamma, beta, m3, f32x4.splat(<f32>1 / Mathf.sqrt(laneSum(v3) * inv + eps)), o + 3 * rowBytes, range ? range + 96 : 0);
 }
 
 /** lane 0 + lane 1 + lane 2 + lane 3, left to right. */
@@ -62,7 +62,23 @@ export function layerNorm(x: usize, M: i32, W: i32, gamma: usize, beta: usize, e
 }
 
 // @ts-ignore: decorator
-@inline function normaliseRow(row: usize, W: i32, gamma: usize, beta: usize, mean4: v128, r4: v128, o: usize): void {
+@inline function normaliseRow(row: usize, W: i32, gamma: usize, beta: usize, mean4: v128, r4: v128, o: usize, range: usize): void {
+  if (range) {
+    // also the row's pmin / pmax lanes as rangeScale takes them (from 0, in order), at range and range + 16
+    let lo4 = f32x4.splat(0);
+    let hi4 = f32x4.splat(0);
+    for (let i = 0; i < W; i += 4) {
+      const at = <usize>i << 2;
+      const d = f32x4.mul(f32x4.sub(v128.load(row + at), mean4), r4);
+      const y = f32x4.add(f32x4.mul(d, v128.load(gamma + at)), v128.load(beta + at));
+      v128.store(o + at, y);
+      lo4 = f32x4.pmin(y, lo4);
+      hi4 = f32x4.pmax(y, hi4);
+    }
+    v128.store(range, lo4);
+    v128.store(range, hi4, 16);
+    return;
+  }
   for (let i = 0; i < W; i += 4) {
     const at = <usize>i << 2;
     const d = f32x4.mul(f32x4.sub(v128.load(row + at), mean4), r4);
@@ -83,7 +99,7 @@ export function layerNorm(x: usize, M: i32, W: i32, gamma: usize, beta: usize, e
     const d = f32x4.sub(v128.load(row + (<usize>i << 2)), mean4);
     v4 = madd4(d, d, v4);
   }
-  normaliseRow(row, W, gamma, beta, mean4, f32x4.splat(<f32>1 / Mathf.sqrt(laneSum(v4) * inv + eps)), o);
+  normaliseRow(row, W, gamma, beta, mean4, f32x4.splat(<f32>1 / Mathf.sqrt(laneSum(v4) * inv + eps)), o, 0);
 }
 
 /**

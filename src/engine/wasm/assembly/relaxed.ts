@@ -54,8 +54,13 @@ export function layerNormQuantize(x: usize, M: i32, W: i32, gamma: usize, beta: 
   const rowBytes = <usize>W << 2;
   let m = 0;
   for (; m + 4 <= M; m += 4) {
-    layerNormFourRows(x + <usize>m * rowBytes, W, gamma, beta, eps, scratch);
-    for (let r = 0; r < 4; r++) quantizeRow(scratch + <usize>r * rowBytes, W, m + r, Mp, dst, rows);
+    layerNormFourRows(x + <usize>m * rowBytes, W, gamma, beta, eps, scratch, RANGES);
+    for (let r = 0; r < 4; r++) {
+      const row = scratch + <usize>r * rowBytes;
+      const range = RANGES + (<usize>r << 5);
+      const scale = rangeScaleFinish(v128.load(range), v128.load(range, 16), row, W, W, 127);
+      quantizeRowAs(row, W, m + r, Mp, dst, rows, scale, lastZeroPoint());
+    }
   }
   for (; m < M; m++) {
     layerNormRow(x + <usize>m * rowBytes, W, gamma, beta, eps, scratch);
@@ -115,6 +120,9 @@ export function activateQuantize(x: usize, M: i32, K: i32, act: i32, dst: usize,
   }
   for (let m = M; m < Mp; m++) padRow(K, m, Mp, dst, rows);
 }
+
+/** The four rows' range lanes (lo, hi) from layerNormFourRows. */
+const RANGES: usize = memory.data(128, 16);
 
 /** Row m of quantizeActivations' output from the K floats at src: its Kpad bytes, scale and zero point. */
 // @ts-ignore: decorator
