@@ -4,7 +4,7 @@
 import { type ChildProcessByStdio, spawn } from "node:child_process";
 import { createInterface, type Interface } from "node:readline";
 import type { Readable, Writable } from "node:stream";
-import { READY_LINE, type TimedRun } from "./serve-runs";
+import type { TimedRun } from "./serve-runs";
 
 export interface InterleavedSide {
   name: string;
@@ -33,8 +33,7 @@ class RunServer {
     const server = new RunServer(side.name, child);
     // setup output before the ready line (progress, library banners) is not ours to parse
     for (;;) {
-      const line = await server.next();
-      if (line.trim() === READY_LINE) return server;
+      if (isReadyLine(await server.next())) return server;
     }
   }
 
@@ -94,6 +93,17 @@ export async function runInterleaved(
     return runs;
   } finally {
     await Promise.all(servers.map((s) => s.close()));
+  }
+}
+
+/** The ready line of serve-runs.ts, or of another language's JSON writer (`{"ready": true}`, spaced). */
+export function isReadyLine(line: string): boolean {
+  const text = line.trim();
+  if (!text.startsWith("{")) return false;
+  try {
+    return (JSON.parse(text) as { ready?: unknown }).ready === true;
+  } catch {
+    return false;
   }
 }
 

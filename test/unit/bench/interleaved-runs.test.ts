@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { rotation, runInterleaved } from "../../../src/bench/interleaved-runs";
+import { isReadyLine, rotation, runInterleaved } from "../../../src/bench/interleaved-runs";
 
 const fixture = join(import.meta.dirname, "fixtures", "logging-run-server.ts");
 const side = (name: string, log: string, ...extra: string[]) => ({
@@ -16,6 +16,17 @@ describe("rotation", () => {
     expect(rotation(3, 0)).toEqual([0, 1, 2]);
     expect(rotation(3, 1)).toEqual([1, 2, 0]);
     expect(rotation(3, 5)).toEqual([2, 0, 1]);
+  });
+});
+
+describe("isReadyLine", () => {
+  it("takes the ready object however its JSON is spaced, and nothing else", () => {
+    expect(isReadyLine('{"ready":true}')).toBe(true);
+    expect(isReadyLine(' {"ready": true}\n')).toBe(true); // Python's json.dumps
+    expect(isReadyLine('{"ready": false}')).toBe(false);
+    expect(isReadyLine('{"ms": 1, "cpu": 1}')).toBe(false);
+    expect(isReadyLine("ready")).toBe(false);
+    expect(isReadyLine("{not json")).toBe(false);
   });
 });
 
