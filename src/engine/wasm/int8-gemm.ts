@@ -262,7 +262,7 @@ export class Int8Gemm {
   attentionAt(qkv: number, M: number, W: number, heads: number, out: number): void {
     if ((W / heads) % 8 !== 0) throw new Error(`attention: head size ${W / heads} is not a multiple of 8`);
     const mPad = Math.ceil(M / 8) * 8;
-    const scratch = this.scratchBuffer("att", (2 * (W / heads) * mPad + 4 * mPad + 16 * (W / heads) + 16 * mPad) * 4);
+    const scratch = this.scratchBuffer("att", (2 * (W / heads) * mPad + 4 * mPad + 16 * (W / heads)) * 4);
     const t0 = this.profile?.clock();
     this.k.attention(qkv, M, W, heads, out, scratch);
     if (this.profile) this.record("attention", t0!, this.profile.clock());
