@@ -350,12 +350,27 @@ function softmaxRow(p: usize, M: i32): f32 {
  * fp32 linear layer: out [M][N] = x [M][K] · W (+ bias [N] after the sum, as MatMul then Add; bias 0: none), N a
  * multiple of 4. W packed by column blocks (Int8Gemm.packF32): for each block of 8 columns its [K][8] floats, then a
  * last block of 4 columns as [K][4] when N % 8 == 4, so a block's weights are contiguous and stay in cache while
- * every row passes. Tiles of 4 rows by 8 columns, one sum per output in k order.
+ * every row passes. Tiles of 4 rows by 8 columns, one sum per output in k order. `scratch`: (M rounded down to 4) x K
+ * floats for the rows' inputs by groups of four, [k][4 rows] (the tile loop then has no address arithmetic).
  */
-export function linearF32(x: usize, M: i32, K: i32, w: usize, N: i32, bias: usize, out: usize): void {
+export function linearF32(x: usize, M: i32, K: i32, w: usize, N: i32, bias: usize, out: usize, scratch: usize): void {
   const rowBytes = <usize>K << 2;
   const outRow = <usize>N << 2;
   const blockBytes = <usize>K << 5;
+  // each group of four rows as [k][4 rows] in scratch: the tile loop splat-loads its four inputs from one pointer
+  const groupBytes = <usize>K << 4;
+  for (let g = 0; g + 4 <= M; g += 4) {
+    const src = x + <usize>g * rowBytes;
+    const dst = scratch + <usize>(g >> 2) * groupBytes;
+    let k = 0;
+    for (; k + 4 <= K; k += 4) {
+      const at = src + (<usize>k << 2);
+      storeTransposed(dst + (<usize>k << 4), v128.load(at), v128.load(at + rowBytes), v128.load(at + 2 * rowBytes), v128.load(at + 3 * rowBytes));
+    }
+    for (; k < K; k++) {
+      for (let r = 0; r < 4; r++) store<f32>(dst + (<usize>k << 4) + (<usize>r << 2), load<f32>(src + <usize>r * rowBytes + (<usize>k << 2)));
+    }
+  }
   let n = 0;
   for (; n + 8 <= N; n += 8) {
     const wb = w + <usize>(n >> 3) * blockBytes;
@@ -363,7 +378,6 @@ export function linearF32(x: usize, M: i32, K: i32, w: usize, N: i32, bias: usiz
     const b1 = bias ? v128.load(bias + (<usize>n << 2), 16) : f32x4.splat(0);
     let m = 0;
     for (; m + 4 <= M; m += 4) {
-      const x0 = x + <usize>m * rowBytes;
       let a00 = f32x4.splat(0);
       let a01 = f32x4.splat(0);
       let a10 = f32x4.splat(0);
@@ -373,15 +387,15 @@ export function linearF32(x: usize, M: i32, K: i32, w: usize, N: i32, bias: usiz
       let a30 = f32x4.splat(0);
       let a31 = f32x4.splat(0);
       // pointers, no counter: fewer live integers in the loop (V8 otherwise reloads them from the stack each step)
-      let xp = x0;
+      let xp = scratch + <usize>(m >> 2) * groupBytes;
       const wEnd = wb + blockBytes;
       for (let wp = wb; wp < wEnd; wp += 32) {
         const w0 = v128.load(wp);
         const w1 = v128.load(wp, 16);
         const v0 = v128.load32_splat(xp);
-        const v1 = v128.load32_splat(xp + rowBytes);
-        const v2 = v128.load32_splat(xp + 2 * rowBytes);
-        const v3 = v128.load32_splat(xp + 3 * rowBytes);
+        const v1 = v128.load32_splat(xp, 4);
+        const v2 = v128.load32_splat(xp, 8);
+        const v3 = v128.load32_splat(xp, 12);
         a00 = madd4(v0, w0, a00);
         a01 = madd4(v0, w1, a01);
         a10 = madd4(v1, w0, a10);
@@ -390,7 +404,7 @@ export function linearF32(x: usize, M: i32, K: i32, w: usize, N: i32, bias: usiz
         a21 = madd4(v2, w1, a21);
         a30 = madd4(v3, w0, a30);
         a31 = madd4(v3, w1, a31);
-        xp += 4;
+        xp += 16;
       }
       const op = out + <usize>m * outRow + (<usize>n << 2);
       v128.store(op, f32x4.add(a00, b0));
