@@ -38,7 +38,7 @@ interface KernelExports {
   pairQuads?(packed: number, K: number, N: number, flags: number, corr: number, maxPerBlock: number, apply: boolean): number;
   layerNorm(x: number, M: number, W: number, gamma: number, beta: number, eps: number, out: number): void;
   attention(qkv: number, M: number, W: number, heads: number, out: number, scratch: number): void;
-  linearF32(x: number, M: number, K: number, w: number, N: number, bias: number, out: number): void;
+  linearF32(x: number, M: number, K: number, w: number, N: number, bias: number, out: number, scratch: number): void;
 }
 
 /** A linear layer's weights inside the kernel memory: int8 [K][N] packed, per-output-channel scales, bias. */
@@ -131,7 +131,22 @@ export class Int8Gemm {
   private top: number;
   /** Set to time every kernel call by op (benchmarks); unset, calls are not timed. */
   profile: KernelProfile | undefined;
-  private scratch = { x: 0, xBytes: 0, a: 0, aBytes: 0, out: 0, outBytes: 0, res: 0, resBytes: 0, att: 0, attBytes: 0, rows: 0, rowsBytes: 0 };
+  private scratch = {
+    x: 0,
+    xBytes: 0,
+    a: 0,
+    aBytes: 0,
+    out: 0,
+    outBytes: 0,
+    res: 0,
+    resBytes: 0,
+    att: 0,
+    attBytes: 0,
+    rows: 0,
+    rowsBytes: 0,
+    xt: 0,
+    xtBytes: 0,
+  };
 
   private constructor(
     readonly kind: GemmKind,
@@ -262,7 +277,7 @@ export class Int8Gemm {
   attentionAt(qkv: number, M: number, W: number, heads: number, out: number): void {
     if ((W / heads) % 8 !== 0) throw new Error(`attention: head size ${W / heads} is not a multiple of 8`);
     const mPad = Math.ceil(M / 8) * 8;
-    const scratch = this.scratchBuffer("att", (2 * (W / heads) * mPad + 4 * mPad + 16 * (W / heads) + 16 * mPad) * 4);
+    const scratch = this.scratchBuffer("att", (2 * (W / heads) * mPad + 4 * mPad + 16 * (W / heads)) * 4);
     const t0 = this.profile?.clock();
     this.k.attention(qkv, M, W, heads, out, scratch);
     if (this.profile) this.record("attention", t0!, this.profile.clock());
@@ -290,8 +305,9 @@ export class Int8Gemm {
   /** fp32 linear layer on kernel memory: out [M][N] = x [M][K] · W + bias (0: none), W from packF32; N a multiple of 4. */
   linearF32At(x: number, M: number, K: number, w: number, N: number, bias: number, out: number): void {
     if (N % 4 !== 0) throw new Error(`linearF32: ${N} outputs is not a multiple of 4`);
+    const scratch = this.scratchBuffer("xt", Math.max(16, (M & ~3) * K * 4));
     const t0 = this.profile?.clock();
-    this.k.linearF32(x, M, K, w, N, bias, out);
+    this.k.linearF32(x, M, K, w, N, bias, out, scratch);
     if (this.profile) this.record(`fp32 linear ${K}x${N}`, t0!, this.profile.clock());
   }
 
@@ -316,7 +332,7 @@ export class Int8Gemm {
   }
 
   /** Scratch buffers grow to the largest call and are reused. */
-  private scratchBuffer(name: "x" | "a" | "out" | "res" | "att" | "rows", bytes: number): number {
+  private scratchBuffer(name: "x" | "a" | "out" | "res" | "att" | "rows" | "xt", bytes: number): number {
     const s = this.scratch;
     const sizeKey = `${name}Bytes` as const;
     if (s[sizeKey] < bytes) {
