@@ -7,12 +7,14 @@ import { parseArgs } from "node:util";
 import { loadBenchInputs } from "../src/bench/bench-inputs";
 import type { EncoderRunResult } from "../src/bench/encoder-run";
 import type { PipelineRunResult } from "../src/bench/pipeline-run";
+import { type InterleavedReport, interleavedReport } from "../src/bench/interleaved-report";
+import { type InterleavedSide, runInterleaved } from "../src/bench/interleaved-runs";
 import { pairedRatios, type PairedRatios } from "../src/bench/paired-rounds";
-import { findTorchPython, type PytorchRunOptions, type PytorchRunResult, runPytorchReference } from "../src/bench/pytorch-reference";
+import { findTorchPython, type PytorchRunOptions, type PytorchRunResult, pytorchServeArgs, runPytorchReference } from "../src/bench/pytorch-reference";
 import { bundleStageCount } from "../src/runner/staged-bundle";
 
 const usage =
-  "usage: npm run bench -- [--model models/NAME ... | --arch ViT-B-16] [--image-size S] [--runs N] [--rounds R] [--service | --service-only [--var ENGINE:wasm ...]] [--json]\n" +
+  "usage: npm run bench -- [--model models/NAME ... | --arch ViT-B-16] [--image-size S] [--runs N] [--rounds R] [--interleave C] [--service | --service-only [--var ENGINE:wasm ...]] [--json]\n" +
   "       npm run bench -- --isolate-check [--model models/NAME] [--json]   (validates the per-isolate memory method)\n" +
   "       npm run bench -- --front-burst [--concurrency 8] [--model models/NAME] [--var NAME:VALUE ...] [--json]   (maximum-size uploads at once)";
 const { values } = parseArgs({
@@ -22,6 +24,7 @@ const { values } = parseArgs({
     "image-size": { type: "string" },
     runs: { type: "string", default: "10" },
     rounds: { type: "string", default: "0" },
+    interleave: { type: "string", default: "0" },
     json: { type: "boolean", default: false },
     service: { type: "boolean", default: false },
     "service-only": { type: "boolean", default: false },
@@ -44,16 +47,23 @@ if (!(Number.isInteger(rounds) && rounds >= 0)) {
   process.exit(2);
 }
 
-function runChild<T>(kind: string, model: string): T {
+// --interleave C: after everything else, issue 9's ratios from C cycles of interleaved runs (interleaved-runs.ts)
+const interleave = Number(values.interleave);
+if (!(Number.isInteger(interleave) && interleave >= 0)) {
+  console.error(`--interleave must be a whole number\n${usage}`);
+  process.exit(2);
+}
+
+function childArgs(kind: string, model: string): string[] {
   // The engine picks relaxed SIMD where the runtime validates it (Node 20: behind a flag; workerd and Node 22: on).
-  const flags =
-    (kind === "encoder-engine" || kind === "pipeline-engine") && process.versions.node.startsWith("20.") ? ["--experimental-wasm-relaxed-simd"] : [];
-  const args = [...flags, "--import", "tsx", "scripts/bench.ts", "--child", kind, "--model", model, "--runs", String(runs)];
-  const out = execFileSync(process.execPath, args, {
-    encoding: "utf8",
-    stdio: ["ignore", "pipe", "inherit"],
-    env: { ...process.env, ONNXRUNTIME_NODE_INSTALL_CUDA: "skip" },
-  });
+  const flags = kind.includes("engine") && process.versions.node.startsWith("20.") ? ["--experimental-wasm-relaxed-simd"] : [];
+  return [...flags, "--import", "tsx", "scripts/bench.ts", "--child", kind, "--model", model, "--runs", String(runs)];
+}
+
+const childEnv = { ...process.env, ONNXRUNTIME_NODE_INSTALL_CUDA: "skip" };
+
+function runChild<T>(kind: string, model: string): T {
+  const out = execFileSync(process.execPath, childArgs(kind, model), { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"], env: childEnv });
   return JSON.parse(out.trim().split("\n").pop()!) as T;
 }
 
@@ -63,6 +73,27 @@ function npmScript(script: string, args: string[]): void {
 
 if (values.child) {
   const model = values.model![0]!;
+  if (values.child.startsWith("serve-")) {
+    // a live side of interleaved runs: set up, warm up, then one timed run per request
+    const { serveRuns } = await import("../src/bench/serve-runs");
+    if (values.child === "serve-pipeline-engine") {
+      const { loadPipeline, zeroShotOnce } = await import("../src/bench/pipeline-run");
+      const inputs = loadBenchInputs(0);
+      const pipeline = await loadPipeline({ bundleDir: model, object: inputs.object, imageEngine: "wasm" });
+      const size = pipeline.bundle.manifest.imageSize;
+      const pixelBuffer = new Float32Array(3 * size * size);
+      const once = async () => {
+        await zeroShotOnce(pipeline, inputs.image, pixelBuffer);
+      };
+      await once();
+      await serveRuns(once);
+    } else {
+      const { loadEncoder } = await import("../src/bench/encoder-run");
+      const runtime = values.child === "serve-encoder-node" ? "node" : values.child === "serve-encoder-engine" ? "engine" : "wasm";
+      await serveRuns((await loadEncoder({ bundleDir: model, runtime, ortDefaults: false })).run);
+    }
+    process.exit(0);
+  }
   if (values.child === "pipeline" || values.child === "pipeline-engine") {
     const { installWasmMemoryProbe } = await import("../src/bench/wasm-memory-probe");
     installWasmMemoryProbe();
@@ -231,6 +262,7 @@ if (best) {
   endToEnd.zero_shot_vs_pytorch = pytorch ? Math.round((best.zs / pytorch.zero_shot_ms.total.p50) * 1000) / 1000 : null;
 }
 if (rounds > 0 && !values["service-only"]) report.paired_rounds = runPairedRounds(rounds);
+if (interleave > 0 && !values["service-only"]) report.interleaved = await runInterleavedRatios(interleave);
 report.peak_memory_mb = peakMemory;
 if (values.service || values["service-only"]) {
   const { runServiceBenchmarks } = await import("../src/bench/service-run");
@@ -294,6 +326,53 @@ function runPairedRounds(count: number): Record<string, PairedRatios> | undefine
   for (const [name, r] of Object.entries(result)) {
     console.log(`| ${name} | ${r.median} | ${r.min} | ${r.max} | ${r.rounds.map((x) => `${x.a} / ${x.b}`).join("; ")} |`);
   }
+  return result;
+}
+
+/**
+ * Issue 9's ratios from `cycles` cycles of interleaved runs: the encoders (engine int8, onnxruntime-web int8,
+ * onnxruntime-node fp32) as live processes taking turns, one run each per cycle; then our zero-shot pipeline on the
+ * engine and PyTorch's the same way. Per ratio, the median of the cycles' ratios (wall time), and the ratio of the
+ * sides' CPU-time medians.
+ */
+async function runInterleavedRatios(cycles: number): Promise<InterleavedReport | undefined> {
+  const all = report.models as Record<string, { encoderEngine?: unknown; pipeline?: PipelineRunResult }>;
+  const int8 = models.find((m) => all[m]?.encoderEngine);
+  if (!int8) {
+    console.log("\ninterleaved runs: not run (no int8-dynamic bundle: the engine has nothing to run)");
+    return undefined;
+  }
+  const fp32 = models.find((m) => all[m]?.pipeline?.quantization === "fp32");
+  const node = (name: string, kind: string, model: string): InterleavedSide => ({
+    name,
+    command: process.execPath,
+    args: childArgs(kind, model),
+    env: childEnv,
+  });
+  const progress = (line: string) => process.stderr.write(`interleaved: ${line}\n`);
+  const encoderSides = [node("wasm_int8", "serve-encoder-engine", int8), node("ort_web_int8", "serve-encoder-wasm", int8)];
+  if (fp32) encoderSides.push(node("ort_node_fp32", "serve-encoder-node", fp32));
+  const runsBySide = await runInterleaved(encoderSides, cycles, progress);
+  const torch = pytorchSetup();
+  if (torch) {
+    const pipelineSides = [
+      node("zero_shot", "serve-pipeline-engine", int8),
+      { name: "pytorch_zero_shot", command: torch.python, args: pytorchServeArgs(torch.options) },
+    ];
+    Object.assign(runsBySide, await runInterleaved(pipelineSides, cycles, progress));
+  }
+  const result = interleavedReport(runsBySide, [
+    ["wasm_int8_vs_ort_web_int8", "wasm_int8", "ort_web_int8"],
+    ["wasm_int8_vs_ort_node_fp32", "wasm_int8", "ort_node_fp32"],
+    ["zero_shot_vs_pytorch", "zero_shot", "pytorch_zero_shot"],
+  ]);
+  console.log(`\n## ${cycles} interleaved cycles (every side a live process, one run each per cycle, rotating order)`);
+  console.log("| side | wall p50 ms | CPU p50 ms | runs (wall ms) |");
+  console.log("|---|---|---|---|");
+  for (const [name, s] of Object.entries(result.sides)) console.log(`| ${name} | ${s.p50_ms} | ${s.cpu_p50_ms} | ${s.runs_ms.join(", ")} |`);
+  console.log("| ratio | median of cycle ratios | min | max | CPU p50 ratio |");
+  console.log("|---|---|---|---|---|");
+  for (const [name, r] of Object.entries(result.ratios)) console.log(`| ${name} | ${r.median} | ${r.min} | ${r.max} | ${r.cpu_p50_ratio} |`);
   return result;
 }
 

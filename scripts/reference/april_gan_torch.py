@@ -1,12 +1,13 @@
 """Times the official APRIL-GAN zero-shot pipeline (PyTorch, fp32, one thread) per image, as test.py runs it.
 
 usage: python3 scripts/reference/april_gan_torch.py --model DIR --image PATH [--object bottle] [--image-size S]
-           [--layers 3,6,9,12] [--runs 10] [--warmup 1] [--json]
+           [--layers 3,6,9,12] [--runs 10] [--warmup 1] [--json] [--serve]
 DIR holds open_clip_config.json, open_clip_model.safetensors (or open_clip_pytorch_model.bin) and adapter.safetensors
 (or adapter.pth). Per run: decode (PIL open + load), preprocess (the official transform), encoder (encode_image with
 the taps), scoring (image score, adapters, per-layer maps, upsampling, softmax, sum, to numpy). The object's text
 features are computed once before the runs (the official test does so for every object before its loop): not timed.
-The last line printed with --json is the result object.
+The last line printed with --json is the result object. --serve: after the runs, one more timed run per "run" line
+on stdin, answered as a JSON line {"ms": wall, "cpu": process CPU} (the bench's interleaved runs), until "exit".
 """
 import argparse
 import json
@@ -53,6 +54,7 @@ def main():
     parser.add_argument("--warmup", type=int, default=1)
     parser.add_argument("--vocab", default=VOCAB)
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--serve", action="store_true", help="after the runs, time one more run per 'run' line on stdin")
     args = parser.parse_args()
     torch.set_num_threads(1)
     torch.set_num_interop_threads(1)
@@ -71,33 +73,50 @@ def main():
     text = text_features(clip, ClipTokenizer(args.vocab), args.object)
     text_ms = (time.perf_counter() - t1) * 1e3
 
+    def score_once():
+        """One image end to end; returns the stages' wall ms, the process CPU ms and the result."""
+        start = time.perf_counter()
+        cpu_start = time.process_time()
+        image = decode_image(args.image)
+        t_decode = time.perf_counter()
+        pixels = preprocess(image, size, **norm)
+        t_pre = time.perf_counter()
+        image_features, patch_tokens = encode(clip, pixels, layers)
+        t_enc = time.perf_counter()
+        result = zero_shot_from_encoding(adapter, image_features, patch_tokens, text, size)
+        end = time.perf_counter()
+        cpu_ms = (time.process_time() - cpu_start) * 1e3
+        stages = {
+            "decode": t_decode - start,
+            "preprocess": t_pre - t_decode,
+            "encoder": t_enc - t_pre,
+            "scoring": end - t_enc,
+            "total": end - start,
+        }
+        return {stage: seconds * 1e3 for stage, seconds in stages.items()}, cpu_ms, result
+
     samples = {"decode": [], "preprocess": [], "encoder": [], "scoring": [], "total": []}
     cpu_samples = []  # process CPU time of the whole per-image pipeline: on a loaded machine wall time is mostly waiting
-    score = None
     with torch.no_grad():
         for run in range(-args.warmup, args.runs):
-            start = time.perf_counter()
-            cpu_start = time.process_time()
-            image = decode_image(args.image)
-            t_decode = time.perf_counter()
-            pixels = preprocess(image, size, **norm)
-            t_pre = time.perf_counter()
-            image_features, patch_tokens = encode(clip, pixels, layers)
-            t_enc = time.perf_counter()
-            result = zero_shot_from_encoding(adapter, image_features, patch_tokens, text, size)
-            end = time.perf_counter()
-            cpu_ms = (time.process_time() - cpu_start) * 1e3
-            score = result["score"]
+            times, cpu_ms, result = score_once()
             if run >= 0:
                 cpu_samples.append(cpu_ms)
-                for stage, ms in (
-                    ("decode", t_decode - start),
-                    ("preprocess", t_pre - t_decode),
-                    ("encoder", t_enc - t_pre),
-                    ("scoring", end - t_enc),
-                    ("total", end - start),
-                ):
-                    samples[stage].append(ms * 1e3)
+                for stage, ms in times.items():
+                    samples[stage].append(ms)
+        if args.serve:
+            # the line protocol of src/bench/serve-runs.ts: one timed run per "run" line, until "exit" or end of input
+            print(json.dumps({"ready": True}), flush=True)
+            for line in sys.stdin:
+                if line.strip() == "exit":
+                    break
+                if line.strip() != "run":
+                    print(json.dumps({"error": f"unknown request {line.strip()!r}"}), flush=True)
+                    continue
+                times, cpu_ms, _ = score_once()
+                print(json.dumps({"ms": times["total"], "cpu": cpu_ms}), flush=True)
+            return
+    score = result["score"]
     report = {
         "torch": torch.__version__,
         "threads": torch.get_num_threads(),

@@ -27,7 +27,18 @@ export interface EncoderRunResult {
   wasmMemoryMb: number | null;
 }
 
-export async function runEncoderBenchmark(o: EncoderRunOptions): Promise<EncoderRunResult> {
+/** An encoder loaded and warmed up in this process: `run` encodes one fixed image. */
+export interface LoadedEncoder {
+  run: () => Promise<void>;
+  runtime: string;
+  quantization: string;
+  modelMb: number;
+  loadMs: number;
+  /** The engine's kernel memory or onnxruntime-web's wasm heap, MB; null for onnxruntime-node. */
+  wasmMemoryMb: () => number | null;
+}
+
+export async function loadEncoder(o: Omit<EncoderRunOptions, "runs">): Promise<LoadedEncoder> {
   const manifest = parseBundleManifest(JSON.parse(readFileSync(join(o.bundleDir, "manifest.json"), "utf8")));
   const graphPath = join(o.bundleDir, manifest.files.image.path);
   const weightsFile = manifest.files.imageWeights.path;
@@ -74,17 +85,8 @@ export async function runEncoderBenchmark(o: EncoderRunOptions): Promise<Encoder
   weights = undefined;
   await run(); // warm-up: first run allocates and plans
   const loadMs = performance.now() - t0;
-  const times: number[] = [];
-  const cpuTimes: number[] = [];
-  for (let i = 0; i < o.runs; i++) {
-    const c = process.cpuUsage();
-    const t = performance.now();
-    await run();
-    times.push(performance.now() - t);
-    const used = process.cpuUsage(c);
-    cpuTimes.push((used.user + used.system) / 1000);
-  }
   return {
+    run,
     runtime:
       o.runtime === "engine"
         ? `engine wasm (${engineKind})`
@@ -94,10 +96,31 @@ export async function runEncoderBenchmark(o: EncoderRunOptions): Promise<Encoder
     quantization: manifest.quantization,
     modelMb: round((manifest.files.image.bytes + manifest.files.imageWeights.bytes) / 1e6),
     loadMs: round(loadMs),
+    wasmMemoryMb: () => (o.runtime === "engine" ? round(engineBytes / 2 ** 20) : o.runtime === "wasm" ? round(wasmMemoryBytes() / 2 ** 20) : null),
+  };
+}
+
+export async function runEncoderBenchmark(o: EncoderRunOptions): Promise<EncoderRunResult> {
+  const encoder = await loadEncoder(o);
+  const times: number[] = [];
+  const cpuTimes: number[] = [];
+  for (let i = 0; i < o.runs; i++) {
+    const c = process.cpuUsage();
+    const t = performance.now();
+    await encoder.run();
+    times.push(performance.now() - t);
+    const used = process.cpuUsage(c);
+    cpuTimes.push((used.user + used.system) / 1000);
+  }
+  return {
+    runtime: encoder.runtime,
+    quantization: encoder.quantization,
+    modelMb: encoder.modelMb,
+    loadMs: encoder.loadMs,
     p50Ms: round(percentile(times, 50)),
     p95Ms: round(percentile(times, 95)),
     cpuP50Ms: round(percentile(cpuTimes, 50)),
     peakRssMb: round(peakRssMb()),
-    wasmMemoryMb: o.runtime === "engine" ? round(engineBytes / 2 ** 20) : o.runtime === "wasm" ? round(wasmMemoryBytes() / 2 ** 20) : null,
+    wasmMemoryMb: encoder.wasmMemoryMb(),
   };
 }

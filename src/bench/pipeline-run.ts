@@ -8,7 +8,7 @@ import { objectTextFeatures } from "../engine/detector/text-features";
 import { decodeImage } from "../engine/image/decode";
 import { preprocess } from "../engine/image/preprocess";
 import { ScratchBytes } from "../engine/image/scratch-bytes";
-import { encodeImage } from "../engine/runtime/clip-encoders";
+import { encodeImage, type ImageEncoding } from "../engine/runtime/clip-encoders";
 import { ModelBundle } from "../engine/runtime/model-bundle";
 import { createClipTokenizer } from "../engine/tokenizer/clip-tokenizer";
 import { fsBundleReader } from "../evaluation/fs-bundle-reader";
@@ -50,10 +50,21 @@ const MAX_PIXELS = 64e6;
 const decodeScratch = new ScratchBytes(16 * 2 ** 20);
 const resizeScratch = { horizontal: new ScratchBytes(16 * 2 ** 20), vertical: new ScratchBytes(4 * 2 ** 20) };
 
-export async function runPipelineBenchmark(o: PipelineRunOptions): Promise<PipelineRunResult> {
+/** A pipeline loaded in this process: bundle, image tower (onnxruntime-web or the engine) and the object's text features. */
+export interface LoadedPipeline {
+  bundle: ModelBundle;
+  encode: (pixels: Float32Array) => Promise<ImageEncoding>;
+  /** The object's text features [embedDim, 2] (normal, abnormal). */
+  text: Float32Array;
+  /** The engine's kernel ("relaxed" or "simd") when the image tower is on the engine. */
+  kernel?: string;
+  loadMs: number;
+  textFeaturesMs: number;
+}
+
+export async function loadPipeline(o: Pick<PipelineRunOptions, "bundleDir" | "object" | "imageEngine">): Promise<LoadedPipeline> {
   const t0 = performance.now();
   const bundle = await ModelBundle.open(fsBundleReader(o.bundleDir));
-  const m = bundle.manifest;
   const engine = o.imageEngine === "wasm" ? await loadWasmImageEncoder(bundle) : undefined;
   const encode = async (pixels: Float32Array) => (engine ? engine.encode(pixels) : encodeImage(bundle, pixels));
   if (!engine) await bundle.session("image");
@@ -63,9 +74,35 @@ export async function runPipelineBenchmark(o: PipelineRunOptions): Promise<Pipel
   const tokenizer = createClipTokenizer(new TextDecoder().decode(gunzipSync(await bundle.readFile("vocabulary"))));
   const text = await objectTextFeatures(bundle, tokenizer, o.object);
   const textFeaturesMs = performance.now() - t1;
+  return { bundle, encode, text, ...(engine ? { kernel: engine.kind } : {}), loadMs, textFeaturesMs };
+}
+
+/** One zero-shot score of `image` as the service computes it (decode .. map PNG), with each stage's wall ms. */
+export async function zeroShotOnce(p: LoadedPipeline, image: Uint8Array, pixelBuffer: Float32Array) {
+  const m = p.bundle.manifest;
+  const lap = stopwatch();
+  const decoded = decodeImage(image, { maxPixels: MAX_PIXELS, scratch: decodeScratch, kernel: nodeImageKernel() });
+  const decodeMs = lap();
+  const pixels = preprocess(decoded, m.imageSize, m.mean, m.std, { scratch: resizeScratch, out: pixelBuffer, kernel: nodeImageKernel() });
+  const preprocessMs = lap();
+  const cpuBefore = processCpuMs();
+  const encoding = await p.encode(pixels);
+  const encoderMs = lap();
+  // The process's CPU time over the encoder: unlike wall time, not stretched by other work on a shared machine.
+  const encoderCpuMs = processCpuMs() - cpuBefore;
+  const zs = zeroShotFromEncoding(p.bundle, encoding, p.text);
+  const scoringMs = lap();
+  const mapMs = encodeMap(zs.zeroShotMap, m.imageSize, decoded.width, decoded.height);
+  const ms = { decode: decodeMs, preprocess: preprocessMs, encoder: encoderMs, scoring: scoringMs, map: mapMs };
+  return { zs, decoded, ms, encoderCpuMs };
+}
+
+export async function runPipelineBenchmark(o: PipelineRunOptions): Promise<PipelineRunResult> {
+  const p = await loadPipeline(o);
+  const m = p.bundle.manifest;
   const shotEncodings = [];
   for (const s of o.shots.slice(0, Math.max(0, ...o.ks))) {
-    shotEncodings.push(await encode(preprocess(decodeImage(s, { maxPixels: MAX_PIXELS }), m.imageSize, m.mean, m.std, { kernel: nodeImageKernel() })));
+    shotEncodings.push(await p.encode(preprocess(decodeImage(s, { maxPixels: MAX_PIXELS }), m.imageSize, m.mean, m.std, { kernel: nodeImageKernel() })));
   }
 
   const samples: Record<string, Record<string, number[]>> = {};
@@ -77,28 +114,17 @@ export async function runPipelineBenchmark(o: PipelineRunOptions): Promise<Pipel
   const pixelBuffer = new Float32Array(3 * m.imageSize * m.imageSize);
   for (let run = -1; run < o.runs; run++) {
     const keep = run >= 0; // run -1 warms up every path
-    const lap = stopwatch();
-    const decoded = decodeImage(o.image, { maxPixels: MAX_PIXELS, scratch: decodeScratch, kernel: nodeImageKernel() });
-    const decodeMs = lap();
-    const pixels = preprocess(decoded, m.imageSize, m.mean, m.std, { scratch: resizeScratch, out: pixelBuffer, kernel: nodeImageKernel() });
-    const preprocessMs = lap();
-    const cpuBefore = processCpuMs();
-    const encoding = await encode(pixels);
-    const encoderMs = lap();
-    // The process's CPU time over the encoder: unlike wall time, not stretched by other work on a shared machine.
-    if (keep) add("zero_shot", "encoder_cpu", processCpuMs() - cpuBefore);
-    const zs = zeroShotFromEncoding(bundle, encoding, text);
-    const zeroShotMs = lap();
-    const mapMs = encodeMap(zs.zeroShotMap, m.imageSize, decoded.width, decoded.height);
+    const { zs, decoded, ms, encoderCpuMs } = await zeroShotOnce(p, o.image, pixelBuffer);
+    const { decode: decodeMs, preprocess: preprocessMs, encoder: encoderMs, scoring: zeroShotMs, map: mapMs } = ms;
     if (keep) {
-      const base = { decode: decodeMs, preprocess: preprocessMs, encoder: encoderMs };
-      for (const [stage, ms] of Object.entries({ ...base, scoring: zeroShotMs, map: mapMs })) add("zero_shot", stage, ms);
+      add("zero_shot", "encoder_cpu", encoderCpuMs);
+      for (const [stage, t] of Object.entries(ms)) add("zero_shot", stage, t);
       add("zero_shot", "total", decodeMs + preprocessMs + encoderMs + zeroShotMs + mapMs);
     }
     for (const k of o.ks) {
-      const memory = buildMemory(bundle, shotEncodings.slice(0, k));
+      const memory = buildMemory(p.bundle, shotEncodings.slice(0, k));
       const lapK = stopwatch();
-      const fs = await fewShotFromZeroShot(bundle, zs, memory);
+      const fs = await fewShotFromZeroShot(p.bundle, zs, memory);
       const headMs = lapK();
       const fsMapMs = encodeMap(fs.combinedMap, m.imageSize, decoded.width, decoded.height);
       if (keep) {
@@ -117,10 +143,10 @@ export async function runPipelineBenchmark(o: PipelineRunOptions): Promise<Pipel
     Object.fromEntries(Object.entries(stages).map(([s, v]) => [s, { p50: round(percentile(v, 50)), p95: round(percentile(v, 95)) }]));
   return {
     quantization: m.quantization,
-    imageEngine: engine ? "wasm" : "ort",
-    ...(engine ? { kernel: engine.kind } : {}),
-    loadMs: round(loadMs),
-    textFeaturesMs: round(textFeaturesMs),
+    imageEngine: p.kernel ? "wasm" : "ort",
+    ...(p.kernel ? { kernel: p.kernel } : {}),
+    loadMs: round(p.loadMs),
+    textFeaturesMs: round(p.textFeaturesMs),
     zeroShot: summarise(samples.zero_shot!),
     fewShot: Object.fromEntries(o.ks.map((k) => [`k${k}`, summarise(samples[`few_shot_k${k}`]!)])),
     peakRssMb: round(peakRssMb()),

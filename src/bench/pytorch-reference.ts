@@ -42,10 +42,19 @@ export function findTorchPython(): string | undefined {
   return candidates.find((python) => spawnSync(python, ["-c", "import torch"], { stdio: "ignore" }).status === 0);
 }
 
-export function runPytorchReference(python: string, o: PytorchRunOptions): PytorchRunResult {
+function referenceArgs(o: PytorchRunOptions): string[] {
   const args = [SCRIPT, "--model", o.modelDir, "--image", o.imagePath, "--object", o.object, "--layers", o.layers.join(","), "--runs", String(o.runs)];
   if (o.imageSize !== undefined) args.push("--image-size", String(o.imageSize));
-  args.push("--json");
+  return args;
+}
+
+/** Arguments that start the official pipeline as a live side of interleaved runs (one warm-up, then --serve). */
+export function pytorchServeArgs(o: PytorchRunOptions): string[] {
+  return [...referenceArgs({ ...o, runs: 0 }), "--serve"];
+}
+
+export function runPytorchReference(python: string, o: PytorchRunOptions): PytorchRunResult {
+  const args = [...referenceArgs(o), "--json"];
   const out = execFileSync(python, args, { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] });
   return { python, ...(JSON.parse(out.trim().split("\n").pop()!) as Omit<PytorchRunResult, "python">) };
 }

@@ -42,7 +42,7 @@ interface KernelExports {
   /** Relaxed module only: quantizeActivations of GELU / QuickGELU(x), a row at a time through `scratch` (K floats). */
   activateQuantize?(x: number, M: number, K: number, act: number, dst: number, rows: number, scratch: number): void;
   attention(qkv: number, M: number, W: number, heads: number, out: number, scratch: number): void;
-  linearF32(x: number, M: number, K: number, w: number, N: number, bias: number, out: number): void;
+  linearF32(x: number, M: number, K: number, w: number, N: number, bias: number, out: number, scratch: number): void;
 }
 
 /** A linear layer's weights inside the kernel memory: int8 [K][N] packed, per-output-channel scales, bias. */
@@ -162,6 +162,8 @@ export class Int8Gemm {
     rowsBytes: 0,
     row: 0,
     rowBytes: 0,
+    xt: 0,
+    xtBytes: 0,
   };
 
   private constructor(
@@ -358,7 +360,7 @@ export class Int8Gemm {
   attentionAt(qkv: number, M: number, W: number, heads: number, out: number): void {
     if ((W / heads) % 8 !== 0) throw new Error(`attention: head size ${W / heads} is not a multiple of 8`);
     const mPad = Math.ceil(M / 8) * 8;
-    const scratch = this.scratchBuffer("att", (2 * (W / heads) * mPad + 4 * mPad + 16 * (W / heads) + 16 * mPad) * 4);
+    const scratch = this.scratchBuffer("att", (2 * (W / heads) * mPad + 4 * mPad + 16 * (W / heads)) * 4);
     const t0 = this.profile?.clock();
     this.k.attention(qkv, M, W, heads, out, scratch);
     if (this.profile) this.record("attention", t0!, this.profile.clock());
@@ -386,8 +388,9 @@ export class Int8Gemm {
   /** fp32 linear layer on kernel memory: out [M][N] = x [M][K] · W + bias (0: none), W from packF32; N a multiple of 4. */
   linearF32At(x: number, M: number, K: number, w: number, N: number, bias: number, out: number): void {
     if (N % 4 !== 0) throw new Error(`linearF32: ${N} outputs is not a multiple of 4`);
+    const scratch = this.scratchBuffer("xt", Math.max(16, (M & ~3) * K * 4));
     const t0 = this.profile?.clock();
-    this.k.linearF32(x, M, K, w, N, bias, out);
+    this.k.linearF32(x, M, K, w, N, bias, out, scratch);
     if (this.profile) this.record(`fp32 linear ${K}x${N}`, t0!, this.profile.clock());
   }
 
@@ -417,7 +420,7 @@ export class Int8Gemm {
   }
 
   /** Scratch buffers grow to the largest call and are reused. */
-  private scratchBuffer(name: "x" | "a" | "out" | "res" | "att" | "rows" | "row", bytes: number): number {
+  private scratchBuffer(name: "x" | "a" | "out" | "res" | "att" | "rows" | "row" | "xt", bytes: number): number {
     const s = this.scratch;
     const sizeKey = `${name}Bytes` as const;
     if (s[sizeKey] < bytes) {

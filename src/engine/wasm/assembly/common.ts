@@ -118,13 +118,14 @@ export const ACT_QUICK_GELU: i32 = 2;
 
 // The activations' constants, for loops that would keep more constant vectors live than x64 has registers: V8 then
 // rematerializes each one in the loop (3 instructions: mov, movq, punpcklqdq) where a splat load from this table is
-// one. Same f32 values as the literals; `konst` picks the literal (table 0) or the table entry.
+// one. Same f32 values as the literals; `konst` picks the literal (table 0) or the table entry. float-ops.ts's
+// softmax exp loads exp's constants (entries 1-12, and 127) from here too.
 export const K_TABLE: usize = memory.data<f32>([
   88.3, -87.3, 12582912.0, 1.44269504088896341, 0.693359375, -2.1219444e-4, 1.98756915e-4, 1.3981999507e-3, 8.3334519073e-3,
   4.1665795894e-2, 1.6666665459e-1, 5.0000001201e-1, 1, 0.3275911, 1.061405429, -1.453152027, 1.421413741, -0.284496736,
   0.254829592, 0.5, 0.7071067811865476, -1.702,
 ]);
-const K_INTS: usize = memory.data<i32>([127, 0x7fffffff, 0x80000000]);
+export const K_INTS: usize = memory.data<i32>([127, 0x7fffffff, 0x80000000]);
 
 // @ts-ignore: decorator
 @inline function konst(value: f32, table: usize, index: i32): v128 {

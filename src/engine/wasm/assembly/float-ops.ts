@@ -1,5 +1,5 @@
 // float32 pieces of a ViT block around the int8 linear layers: LayerNorm and multi-head attention (fp32, softmax).
-import { exp4, madd4 } from "./common";
+import { exp4, K_INTS, K_TABLE, madd4 } from "./common";
 
 /** out[m] = (x[m] - mean) / sqrt(var + eps) * gamma + beta, rows of W floats (W a multiple of 4). */
 export function layerNorm(x: usize, M: i32, W: i32, gamma: usize, beta: usize, eps: f32, out: usize): void {
@@ -105,8 +105,9 @@ export function layerNorm(x: usize, M: i32, W: i32, gamma: usize, beta: usize, e
 /**
  * Multi-head attention on a fused projection qkv [M][3W] (q already scaled by 1/sqrt(d)): out [M][W], head h in
  * columns h*d..h*d+d. `scratch` holds one head's K packed by blocks of 8 tokens ([Mp/8][d][8], Mp = M rounded up to
- * 8, tokens past M zero), its V by blocks of 8 columns ([d/8][M][8]) and four rows of scores ([4][Mp]): query rows go
- * four at a time, so each load of K and V serves four rows, and both are read sequentially. d must be a multiple of 8.
+ * 8, tokens past M zero), its V by blocks of 8 columns ([d/8][M][8]), four query rows' scores by token ([Mp][4]: the
+ * P·V loop splat-loads them from one pointer) and their q values splat ([d][4][4]): query rows go four at a time, so
+ * each load of K and V serves four rows, and both are read sequentially. d must be a multiple of 8.
  */
 export function attention(qkv: usize, M: i32, W: i32, heads: i32, out: usize, scratch: usize): void {
   const d = W / heads;
@@ -115,14 +116,38 @@ export function attention(qkv: usize, M: i32, W: i32, heads: i32, out: usize, sc
   const vt = kt + (<usize>(d * Mp) << 2);
   const p = vt + (<usize>(d * Mp) << 2);
   const qs = p + (<usize>(4 * Mp) << 2);
-  const ps = qs + (<usize>(16 * d) << 2);
-  const pRow = <usize>Mp << 2;
   const stride = <usize>(3 * W) << 2;
   const kBlock = <usize>d << 5;
   const vBlock = <usize>M << 5;
   for (let h = 0; h < heads; h++) {
-    // K of this head as [token block][k][8 tokens], tokens past M zero
-    for (let j = 0; j < Mp; j++) {
+    // K of this head as [token block][k][8 tokens], tokens past M zero: four tokens x four k at a time, transposed
+    // in registers, then the last tokens one by one
+    const kHead = qkv + (<usize>(W + h * d) << 2);
+    let j = 0;
+    for (; j + 4 <= M; j += 4) {
+      const s0 = kHead + <usize>j * stride;
+      const s1 = s0 + stride;
+      const s2 = s1 + stride;
+      const s3 = s2 + stride;
+      let dst = kt + <usize>(j >> 3) * kBlock + (<usize>(j & 7) << 2);
+      for (let k = 0; k < d; k += 4) {
+        const at = <usize>k << 2;
+        const a0 = v128.load(s0 + at);
+        const a1 = v128.load(s1 + at);
+        const a2 = v128.load(s2 + at);
+        const a3 = v128.load(s3 + at);
+        const t0 = i32x4.shuffle(a0, a1, 0, 4, 1, 5);
+        const t1 = i32x4.shuffle(a2, a3, 0, 4, 1, 5);
+        const t2 = i32x4.shuffle(a0, a1, 2, 6, 3, 7);
+        const t3 = i32x4.shuffle(a2, a3, 2, 6, 3, 7);
+        v128.store(dst, i32x4.shuffle(t0, t1, 0, 1, 4, 5));
+        v128.store(dst, i32x4.shuffle(t0, t1, 2, 3, 6, 7), 32);
+        v128.store(dst, i32x4.shuffle(t2, t3, 0, 1, 4, 5), 64);
+        v128.store(dst, i32x4.shuffle(t2, t3, 2, 3, 6, 7), 96);
+        dst += 128;
+      }
+    }
+    for (; j < Mp; j++) {
       const dst = kt + <usize>(j >> 3) * kBlock + (<usize>(j & 7) << 2);
       if (j < M) {
         const src = qkv + <usize>j * stride + (<usize>(W + h * d) << 2);
@@ -147,7 +172,7 @@ export function attention(qkv: usize, M: i32, W: i32, heads: i32, out: usize, sc
       const q = qkv + <usize>i * stride + (<usize>(h * d) << 2);
       // the four rows' q values, each splat to 4 lanes: qs[k][r] (one pointer and constant offsets in the loop)
       splatFourRows(q, stride, d, qs);
-      // scores p[r][j] = q_r · k_j, 4 rows x 8 columns at a time (eight independent sums in k order)
+      // scores p[j][r] = q_r · k_j, 4 rows x 8 columns at a time (eight independent sums in k order)
       for (let j = 0; j < Mp; j += 8) {
         let a00 = f32x4.splat(0);
         let a01 = f32x4.splat(0);
@@ -177,24 +202,17 @@ export function attention(qkv: usize, M: i32, W: i32, heads: i32, out: usize, sc
           a31 = madd4(q3, k1, a31);
           qp += 64;
         }
-        const pj = p + (<usize>j << 2);
-        v128.store(pj, a00);
-        v128.store(pj, a01, 16);
-        v128.store(pj + pRow, a10);
-        v128.store(pj + pRow, a11, 16);
-        v128.store(pj + 2 * pRow, a20);
-        v128.store(pj + 2 * pRow, a21, 16);
-        v128.store(pj + 3 * pRow, a30);
-        v128.store(pj + 3 * pRow, a31, 16);
+        // stored as [token][4 rows]
+        const pj = p + (<usize>j << 4);
+        storeTransposed(pj, a00, a10, a20, a30);
+        storeTransposed(pj + 64, a01, a11, a21, a31);
       }
-      const inv = softmaxFourRows(p, pRow, M);
+      const inv = softmaxColumns(p, M);
       const inv0 = f32x4.extract_lane(inv, 0);
       const inv1 = f32x4.extract_lane(inv, 1);
       const inv2 = f32x4.extract_lane(inv, 2);
       const inv3 = f32x4.extract_lane(inv, 3);
-      // the four rows' probabilities, each splat to 4 lanes: ps[j][r]
-      splatFourRows(p, pRow, M, ps);
-      // out rows = Σ_j p[r][j] v_j, 8 columns of the head at a time
+      // out rows = Σ_j p[j][r] v_j, 8 columns of the head at a time
       const o = out + (<usize>(i * W + h * d) << 2);
       const oRow = <usize>W << 2;
       for (let col = 0; col < d; col += 8) {
@@ -208,23 +226,23 @@ export function attention(qkv: usize, M: i32, W: i32, heads: i32, out: usize, sc
         let o31 = f32x4.splat(0);
         let v = vt + <usize>(col >> 3) * vBlock;
         const vEnd = v + vBlock;
-        let pp = ps;
+        let pp = p;
         for (; v < vEnd; v += 32) {
           const v0 = v128.load(v);
           const v1 = v128.load(v, 16);
-          const p0 = v128.load(pp);
+          const p0 = v128.load32_splat(pp);
           o00 = madd4(p0, v0, o00);
           o01 = madd4(p0, v1, o01);
-          const p1 = v128.load(pp, 16);
+          const p1 = v128.load32_splat(pp, 4);
           o10 = madd4(p1, v0, o10);
           o11 = madd4(p1, v1, o11);
-          const p2 = v128.load(pp, 32);
+          const p2 = v128.load32_splat(pp, 8);
           o20 = madd4(p2, v0, o20);
           o21 = madd4(p2, v1, o21);
-          const p3 = v128.load(pp, 48);
+          const p3 = v128.load32_splat(pp, 12);
           o30 = madd4(p3, v0, o30);
           o31 = madd4(p3, v1, o31);
-          pp += 64;
+          pp += 16;
         }
         const oc = o + (<usize>col << 2);
         v128.store(oc, f32x4.mul(o00, f32x4.splat(inv0)));
@@ -284,82 +302,100 @@ export function attention(qkv: usize, M: i32, W: i32, heads: i32, out: usize, sc
   }
 }
 
+/** The transpose of the 4 x 4 block whose rows are r0..r3, as 4 vectors at dst (column c at dst + 16c). */
+// @ts-ignore: decorator
+@inline function storeTransposed(dst: usize, r0: v128, r1: v128, r2: v128, r3: v128): void {
+  const t0 = i32x4.shuffle(r0, r1, 0, 4, 1, 5);
+  const t1 = i32x4.shuffle(r2, r3, 0, 4, 1, 5);
+  const t2 = i32x4.shuffle(r0, r1, 2, 6, 3, 7);
+  const t3 = i32x4.shuffle(r2, r3, 2, 6, 3, 7);
+  v128.store(dst, i32x4.shuffle(t0, t1, 0, 1, 4, 5));
+  v128.store(dst, i32x4.shuffle(t0, t1, 2, 3, 6, 7), 16);
+  v128.store(dst, i32x4.shuffle(t2, t3, 0, 1, 4, 5), 32);
+  v128.store(dst, i32x4.shuffle(t2, t3, 2, 3, 6, 7), 48);
+}
+
 /**
- * softmaxRow on the four score rows at p + r * pRow at once (lane r of the result: row r's 1 / sum), with the same
- * sums in the same order: the four rows' exp chains are independent, so the out-of-order core overlaps them, where
- * one row's exp4 steps waited on each other's latency. The maximum uses pmax (x64 maxps; f32x4.max's NaN and signed
- * zero rules cost eight instructions), which gives the same maximum for scores that are not NaN (a zero maximum of
- * either sign subtracts to the same values, or to a zero whose exp is 1 either way).
+ * softmaxRow on four score rows stored as columns (p + 16c: the four rows' scores of token c), in place; lane r of
+ * the result is row r's 1 / sum. The same values as softmaxRow's: the maximum of the same scores (pmax: x64 maxps,
+ * f32x4.max's NaN and signed-zero rules cost eight instructions; a zero maximum of either sign subtracts to the same
+ * values, or to a zero whose exp is 1 either way), exp per lane, and each row's sum in softmaxRow's order: four
+ * partial sums over the columns c = 0, 1, 2, 3 mod 4 below M rounded down to 4, ((s0 + s1) + (s2 + s3)), then the
+ * last columns one by one.
  */
-function softmaxFourRows(p: usize, pRow: usize, M: i32): v128 {
-  const p1 = p + pRow;
-  const p2 = p + 2 * pRow;
-  const p3 = p + 3 * pRow;
-  let m0 = v128.load32_splat(p);
-  let m1 = v128.load32_splat(p1);
-  let m2 = v128.load32_splat(p2);
-  let m3 = v128.load32_splat(p3);
-  let c = 0;
-  for (; c + 4 <= M; c += 4) {
-    const at = <usize>c << 2;
-    m0 = f32x4.pmax(m0, v128.load(p + at));
-    m1 = f32x4.pmax(m1, v128.load(p1 + at));
-    m2 = f32x4.pmax(m2, v128.load(p2 + at));
-    m3 = f32x4.pmax(m3, v128.load(p3 + at));
+function softmaxColumns(p: usize, M: i32): v128 {
+  const end = p + (<usize>M << 4);
+  let ma = v128.load(p);
+  let mb = ma;
+  let at = p + 16;
+  for (; at + 16 < end; at += 32) {
+    ma = f32x4.pmax(ma, v128.load(at));
+    mb = f32x4.pmax(mb, v128.load(at, 16));
   }
-  const full = c;
-  // lane r: row r's maximum
-  const t01 = f32x4.pmax(i32x4.shuffle(m0, m1, 0, 1, 4, 5), i32x4.shuffle(m0, m1, 2, 3, 6, 7));
-  const t23 = f32x4.pmax(i32x4.shuffle(m2, m3, 0, 1, 4, 5), i32x4.shuffle(m2, m3, 2, 3, 6, 7));
-  let mx = f32x4.pmax(i32x4.shuffle(t01, t23, 0, 2, 4, 6), i32x4.shuffle(t01, t23, 1, 3, 5, 7));
-  for (; c < M; c++) mx = f32x4.pmax(mx, columnOfFour(p, pRow, c));
-  const mx0 = i32x4.shuffle(mx, mx, 0, 0, 0, 0);
-  const mx1 = i32x4.shuffle(mx, mx, 1, 1, 1, 1);
-  const mx2 = i32x4.shuffle(mx, mx, 2, 2, 2, 2);
-  const mx3 = i32x4.shuffle(mx, mx, 3, 3, 3, 3);
+  if (at < end) ma = f32x4.pmax(ma, v128.load(at));
+  expColumnsInPlace(p, (M + 1) & ~1, f32x4.pmax(ma, mb));
   let s0 = f32x4.splat(0);
   let s1 = f32x4.splat(0);
   let s2 = f32x4.splat(0);
   let s3 = f32x4.splat(0);
-  for (c = 0; c < full; c += 4) {
-    const at = <usize>c << 2;
-    const e0 = exp4(f32x4.sub(v128.load(p + at), mx0));
-    const e1 = exp4(f32x4.sub(v128.load(p1 + at), mx1));
-    const e2 = exp4(f32x4.sub(v128.load(p2 + at), mx2));
-    const e3 = exp4(f32x4.sub(v128.load(p3 + at), mx3));
-    v128.store(p + at, e0);
-    v128.store(p1 + at, e1);
-    v128.store(p2 + at, e2);
-    v128.store(p3 + at, e3);
-    s0 = f32x4.add(s0, e0);
-    s1 = f32x4.add(s1, e1);
-    s2 = f32x4.add(s2, e2);
-    s3 = f32x4.add(s3, e3);
+  const full = p + (<usize>(M & ~3) << 4);
+  for (at = p; at < full; at += 64) {
+    s0 = f32x4.add(s0, v128.load(at));
+    s1 = f32x4.add(s1, v128.load(at, 16));
+    s2 = f32x4.add(s2, v128.load(at, 32));
+    s3 = f32x4.add(s3, v128.load(at, 48));
   }
-  // lane r: (s_r[0] + s_r[1]) + (s_r[2] + s_r[3]), as softmaxRow adds them
-  const u01 = f32x4.add(i32x4.shuffle(s0, s1, 0, 2, 4, 6), i32x4.shuffle(s0, s1, 1, 3, 5, 7));
-  const u23 = f32x4.add(i32x4.shuffle(s2, s3, 0, 2, 4, 6), i32x4.shuffle(s2, s3, 1, 3, 5, 7));
-  let sum = f32x4.add(i32x4.shuffle(u01, u23, 0, 2, 4, 6), i32x4.shuffle(u01, u23, 1, 3, 5, 7));
-  for (; c < M; c++) {
-    const e = exp4(f32x4.sub(columnOfFour(p, pRow, c), mx));
-    const at = <usize>c << 2;
-    store<f32>(p + at, f32x4.extract_lane(e, 0));
-    store<f32>(p1 + at, f32x4.extract_lane(e, 1));
-    store<f32>(p2 + at, f32x4.extract_lane(e, 2));
-    store<f32>(p3 + at, f32x4.extract_lane(e, 3));
-    sum = f32x4.add(sum, e);
-  }
+  let sum = f32x4.add(f32x4.add(s0, s1), f32x4.add(s2, s3));
+  for (; at < end; at += 16) sum = f32x4.add(sum, v128.load(at));
   return f32x4.div(f32x4.splat(1), sum);
 }
 
-/** [p[0][c], p[1][c], p[2][c], p[3][c]] of four rows pRow bytes apart. */
-// @ts-ignore: decorator
-@inline function columnOfFour(p: usize, pRow: usize, c: i32): v128 {
-  const at = p + (<usize>c << 2);
-  let v = v128.load32_zero(at);
-  v = v128.load32_lane(at + pRow, v, 1);
-  v = v128.load32_lane(at + 2 * pRow, v, 2);
-  return v128.load32_lane(at + 3 * pRow, v, 3);
+/**
+ * p[c] = exp(p[c] - mx) for the n vectors at p (n even), two a step and no value carried from one step to the next,
+ * so the out-of-order core overlaps the exps' latency chains. exp4's operations in its order, with its constants
+ * splat-loaded once before the loop from its table (V8 rematerializes a literal constant vector at each use in the
+ * loop, 3 instructions, and cannot rematerialize a load), and without its upper clamp, a no-op here: a score minus
+ * its row's maximum is <= 0 (or NaN either way).
+ */
+function expColumnsInPlace(p: usize, n: i32, mx: v128): void {
+  const lo = v128.load32_splat(K_TABLE, 4);
+  const magic = v128.load32_splat(K_TABLE, 8);
+  const log2e = v128.load32_splat(K_TABLE, 12);
+  const c1 = v128.load32_splat(K_TABLE, 16);
+  const c2 = v128.load32_splat(K_TABLE, 20);
+  const p0 = v128.load32_splat(K_TABLE, 24);
+  const p1 = v128.load32_splat(K_TABLE, 28);
+  const p2 = v128.load32_splat(K_TABLE, 32);
+  const p3 = v128.load32_splat(K_TABLE, 36);
+  const p4 = v128.load32_splat(K_TABLE, 40);
+  const p5 = v128.load32_splat(K_TABLE, 44);
+  const one = v128.load32_splat(K_TABLE, 48);
+  const bias = v128.load32_splat(K_INTS);
+  const end = p + (<usize>n << 4);
+  for (let at = p; at < end; at += 32) {
+    const va = f32x4.pmax(f32x4.sub(v128.load(at), mx), lo);
+    const vb = f32x4.pmax(f32x4.sub(v128.load(at, 16), mx), lo);
+    const ta = f32x4.add(f32x4.mul(va, log2e), magic);
+    const tb = f32x4.add(f32x4.mul(vb, log2e), magic);
+    const ka = f32x4.sub(ta, magic);
+    const kb = f32x4.sub(tb, magic);
+    const ra = f32x4.sub(f32x4.sub(va, f32x4.mul(ka, c1)), f32x4.mul(ka, c2));
+    const rb = f32x4.sub(f32x4.sub(vb, f32x4.mul(kb, c1)), f32x4.mul(kb, c2));
+    let qa = f32x4.add(f32x4.mul(p0, ra), p1);
+    let qb = f32x4.add(f32x4.mul(p0, rb), p1);
+    qa = f32x4.add(f32x4.mul(qa, ra), p2);
+    qb = f32x4.add(f32x4.mul(qb, rb), p2);
+    qa = f32x4.add(f32x4.mul(qa, ra), p3);
+    qb = f32x4.add(f32x4.mul(qb, rb), p3);
+    qa = f32x4.add(f32x4.mul(qa, ra), p4);
+    qb = f32x4.add(f32x4.mul(qb, rb), p4);
+    qa = f32x4.add(f32x4.mul(qa, ra), p5);
+    qb = f32x4.add(f32x4.mul(qb, rb), p5);
+    const ea = f32x4.add(f32x4.add(f32x4.mul(f32x4.mul(qa, ra), ra), ra), one);
+    const eb = f32x4.add(f32x4.add(f32x4.mul(f32x4.mul(qb, rb), rb), rb), one);
+    v128.store(at, f32x4.mul(ea, i32x4.shl(i32x4.add(i32x4.sub(ta, magic), bias), 23)));
+    v128.store(at, f32x4.mul(eb, i32x4.shl(i32x4.add(i32x4.sub(tb, magic), bias), 23)), 16);
+  }
 }
 
 /** exp(p[c] - max) over the M real columns of one score row, in place; returns 1 / their sum. */
@@ -390,12 +426,27 @@ function softmaxRow(p: usize, M: i32): f32 {
  * fp32 linear layer: out [M][N] = x [M][K] · W (+ bias [N] after the sum, as MatMul then Add; bias 0: none), N a
  * multiple of 4. W packed by column blocks (Int8Gemm.packF32): for each block of 8 columns its [K][8] floats, then a
  * last block of 4 columns as [K][4] when N % 8 == 4, so a block's weights are contiguous and stay in cache while
- * every row passes. Tiles of 4 rows by 8 columns, one sum per output in k order.
+ * every row passes. Tiles of 4 rows by 8 columns, one sum per output in k order. `scratch`: (M rounded down to 4) x K
+ * floats for the rows' inputs by groups of four, [k][4 rows] (the tile loop then has no address arithmetic).
  */
-export function linearF32(x: usize, M: i32, K: i32, w: usize, N: i32, bias: usize, out: usize): void {
+export function linearF32(x: usize, M: i32, K: i32, w: usize, N: i32, bias: usize, out: usize, scratch: usize): void {
   const rowBytes = <usize>K << 2;
   const outRow = <usize>N << 2;
   const blockBytes = <usize>K << 5;
+  // each group of four rows as [k][4 rows] in scratch: the tile loop splat-loads its four inputs from one pointer
+  const groupBytes = <usize>K << 4;
+  for (let g = 0; g + 4 <= M; g += 4) {
+    const src = x + <usize>g * rowBytes;
+    const dst = scratch + <usize>(g >> 2) * groupBytes;
+    let k = 0;
+    for (; k + 4 <= K; k += 4) {
+      const at = src + (<usize>k << 2);
+      storeTransposed(dst + (<usize>k << 4), v128.load(at), v128.load(at + rowBytes), v128.load(at + 2 * rowBytes), v128.load(at + 3 * rowBytes));
+    }
+    for (; k < K; k++) {
+      for (let r = 0; r < 4; r++) store<f32>(dst + (<usize>k << 4) + (<usize>r << 2), load<f32>(src + <usize>r * rowBytes + (<usize>k << 2)));
+    }
+  }
   let n = 0;
   for (; n + 8 <= N; n += 8) {
     const wb = w + <usize>(n >> 3) * blockBytes;
@@ -403,7 +454,6 @@ export function linearF32(x: usize, M: i32, K: i32, w: usize, N: i32, bias: usiz
     const b1 = bias ? v128.load(bias + (<usize>n << 2), 16) : f32x4.splat(0);
     let m = 0;
     for (; m + 4 <= M; m += 4) {
-      const x0 = x + <usize>m * rowBytes;
       let a00 = f32x4.splat(0);
       let a01 = f32x4.splat(0);
       let a10 = f32x4.splat(0);
@@ -413,15 +463,15 @@ export function linearF32(x: usize, M: i32, K: i32, w: usize, N: i32, bias: usiz
       let a30 = f32x4.splat(0);
       let a31 = f32x4.splat(0);
       // pointers, no counter: fewer live integers in the loop (V8 otherwise reloads them from the stack each step)
-      let xp = x0;
+      let xp = scratch + <usize>(m >> 2) * groupBytes;
       const wEnd = wb + blockBytes;
       for (let wp = wb; wp < wEnd; wp += 32) {
         const w0 = v128.load(wp);
         const w1 = v128.load(wp, 16);
         const v0 = v128.load32_splat(xp);
-        const v1 = v128.load32_splat(xp + rowBytes);
-        const v2 = v128.load32_splat(xp + 2 * rowBytes);
-        const v3 = v128.load32_splat(xp + 3 * rowBytes);
+        const v1 = v128.load32_splat(xp, 4);
+        const v2 = v128.load32_splat(xp, 8);
+        const v3 = v128.load32_splat(xp, 12);
         a00 = madd4(v0, w0, a00);
         a01 = madd4(v0, w1, a01);
         a10 = madd4(v1, w0, a10);
@@ -430,7 +480,7 @@ export function linearF32(x: usize, M: i32, K: i32, w: usize, N: i32, bias: usiz
         a21 = madd4(v2, w1, a21);
         a30 = madd4(v3, w0, a30);
         a31 = madd4(v3, w1, a31);
-        xp += 4;
+        xp += 16;
       }
       const op = out + <usize>m * outRow + (<usize>n << 2);
       v128.store(op, f32x4.add(a00, b0));

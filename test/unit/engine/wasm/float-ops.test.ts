@@ -74,16 +74,24 @@ describe.each(kinds)("attention kernel (%s module)", (kind) => {
     expect(relativeError(g.read(out, M * W), attentionReference(qkv, M, W, heads))).toBeLessThan(2e-6);
   });
 
-  it("gives a query row the same bits in the four-row path as in the single-row tail", async () => {
+  // The four-row path computes its exps row by row over whole vectors (into the scores' padding), the single-row tail
+  // with exp4 column by column: a tail row repeating a four-row-path row's q must get the same bits.
+  it.each([
+    [9, 1],
+    [13, 6],
+    [14, 3],
+    [23, 17],
+  ])("M=%i tokens: the tail row repeating row %i's q gets that row's bits (four-row path against the single-row tail)", async (M, copied) => {
     const g = await loadInt8Gemm(kind);
-    const [M, W, heads] = [9, 32, 2];
-    const qkv = seededUniform(M * 3 * W, 21, -4, 4);
-    // row 8 (the tail after two groups of four) repeats row 1's q, with scores of hundreds so the maxima matter
-    qkv.copyWithin(8 * 3 * W, 1 * 3 * W, 1 * 3 * W + W);
+    const [W, heads] = [32, 2];
+    const qkv = seededUniform(M * 3 * W, 21 + M, -2.5, 2.5);
+    // the first tail row (after the groups of four) repeats row `copied`'s q, with scores up to about 100 so the maxima matter
+    const tail = M - (M % 4);
+    qkv.copyWithin(tail * 3 * W, copied * 3 * W, copied * 3 * W + W);
     const out = g.alloc(M * W * 4);
     g.attentionAt(g.floats(qkv), M, W, heads, out);
     const y = g.read(out, M * W);
-    expect(Array.from(y.subarray(8 * W, 9 * W))).toEqual(Array.from(y.subarray(W, 2 * W)));
+    expect(Array.from(y.subarray(tail * W, (tail + 1) * W))).toEqual(Array.from(y.subarray(copied * W, (copied + 1) * W)));
   });
 
   it("refuses a head size that is not a multiple of 8", async () => {

@@ -37,6 +37,25 @@ describe("fp32 linear kernel", () => {
     expect(worst).toBeLessThan(K * 2 ** -23);
   });
 
+  // Rows in groups of four go through a transposed copy of their inputs, the last M % 4 rows straight from x: a tail
+  // row repeating a grouped row must get its bits (same sums in the same order), also after a larger call.
+  it.each<[GemmKind, number, number]>([
+    ["simd", 37, 12],
+    ["relaxed", 37, 12],
+    ["relaxed", 64, 24],
+  ])("%s module, K=%i N=%i: a tail row gets the bits of the same row in a group of four", async (kind, K, N) => {
+    const g = await loadInt8Gemm(kind);
+    const bigM = 12;
+    g.linearF32At(g.floats(seededUniform(bigM * K, 4, -3, 3)), bigM, K, g.packF32(seededUniform(K * N, 5), K, N), N, 0, g.alloc(bigM * N * 4));
+    const M = 9;
+    const x = seededUniform(M * K, 6, -3, 3);
+    x.copyWithin(8 * K, 5 * K, 6 * K);
+    const out = g.alloc(M * N * 4);
+    g.linearF32At(g.floats(x), M, K, g.packF32(seededUniform(K * N, 7), K, N), N, g.floats(seededUniform(N, 8)), out);
+    const y = g.read(out, M * N);
+    expect(Array.from(y.subarray(8 * N, 9 * N))).toEqual(Array.from(y.subarray(5 * N, 6 * N)));
+  });
+
   it("rejects a column count that is not a multiple of 4", async () => {
     const g = await loadInt8Gemm("simd");
     expect(() => g.linearF32At(0, 1, 4, 0, 6, 0, 0)).toThrow(/multiple of 4/);

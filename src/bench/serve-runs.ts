@@ -1,0 +1,34 @@
+// The child side of interleaved runs (interleaved-runs.ts): after its setup, a benchmark process answers each "run"
+// line on stdin with one timed run, as a JSON line on stdout, until "exit" or the end of stdin.
+import { createInterface } from "node:readline";
+
+export interface TimedRun {
+  /** Wall time of the run, ms. */
+  ms: number;
+  /** Process CPU time of the run, ms. */
+  cpu: number;
+}
+
+export const READY_LINE = '{"ready":true}';
+
+/** Prints READY_LINE, then one TimedRun line per "run" request; resolves when told to exit or stdin ends. */
+export async function serveRuns(runOnce: () => Promise<void>): Promise<void> {
+  process.stdout.write(`${READY_LINE}\n`);
+  const lines = createInterface({ input: process.stdin });
+  for await (const line of lines) {
+    const request = line.trim();
+    if (request === "exit") break;
+    if (request !== "run") {
+      process.stdout.write(`${JSON.stringify({ error: `unknown request ${JSON.stringify(request)}` })}\n`);
+      continue;
+    }
+    const cpu0 = process.cpuUsage();
+    const t0 = performance.now();
+    await runOnce();
+    const ms = performance.now() - t0;
+    const cpu = process.cpuUsage(cpu0);
+    const run: TimedRun = { ms, cpu: (cpu.user + cpu.system) / 1000 };
+    process.stdout.write(`${JSON.stringify(run)}\n`);
+  }
+  lines.close();
+}
