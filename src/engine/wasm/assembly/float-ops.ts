@@ -132,18 +132,8 @@ export function attention(qkv: usize, M: i32, W: i32, heads: i32, out: usize, sc
       let dst = kt + <usize>(j >> 3) * kBlock + (<usize>(j & 7) << 2);
       for (let k = 0; k < d; k += 4) {
         const at = <usize>k << 2;
-        const a0 = v128.load(s0 + at);
-        const a1 = v128.load(s1 + at);
-        const a2 = v128.load(s2 + at);
-        const a3 = v128.load(s3 + at);
-        const t0 = i32x4.shuffle(a0, a1, 0, 4, 1, 5);
-        const t1 = i32x4.shuffle(a2, a3, 0, 4, 1, 5);
-        const t2 = i32x4.shuffle(a0, a1, 2, 6, 3, 7);
-        const t3 = i32x4.shuffle(a2, a3, 2, 6, 3, 7);
-        v128.store(dst, i32x4.shuffle(t0, t1, 0, 1, 4, 5));
-        v128.store(dst, i32x4.shuffle(t0, t1, 2, 3, 6, 7), 32);
-        v128.store(dst, i32x4.shuffle(t2, t3, 0, 1, 4, 5), 64);
-        v128.store(dst, i32x4.shuffle(t2, t3, 2, 3, 6, 7), 96);
+        // four tokens' k..k+3 become k rows of 8-token blocks (32 bytes apart)
+        storeTransposed(dst, 32, v128.load(s0 + at), v128.load(s1 + at), v128.load(s2 + at), v128.load(s3 + at));
         dst += 128;
       }
     }
@@ -204,8 +194,8 @@ export function attention(qkv: usize, M: i32, W: i32, heads: i32, out: usize, sc
         }
         // stored as [token][4 rows]
         const pj = p + (<usize>j << 4);
-        storeTransposed(pj, a00, a10, a20, a30);
-        storeTransposed(pj + 64, a01, a11, a21, a31);
+        storeTransposed(pj, 16, a00, a10, a20, a30);
+        storeTransposed(pj + 64, 16, a01, a11, a21, a31);
       }
       const inv = softmaxColumns(p, M);
       const inv0 = f32x4.extract_lane(inv, 0);
@@ -302,17 +292,17 @@ export function attention(qkv: usize, M: i32, W: i32, heads: i32, out: usize, sc
   }
 }
 
-/** The transpose of the 4 x 4 block whose rows are r0..r3, as 4 vectors at dst (column c at dst + 16c). */
+/** The transpose of the 4 x 4 block whose rows are r0..r3, as 4 vectors `stride` bytes apart (column c at dst + stride x c). */
 // @ts-ignore: decorator
-@inline function storeTransposed(dst: usize, r0: v128, r1: v128, r2: v128, r3: v128): void {
+@inline function storeTransposed(dst: usize, stride: usize, r0: v128, r1: v128, r2: v128, r3: v128): void {
   const t0 = i32x4.shuffle(r0, r1, 0, 4, 1, 5);
   const t1 = i32x4.shuffle(r2, r3, 0, 4, 1, 5);
   const t2 = i32x4.shuffle(r0, r1, 2, 6, 3, 7);
   const t3 = i32x4.shuffle(r2, r3, 2, 6, 3, 7);
   v128.store(dst, i32x4.shuffle(t0, t1, 0, 1, 4, 5));
-  v128.store(dst, i32x4.shuffle(t0, t1, 2, 3, 6, 7), 16);
-  v128.store(dst, i32x4.shuffle(t2, t3, 0, 1, 4, 5), 32);
-  v128.store(dst, i32x4.shuffle(t2, t3, 2, 3, 6, 7), 48);
+  v128.store(dst + stride, i32x4.shuffle(t0, t1, 2, 3, 6, 7));
+  v128.store(dst + 2 * stride, i32x4.shuffle(t2, t3, 0, 1, 4, 5));
+  v128.store(dst + 3 * stride, i32x4.shuffle(t2, t3, 2, 3, 6, 7));
 }
 
 /**
@@ -441,7 +431,7 @@ export function linearF32(x: usize, M: i32, K: i32, w: usize, N: i32, bias: usiz
     let k = 0;
     for (; k + 4 <= K; k += 4) {
       const at = src + (<usize>k << 2);
-      storeTransposed(dst + (<usize>k << 4), v128.load(at), v128.load(at + rowBytes), v128.load(at + 2 * rowBytes), v128.load(at + 3 * rowBytes));
+      storeTransposed(dst + (<usize>k << 4), 16, v128.load(at), v128.load(at + rowBytes), v128.load(at + 2 * rowBytes), v128.load(at + 3 * rowBytes));
     }
     for (; k < K; k++) {
       for (let r = 0; r < 4; r++) store<f32>(dst + (<usize>k << 4) + (<usize>r << 2), load<f32>(src + <usize>r * rowBytes + (<usize>k << 2)));
