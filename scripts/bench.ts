@@ -140,6 +140,8 @@ if (values["front-burst"]) {
 let models = values.model ?? [];
 // the generated open_clip checkpoint (--arch), which the PyTorch reference reads
 let checkpointDir: string | undefined;
+// pytorchSetup's answer once found (null: the reference cannot run)
+let torchSetup: { python: string; options: PytorchRunOptions } | null | undefined;
 if (values.arch) {
   const dir = mkdtempSync(join(tmpdir(), "bench-"));
   checkpointDir = join(dir, "src");
@@ -276,7 +278,13 @@ if (values.service || values["service-only"]) {
 if (values.json) console.log(JSON.stringify(report));
 
 /** The official pipeline's interpreter and options for this run, or undefined after one line saying why it cannot run. */
+/** pytorchSetup once per bench run: the main comparison, paired rounds and interleaved runs all ask for it. */
 function pytorchSetup(): { python: string; options: PytorchRunOptions } | undefined {
+  if (torchSetup === undefined) torchSetup = findPytorchSetup() ?? null;
+  return torchSetup ?? undefined;
+}
+
+function findPytorchSetup(): { python: string; options: PytorchRunOptions } | undefined {
   if (!checkpointDir) {
     console.log("\npytorch reference: not run (it needs --arch: it reads the generated open_clip checkpoint, which bundles do not hold)");
     return undefined;
@@ -292,19 +300,26 @@ function pytorchSetup(): { python: string; options: PytorchRunOptions } | undefi
   return { python, options: { modelDir: checkpointDir, imagePath, object: inputs.object, layers: [3, 6, 9, 12], imageSize, runs } };
 }
 
+/** The bundles issue 9's ratios run on (the engine's int8 one, an fp32 one if measured), or one line saying why not. */
+function ratioBundles(what: string): { int8: string; fp32: string | undefined } | undefined {
+  const all = report.models as Record<string, { encoderEngine?: unknown; pipeline?: PipelineRunResult }>;
+  const int8 = models.find((m) => all[m]?.encoderEngine);
+  if (!int8) {
+    console.log(`\n${what}: not run (no int8-dynamic bundle: the engine has nothing to run)`);
+    return undefined;
+  }
+  return { int8, fp32: models.find((m) => all[m]?.pipeline?.quantization === "fp32") };
+}
+
 /**
  * `count` rounds, each measuring both sides of issue 9's ratios one right after the other (separate processes, as in
  * the main run): the engine's encoder then onnxruntime-web's int8 and onnxruntime-node's fp32 encoders, then our
  * zero-shot pipeline with the image tower on the engine then the official PyTorch pipeline (when it can run).
  */
 function runPairedRounds(count: number): Record<string, PairedRatios> | undefined {
-  const all = report.models as Record<string, { encoderEngine?: unknown; pipeline?: PipelineRunResult }>;
-  const int8 = models.find((m) => all[m]?.encoderEngine);
-  if (!int8) {
-    console.log("\npaired rounds: not run (no int8-dynamic bundle: the engine has nothing to run)");
-    return undefined;
-  }
-  const fp32 = models.find((m) => all[m]?.pipeline?.quantization === "fp32");
+  const bundles = ratioBundles("paired rounds");
+  if (!bundles) return undefined;
+  const { int8, fp32 } = bundles;
   const torch = pytorchSetup();
   const pairs: Record<string, { a: number; b: number }[]> = { wasm_int8_vs_ort_web_int8: [] };
   if (fp32) pairs.wasm_int8_vs_ort_node_fp32 = [];
@@ -336,13 +351,9 @@ function runPairedRounds(count: number): Record<string, PairedRatios> | undefine
  * sides' CPU-time medians.
  */
 async function runInterleavedRatios(cycles: number): Promise<InterleavedReport | undefined> {
-  const all = report.models as Record<string, { encoderEngine?: unknown; pipeline?: PipelineRunResult }>;
-  const int8 = models.find((m) => all[m]?.encoderEngine);
-  if (!int8) {
-    console.log("\ninterleaved runs: not run (no int8-dynamic bundle: the engine has nothing to run)");
-    return undefined;
-  }
-  const fp32 = models.find((m) => all[m]?.pipeline?.quantization === "fp32");
+  const bundles = ratioBundles("interleaved runs");
+  if (!bundles) return undefined;
+  const { int8, fp32 } = bundles;
   const node = (name: string, kind: string, model: string): InterleavedSide => ({
     name,
     command: process.execPath,

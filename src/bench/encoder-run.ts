@@ -3,6 +3,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseBundleManifest } from "../engine/runtime/bundle-manifest";
 import { imageGraphNames } from "../engine/runtime/graph-names";
+import { timeRun } from "./serve-runs";
 import { peakRssMb, percentile, round } from "./stats";
 import { installWasmMemoryProbe, wasmMemoryBytes } from "./wasm-memory-probe";
 
@@ -105,12 +106,9 @@ export async function runEncoderBenchmark(o: EncoderRunOptions): Promise<Encoder
   const times: number[] = [];
   const cpuTimes: number[] = [];
   for (let i = 0; i < o.runs; i++) {
-    const c = process.cpuUsage();
-    const t = performance.now();
-    await encoder.run();
-    times.push(performance.now() - t);
-    const used = process.cpuUsage(c);
-    cpuTimes.push((used.user + used.system) / 1000);
+    const { ms, cpu } = await timeRun(encoder.run);
+    times.push(ms);
+    cpuTimes.push(cpu);
   }
   return {
     runtime: encoder.runtime,

@@ -32,21 +32,7 @@ export function interleavedReport(
   const sides = Object.fromEntries(
     Object.entries(runsBySide).map(([name, runs]) => [
       name,
-      {
-        p50_ms: round(
-          percentile(
-            runs.map((r) => r.ms),
-            50,
-          ),
-        ),
-        cpu_p50_ms: round(
-          percentile(
-            runs.map((r) => r.cpu),
-            50,
-          ),
-        ),
-        runs_ms: runs.map((r) => round(r.ms)),
-      },
+      { p50_ms: round(median(runs, "ms")), cpu_p50_ms: round(median(runs, "cpu")), runs_ms: runs.map((r) => round(r.ms)) },
     ]),
   );
   const out: Record<string, InterleavedRatio> = {};
@@ -55,15 +41,14 @@ export function interleavedReport(
     const rb = runsBySide[b];
     if (!ra || !rb) continue;
     const paired = pairedRatios(ra.map((run, c) => ({ a: round(run.ms), b: round(rb[c]!.ms) })));
-    const cpuA = percentile(
-      ra.map((r) => r.cpu),
-      50,
-    );
-    const cpuB = percentile(
-      rb.map((r) => r.cpu),
-      50,
-    );
-    out[name] = { ...paired, cpu_p50_ratio: round(cpuA / cpuB, 3) };
+    out[name] = { ...paired, cpu_p50_ratio: round(median(ra, "cpu") / median(rb, "cpu"), 3) };
   }
   return { cycles: [...counts][0]!, sides, ratios: out };
+}
+
+function median(runs: readonly TimedRun[], key: keyof TimedRun): number {
+  return percentile(
+    runs.map((r) => r[key]),
+    50,
+  );
 }

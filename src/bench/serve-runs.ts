@@ -9,7 +9,17 @@ export interface TimedRun {
   cpu: number;
 }
 
-export const READY_LINE = '{"ready":true}';
+const READY_LINE = '{"ready":true}';
+
+/** One call of `run`, timed: wall time and this process's CPU time. */
+export async function timeRun(run: () => Promise<void>): Promise<TimedRun> {
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  await run();
+  const ms = performance.now() - t0;
+  const cpu = process.cpuUsage(cpu0);
+  return { ms, cpu: (cpu.user + cpu.system) / 1000 };
+}
 
 /** Prints READY_LINE, then one TimedRun line per "run" request; resolves when told to exit or stdin ends. */
 export async function serveRuns(runOnce: () => Promise<void>): Promise<void> {
@@ -22,13 +32,7 @@ export async function serveRuns(runOnce: () => Promise<void>): Promise<void> {
       process.stdout.write(`${JSON.stringify({ error: `unknown request ${JSON.stringify(request)}` })}\n`);
       continue;
     }
-    const cpu0 = process.cpuUsage();
-    const t0 = performance.now();
-    await runOnce();
-    const ms = performance.now() - t0;
-    const cpu = process.cpuUsage(cpu0);
-    const run: TimedRun = { ms, cpu: (cpu.user + cpu.system) / 1000 };
-    process.stdout.write(`${JSON.stringify(run)}\n`);
+    process.stdout.write(`${JSON.stringify(await timeRun(runOnce))}\n`);
   }
   lines.close();
 }
