@@ -1,7 +1,7 @@
 // The worker's vars read once and checked: required names present, numbers with their defaults when unset or invalid.
 import { z } from "zod";
 import type { Env } from "../platform/env";
-import type { ImageEngine } from "./model-runtime";
+import { ENGINE_SETTINGS, type EngineSetting } from "./image-engine";
 import { backoffBase } from "../usecases/jobs/backoff";
 import { LEASE_MS } from "../usecases/jobs/process-job";
 import { positiveIntVar, positiveNumberVar } from "../shared/var-numbers";
@@ -11,8 +11,8 @@ import { DEFAULT_DOH_URL } from "../webhooks/resolve-host";
 
 export interface Config {
   modelName: string;
-  /** ENGINE: what runs the image tower's blocks, onnxruntime-web ("ort", default) or the wasm engine (int8-dynamic); in a stage Worker, its stage's blocks. */
-  engine: ImageEngine;
+  /** ENGINE: what runs the image tower's blocks ("auto", default: the engine for int8-dynamic bundles, else onnxruntime-web; "ort"; "wasm"); a staged bundle's run in its stage Workers, on theirs. */
+  engine: EngineSetting;
   limits: Limits;
   /** The bootstrap secret API_KEYS, unparsed (src/usecases/api-keys.ts parses it once per isolate). */
   bootstrapApiKeys: string | undefined;
@@ -30,7 +30,7 @@ const vars = z.object({
   MODEL_NAME: z.string().min(1, "MODEL_NAME (wrangler.toml [vars]) names the served bundle"),
   JOBS_DEAD_LETTER_QUEUE: z.string().min(1, "JOBS_DEAD_LETTER_QUEUE (wrangler.toml [vars]) names the dead-letter queue"),
   API_KEYS: z.string().optional(),
-  ENGINE: z.enum(["ort", "wasm"], { message: 'ENGINE (wrangler.toml [vars]) is "ort" or "wasm"' }).optional(),
+  ENGINE: z.enum(ENGINE_SETTINGS, { message: 'ENGINE (wrangler.toml [vars]) is "auto", "ort" or "wasm"' }).optional(),
   MAX_BODY_BYTES: z.string().optional(),
   MAX_IMAGE_PIXELS: z.string().optional(),
   BODY_IDLE_TIMEOUT_SECONDS: z.string().optional(),
@@ -52,7 +52,7 @@ export function readConfig(env: Env): Config {
   const v = parsed.data;
   return {
     modelName: v.MODEL_NAME,
-    engine: v.ENGINE ?? "ort",
+    engine: v.ENGINE ?? "auto",
     limits: {
       maxBodyBytes: positiveIntVar(v.MAX_BODY_BYTES, DEFAULT_LIMITS.maxBodyBytes),
       maxImagePixels: positiveIntVar(v.MAX_IMAGE_PIXELS, DEFAULT_LIMITS.maxImagePixels),

@@ -12,24 +12,23 @@ import { encodeTextsInStages } from "../engine/staging/staged-text";
 import { ModelRuntime } from "../usecases/model-runtime";
 import { createWasmImageEncoder, wasmImageTower } from "../engine/wasm/wasm-image-tower";
 import { engineKernelModules, trackEngine } from "../platform/engine-wasm";
-
-/** Where the image tower of a single-graph bundle runs: onnxruntime-web (the reference) or the engine's wasm kernels. */
-export type ImageEngine = "ort" | "wasm";
+import { type EngineSetting, imageEngineFor } from "./image-engine";
 
 const runtimes = new Map<string, Promise<ModelRuntime>>();
 
 /**
  * The isolate's runtime for `name`; a failed open is forgotten so the next request retries. `stageBindings`: where
- * STAGE_<i> are looked up for a staged bundle (a missing one fails the open with stage_unavailable). `engine` "wasm":
- * the image tower of a single-graph int8-dynamic bundle on the engine's kernels (the text tower and few-shot head stay
- * in onnxruntime-web); a staged bundle's blocks run in its stage Workers, each on its own ENGINE.
+ * STAGE_<i> are looked up for a staged bundle (a missing one fails the open with stage_unavailable). `engine` (resolved
+ * by imageEngineFor on the bundle's scheme) "wasm": the image tower of a single-graph int8-dynamic bundle on the
+ * engine's kernels (the text tower and few-shot head stay in onnxruntime-web); a staged bundle's blocks run in its
+ * stage Workers, each on its own ENGINE.
  */
 export function modelRuntime(
   models: R2Bucket,
   textFeatures: KVNamespace,
   name: string,
   stageBindings: Readonly<Record<string, unknown>> = {},
-  engine: ImageEngine = "ort",
+  engine: EngineSetting = "auto",
 ): Promise<ModelRuntime> {
   const key = `${engine}:${name}`;
   let runtime = runtimes.get(key);
@@ -38,7 +37,7 @@ export function modelRuntime(
       const size = 2 * bundle.manifest.architecture.embedDim;
       const cache = kvTextFeatureCache(textFeatures, size);
       // A staged bundle's blocks run in the stage Workers, each with its own ENGINE var.
-      if (engine === "wasm" && !bundle.stages) {
+      if (imageEngineFor(engine, bundle.manifest.quantization) === "wasm" && !bundle.stages) {
         const encoder = await createWasmImageEncoder(bundle, engineKernelModules());
         trackEngine(encoder);
         return new ModelRuntime(bundle, cache, wasmImageTower(bundle, encoder));

@@ -10,6 +10,7 @@ import { ortStageGraph, type StageGraph } from "../engine/staging/stage-graph";
 import { createWasmStageGraph } from "../engine/wasm/wasm-stage-graph";
 import { byteStreamToRecords, float32Records, recordsToByteStream } from "../platform/byte-record-stream";
 import { engineKernelModules, trackEngine } from "../platform/engine-wasm";
+import { ENGINE_SETTINGS, type EngineSetting, imageEngineFor } from "./image-engine";
 import {
   fromWireCall,
   shotsInputRecordBytes,
@@ -28,21 +29,21 @@ export interface StageEnv {
   REFERENCE_SETS: R2Bucket;
   MODEL_NAME: string;
   STAGE_INDEX: string;
-  /** What runs the stage's blocks: onnxruntime-web ("ort", default) or the engine's wasm kernels (int8-dynamic bundles). */
+  /** What runs the stage's blocks: "auto" (default: the engine's wasm kernels for int8-dynamic bundles, else onnxruntime-web), "ort" or "wasm". */
   ENGINE?: string;
 }
 
 const vars = z.object({
   MODEL_NAME: z.string().min(1, "MODEL_NAME names the served bundle (the front's)"),
   STAGE_INDEX: z.string().regex(/^\d+$/, 'STAGE_INDEX = "<i>" names the image-tower stage this Worker runs'),
-  ENGINE: z.enum(["ort", "wasm"], { message: 'ENGINE is "ort" or "wasm"' }).optional(),
+  ENGINE: z.enum(ENGINE_SETTINGS, { message: 'ENGINE is "auto", "ort" or "wasm"' }).optional(),
 });
 
 interface StageServer {
   index: number;
   modelName: string;
   env: StageEnv;
-  engine: "ort" | "wasm";
+  engine: EngineSetting;
   bundle?: Promise<ModelBundle>;
   graph?: Promise<StageGraph>;
   banks: BankSource;
@@ -59,7 +60,7 @@ function serverOf(env: StageEnv): StageServer {
     server = {
       index: Number(parsed.data.STAGE_INDEX),
       modelName: parsed.data.MODEL_NAME,
-      engine: parsed.data.ENGINE ?? "ort",
+      engine: parsed.data.ENGINE ?? "auto",
       env,
       banks: stageBankSource(r2ReferenceSetStore(env.REFERENCE_SETS)),
     };
@@ -84,7 +85,7 @@ function bundleOf(server: StageServer): Promise<ModelBundle> {
 function graphOf(server: StageServer, bundle: ModelBundle): Promise<StageGraph> {
   if (!server.graph) {
     const graph =
-      server.engine === "wasm"
+      imageEngineFor(server.engine, bundle.manifest.quantization) === "wasm"
         ? createWasmStageGraph(bundle, server.index, engineKernelModules()).then((g) => {
             trackEngine(g.encoder);
             return g;

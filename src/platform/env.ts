@@ -10,7 +10,7 @@ export interface Env {
   TEXT_FEATURES: KVNamespace;
   /** The bundle served by this worker (folder name under models/). */
   MODEL_NAME: string;
-  /** Where the image tower runs: "ort" (onnxruntime-web, default) or "wasm" (the engine's kernels; single-graph int8-dynamic bundles). */
+  /** Where the image tower runs: "auto" (default: the engine for int8-dynamic bundles, else onnxruntime-web), "ort" or "wasm" (src/composition/image-engine.ts). */
   ENGINE?: string;
   /** Reference sets per tenant: manifests, original shots, features per model (src/platform/r2-reference-sets.ts). */
   REFERENCE_SETS: R2Bucket;

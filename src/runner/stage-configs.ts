@@ -28,8 +28,8 @@ export interface StagedConfigOptions {
   /** The folder the generated configs are written to: their paths are rewritten relative to it. */
   outDir: string;
   /**
-   * What runs the image stages' blocks (their ENGINE var: "ort" or "wasm"); default the base config's ENGINE var, else
-   * none (onnxruntime-web). The front of a staged bundle runs no image blocks itself.
+   * What runs the image stages' blocks (their ENGINE var: "auto", "ort" or "wasm"); default the base config's ENGINE
+   * var, else none (the stage's default, "auto"). The front of a staged bundle runs no image blocks itself.
    */
   engine?: string;
 }

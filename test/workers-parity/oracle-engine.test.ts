@@ -20,7 +20,8 @@ async function goldenZeroShotMap(n: number): Promise<Float32Array> {
   return new Float32Array(await response.arrayBuffer());
 }
 
-async function scoreWith(engine: "ort" | "wasm", object: string, image: string) {
+/** engine undefined: the ENGINE var unset (its default, "auto"). */
+async function scoreWith(engine: "ort" | "wasm" | undefined, object: string, image: string) {
   const response = await callWithEnv({ MODEL_NAME: NAME, ENGINE: engine }, "/v1/score", {
     method: "POST",
     headers: { "content-type": "application/json" },
@@ -58,6 +59,20 @@ describe("ENGINE=wasm: the engine's image tower behind POST /v1/score", () => {
       expect(Math.abs(wasm.score - ort.score)).toBeLessThanOrEqual(0.02);
     });
   }
+});
+
+describe("ENGINE unset (auto): an int8-dynamic bundle is served by the engine", () => {
+  it("gives the score and map ENGINE=wasm gives, bit for bit", async () => {
+    const golden = await goldenCase(1);
+    expect(golden, "the oracle case must be readable (../shared beside the checkout)").toBeDefined();
+    const auto = await scoreWith(undefined, golden!.object, golden!.image);
+    const wasm = await scoreWith("wasm", golden!.object, golden!.image);
+    const ort = await scoreWith("ort", golden!.object, golden!.image);
+    expect(auto.score).toBe(wasm.score);
+    expect([...auto.map]).toEqual([...wasm.map]);
+    // onnxruntime-web's int8 path quantizes activations to 8 bits, the engine to 7: the comparison above can tell them apart
+    expect(ort.score).not.toBe(wasm.score);
+  });
 });
 
 describe("ENGINE=wasm: few-shot through a reference set", () => {

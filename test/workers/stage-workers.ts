@@ -25,7 +25,7 @@ export const TEXT_STAGES: Readonly<Record<number, number>> = { 3: 2 };
 /** The test worker's binding to text stage i of the K-stage demo (a test passes it as TEXT_STAGE_<i>). */
 export const textStagedBindingName = (k: number, i: number) => `STAGED${k}_TEXT_STAGE_${i}`;
 const textStageWorkerName = (k: number, i: number) => `edge-anomaly-staged${k}-text-stage-${i}`;
-/** The int8 demo in ENGINE_STAGES stages whose stage Workers run the engine (ENGINE=wasm); k = 1: its single graph. */
+/** The int8 demo in ENGINE_STAGES stages whose stage Workers run the engine (ENGINE unset: auto); k = 1: its single graph. */
 export const ENGINE_STAGES = 2;
 export const engineDemoName = (k: number) => `demo-int8-staged${k}`;
 export const engineDemoDir = (k: number) => resolve(repoRoot, `node_modules/.cache/edge-anomaly/${engineDemoName(k)}`);
@@ -95,7 +95,8 @@ export async function stageWorkers(compatibilityDate: string): Promise<{
   }
   for (let i = 0; i < ENGINE_STAGES; i++) {
     const name = `edge-anomaly-int8-staged${ENGINE_STAGES}-stage-${i}`;
-    workers.push(worker(name, { MODEL_NAME: engineDemoName(ENGINE_STAGES), STAGE_INDEX: String(i), ENGINE: "wasm" }, IMAGE_STAGE_BUCKETS));
+    // no ENGINE var: its default ("auto") runs an int8-dynamic bundle's blocks on the engine
+    workers.push(worker(name, { MODEL_NAME: engineDemoName(ENGINE_STAGES), STAGE_INDEX: String(i) }, IMAGE_STAGE_BUCKETS));
     serviceBindings[engineBindingName(i)] = { name, entrypoint: "ImageStage" };
   }
   return { workers, serviceBindings };

@@ -37,7 +37,7 @@ describe("stagedConfigs from the project's wrangler.toml", () => {
       expect(s.rules).toEqual(base.rules);
       expect(s.compatibility_date).toBe(base.compatibility_date);
       // ENGINE: wrangler.toml's (what runs the stage's blocks).
-      expect(s.vars).toEqual({ MODEL_NAME: "vitb16-int8", STAGE_INDEX: String(i), ENGINE: "ort" });
+      expect(s.vars).toEqual({ MODEL_NAME: "vitb16-int8", STAGE_INDEX: String(i), ENGINE: "auto" });
       const bucket = (b: string) => base.r2_buckets!.find((x) => x.binding === b)!.bucket_name;
       expect(s.r2_buckets).toEqual([
         { binding: "MODELS", bucket_name: bucket("MODELS") },
