@@ -61,7 +61,7 @@ export interface ServiceRunResult {
   ort_wasm_heap_mb: number | null;
   /** The largest x-engine-wasm-bytes header seen (the engine's kernel memory with ENGINE=wasm; 0 with ort). */
   engine_wasm_mb: number | null;
-  /** x-engine-kernel of the last answer: the engine's kernel ("relaxed" or "simd"), null with ENGINE=ort. */
+  /** x-engine-kernel of the last answer: the front isolate's engine kernel ("relaxed" or "simd"), null when the front ran none (ENGINE=ort, an fp32 bundle, or a staged bundle, whose blocks run in the stage Workers). */
   engine_kernel: string | null;
   /**
    * Every Worker isolate (the front, then each stage Worker of a staged bundle): its peak of JS heap + ArrayBuffer
@@ -309,7 +309,7 @@ export function serviceTable(bundle: string, r: ServiceRunResult): string {
     `| zero-shot | ${r.zero_shot_ms.p50} | ${r.zero_shot_ms.p95} | ${stages(r.server_timings.zero_shot)} |`,
     `| few-shot k=${r.reference_set_shots} | ${r.few_shot_k4_ms.p50} | ${r.few_shot_k4_ms.p95} | ${stages(r.server_timings.few_shot_k4)} |`,
     `workerd running the worker: peak RSS (VmHWM) ${r.workerd_peak_rss_mb} MB, RSS ${r.workerd_rss_after_health_mb} MB after health, ${r.workerd_rss_mb} MB at the end` +
-      ` (all ${r.workerd_processes} workerd of the service: peak ${r.workerd_all_peak_rss_mb} MB); ORT wasm heap ${r.ort_wasm_heap_mb ?? "n/a"} MB; engine kernel memory ${r.engine_wasm_mb ?? "n/a"} MB (${r.engine_kernel ?? "ENGINE=ort"})`,
+      ` (all ${r.workerd_processes} workerd of the service: peak ${r.workerd_all_peak_rss_mb} MB); ORT wasm heap ${r.ort_wasm_heap_mb ?? "n/a"} MB; front's engine kernel memory ${r.engine_wasm_mb ?? "n/a"} MB (${r.engine_kernel ?? "no engine in the front's isolate"})`,
     ...(r.hop_ms !== undefined ? [`stage hops: median hop ${r.hop_ms} ms of ${r.stages_ms ?? "?"} ms in stage round trips per score (Server-Timing)`] : []),
     "| isolate | peak MB (JS heap + backing stores + wasm) | JS heap | backing | wasm | samples |",
     "|---|---|---|---|---|---|",
