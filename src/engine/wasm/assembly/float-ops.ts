@@ -1,5 +1,5 @@
 // float32 pieces of a ViT block around the int8 linear layers: LayerNorm and multi-head attention (fp32, softmax).
-import { exp4, K_INTS, K_TABLE, madd4 } from "./common";
+import { exp4, K_INTS, K_TABLE, madd4, nmadd4 } from "./common";
 
 /** out[m] = (x[m] - mean) / sqrt(var + eps) * gamma + beta, rows of W floats (W a multiple of 4). */
 export function layerNorm(x: usize, M: i32, W: i32, gamma: usize, beta: usize, eps: f32, out: usize): void {
@@ -345,7 +345,7 @@ function softmaxColumns(p: usize, M: i32): v128 {
  * so the out-of-order core overlaps the exps' latency chains. exp4's operations in its order, with its constants
  * splat-loaded once before the loop from its table (V8 rematerializes a literal constant vector at each use in the
  * loop, 3 instructions, and cannot rematerialize a load), and without its upper clamp, a no-op here: a score minus
- * its row's maximum is <= 0 (or NaN either way).
+ * its row's maximum is <= 0 (or NaN either way). Fused multiply-adds in the relaxed module, as exp4.
  */
 function expColumnsInPlace(p: usize, n: i32, mx: v128): void {
   const lo = v128.load32_splat(K_TABLE, 4);
@@ -365,24 +365,24 @@ function expColumnsInPlace(p: usize, n: i32, mx: v128): void {
   for (let at = p; at < end; at += 32) {
     const va = f32x4.pmax(f32x4.sub(v128.load(at), mx), lo);
     const vb = f32x4.pmax(f32x4.sub(v128.load(at, 16), mx), lo);
-    const ta = f32x4.add(f32x4.mul(va, log2e), magic);
-    const tb = f32x4.add(f32x4.mul(vb, log2e), magic);
+    const ta = madd4(va, log2e, magic);
+    const tb = madd4(vb, log2e, magic);
     const ka = f32x4.sub(ta, magic);
     const kb = f32x4.sub(tb, magic);
-    const ra = f32x4.sub(f32x4.sub(va, f32x4.mul(ka, c1)), f32x4.mul(ka, c2));
-    const rb = f32x4.sub(f32x4.sub(vb, f32x4.mul(kb, c1)), f32x4.mul(kb, c2));
-    let qa = f32x4.add(f32x4.mul(p0, ra), p1);
-    let qb = f32x4.add(f32x4.mul(p0, rb), p1);
-    qa = f32x4.add(f32x4.mul(qa, ra), p2);
-    qb = f32x4.add(f32x4.mul(qb, rb), p2);
-    qa = f32x4.add(f32x4.mul(qa, ra), p3);
-    qb = f32x4.add(f32x4.mul(qb, rb), p3);
-    qa = f32x4.add(f32x4.mul(qa, ra), p4);
-    qb = f32x4.add(f32x4.mul(qb, rb), p4);
-    qa = f32x4.add(f32x4.mul(qa, ra), p5);
-    qb = f32x4.add(f32x4.mul(qb, rb), p5);
-    const ea = f32x4.add(f32x4.add(f32x4.mul(f32x4.mul(qa, ra), ra), ra), one);
-    const eb = f32x4.add(f32x4.add(f32x4.mul(f32x4.mul(qb, rb), rb), rb), one);
+    const ra = nmadd4(ka, c2, nmadd4(ka, c1, va));
+    const rb = nmadd4(kb, c2, nmadd4(kb, c1, vb));
+    let qa = madd4(p0, ra, p1);
+    let qb = madd4(p0, rb, p1);
+    qa = madd4(qa, ra, p2);
+    qb = madd4(qb, rb, p2);
+    qa = madd4(qa, ra, p3);
+    qb = madd4(qb, rb, p3);
+    qa = madd4(qa, ra, p4);
+    qb = madd4(qb, rb, p4);
+    qa = madd4(qa, ra, p5);
+    qb = madd4(qb, rb, p5);
+    const ea = f32x4.add(madd4(f32x4.mul(qa, ra), ra, ra), one);
+    const eb = f32x4.add(madd4(f32x4.mul(qb, rb), rb, rb), one);
     v128.store(at, f32x4.mul(ea, i32x4.shl(i32x4.add(i32x4.sub(ta, magic), bias), 23)));
     v128.store(at, f32x4.mul(eb, i32x4.shl(i32x4.add(i32x4.sub(tb, magic), bias), 23)), 16);
   }
