@@ -59,7 +59,7 @@ export interface ServiceRunResult {
   workerd_processes: number;
   /** The largest x-ort-wasm-heap-bytes header seen (ORT's wasm linear memory); null if the worker does not send it. */
   ort_wasm_heap_mb: number | null;
-  /** The largest x-engine-wasm-bytes header seen (the engine's kernel memory with ENGINE=wasm; 0 with ort). */
+  /** The largest x-engine-wasm-bytes header seen (the kernel memory of the engine in the front isolate; 0 when it ran none there). */
   engine_wasm_mb: number | null;
   /** x-engine-kernel of the last answer: the front isolate's engine kernel ("relaxed" or "simd"), null when the front ran none (ENGINE=ort, an fp32 bundle, or a staged bundle, whose blocks run in the stage Workers). */
   engine_kernel: string | null;
