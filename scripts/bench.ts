@@ -277,13 +277,13 @@ if (values.service || values["service-only"]) {
 }
 if (values.json) console.log(JSON.stringify(report));
 
-/** The official pipeline's interpreter and options for this run, or undefined after one line saying why it cannot run. */
-/** pytorchSetup once per bench run: the main comparison, paired rounds and interleaved runs all ask for it. */
+/** findPytorchSetup once per bench run: the main comparison, paired rounds and interleaved runs all ask for it. */
 function pytorchSetup(): { python: string; options: PytorchRunOptions } | undefined {
   if (torchSetup === undefined) torchSetup = findPytorchSetup() ?? null;
   return torchSetup ?? undefined;
 }
 
+/** The official pipeline's interpreter and options for this run, or undefined after one line saying why it cannot run. */
 function findPytorchSetup(): { python: string; options: PytorchRunOptions } | undefined {
   if (!checkpointDir) {
     console.log("\npytorch reference: not run (it needs --arch: it reads the generated open_clip checkpoint, which bundles do not hold)");
