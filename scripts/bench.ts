@@ -15,6 +15,8 @@ import { bundleStageCount } from "../src/runner/staged-bundle";
 
 const usage =
   "usage: npm run bench -- [--model models/NAME ... | --arch ViT-B-16] [--image-size S] [--runs N] [--rounds R] [--interleave C] [--service | --service-only [--var ENGINE:ort ...]] [--json]\n" +
+  "       npm run bench -- --model models/NAME ... --service-only --interleave C --versus ENGINE:ort [--versus NAME:VALUE ...] [--var NAME:VALUE ...] [--warm-up W] [--json]\n" +
+  "           (served A/B: each bundle served twice at once, B with the --versus vars on top of --var; W warm-up cycles (3), then C cycles of one zero-shot score each)\n" +
   "       npm run bench -- --isolate-check [--model models/NAME] [--json]   (validates the per-isolate memory method)\n" +
   "       npm run bench -- --front-burst [--concurrency 8] [--model models/NAME] [--var NAME:VALUE ...] [--json]   (maximum-size uploads at once)";
 const { values } = parseArgs({
@@ -32,6 +34,8 @@ const { values } = parseArgs({
     "front-burst": { type: "boolean", default: false },
     concurrency: { type: "string", default: "8" },
     var: { type: "string", multiple: true },
+    versus: { type: "string", multiple: true },
+    "warm-up": { type: "string", default: "3" },
     child: { type: "string" },
   },
 });
@@ -52,6 +56,34 @@ const interleave = Number(values.interleave);
 if (!(Number.isInteger(interleave) && interleave >= 0)) {
   console.error(`--interleave must be a whole number\n${usage}`);
   process.exit(2);
+}
+
+// --versus NAME:VALUE: with --service(-only) and --interleave C, the served A/B (service-interleaved.ts) replaces the
+// one-configuration service run: side A the --var vars, side B the same with these on top
+const versus = parseVars(values.versus);
+const servedInterleave = (values.service || values["service-only"]) && Object.keys(versus).length > 0;
+if (Object.keys(versus).length > 0 && !(servedInterleave && interleave > 0)) {
+  console.error(`--versus needs --service or --service-only, and --interleave C\n${usage}`);
+  process.exit(2);
+}
+
+const warmUps = Number(values["warm-up"]);
+if (!(Number.isInteger(warmUps) && warmUps >= 1)) {
+  console.error(`--warm-up must be a whole number of at least 1 (the first score loads the model)\n${usage}`);
+  process.exit(2);
+}
+
+/** NAME:VALUE arguments (--var, --versus) as an object; VALUE may contain colons. */
+function parseVars(list: readonly string[] | undefined): Record<string, string> {
+  return Object.fromEntries(
+    (list ?? []).map((v) => {
+      if (!v.includes(":")) {
+        console.error(`expected NAME:VALUE, got ${JSON.stringify(v)}\n${usage}`);
+        process.exit(2);
+      }
+      return [v.slice(0, v.indexOf(":")), v.slice(v.indexOf(":") + 1)];
+    }),
+  );
 }
 
 function childArgs(kind: string, model: string): string[] {
@@ -120,7 +152,7 @@ if (values["isolate-check"]) {
 
 if (values["front-burst"]) {
   const { runFrontBurst } = await import("../src/bench/front-burst");
-  const vars = Object.fromEntries((values.var ?? []).map((v) => [v.slice(0, v.indexOf(":")), v.slice(v.indexOf(":") + 1)]));
+  const vars = parseVars(values.var);
   const result = await runFrontBurst({ bundleDir: values.model?.[0] ?? "models/demo", concurrency: Number(values.concurrency), side: 2048, vars });
   const front = result.isolates[0]!;
   console.log(
@@ -266,9 +298,11 @@ if (best) {
 if (rounds > 0 && !values["service-only"]) report.paired_rounds = runPairedRounds(rounds);
 if (interleave > 0 && !values["service-only"]) report.interleaved = await runInterleavedRatios(interleave);
 report.peak_memory_mb = peakMemory;
-if (values.service || values["service-only"]) {
+if (servedInterleave) {
+  report.service_interleaved = await runServedInterleavedComparisons(interleave);
+} else if (values.service || values["service-only"]) {
   const { runServiceBenchmarks } = await import("../src/bench/service-run");
-  const vars = Object.fromEntries((values.var ?? []).map((v) => [v.slice(0, v.indexOf(":")), v.slice(v.indexOf(":") + 1)]));
+  const vars = parseVars(values.var);
   const { service, best: served } = await runServiceBenchmarks(models, inputs, runs, (text) => console.log(text), vars);
   report.service = service;
   endToEnd.zero_shot_workerd = served?.result.zero_shot_ms.p50 ?? null;
@@ -276,6 +310,34 @@ if (values.service || values["service-only"]) {
   endToEnd.configuration_workerd = served?.model ?? null;
 }
 if (values.json) console.log(JSON.stringify(report));
+
+/** The served A/B of every bundle in turn (service-interleaved.ts); a failure is kept (with the exact error) rather than thrown. */
+async function runServedInterleavedComparisons(cycles: number): Promise<Record<string, unknown>> {
+  const { runServedInterleaved, servedInterleavedTable } = await import("../src/bench/service-interleaved");
+  const byModel: Record<string, unknown> = {};
+  for (const model of models) {
+    process.stderr.write(`${model}: served A/B, ${cycles} interleaved cycles (npm start twice, local workerd)...\n`);
+    try {
+      const result = await runServedInterleaved({
+        bundleDir: model,
+        inputs,
+        cycles,
+        warmUps,
+        vars: parseVars(values.var),
+        versus,
+        timeoutMs: 900_000,
+        progress: (line) => process.stderr.write(`served interleaved: ${line}\n`),
+      });
+      byModel[model] = result;
+      console.log(servedInterleavedTable(result));
+    } catch (e) {
+      const error = (e as Error).message;
+      byModel[model] = { error };
+      console.log(`\n## ${model} served A/B: FAILED\n${error}`);
+    }
+  }
+  return byModel;
+}
 
 /** findPytorchSetup once per bench run: the main comparison, paired rounds and interleaved runs all ask for it. */
 function pytorchSetup(): { python: string; options: PytorchRunOptions } | undefined {

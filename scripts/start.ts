@@ -24,7 +24,8 @@ exitOnUnsupportedNode();
  * API_KEY (else a key generated once and kept in .dev.vars), MODEL_BUNDLE_DIR (default models/demo, built if missing),
  * RECONCILE_INTERVAL_SECONDS (default 60, as the production cron; 0 turns the local reconciler off).
  * A staged bundle (its manifest lists `stages`) runs as one wrangler dev with several Workers: the front (wrangler.toml
- * plus a service binding per stage) and one stage Worker per stage, from configs generated into .wrangler/stages/.
+ * plus a service binding per stage) and one stage Worker per stage, from configs generated into .wrangler/stages/
+ * (STAGE_CONFIG_DIR, when set: services running at once, each with its own vars, must not share one folder).
  * `--ip`/`--port` are where a small Node HTTP front listens (src/runner/http-front.ts: it receives every body whole,
  * within MAX_BODY_BYTES and the body timeouts, before wrangler dev sees it); wrangler dev itself listens on loopback.
  */
@@ -114,7 +115,7 @@ const wranglerArgs = stageCount > 0 ? stagedDev() : devArgs;
 function stagedDev(): string[] {
   const { paths } = writeStagedConfigs({
     baseConfig: resolve("wrangler.toml"),
-    outDir: resolve(".wrangler", "stages"),
+    outDir: resolve(process.env.STAGE_CONFIG_DIR || join(".wrangler", "stages")),
     stageCount,
     textStageCount,
     modelName: modelName!,

@@ -176,6 +176,8 @@ export async function startService({
       // port, which the per-isolate memory measurement (worker-isolates.ts) must not send HTTP to.
       ...(devRegistry ? {} : { WRANGLER_REGISTRY_PATH: "" }),
       NO_COLOR: "1",
+      // The staged configs carry the vars (ENGINE) of this service: its own folder, not the project's .wrangler/stages.
+      STAGE_CONFIG_DIR: join(dir, "stages"),
       ...extraEnv,
     };
     const args = ["start", "--", "--ip", "127.0.0.1", "--port", String(port), ...(inspectorProxy ? ["--inspector-port", String(inspectorPort)] : [])];

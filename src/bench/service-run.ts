@@ -85,7 +85,7 @@ export interface ServiceRunResult {
 
 const ISOLATE_SAMPLE_MS = 100;
 
-interface Timed<T> {
+export interface Timed<T> {
   ms: number;
   body: T;
   heapBytes: number | undefined;
@@ -94,7 +94,7 @@ interface Timed<T> {
   stageCalls?: number;
 }
 
-class ServiceClient {
+export class ServiceClient {
   maxHeapBytes: number | undefined;
   /**
    * Requests that found wrangler dev gone: answered 500 "Network connection lost" by its entry worker or 503
@@ -163,13 +163,13 @@ class ServiceClient {
 
 class TransportLost extends Error {}
 
-type ScoreBody = { timings: Record<string, number>; mode: string };
+export type ScoreBody = { timings: Record<string, number>; mode: string };
 
 function png(bytes: Uint8Array, name: string): File {
   return new File([new Uint8Array(bytes)], name, { type: "image/png" });
 }
 
-function scoreForm(o: ServiceRunOptions, referenceSet?: string): FormData {
+export function scoreForm(o: Pick<BenchInputs, "object" | "image">, referenceSet?: string): FormData {
   const form = new FormData();
   form.set("object", o.object);
   form.set("image", png(o.image, "query.png"));
