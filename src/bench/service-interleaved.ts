@@ -150,7 +150,7 @@ class ServedScorer {
 /**
  * Starts both services at once (each on its own free ports, state and staged configs), warms both up, runs the
  * cycles, and always stops both: also on an error (which then carries both services' last output) and on
- * SIGINT/SIGTERM (stops both, then exits 130).
+ * SIGINT/SIGTERM (abandons a start under way, stops both, then exits the process with 130).
  */
 export async function runServedInterleaved(o: ServedInterleavedOptions): Promise<ServedInterleavedReport> {
   if (!(Number.isInteger(o.cycles) && o.cycles > 0)) throw new RangeError(`runServedInterleaved: ${o.cycles} cycles`);
@@ -158,10 +158,12 @@ export async function runServedInterleaved(o: ServedInterleavedOptions): Promise
   const names = [sideName(o.vars), sideName({ ...o.vars, ...o.versus })];
   const services: RunningService[] = [];
   const stopAll = () => Promise.allSettled(services.map((s) => s.stop()));
+  const interrupted = new AbortController();
   const onSignal = (signal: NodeJS.Signals) => {
     o.progress(`${signal}: stopping both services`);
-    // services still starting are killed by startService's exit handler
-    void stopAll().then(() => process.exit(130));
+    interrupted.abort();
+    // a request in flight then fails at once; the finally below stops whatever is left and exits
+    void stopAll();
   };
   process.once("SIGINT", onSignal);
   process.once("SIGTERM", onSignal);
@@ -177,6 +179,7 @@ export async function runServedInterleaved(o: ServedInterleavedOptions): Promise
           vars,
           // no local cron: the reconciler would run inside a timed request's CPU window now and then
           env: { RECONCILE_INTERVAL_SECONDS: "0" },
+          signal: interrupted.signal,
         }),
       ),
     );
@@ -222,6 +225,7 @@ export async function runServedInterleaved(o: ServedInterleavedOptions): Promise
     process.off("SIGINT", onSignal);
     process.off("SIGTERM", onSignal);
     await stopAll();
+    if (interrupted.signal.aborted) process.exit(130);
   }
 }
 

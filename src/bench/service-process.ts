@@ -53,6 +53,8 @@ export interface StartOptions {
   devRegistry?: boolean;
   /** Also append everything the service prints to this file (default: the SERVICE_LOG environment variable, if set). */
   logFile?: string;
+  /** Abandons a start still waiting for health when aborted (stops what started, removes the state, throws). */
+  signal?: AbortSignal;
 }
 
 export async function freePort(): Promise<number> {
@@ -98,9 +100,10 @@ async function stopGroup(pgid: number): Promise<void> {
   await gone(3_000);
 }
 
-async function waitForHealth(baseUrl: string, child: ChildProcess, deadline: number, log: () => string): Promise<void> {
+async function waitForHealth(baseUrl: string, child: ChildProcess, deadline: number, log: () => string, signal?: AbortSignal): Promise<void> {
   let last = "no answer yet";
   while (Date.now() < deadline) {
+    if (signal?.aborted) throw new Error("the start was abandoned (aborted) before the service was healthy");
     if (child.exitCode !== null || child.signalCode !== null) {
       throw new Error(`the service exited (${child.exitCode ?? child.signalCode}) before it was healthy:\n${log()}`);
     }
@@ -142,6 +145,7 @@ export async function startService({
   inspectorProxy = false,
   devRegistry = true,
   logFile = process.env.SERVICE_LOG || undefined,
+  signal,
 }: StartOptions): Promise<RunningService> {
   const deadline = Date.now() + timeoutMs;
   const dir = await mkdtemp(join(tmpdir(), tempPrefix));
@@ -197,7 +201,7 @@ export async function startService({
     child.stdout!.on("data", collect);
     child.stderr!.on("data", collect);
     const baseUrl = `http://127.0.0.1:${port}`;
-    await waitForHealth(baseUrl, child, deadline, log);
+    await waitForHealth(baseUrl, child, deadline, log, signal);
     return { baseUrl, apiKey, inspectorPort, pgid, timeline: { spawned, seeded, healthy: performance.now() }, log, stop };
   } catch (e) {
     await stop();
