@@ -12,6 +12,7 @@ import { DescendantTracker } from "../src/runner/process-tree";
 import { bundleStageCounts, readBaseConfig, writeStagedConfigs } from "../src/runner/staged-bundle";
 import { cliVar, stagedDevArgs } from "../src/runner/staged-dev-args";
 import { superviseChild } from "../src/runner/supervisor";
+import { workerAnswered } from "../src/runner/worker-answered";
 import { buildDemoModel } from "../src/compiler/demo-model";
 import { exitOnUnsupportedNode } from "../src/tools/supported-node";
 import { API_KEY_SHAPE } from "../src/usecases/api-keys";
@@ -146,10 +147,10 @@ const wrangler = superviseChild({
   },
   isReady: async () => {
     const response = await fetch(`http://127.0.0.1:${wranglerPort}/v1/health`, { signal: AbortSignal.timeout(5_000) });
-    await response.body?.cancel();
+    const answered = workerAnswered(response.status, await response.text());
     // Its workerd processes all run by now: remember them at once, not only at the next periodic look.
-    if (response.ok) workerds.refresh(wranglerPid);
-    return response.ok;
+    if (answered) workerds.refresh(wranglerPid);
+    return answered;
   },
   afterExit: () => {
     const killed = workerds.killLeftovers();

@@ -100,8 +100,16 @@ async function stopGroup(pgid: number): Promise<void> {
   await gone(3_000);
 }
 
+/**
+ * Consecutive 500s from /v1/health after which a start fails at once: while wrangler starts the front answers 503
+ * (service_restarting), and a model or storage the Worker cannot read answers 503 (model_unavailable, storage_error),
+ * so a 500 is the Worker failing on its own configuration (e.g. ENGINE=wasm on an fp32 bundle): waiting does not mend it.
+ */
+const HEALTH_500S_TO_FAIL = 5;
+
 async function waitForHealth(baseUrl: string, child: ChildProcess, deadline: number, log: () => string, signal?: AbortSignal): Promise<void> {
   let last = "no answer yet";
+  let failures = 0;
   while (Date.now() < deadline) {
     if (signal?.aborted) throw new Error("the start was abandoned (aborted) before the service was healthy");
     if (child.exitCode !== null || child.signalCode !== null) {
@@ -111,7 +119,10 @@ async function waitForHealth(baseUrl: string, child: ChildProcess, deadline: num
       const response = await fetch(`${baseUrl}/v1/health`, { signal: AbortSignal.timeout(5_000) });
       if (response.ok) return;
       last = `HTTP ${response.status}: ${(await response.text()).slice(0, 300)}`;
+      failures = response.status === 500 ? failures + 1 : 0;
+      if (failures >= HEALTH_500S_TO_FAIL) throw new Error(`/v1/health answered 500 ${failures} times in a row (${last}):\n${log()}`);
     } catch (e) {
+      if (failures >= HEALTH_500S_TO_FAIL) throw e;
       last = (e as Error).message;
     }
     await new Promise((r) => setTimeout(r, 100));
