@@ -310,6 +310,14 @@ if (servedInterleave) {
   endToEnd.configuration_workerd = served?.model ?? null;
 }
 if (values.json) console.log(JSON.stringify(report));
+// A served run that failed is reported above (and in the JSON) without stopping the others; the exit status says so.
+const servedFailures = [report.service_interleaved, (report.service as { models?: unknown } | undefined)?.models]
+  .flatMap((byModel) => Object.values((byModel ?? {}) as Record<string, unknown>))
+  .filter((r) => typeof r === "object" && r !== null && "error" in r).length;
+if (servedFailures > 0) {
+  process.stderr.write(`${servedFailures} served run(s) FAILED (see above)\n`);
+  process.exitCode = 1;
+}
 
 /** The served A/B of every bundle in turn (service-interleaved.ts); a failure is kept (with the exact error) rather than thrown. */
 async function runServedInterleavedComparisons(cycles: number): Promise<Record<string, unknown>> {
