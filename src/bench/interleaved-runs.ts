@@ -82,18 +82,37 @@ export async function runInterleaved(
       progress(`starting ${side.name}...`);
       servers.push(await RunServer.start(side, progress));
     }
-    const runs: Record<string, TimedRun[]> = Object.fromEntries(sides.map((s) => [s.name, []]));
-    for (let c = 0; c < cycles; c++) {
-      for (const i of rotation(servers.length, c)) {
-        const server = servers[i]!;
-        runs[server.name]!.push(await server.run());
-      }
-      progress(`cycle ${c + 1} of ${cycles}: ${servers.map((s) => `${s.name} ${Math.round(runs[s.name]![c]!.ms)}`).join(", ")} ms`);
-    }
-    return runs;
+    const bySide = await runCycles(
+      servers.length,
+      cycles,
+      (i) => servers[i]!.run(),
+      (c, results) => progress(`cycle ${c + 1} of ${cycles}: ${servers.map((s, i) => `${s.name} ${Math.round(results[i]!.ms)}`).join(", ")} ms`),
+    );
+    return Object.fromEntries(servers.map((s, i) => [s.name, bySide[i]!]));
   } finally {
     await Promise.all(servers.map((s) => s.close()));
   }
+}
+
+/**
+ * `cycles` cycles of one `run(side, cycle)` per side, one after the other, cycle c starting with side c mod count
+ * (rotation); returns each side's results in cycle order. `afterCycle` hears each cycle's results by side.
+ */
+export async function runCycles<T>(
+  sideCount: number,
+  cycles: number,
+  run: (side: number, cycle: number) => Promise<T>,
+  afterCycle: (cycle: number, results: T[]) => void = () => {},
+): Promise<T[][]> {
+  const bySide: T[][] = Array.from({ length: sideCount }, () => []);
+  for (let c = 0; c < cycles; c++) {
+    for (const side of rotation(sideCount, c)) bySide[side]!.push(await run(side, c));
+    afterCycle(
+      c,
+      bySide.map((results) => results[c]!),
+    );
+  }
+  return bySide;
 }
 
 /** The ready line of serve-runs.ts, or of another language's JSON writer (`{"ready": true}`, spaced). */

@@ -3,7 +3,7 @@
 // whose speed drifts over seconds to minutes moves both sides of a cycle alike.
 import type { BenchInputs } from "./bench-inputs";
 import { type PairedMeasure, pairedMeasures } from "./interleaved-report";
-import { rotation } from "./interleaved-runs";
+import { rotation, runCycles } from "./interleaved-runs";
 import { cpuDeltaMs, threadCpuNs } from "./proc-cpu";
 import { groupMemory } from "./proc-memory";
 import { type RunningService, startService } from "./service-process";
@@ -70,27 +70,6 @@ export function scoreMeasures(
   for (const [name, ms] of Object.entries(serverTiming)) out[`${name}_ms`] = ms;
   for (const [name, ms] of Object.entries(timings)) if (typeof ms === "number") out[`server.${name}`] = ms;
   return out;
-}
-
-/**
- * `cycles` cycles of one `run(side, cycle)` per side, one after the other, cycle c starting with side c mod count
- * (rotation); returns each side's results in cycle order. `afterCycle` hears each cycle's results by side.
- */
-export async function runCycles<T>(
-  sideCount: number,
-  cycles: number,
-  run: (side: number, cycle: number) => Promise<T>,
-  afterCycle: (cycle: number, results: T[]) => void = () => {},
-): Promise<T[][]> {
-  const bySide: T[][] = Array.from({ length: sideCount }, () => []);
-  for (let c = 0; c < cycles; c++) {
-    for (const side of rotation(sideCount, c)) bySide[side]!.push(await run(side, c));
-    afterCycle(
-      c,
-      bySide.map((results) => results[c]!),
-    );
-  }
-  return bySide;
 }
 
 /** NAME=VALUE of each var, or "defaults". */

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { runCycles, scoreMeasures, sideName } from "../../../src/bench/service-interleaved";
+import { runCycles } from "../../../src/bench/interleaved-runs";
+import { scoreMeasures, sideName } from "../../../src/bench/service-interleaved";
 
 describe("runCycles", () => {
   it("alternates which side goes first and returns each side's results in cycle order", async () => {
