@@ -120,11 +120,10 @@ async function waitForHealth(baseUrl: string, child: ChildProcess, deadline: num
       if (response.ok) return;
       last = `HTTP ${response.status}: ${(await response.text()).slice(0, 300)}`;
       failures = response.status === 500 ? failures + 1 : 0;
-      if (failures >= HEALTH_500S_TO_FAIL) throw new Error(`/v1/health answered 500 ${failures} times in a row (${last}):\n${log()}`);
     } catch (e) {
-      if (failures >= HEALTH_500S_TO_FAIL) throw e;
       last = (e as Error).message;
     }
+    if (failures >= HEALTH_500S_TO_FAIL) throw new Error(`/v1/health answered 500 ${failures} times in a row (${last}):\n${log()}`);
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error(`/v1/health did not answer 200 in time (last: ${last}):\n${log()}`);
