@@ -60,6 +60,7 @@ if (!(Number.isInteger(interleave) && interleave >= 0)) {
 
 // --versus NAME:VALUE: with --service(-only) and --interleave C, the served A/B (service-interleaved.ts) replaces the
 // one-configuration service run: side A the --var vars, side B the same with these on top
+const vars = parseVars(values.var);
 const versus = parseVars(values.versus);
 const servedInterleave = (values.service || values["service-only"]) && Object.keys(versus).length > 0;
 if (Object.keys(versus).length > 0 && !(servedInterleave && interleave > 0)) {
@@ -152,7 +153,6 @@ if (values["isolate-check"]) {
 
 if (values["front-burst"]) {
   const { runFrontBurst } = await import("../src/bench/front-burst");
-  const vars = parseVars(values.var);
   const result = await runFrontBurst({ bundleDir: values.model?.[0] ?? "models/demo", concurrency: Number(values.concurrency), side: 2048, vars });
   const front = result.isolates[0]!;
   console.log(
@@ -298,31 +298,32 @@ if (best) {
 if (rounds > 0 && !values["service-only"]) report.paired_rounds = runPairedRounds(rounds);
 if (interleave > 0 && !values["service-only"]) report.interleaved = await runInterleavedRatios(interleave);
 report.peak_memory_mb = peakMemory;
+// A served run that failed is reported (and kept in the JSON) without stopping the others; the exit status says so.
+let servedFailures = 0;
 if (servedInterleave) {
-  report.service_interleaved = await runServedInterleavedComparisons(interleave);
+  const { byModel, failed } = await runServedInterleavedComparisons(interleave);
+  report.service_interleaved = byModel;
+  servedFailures = failed;
 } else if (values.service || values["service-only"]) {
   const { runServiceBenchmarks } = await import("../src/bench/service-run");
-  const vars = parseVars(values.var);
-  const { service, best: served } = await runServiceBenchmarks(models, inputs, runs, (text) => console.log(text), vars);
+  const { service, best: served, failed } = await runServiceBenchmarks(models, inputs, runs, (text) => console.log(text), vars);
   report.service = service;
+  servedFailures = failed;
   endToEnd.zero_shot_workerd = served?.result.zero_shot_ms.p50 ?? null;
   endToEnd.few_shot_k4_workerd = served?.result.few_shot_k4_ms.p50 ?? null;
   endToEnd.configuration_workerd = served?.model ?? null;
 }
 if (values.json) console.log(JSON.stringify(report));
-// A served run that failed is reported above (and in the JSON) without stopping the others; the exit status says so.
-const servedFailures = [report.service_interleaved, (report.service as { models?: unknown } | undefined)?.models]
-  .flatMap((byModel) => Object.values((byModel ?? {}) as Record<string, unknown>))
-  .filter((r) => typeof r === "object" && r !== null && "error" in r).length;
 if (servedFailures > 0) {
   process.stderr.write(`${servedFailures} served run(s) FAILED (see above)\n`);
   process.exitCode = 1;
 }
 
 /** The served A/B of every bundle in turn (service-interleaved.ts); a failure is kept (with the exact error) rather than thrown. */
-async function runServedInterleavedComparisons(cycles: number): Promise<Record<string, unknown>> {
+async function runServedInterleavedComparisons(cycles: number): Promise<{ byModel: Record<string, unknown>; failed: number }> {
   const { runServedInterleaved, servedInterleavedTable } = await import("../src/bench/service-interleaved");
   const byModel: Record<string, unknown> = {};
+  let failed = 0;
   for (const model of models) {
     process.stderr.write(`${model}: served A/B, ${cycles} interleaved cycles (npm start twice, local workerd)...\n`);
     try {
@@ -331,7 +332,7 @@ async function runServedInterleavedComparisons(cycles: number): Promise<Record<s
         inputs,
         cycles,
         warmUps,
-        vars: parseVars(values.var),
+        vars,
         versus,
         timeoutMs: 900_000,
         progress: (line) => process.stderr.write(`served interleaved: ${line}\n`),
@@ -341,10 +342,11 @@ async function runServedInterleavedComparisons(cycles: number): Promise<Record<s
     } catch (e) {
       const error = (e as Error).message;
       byModel[model] = { error };
+      failed++;
       console.log(`\n## ${model} served A/B: FAILED\n${error}`);
     }
   }
-  return byModel;
+  return { byModel, failed };
 }
 
 /** findPytorchSetup once per bench run: the main comparison, paired rounds and interleaved runs all ask for it. */

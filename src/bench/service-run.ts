@@ -324,9 +324,10 @@ export async function runServiceBenchmarks(
   runs: number,
   print: (text: string) => void,
   vars?: Record<string, string>,
-): Promise<{ service: Record<string, unknown>; best: { model: string; result: ServiceRunResult } | undefined }> {
+): Promise<{ service: Record<string, unknown>; best: { model: string; result: ServiceRunResult } | undefined; failed: number }> {
   const byModel: Record<string, ServiceRunResult | { error: string }> = {};
   let best: { model: string; result: ServiceRunResult } | undefined;
+  let failed = 0;
   for (const model of models) {
     process.stderr.write(`${model}: the real service (npm start, local workerd)...\n`);
     try {
@@ -337,8 +338,9 @@ export async function runServiceBenchmarks(
     } catch (e) {
       const error = (e as Error).message;
       byModel[model] = { error };
+      failed++;
       print(`\n## ${model} in local workerd: FAILED\n${error}`);
     }
   }
-  return { service: { ...(best ? { configuration: best.model, ...best.result } : {}), models: byModel }, best };
+  return { service: { ...(best ? { configuration: best.model, ...best.result } : {}), models: byModel }, best, failed };
 }
