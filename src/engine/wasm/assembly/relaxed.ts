@@ -2,6 +2,7 @@
 // so the unsigned-or-signed reading of the i7 operand is the same on every CPU.
 export { lastZeroPoint, packedWeightBytes, packWeights } from "./common";
 export { attention, layerNorm, linearF32 } from "./float-ops";
+export { addInPlace, l2NormalizeRows, unfoldPatches } from "./encoder-ops";
 import {
   ACT_GELU,
   ACT_NONE,
