@@ -72,9 +72,12 @@ for (const kind of values.kinds!.split(",") as GemmKind[]) {
   }
   const ma = median(ta);
   const mb = median(tb);
+  const paired = median(ta.map((a, i) => tb[i]! / a));
   console.log(
     `${new Date().toISOString()} load ${loadavg()
       .map((l) => l.toFixed(2))
-      .join(" ")}: ${kind} A ${ma.toFixed(1)} ms, B ${mb.toFixed(1)} ms, B/A ${(mb / ma).toFixed(3)} (${runs} interleaved runs, CPU-time medians)`,
+      .join(
+        " ",
+      )}: ${kind} A ${ma.toFixed(1)} ms, B ${mb.toFixed(1)} ms, B/A ${(mb / ma).toFixed(3)}, median of paired B/A ${paired.toFixed(4)} (${runs} interleaved runs, CPU-time medians)`,
   );
 }
