@@ -40,7 +40,8 @@ export interface WantedOutputs {
   projected: boolean;
 }
 
-type Embedding = { patch: Fp32Linear; cls: Float32Array; pos: Float32Array; lnPre: { gamma: number; beta: number } };
+/** `pos`: the positions [1 + G²][W] in kernel memory. */
+type Embedding = { patch: Fp32Linear; cls: Float32Array; pos: number; lnPre: { gamma: number; beta: number } };
 
 export class WasmImageEncoder {
   private constructor(
@@ -52,7 +53,7 @@ export class WasmImageEncoder {
     private readonly blocks: VitBlock[],
     private readonly projections: Projection[],
     private readonly pool: { ln: { gamma: number; beta: number }; proj: Fp32Linear } | undefined,
-    private readonly buf: { unfolded: number; x: number; h: number; tokens: number; projected: number; pooled: number; features: number },
+    private readonly buf: { pixels: number; unfolded: number; x: number; h: number; tokens: number; projected: number; pooled: number; features: number },
   ) {}
 
   /**
@@ -88,7 +89,7 @@ export class WasmImageEncoder {
       embed = {
         patch: fp32(convT, K, W),
         cls: init.floats("visual.class_embedding", W),
-        pos: init.floats("visual.positional_embedding", T * W),
+        pos: g.floats(init.floats("visual.positional_embedding", T * W)),
         lnPre: ln("visual.ln_pre"),
       };
     }
@@ -122,6 +123,7 @@ export class WasmImageEncoder {
     const pool = last ? { ln: ln("visual.ln_post"), proj: projOnce() } : undefined;
 
     const buf = {
+      pixels: embed ? g.alloc(3 * m.imageSize * m.imageSize * 4) : 0,
       unfolded: embed ? g.alloc(G * G * K * 4) : 0,
       x: g.alloc(T * W * 4),
       h: g.alloc(T * W * 4),
@@ -198,16 +200,18 @@ export class WasmImageEncoder {
           input = buf.tokens;
         }
         g.linearF32At(input, G * G, W, p.linear.w, E, p.linear.bias, buf.projected);
+        g.l2NormalizeRowsAt(buf.projected, G * G, E);
         projected.set(
           layer,
-          g.timed("read + L2 norm projections (JS)", () => l2NormalizeRows(g.read(buf.projected, G * G * E), E)),
+          g.timed("read projections (JS)", () => g.read(buf.projected, G * G * E)),
         );
       }
     }
     if (!this.pool) return { residual: g.read(buf.x, T * W), tokens, projected };
     g.layerNormAt(buf.x, 1, W, this.pool.ln.gamma, this.pool.ln.beta, eps, buf.pooled);
     g.linearF32At(buf.pooled, 1, W, this.pool.proj.w, E, 0, buf.features);
-    return { imageFeatures: l2NormalizeRows(g.read(buf.features, E), E), tokens, projected };
+    g.l2NormalizeRowsAt(buf.features, 1, E);
+    return { imageFeatures: g.read(buf.features, E), tokens, projected };
   }
 
   /** Patch embedding, class token, positions and ln_pre into buf.x. */
@@ -220,45 +224,15 @@ export class WasmImageEncoder {
     const T = 1 + G * G;
     if (pixels.length !== 3 * S * S) throw new Error(`pixels: ${pixels.length} values, expected 3x${S}x${S}`);
 
-    // Unfold patches: row p = (gy, gx), column (c, i, j) as the conv weight's [3][P][P].
-    const K = 3 * P * P;
-    // Unfolded straight into kernel memory, and the class token and positions added there: no per-image JS arrays
-    // (1.2 MB at ViT-B-16 224, and a subarray per patch row), which the collector would otherwise meet in the encode.
-    g.timed("unfold patches (JS)", () => {
-      const unfolded = g.view(buf.unfolded, G * G * K);
-      for (let gy = 0; gy < G; gy++) {
-        for (let gx = 0; gx < G; gx++) {
-          let o = (gy * G + gx) * K;
-          for (let c = 0; c < 3; c++) {
-            for (let i = 0; i < P; i++) {
-              const from = c * S * S + (gy * P + i) * S + gx * P;
-              for (let j = 0; j < P; j++) unfolded[o + j] = pixels[from + j]!;
-              o += P;
-            }
-          }
-        }
-      }
-    });
+    // Unfolded in kernel memory, and the class token and positions added there: no per-image JS arrays.
+    g.timed("write pixels (JS)", () => g.write(buf.pixels, pixels));
+    g.unfoldPatchesAt(buf.pixels, S, P, G, buf.unfolded);
     // Patch tokens into rows 1.., then class token in row 0, then + positions.
-    g.linearF32At(buf.unfolded, G * G, K, embed.patch.w, W, 0, buf.h + W * 4);
-    g.timed("class token + positions (JS)", () => {
-      const x = g.view(buf.h, T * W);
-      x.set(embed.cls, 0);
-      for (let i = 0; i < T * W; i++) x[i] = x[i]! + embed.pos[i]!;
-    });
+    g.linearF32At(buf.unfolded, G * G, 3 * P * P, embed.patch.w, W, 0, buf.h + W * 4);
+    g.timed("class token (JS)", () => g.view(buf.h, W).set(embed.cls));
+    g.addAt(buf.h, embed.pos, T * W, "positions");
     g.layerNormAt(buf.h, T, W, embed.lnPre.gamma, embed.lnPre.beta, m.architecture.layerNormEps, buf.x);
   }
-}
-
-/** x / ||x|| per row of `width` values, in place (as ReduceL2 then Div). */
-function l2NormalizeRows(x: Float32Array, width: number): Float32Array {
-  for (let r = 0; r < x.length; r += width) {
-    let s = 0;
-    for (let i = r; i < r + width; i++) s += x[i]! * x[i]!;
-    const n = Math.fround(Math.sqrt(s));
-    for (let i = r; i < r + width; i++) x[i] = x[i]! / n;
-  }
-  return x;
 }
 
 /** An int8-dynamic linear layer of the graph, or the column-wise concatenation of several (head chunks). */

@@ -43,6 +43,9 @@ interface KernelExports {
   activateQuantize?(x: number, M: number, K: number, act: number, dst: number, rows: number, scratch: number): void;
   attention(qkv: number, M: number, W: number, heads: number, out: number, scratch: number): void;
   linearF32(x: number, M: number, K: number, w: number, N: number, bias: number, out: number, scratch: number): void;
+  unfoldPatches(pixels: number, S: number, P: number, G: number, out: number): void;
+  addInPlace(x: number, y: number, count: number): void;
+  l2NormalizeRows(x: number, rows: number, width: number): void;
 }
 
 /** A linear layer's weights inside the kernel memory: int8 [K][N] packed, per-output-channel scales, bias. */
@@ -392,6 +395,28 @@ export class Int8Gemm {
     const t0 = this.profile?.clock();
     this.k.linearF32(x, M, K, w, N, bias, out, scratch);
     if (this.profile) this.record(`fp32 linear ${K}x${N}`, t0!, this.profile.clock());
+  }
+
+  /** out [G²][3·P·P] = the P x P patches of pixels [3][S][S] (S = G·P), columns (c, i, j) as a conv weight's [3][P][P]. */
+  unfoldPatchesAt(pixels: number, S: number, P: number, G: number, out: number): void {
+    if (S !== G * P) throw new Error(`unfoldPatches: image size ${S} is not ${G} patches of ${P}`);
+    const t0 = this.profile?.clock();
+    this.k.unfoldPatches(pixels, S, P, G, out);
+    if (this.profile) this.record("unfold patches", t0!, this.profile.clock());
+  }
+
+  /** x += y, `count` floats (float32 adds); `op` names it when profiling. */
+  addAt(x: number, y: number, count: number, op: string): void {
+    const t0 = this.profile?.clock();
+    this.k.addInPlace(x, y, count);
+    if (this.profile) this.record(op, t0!, this.profile.clock());
+  }
+
+  /** Each row of `width` floats divided by its L2 norm, in place (sum of squares in float64, as ReduceL2 then Div). */
+  l2NormalizeRowsAt(x: number, rows: number, width: number): void {
+    const t0 = this.profile?.clock();
+    this.k.l2NormalizeRows(x, rows, width);
+    if (this.profile) this.record("L2 norm rows", t0!, this.profile.clock());
   }
 
   /** Copies floats into freshly allocated kernel memory and returns where. */

@@ -14,6 +14,23 @@ export function layerNorm(x: usize, M: i32, W: i32, gamma: usize, beta: usize, e
  */
 // @ts-ignore: decorator
 @inline export function layerNormFourRows(x: usize, W: i32, gamma: usize, beta: usize, eps: f32, o: usize, range: usize = 0): void {
+  const rowBytes = <usize>W << 2;
+  fourRowStats(x, W, eps, STATS);
+  normaliseRow(x, W, gamma, beta, v128.load(STATS), v128.load(STATS, 64), o, range);
+  normaliseRow(x + rowBytes, W, gamma, beta, v128.load(STATS, 16), v128.load(STATS, 80), o + rowBytes, range ? range + 32 : 0);
+  normaliseRow(x + 2 * rowBytes, W, gamma, beta, v128.load(STATS, 32), v128.load(STATS, 96), o + 2 * rowBytes, range ? range + 64 : 0);
+  normaliseRow(x + 3 * rowBytes, W, gamma, beta, v128.load(STATS, 48), v128.load(STATS, 112), o + 3 * rowBytes, range ? range + 96 : 0);
+}
+
+/** Where fourRowStats leaves its splat means and reciprocal deviations (layerNormFourRows). */
+export const STATS: usize = memory.data(128, 16);
+
+/**
+ * The four consecutive rows' (at x) means then reciprocal standard deviations 1 / sqrt(var + eps), each splat to
+ * 4 lanes, into the 8 vectors at `stats`, computed as layerNormRow computes them.
+ */
+// @ts-ignore: decorator
+@inline export function fourRowStats(x: usize, W: i32, eps: f32, stats: usize): void {
   const inv = <f32>1 / <f32>W;
   const rowBytes = <usize>W << 2;
   const x1 = x + rowBytes;
@@ -49,10 +66,20 @@ export function layerNorm(x: usize, M: i32, W: i32, gamma: usize, beta: usize, e
     const d3 = f32x4.sub(v128.load(x3 + at), m3);
     v3 = madd4(d3, d3, v3);
   }
-  normaliseRow(x, W, gamma, beta, m0, f32x4.splat(<f32>1 / Mathf.sqrt(laneSum(v0) * inv + eps)), o, range);
-  normaliseRow(x1, W, gamma, beta, m1, f32x4.splat(<f32>1 / Mathf.sqrt(laneSum(v1) * inv + eps)), o + rowBytes, range ? range + 32 : 0);
-  normaliseRow(x2, W, gamma, beta, m2, f32x4.splat(<f32>1 / Mathf.sqrt(laneSum(v2) * inv + eps)), o + 2 * rowBytes, range ? range + 64 : 0);
-  normaliseRow(x3, W, gamma, beta, m3, f32x4.splat(<f32>1 / Mathf.sqrt(laneSum(v3) * inv + eps)), o + 3 * rowBytes, range ? range + 96 : 0);
+  v128.store(stats, m0);
+  v128.store(stats, m1, 16);
+  v128.store(stats, m2, 32);
+  v128.store(stats, m3, 48);
+  v128.store(stats, f32x4.splat(<f32>1 / Mathf.sqrt(laneSum(v0) * inv + eps)), 64);
+  v128.store(stats, f32x4.splat(<f32>1 / Mathf.sqrt(laneSum(v1) * inv + eps)), 80);
+  v128.store(stats, f32x4.splat(<f32>1 / Mathf.sqrt(laneSum(v2) * inv + eps)), 96);
+  v128.store(stats, f32x4.splat(<f32>1 / Mathf.sqrt(laneSum(v3) * inv + eps)), 112);
+}
+
+/** LayerNorm of 4 values x given their row's splat mean and reciprocal deviation, gamma g and beta b. */
+// @ts-ignore: decorator
+@inline export function normalise4(x: v128, mean4: v128, r4: v128, g: v128, b: v128): v128 {
+  return f32x4.add(f32x4.mul(f32x4.mul(f32x4.sub(x, mean4), r4), g), b);
 }
 
 /** lane 0 + lane 1 + lane 2 + lane 3, left to right. */
@@ -69,8 +96,7 @@ export function layerNorm(x: usize, M: i32, W: i32, gamma: usize, beta: usize, e
     let hi4 = f32x4.splat(0);
     for (let i = 0; i < W; i += 4) {
       const at = <usize>i << 2;
-      const d = f32x4.mul(f32x4.sub(v128.load(row + at), mean4), r4);
-      const y = f32x4.add(f32x4.mul(d, v128.load(gamma + at)), v128.load(beta + at));
+      const y = normalise4(v128.load(row + at), mean4, r4, v128.load(gamma + at), v128.load(beta + at));
       v128.store(o + at, y);
       lo4 = f32x4.pmin(y, lo4);
       hi4 = f32x4.pmax(y, hi4);
@@ -81,8 +107,7 @@ export function layerNorm(x: usize, M: i32, W: i32, gamma: usize, beta: usize, e
   }
   for (let i = 0; i < W; i += 4) {
     const at = <usize>i << 2;
-    const d = f32x4.mul(f32x4.sub(v128.load(row + at), mean4), r4);
-    v128.store(o + at, f32x4.add(f32x4.mul(d, v128.load(gamma + at)), v128.load(beta + at)));
+    v128.store(o + at, normalise4(v128.load(row + at), mean4, r4, v128.load(gamma + at), v128.load(beta + at)));
   }
 }
 

@@ -2,6 +2,7 @@
 // so the unsigned-or-signed reading of the i7 operand is the same on every CPU.
 export { lastZeroPoint, packedWeightBytes, packWeights } from "./common";
 export { attention, layerNorm, linearF32 } from "./float-ops";
+export { addInPlace, l2NormalizeRows, unfoldPatches } from "./encoder-ops";
 import {
   ACT_GELU,
   ACT_NONE,
@@ -87,6 +88,28 @@ export function activateQuantize(x: usize, M: i32, K: i32, act: i32, dst: usize,
     let lo4 = f32x4.splat(0);
     let hi4 = f32x4.splat(0);
     let i = 0;
+    // QuickGELU four vectors a step, GELU two, as activateInPlace (there: why)
+    if (act == ACT_QUICK_GELU) {
+      for (; i + 16 <= K; i += 16) {
+        const p = <usize>i << 2;
+        const y0 = activate4(v128.load(src + p), act, K_TABLE);
+        const y1 = activate4(v128.load(src + p, 16), act, K_TABLE);
+        const y2 = activate4(v128.load(src + p, 32), act, K_TABLE);
+        const y3 = activate4(v128.load(src + p, 48), act, K_TABLE);
+        v128.store(scratch + p, y0);
+        v128.store(scratch + p, y1, 16);
+        v128.store(scratch + p, y2, 32);
+        v128.store(scratch + p, y3, 48);
+        lo4 = f32x4.pmin(y0, lo4);
+        hi4 = f32x4.pmax(y0, hi4);
+        lo4 = f32x4.pmin(y1, lo4);
+        hi4 = f32x4.pmax(y1, hi4);
+        lo4 = f32x4.pmin(y2, lo4);
+        hi4 = f32x4.pmax(y2, hi4);
+        lo4 = f32x4.pmin(y3, lo4);
+        hi4 = f32x4.pmax(y3, hi4);
+      }
+    }
     for (; i + 8 <= K; i += 8) {
       const p = <usize>i << 2;
       const y = activate4(v128.load(src + p), act, K_TABLE);

@@ -1,6 +1,7 @@
 // SIMD128 int8 GEMM: activations as int16 (q - zero point), weights widened from int8 in registers, i32x4.dot_i16x8_s.
 export { lastZeroPoint, packedWeightBytes, packWeights } from "./common";
 export { attention, layerNorm, linearF32 } from "./float-ops";
+export { addInPlace, l2NormalizeRows, unfoldPatches } from "./encoder-ops";
 import { ACT_NONE, activateInPlace, epilogue4, quantize4, quantizeValue, rangeScale, lastZeroPoint } from "./common";
 
 /**

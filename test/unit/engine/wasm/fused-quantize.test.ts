@@ -126,7 +126,14 @@ describe("GELU / QuickGELU fused with the relaxed GEMM's activation quantization
     [3, 37],
     [4, 64],
     [6, 67],
+    [2, 16],
+    [3, 17],
+    [2, 23],
+    [3, 28],
+    [2, 31],
+    [1, 45],
     [5, 3075],
+    [2, 3078],
   ])("M=%i K=%i: same bytes, scales and zero points as the activation pass then per-row quantization (rows mixed, of one sign, zero)", async (M, K) => {
     const g = await loadInt8Gemm("relaxed");
     const kinds = [(i: number) => Math.sin(i * 0.9) * 6, (i: number) => 0.01 + (i % 11) * 0.7, (i: number) => -0.01 - (i % 13) * 0.9, () => 0];

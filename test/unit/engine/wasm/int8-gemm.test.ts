@@ -189,6 +189,34 @@ describe.each(configurations)("int8 GEMM kernel (%s %s)", (kind, blocking) => {
     }
   });
 
+  it("gives each value the same activation bits wherever the pass meets it (steps of 16, 8 and 4 values, a 1-3 tail)", async () => {
+    const g = await loadGemm();
+    // x = bias with zero weights: output n is act(bias[n]); the pass covers M x N values, so a value's place in its
+    // steps moves with N (and the row), while its bits must not
+    const values = (N: number) => Float32Array.from({ length: N }, (_, n) => Math.sin(n * 2.3) * 7);
+    const one = g.packLinear(new Int8Array(4 * 64), 4, 64, new Float32Array(64).fill(1), values(64));
+    for (const act of [Activation.gelu, Activation.quickGelu]) {
+      const want = g.linear(new Float32Array(4), 1, one, { activation: act });
+      for (const [M, N] of [
+        [1, 1],
+        [1, 3],
+        [1, 5],
+        [1, 15],
+        [1, 17],
+        [1, 21],
+        [1, 30],
+        [1, 47],
+        [3, 13],
+        [2, 35],
+        [5, 22],
+      ] as const) {
+        const layer = g.packLinear(new Int8Array(4 * N), 4, N, new Float32Array(N).fill(1), values(N));
+        const y = g.linear(new Float32Array(4 * M), M, layer, { activation: act });
+        for (let i = 0; i < M * N; i++) expect(Object.is(y[i], want[i % N]), `act ${act} M=${M} N=${N} value ${i}`).toBe(true);
+      }
+    }
+  });
+
   it("keeps GELU and QuickGELU finite and right far out in both tails (bias -100..100)", async () => {
     const g = await loadGemm();
     const [M, K, N] = [3, 16, 41];
