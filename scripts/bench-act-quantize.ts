@@ -2,19 +2,21 @@
 // quantizeActivations) on ViT-B-16 shapes, A/B between kernel module files in ONE process: each variant's call runs
 // in turn (rotating order) for many rounds; prints CPU-time medians, ratios to the first module, and whether every
 // output byte, scale and zero point is identical across modules.
-// node --experimental-wasm-relaxed-simd --import tsx scripts/bench-act-quantize.ts A.wasm B.wasm [--rounds 60] [--reps 5]
+// npm run bench:act-quantize -- A.wasm [B.wasm ...] [--rounds 60] [--reps 5] [--act 2 (QuickGELU) | 1 (GELU)]
 import { readFileSync } from "node:fs";
 import { loadavg } from "node:os";
 import { parseArgs } from "node:util";
+import { rerunWithRelaxedSimd } from "../src/bench/relaxed-simd-rerun";
 
 const { values, positionals } = parseArgs({
   options: { rounds: { type: "string", default: "60" }, reps: { type: "string", default: "5" }, act: { type: "string", default: "2" } },
   allowPositionals: true,
 });
 if (positionals.length < 1) {
-  console.error("usage: bench-act-quantize.ts A.wasm [B.wasm ...] [--rounds 60] [--reps 5] [--act 2]");
+  console.error("usage: npm run bench:act-quantize -- A.wasm [B.wasm ...] [--rounds 60] [--reps 5] [--act 2 (QuickGELU) | 1 (GELU)]");
   process.exit(2);
 }
+rerunWithRelaxedSimd("scripts/bench-act-quantize.ts");
 const rounds = Number(values.rounds);
 const reps = Number(values.reps);
 const act = Number(values.act);

@@ -2,13 +2,13 @@
 // round: wall and process CPU time per encode, and the garbage collections that started during it. Answers whether
 // the encoder is slower inside the pipeline (collections, cache, copies) or only timed at a busier moment.
 // npm run bench:encoder-in-pipeline -- BUNDLE_DIR (an int8-dynamic bundle with one image graph) [--rounds 4]
-import { execFileSync } from "node:child_process";
 import { join } from "node:path";
 import { PerformanceObserver } from "node:perf_hooks";
 import { parseArgs } from "node:util";
 import { gunzipSync } from "fflate";
 import { loadBenchInputs } from "../src/bench/bench-inputs";
 import { loadWasmImageEncoder } from "../src/bench/int8-gemm-node";
+import { rerunWithRelaxedSimd } from "../src/bench/relaxed-simd-rerun";
 import { percentile, round } from "../src/bench/stats";
 import { mapMax } from "../src/engine/anomaly/few-shot";
 import { encodeResizedMapPng } from "../src/engine/anomaly/map-png-stream";
@@ -18,7 +18,6 @@ import { decodeImage } from "../src/engine/image/decode";
 import { preprocess } from "../src/engine/image/preprocess";
 import { ScratchBytes } from "../src/engine/image/scratch-bytes";
 import { ModelBundle } from "../src/engine/runtime/model-bundle";
-import { relaxedSimdSupported } from "../src/engine/wasm/int8-gemm";
 import { createClipTokenizer } from "../src/engine/tokenizer/clip-tokenizer";
 import { fsBundleReader } from "../src/evaluation/fs-bundle-reader";
 
@@ -28,13 +27,8 @@ if (!bundleDir) {
   console.error("usage: npm run bench:encoder-in-pipeline -- BUNDLE_DIR [--rounds N]");
   process.exit(2);
 }
-if (!relaxedSimdSupported() && process.versions.node.startsWith("20.") && !process.execArgv.includes("--experimental-wasm-relaxed-simd")) {
-  // Node 20's V8 has relaxed SIMD behind a flag (the served engine uses it): run again with it.
-  execFileSync(process.execPath, ["--experimental-wasm-relaxed-simd", "--import", "tsx", "scripts/bench-encoder-in-pipeline.ts", ...process.argv.slice(2)], {
-    stdio: "inherit",
-  });
-  process.exit(0);
-}
+// the served engine uses relaxed SIMD
+rerunWithRelaxedSimd("scripts/bench-encoder-in-pipeline.ts");
 
 const gcs: { start: number; ms: number }[] = [];
 new PerformanceObserver((list) => {

@@ -1,21 +1,16 @@
 // CLI: the relaxed int8 GEMM's register blockings (4 x 8, 2 x 8) against each other on ViT-B-16's linear layers, one
 // process, interleaved: normal-like weights quantized per output column (as the model's, so the paired loops run).
 // npm run bench:gemm-blocking -- [--runs 21]
-import { execFileSync } from "node:child_process";
 import { parseArgs } from "node:util";
 import { loadInt8Gemm } from "../src/bench/int8-gemm-node";
+import { rerunWithRelaxedSimd } from "../src/bench/relaxed-simd-rerun";
 import { percentile } from "../src/bench/stats";
 import { Activation, type ActivationId, type RelaxedBlocking, relaxedSimdSupported } from "../src/engine/wasm/int8-gemm";
 
 const { values } = parseArgs({ options: { runs: { type: "string", default: "21" } } });
 
+rerunWithRelaxedSimd("scripts/bench-gemm-blocking.ts");
 if (!relaxedSimdSupported()) {
-  if (process.versions.node.startsWith("20.") && !process.execArgv.includes("--experimental-wasm-relaxed-simd")) {
-    execFileSync(process.execPath, ["--experimental-wasm-relaxed-simd", "--import", "tsx", "scripts/bench-gemm-blocking.ts", ...process.argv.slice(2)], {
-      stdio: "inherit",
-    });
-    process.exit(0);
-  }
   console.error("this runtime does not validate relaxed SIMD");
   process.exit(1);
 }

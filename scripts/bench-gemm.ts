@@ -1,20 +1,14 @@
 // CLI: the engine's int8 GEMM (SIMD128 and relaxed SIMD) vs onnxruntime-web on ViT-B-16's linear layers, one process.
 // npm run bench:gemm -- [--runs 20] [--json]
-import { execFileSync } from "node:child_process";
 import { parseArgs } from "node:util";
 import { runGemmBenchmark, timeInterleaved, VIT_B16_SHAPES } from "../src/bench/gemm-run";
 import { blockRunners, VIT_B16_BLOCK } from "../src/bench/vit-block-run";
 import { relaxedSimdSupported } from "../src/engine/wasm/int8-gemm";
+import { rerunWithRelaxedSimd } from "../src/bench/relaxed-simd-rerun";
 
 const { values } = parseArgs({ options: { runs: { type: "string", default: "20" }, json: { type: "boolean", default: false } } });
 
-if (!relaxedSimdSupported() && process.versions.node.startsWith("20.") && !process.execArgv.includes("--experimental-wasm-relaxed-simd")) {
-  // Node 20's V8 has relaxed SIMD behind a flag: run again with it.
-  execFileSync(process.execPath, ["--experimental-wasm-relaxed-simd", "--import", "tsx", "scripts/bench-gemm.ts", ...process.argv.slice(2)], {
-    stdio: "inherit",
-  });
-  process.exit(0);
-}
+rerunWithRelaxedSimd("scripts/bench-gemm.ts");
 const kinds = relaxedSimdSupported() ? (["simd", "relaxed"] as const) : (["simd"] as const);
 const rows = await runGemmBenchmark(VIT_B16_SHAPES, Number(values.runs), [...kinds]);
 console.log(

@@ -1,11 +1,12 @@
 // CLI: the engine's image encoder on one bundle with two sets of kernel modules (directories holding
 // int8-gemm-simd.wasm and int8-gemm-relaxed.wasm), in ONE process: checks every output array is bit-identical for
 // both kernels, then times them interleaved (CPU-time medians) and prints the ratios.
-// node --experimental-wasm-relaxed-simd --import tsx scripts/ab-encoder.ts --model DIR --a DIR --b DIR [--runs 20] [--kinds relaxed,simd]
+// npm run bench:encoder-ab -- --model DIR --a DIR --b DIR [--runs 20] [--kinds relaxed,simd] [--images 2]
 import { readFileSync } from "node:fs";
 import { loadavg } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
+import { rerunWithRelaxedSimd } from "../src/bench/relaxed-simd-rerun";
 import { ModelBundle } from "../src/engine/runtime/model-bundle";
 import type { GemmKind } from "../src/engine/wasm/int8-gemm";
 import { createWasmImageEncoder } from "../src/engine/wasm/wasm-image-tower";
@@ -20,7 +21,12 @@ const { values } = parseArgs({
     images: { type: "string", default: "2" },
   },
 });
-const dir = values.model!;
+if (!values.model || !values.a || !values.b) {
+  console.error("usage: npm run bench:encoder-ab -- --model DIR --a DIR --b DIR [--runs 20] [--kinds relaxed,simd] [--images 2]");
+  process.exit(2);
+}
+rerunWithRelaxedSimd("scripts/bench-encoder-ab.ts");
+const dir = values.model;
 const bundle = await ModelBundle.open({ read: async (p) => new Uint8Array(readFileSync(join(dir, p))) });
 const s = bundle.manifest.imageSize;
 const images = Array.from({ length: Number(values.images) }, (_, k) => new Float32Array(3 * s * s).map((_, i) => Math.sin(i * 0.001 * (k + 1) + k) * (1 + k)));
@@ -36,8 +42,8 @@ const median = (a: number[]) => [...a].sort((x, y) => x - y)[Math.floor(a.length
 const bits = (f: Float32Array) => Buffer.from(f.buffer, f.byteOffset, f.byteLength);
 
 for (const kind of values.kinds!.split(",") as GemmKind[]) {
-  const A = await createWasmImageEncoder(bundle, modules(values.a!), kind);
-  const B = await createWasmImageEncoder(bundle, modules(values.b!), kind);
+  const A = await createWasmImageEncoder(bundle, modules(values.a), kind);
+  const B = await createWasmImageEncoder(bundle, modules(values.b), kind);
   let arrays = 0;
   let differ = 0;
   for (const px of images) {
