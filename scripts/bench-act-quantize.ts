@@ -6,7 +6,10 @@
 import { readFileSync } from "node:fs";
 import { loadavg } from "node:os";
 import { parseArgs } from "node:util";
+import { rotation } from "../src/bench/interleaved-runs";
 import { rerunWithRelaxedSimd } from "../src/bench/relaxed-simd-rerun";
+import { seededNormal } from "../src/bench/seeded-normal";
+import { percentile, processCpuMs } from "../src/bench/stats";
 
 const { values, positionals } = parseArgs({
   options: { rounds: { type: "string", default: "60" }, reps: { type: "string", default: "5" }, act: { type: "string", default: "2" } },
@@ -33,15 +36,7 @@ const M = 197;
 const W = 768;
 const F = 3072;
 
-let seed = 12345;
-const gauss = () => {
-  // Box-Muller on an LCG
-  seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0;
-  const u = (seed + 1) / 2 ** 32;
-  seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0;
-  const v = seed / 2 ** 32;
-  return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
-};
+const gauss = seededNormal(12345);
 const hidden = Float32Array.from({ length: M * F }, () => gauss() * 1.5 - 0.3);
 const resid = Float32Array.from({ length: M * W }, () => gauss() * 0.8 + (Math.random() < 0.002 ? 20 : 0));
 const gamma = Float32Array.from({ length: W }, () => 1 + gauss() * 0.1);
@@ -90,15 +85,6 @@ const cases: { name: string; run: (k: Kernel) => void; bytes: number }[] = [
   { name: `quantizeActivations ${M}x${W}`, run: (k) => void k.f.quantizeActivations!(k.at.resid!, M, W, k.at.dst!, k.at.rows!), bytes: 200 * W },
 ];
 
-const cpu = () => {
-  const t = process.cpuUsage();
-  return (t.user + t.system) / 1000;
-};
-const median = (a: number[]) => {
-  const s = [...a].sort((x, y) => x - y);
-  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
-};
-
 console.log(
   `${new Date().toISOString()} load ${loadavg()
     .map((l) => l.toFixed(2))
@@ -115,17 +101,16 @@ for (const c of cases) {
   for (let w = 0; w < 20; w++) for (const k of kernels) c.run(k);
   const times: number[][] = kernels.map(() => []);
   for (let r = 0; r < rounds; r++) {
-    for (let j = 0; j < kernels.length; j++) {
-      const i = (r + j) % kernels.length;
-      const t0 = cpu();
+    for (const i of rotation(kernels.length, r)) {
+      const t0 = processCpuMs();
       for (let n = 0; n < reps; n++) c.run(kernels[i]!);
-      times[i]!.push((cpu() - t0) / reps);
+      times[i]!.push((processCpuMs() - t0) / reps);
     }
   }
-  const base = median(times[0]!);
+  const base = percentile(times[0]!, 50);
   console.log(`\n${c.name}`);
   kernels.forEach((k, i) => {
-    const m = median(times[i]!);
+    const m = percentile(times[i]!, 50);
     console.log(`  ${m.toFixed(3)} ms  x${(m / base).toFixed(3)}  identical=${same[i]}  ${k.name}`);
   });
 }

@@ -8,7 +8,7 @@ import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import { decode } from "fast-png";
 import { loadBenchInputs } from "../src/bench/bench-inputs";
-import { percentile, round } from "../src/bench/stats";
+import { percentile, processCpuMs, round } from "../src/bench/stats";
 
 const { values } = parseArgs({
   options: {
@@ -80,14 +80,10 @@ const runners = await Promise.all(
     const cpu: Record<string, number[]> = { decode: [], preprocess: [], map: [] };
     let png: Uint8Array = new Uint8Array(0);
     let size = { width: 0, height: 0 };
-    const cpuMs = () => {
-      const u = process.cpuUsage();
-      return (u.user + u.system) / 1000;
-    };
     const run = (keep: boolean) => {
-      let t = cpuMs();
+      let t = processCpuMs();
       const lap = (stage: string) => {
-        const now = cpuMs();
+        const now = processCpuMs();
         if (keep) cpu[stage]!.push(now - t);
         t = now;
       };

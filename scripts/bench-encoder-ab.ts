@@ -6,7 +6,9 @@ import { readFileSync } from "node:fs";
 import { loadavg } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
+import { rotation } from "../src/bench/interleaved-runs";
 import { rerunWithRelaxedSimd } from "../src/bench/relaxed-simd-rerun";
+import { percentile, processCpuMs } from "../src/bench/stats";
 import { ModelBundle } from "../src/engine/runtime/model-bundle";
 import type { GemmKind } from "../src/engine/wasm/int8-gemm";
 import { createWasmImageEncoder } from "../src/engine/wasm/wasm-image-tower";
@@ -34,11 +36,6 @@ const modules = (d: string) => ({
   simd: new WebAssembly.Module(readFileSync(join(d, "int8-gemm-simd.wasm"))),
   relaxed: new WebAssembly.Module(readFileSync(join(d, "int8-gemm-relaxed.wasm"))),
 });
-const cpu = () => {
-  const t = process.cpuUsage();
-  return (t.user + t.system) / 1000;
-};
-const median = (a: number[]) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)]!;
 const bits = (f: Float32Array) => Buffer.from(f.buffer, f.byteOffset, f.byteLength);
 
 for (const kind of values.kinds!.split(",") as GemmKind[]) {
@@ -59,26 +56,23 @@ for (const kind of values.kinds!.split(",") as GemmKind[]) {
   }
   console.log(`${kind}: ${arrays} output arrays, ${differ} differ (A ${A.kind}, B ${B.kind})`);
   const runs = Number(values.runs);
-  const ta: number[] = [];
-  const tb: number[] = [];
+  const encoders = [A, B];
+  const times: number[][] = [[], []];
   for (let r = 0; r < runs; r++) {
-    for (const [enc, t] of (r % 2
-      ? [
-          [B, tb],
-          [A, ta],
-        ]
-      : [
-          [A, ta],
-          [B, tb],
-        ]) as [typeof A, number[]][]) {
-      const t0 = cpu();
-      enc.encode(images[0]!);
-      t.push(cpu() - t0);
+    // A first in even runs, B first in odd ones
+    for (const i of rotation(2, r)) {
+      const t0 = processCpuMs();
+      encoders[i]!.encode(images[0]!);
+      times[i]!.push(processCpuMs() - t0);
     }
   }
-  const ma = median(ta);
-  const mb = median(tb);
-  const paired = median(ta.map((a, i) => tb[i]! / a));
+  const [ta, tb] = times as [number[], number[]];
+  const ma = percentile(ta, 50);
+  const mb = percentile(tb, 50);
+  const paired = percentile(
+    ta.map((a, i) => tb[i]! / a),
+    50,
+  );
   console.log(
     `${new Date().toISOString()} load ${loadavg()
       .map((l) => l.toFixed(2))

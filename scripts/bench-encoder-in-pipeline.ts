@@ -9,7 +9,7 @@ import { gunzipSync } from "fflate";
 import { loadBenchInputs } from "../src/bench/bench-inputs";
 import { loadWasmImageEncoder } from "../src/bench/int8-gemm-node";
 import { rerunWithRelaxedSimd } from "../src/bench/relaxed-simd-rerun";
-import { percentile, round } from "../src/bench/stats";
+import { percentile, processCpuMs, round } from "../src/bench/stats";
 import { mapMax } from "../src/engine/anomaly/few-shot";
 import { encodeResizedMapPng } from "../src/engine/anomaly/map-png-stream";
 import { buildMemory, fewShotFromZeroShot, zeroShotFromEncoding } from "../src/engine/detector/analyse";
@@ -57,18 +57,14 @@ const shots = inputs.shots.map((s) => {
 modelInput(inputs.image);
 const fixed = pixels.slice();
 
-const cpuMs = () => {
-  const u = process.cpuUsage();
-  return (u.user + u.system) / 1000;
-};
 const encodes: Record<string, { wall: number; cpu: number; start: number; end: number }[]> = {};
 const timedEncode = (mode: string, input: Float32Array) => {
-  const c = cpuMs();
+  const c = processCpuMs();
   const start = performance.now();
   const encoding = engine.encode(input);
   const end = performance.now();
   encodes[mode] ??= [];
-  encodes[mode].push({ wall: end - start, cpu: cpuMs() - c, start, end });
+  encodes[mode].push({ wall: end - start, cpu: processCpuMs() - c, start, end });
   return encoding;
 };
 const mapPng = (map: Float32Array, width: number, height: number) => encodeResizedMapPng(map, m.imageSize, width, height, mapMax(map));

@@ -3,7 +3,9 @@
 // npm run bench:gemm-blocking -- [--runs 21]
 import { parseArgs } from "node:util";
 import { loadInt8Gemm } from "../src/bench/int8-gemm-node";
+import { rotation } from "../src/bench/interleaved-runs";
 import { rerunWithRelaxedSimd } from "../src/bench/relaxed-simd-rerun";
+import { seededNormal } from "../src/bench/seeded-normal";
 import { percentile } from "../src/bench/stats";
 import { Activation, type ActivationId, type RelaxedBlocking, relaxedSimdSupported } from "../src/engine/wasm/int8-gemm";
 
@@ -26,12 +28,7 @@ const shapes: { K: number; N: number; act: ActivationId }[] = [
 ];
 const blockings: RelaxedBlocking[] = ["4x8", "2x8"];
 
-let seed = 12345;
-const uniform = () => {
-  seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0;
-  return (seed + 0.5) / 2 ** 32;
-};
-const normal = () => Math.sqrt(-2 * Math.log(uniform())) * Math.cos(2 * Math.PI * uniform());
+const normal = seededNormal(12345);
 
 const kernels = await Promise.all(blockings.map((b) => loadInt8Gemm("relaxed", b)));
 console.log(`node ${process.version} (V8 ${process.versions.v8}), one thread, CPU-time medians of ${runs} interleaved runs (${callsPerTiming} calls each)`);
@@ -65,8 +62,7 @@ for (const { K, N, act } of shapes) {
   const times = setups.map(() => [] as number[]);
   for (let r = 0; r < runs; r++) {
     // alternate which blocking goes first
-    const order = r % 2 === 0 ? [0, 1] : [1, 0];
-    for (const j of order) {
+    for (const j of rotation(2, r)) {
       const t0 = process.cpuUsage();
       setups[j]!.run();
       const t = process.cpuUsage(t0);

@@ -8,7 +8,7 @@ import { ModelBundle } from "../engine/runtime/model-bundle";
 import type { GemmKind } from "../engine/wasm/int8-gemm";
 import { timeInterleaved } from "./gemm-run";
 import { loadWasmImageEncoder } from "./int8-gemm-node";
-import { round } from "./stats";
+import { processCpuMs, round } from "./stats";
 import { installWasmMemoryProbe, wasmMemoryBytes } from "./wasm-memory-probe";
 
 export interface EngineEncoderRow {
@@ -37,11 +37,6 @@ export interface EngineEncoderResult {
   /** Per engine kind, its ops' CPU time per image (only with `profile`), after the timed runs. */
   profiles?: { encoder: string; totalMs: number; rows: EngineProfileRow[] }[];
 }
-
-const cpuMs = () => {
-  const t = process.cpuUsage();
-  return (t.user + t.system) / 1000;
-};
 
 function relDiff(a: Float32Array, b: Float32Array): number {
   let worst = 0;
@@ -88,10 +83,10 @@ export async function runEngineEncoderBenchmark(bundleDir: string, runs: number,
   // Profiling adds a clock read around every kernel call, so it runs after (and apart from) the timed runs.
   const profiles = engines.map((e) => {
     const totals = new Map<string, number>();
-    e.profile = { clock: cpuMs, totals };
-    const t0 = cpuMs();
+    e.profile = { clock: processCpuMs, totals };
+    const t0 = processCpuMs();
     for (let i = 0; i < runs; i++) e.encode(pixels);
-    const total = (cpuMs() - t0) / runs;
+    const total = (processCpuMs() - t0) / runs;
     e.profile = undefined;
     const opRows = [...totals].map(([op, ms]) => ({ op, ms: round(ms / runs, 1), percent: round((100 * ms) / runs / total, 1) }));
     const listed = opRows.reduce((a, r) => a + r.ms, 0);

@@ -15,7 +15,7 @@ import { fsBundleReader } from "../evaluation/fs-bundle-reader";
 import { mapSize } from "../usecases/score-outputs";
 import { gunzipSync } from "fflate";
 import { loadWasmImageEncoder } from "./int8-gemm-node";
-import { peakRssMb, percentile, round } from "./stats";
+import { peakRssMb, percentile, processCpuMs, round } from "./stats";
 import { wasmMemoryBytes } from "./wasm-memory-probe";
 
 export interface PipelineRunOptions {
@@ -160,11 +160,6 @@ function encodeMap(map: Float32Array, size: number, width: number, height: numbe
   const out = mapSize(width, height);
   encodeResizedMapPng(map, size, out.width, out.height, mapMax(map), nodeImageKernel());
   return performance.now() - start;
-}
-
-function processCpuMs(): number {
-  const t = process.cpuUsage();
-  return (t.user + t.system) / 1000;
 }
 
 function stopwatch(): () => number {

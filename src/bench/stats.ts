@@ -18,3 +18,9 @@ export function round(n: number, digits = 1): number {
   const f = 10 ** digits;
   return Math.round(n * f) / f;
 }
+
+/** This process's CPU time so far (user + system, all threads), in ms. */
+export function processCpuMs(): number {
+  const t = process.cpuUsage();
+  return (t.user + t.system) / 1000;
+}
